@@ -1,0 +1,21 @@
+"""Colorize Course: the small, tested library behind the notebooks.
+
+One module per concern:
+
+- ``config``     where things live (repository URL, data folder, fast mode)
+- ``errors``     the exceptions the course raises, each with a "what to do" message
+- ``color``      RGB <-> LAB and the L / ab normalisation the models use
+- ``data``       finding, loading and splitting the Natural-Color Dataset (NCD)
+- ``download``   fetching NCD safely; ``sample_data`` the offline sample set
+- ``pipeline``   the ``tf.data`` input pipeline yielding ``(L, ab)`` batches
+- ``model``      the VGG19 encoder with the ``seed`` and ``unet`` decoders
+- ``train``      training with checkpoints and resume; ``inference`` colorizing photos
+- ``metrics``    RMSE, PSNR, SSIM and colour metrics; ``evaluate`` the protocol
+- ``checks``     automatic feedback for the notebooks' exercises
+- ``cli``        ``python -m course_lib ...``
+
+Heavy dependencies (TensorFlow) are imported only by the modules that need them, so
+``import course_lib`` stays fast.
+"""
+
+__version__ = "0.1.0"

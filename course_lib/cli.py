@@ -1,0 +1,59 @@
+"""``python -m course_lib COMMAND ...``: the course's command line.
+
+Each command lives in the module that owns its concern. That module defines
+``configure_parser(parser)`` (adds the command's arguments) and ``run_cli(args) -> int``
+(does the work, returns the exit status). Modules import TensorFlow lazily, so
+``--help`` is instant.
+
+Errors the course anticipates (:class:`~course_lib.errors.CourseError`, missing files,
+bad values) print one line on stderr and exit with status 2 -- never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: command -> (module, one-line help)
+COMMANDS = {
+    "inspect": ("course_lib.data", "summarise an NCD folder: categories, counts, skipped files, sizes"),
+    "download": ("course_lib.download", "download (or unpack a local copy of) NCD safely"),
+    "sample": ("course_lib.sample_data", "generate the offline sample set of NCD-like images"),
+    "train": ("course_lib.train", "train the VGG19 colorization model, with checkpoints and --resume"),
+    "colorize": ("course_lib.inference", "colorize images at full resolution with a trained model"),
+    "evaluate": ("course_lib.evaluate", "evaluate a model (or the gray baseline) with the course's protocol"),
+    "run-notebooks": ("course_lib.runner", "execute the course notebooks headlessly, top to bottom"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_lib",
+        description="Colorize Course command line. Run 'python -m course_lib COMMAND --help' for details.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(module_name)
+        module.configure_parser(command_parser)
+        command_parser.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from course_lib.errors import CourseError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._module.run_cli(args) or 0)
+    except (CourseError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Exceptions raised by the course library.
+
+Every message says what went wrong *and what to do about it*; the command line prints
+the message as one line and exits with a non-zero status instead of a traceback.
+"""
+
+
+class CourseError(Exception):
+    """Base class for errors the course reports to the learner."""
+
+
+class DataNotFoundError(CourseError):
+    """A dataset folder is missing or holds no usable images."""
+
+
+class ImageLoadError(CourseError):
+    """A file is not an image Pillow can read, or it is corrupt."""
+
+
+class DownloadError(CourseError):
+    """A download failed, was interrupted, or returned something that is not the dataset."""
+
+
+class UnsafeArchiveError(DownloadError):
+    """An archive member would be written outside the destination (absolute path, '..', link)."""
+
+
+class WeightsUnavailableError(CourseError):
+    """Pretrained weights were asked for but cannot be downloaded or found."""

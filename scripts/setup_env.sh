@@ -1,0 +1,17 @@
+# Sourced by course.sh and test.sh: create .venv (once) and install the pinned stack.
+# Idempotent: a second run only checks that everything is installed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if [[ ! -x .venv/bin/python ]]; then
+  echo "==> creating .venv with $("$PYTHON" --version)"
+  "$PYTHON" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+fi
+echo "==> installing requirements.txt and course_lib into .venv"
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+# The notebooks run on a kernel named after this environment.
+.venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (colorize-course)" >/dev/null
+export PATH="$PWD/.venv/bin:$PATH"
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
