@@ -27,3 +27,6 @@ class UnsafeArchiveError(DownloadError):
 
 class WeightsUnavailableError(CourseError):
     """Pretrained weights were asked for but cannot be downloaded or found."""
+
+
+class SplitRatioError(CourseError, ValueError):
