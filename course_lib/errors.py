@@ -30,3 +30,4 @@ class WeightsUnavailableError(CourseError):
 
 
 class SplitRatioError(CourseError, ValueError):
+    """Train / val / test ratios that are not three non-negative numbers adding up to 1."""
