@@ -29,5 +29,9 @@ class WeightsUnavailableError(CourseError):
     """Pretrained weights were asked for but cannot be downloaded or found."""
 
 
+class NotebookExecutionError(CourseError):
+    """A course notebook failed (or timed out) while being executed headlessly."""
+
+
 class SplitRatioError(CourseError, ValueError):
     """Train / val / test ratios that are not three non-negative numbers adding up to 1."""

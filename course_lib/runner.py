@@ -1,0 +1,215 @@
+"""Execute the course notebooks headlessly, top to bottom: the ``run-notebooks`` command.
+
+This is the course's main job (``scripts/course.sh``): it proves that every notebook runs in
+a fresh kernel without edits, and leaves executed copies (with all their figures) in
+``runs/executed/`` -- a folder git ignores, because those figures show NCD images.
+
+Each notebook runs with the ``python3`` kernel, its working folder set to ``notebooks/``
+(as in JupyterLab), and a time limit per cell. The run stops at the first failing notebook
+and names the notebook and the cell that failed.
+
+Examples
+--------
+::
+
+    python -m course_lib run-notebooks                 # the full course
+    python -m course_lib run-notebooks --fast          # COURSE_FAST=1: small and quick (CI)
+    python -m course_lib run-notebooks --only 01 02    # just these notebooks
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from course_lib import config
+from course_lib.errors import DataNotFoundError, NotebookExecutionError
+
+#: Where the notebooks live, and where executed copies go.
+NOTEBOOK_DIR = config.REPO_ROOT / "notebooks"
+DEFAULT_OUT_DIR = config.REPO_ROOT / "runs" / "executed"
+#: Seconds one cell may run before the notebook counts as failed (training cells are long).
+DEFAULT_CELL_TIMEOUT = 3600
+KERNEL_NAME = "python3"
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """Outcome of one executed notebook."""
+
+    notebook: Path
+    executed_copy: Path
+    seconds: float
+
+
+def find_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    """Course notebooks ``NN_*.ipynb`` in order, optionally only those whose number is in ``only``.
+
+    Raises
+    ------
+    DataNotFoundError
+        If the folder holds no notebooks, or a requested number matches none.
+    """
+    notebooks = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise DataNotFoundError(f"no notebooks NN_*.ipynb in {folder}: run from a checkout of the course")
+    if not only:
+        return notebooks
+    wanted = [str(n).zfill(2) for n in only]
+    unknown = [n for n in wanted if not any(nb.name.startswith(n + "_") for nb in notebooks)]
+    if unknown:
+        available = ", ".join(nb.name[:2] for nb in notebooks)
+        raise DataNotFoundError(f"no notebook numbered {', '.join(unknown)}; available: {available}")
+    return [nb for nb in notebooks if nb.name[:2] in wanted]
+
+
+def _failed_cell(nb) -> tuple[int, object] | None:
+    """Index (among code cells, 1-based) and cell of the first cell with an error output."""
+    code_index = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
+            return code_index, cell
+    return None
+
+
+def _first_line(source: str) -> str:
+    lines = [line for line in source.strip().splitlines() if line.strip()]
+    return lines[0][:80] if lines else "<empty cell>"
+
+
+def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_CELL_TIMEOUT,
+                     out_path: Path | None = None, env: dict | None = None):
+    """Run one notebook in a fresh ``python3`` kernel with ``notebooks/`` as working folder.
+
+    Parameters
+    ----------
+    path : Path
+        The notebook.
+    fast : bool
+        Set ``COURSE_FAST=1`` in the kernel (small sizes, few epochs).
+    timeout : int
+        Seconds allowed per cell.
+    out_path : Path, optional
+        Where to write the executed copy -- also when the notebook fails, so the error
+        can be read in JupyterLab.
+    env : dict, optional
+        Extra environment variables for the kernel.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The executed notebook.
+
+    Raises
+    ------
+    NotebookExecutionError
+        Naming the notebook, the failing cell (number and first line) and the error.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    kernel_env = {**os.environ, **(env or {})}
+    kernel_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if fast:
+        kernel_env[config.FAST_ENV_VAR] = "1"
+    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout,
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute(env=kernel_env)
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        raise NotebookExecutionError(_failure_message(path, nb, exc, out_path)) from None
+    finally:
+        if out_path is not None:
+            Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, out_path)
+    return nb
+
+
+def _failure_message(path: Path, nb, exc: Exception, out_path: Path | None) -> str:
+    failed = _failed_cell(nb)
+    if failed is not None:
+        index, cell = failed
+        error = next(o for o in cell.outputs if o.get("output_type") == "error")
+        where = f"code cell {index} ('{_first_line(cell.source)}'): {error.get('ename')}: {error.get('evalue')}"
+    else:  # timeout or dead kernel: no error output was recorded
+        reason = str(exc).strip().splitlines()
+        where = f"{type(exc).__name__}: {reason[0] if reason else ''}"
+    see = f"; the executed copy is in {out_path}" if out_path is not None else ""
+    return f"notebook {path.name} failed at {where}{see}"
+
+
+def run_notebooks(notebooks: list[Path], out_dir: Path = DEFAULT_OUT_DIR, *, fast: bool = False,
+                  timeout: int = DEFAULT_CELL_TIMEOUT, env: dict | None = None) -> list[NotebookRun]:
+    """Execute ``notebooks`` in order, stopping at the first failure.
+
+    Returns
+    -------
+    list of NotebookRun
+        One per notebook, all successful.
+
+    Raises
+    ------
+    NotebookExecutionError
+        From the first notebook that fails; later notebooks are not run.
+    """
+    from tqdm.auto import tqdm
+
+    out_dir = Path(out_dir)
+    runs = []
+    progress = tqdm(notebooks, desc="notebooks", unit="nb")
+    for path in progress:
+        progress.set_postfix_str(path.name)
+        out_path = out_dir / path.name
+        start = time.perf_counter()
+        execute_notebook(path, fast=fast, timeout=timeout, out_path=out_path, env=env)
+        runs.append(NotebookRun(Path(path), out_path, time.perf_counter() - start))
+    progress.close()
+    return runs
+
+
+def announce_data() -> dict:
+    """Find (or fetch, or generate) the course data once, print where it is, return kernel env.
+
+    When NCD is found, ``NCD_DIR`` is passed to the notebooks so each one uses the same
+    folder without looking again. The offline sample set is announced by ``get_dataset``.
+    """
+    from course_lib.data import get_dataset
+
+    source = get_dataset()
+    print(source.message)
+    return {config.NCD_ENV_VAR: str(source.root)} if source.kind == "ncd" else {}
+
+
+# --------------------------------------------------------------------------------- CLI
+def configure_parser(parser) -> None:
+    parser.add_argument("--fast", action="store_true",
+                        help="set COURSE_FAST=1: small image size, few epochs, a subset (what CI runs)")
+    parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebook numbers, e.g. --only 01 02")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR,
+                        help=f"folder for the executed copies (default: {DEFAULT_OUT_DIR.relative_to(config.REPO_ROOT)})")
+    parser.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
+                        help=f"seconds allowed per cell (default: {DEFAULT_CELL_TIMEOUT})")
+    parser.add_argument("--notebook-dir", type=Path, default=NOTEBOOK_DIR, help="folder holding NN_*.ipynb")
+    parser.add_argument("--skip-data", action="store_true",
+                        help="do not look for the dataset first (each notebook then finds it itself)")
+
+
+def run_cli(args) -> int:
+    notebooks = find_notebooks(args.only, folder=args.notebook_dir)
+    fast = args.fast or config.fast_mode()
+    print(f"Running {len(notebooks)} notebook(s){' in fast mode (COURSE_FAST=1)' if fast else ''}; "
+          f"executed copies go to {args.out}")
+    env = {} if args.skip_data else announce_data()
+    runs = run_notebooks(notebooks, args.out, fast=fast, timeout=args.timeout, env=env)
+    for run in runs:
+        print(f"  ok  {run.notebook.name:<32} {run.seconds:6.1f} s")
+    print(f"All {len(runs)} notebook(s) ran top to bottom.")
+    return 0

@@ -1,0 +1,89 @@
+"""The ``run-notebooks`` command on small generated notebooks (real kernels, a few seconds)."""
+
+from __future__ import annotations
+
+import argparse
+
+import nbformat
+import pytest
+
+from course_lib import runner
+from course_lib.errors import CourseError, DataNotFoundError, NotebookExecutionError
+
+
+def _write_notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def notebook_dir(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    # Writes a marker file into the working folder: proves the cwd and that it ran.
+    _write_notebook(folder / "00_ok.ipynb",
+                    "import os, pathlib\npathlib.Path('ran_00.txt').write_text(os.environ.get('COURSE_FAST', 'unset'))")
+    _write_notebook(folder / "01_broken.ipynb", "x = 1", "raise ValueError('boom in the second cell')")
+    _write_notebook(folder / "02_never.ipynb", "import pathlib\npathlib.Path('ran_02.txt').write_text('yes')")
+    (folder / "notes.ipynb").write_text("{}")  # not NN_*: ignored
+    return folder
+
+
+def test_find_notebooks_in_order_and_filtered(notebook_dir):
+    assert [p.name for p in runner.find_notebooks(folder=notebook_dir)] == [
+        "00_ok.ipynb", "01_broken.ipynb", "02_never.ipynb"]
+    assert [p.name for p in runner.find_notebooks(["2", "00"], folder=notebook_dir)] == [
+        "00_ok.ipynb", "02_never.ipynb"]
+
+
+def test_find_notebooks_unknown_number_says_what_exists(notebook_dir):
+    with pytest.raises(DataNotFoundError, match="available: 00, 01, 02"):
+        runner.find_notebooks(["07"], folder=notebook_dir)
+
+
+def test_fast_mode_reaches_the_kernel_and_cwd_is_the_notebook_folder(notebook_dir, tmp_path):
+    out = tmp_path / "executed"
+    runs = runner.run_notebooks(runner.find_notebooks(["00"], folder=notebook_dir), out, fast=True, timeout=60)
+    assert (notebook_dir / "ran_00.txt").read_text() == "1"
+    assert runs[0].executed_copy == out / "00_ok.ipynb" and runs[0].executed_copy.is_file()
+
+
+def test_stops_at_first_failure_naming_notebook_and_cell(notebook_dir, tmp_path):
+    out = tmp_path / "executed"
+    with pytest.raises(NotebookExecutionError) as info:
+        runner.run_notebooks(runner.find_notebooks(folder=notebook_dir), out, timeout=60)
+    message = str(info.value)
+    assert "01_broken.ipynb" in message
+    assert "code cell 2" in message and "ValueError" in message and "boom in the second cell" in message
+    assert not (notebook_dir / "ran_02.txt").exists()  # later notebooks never started
+    failed_copy = nbformat.read(out / "01_broken.ipynb", as_version=4)  # kept for reading the error
+    assert failed_copy.cells[1].outputs[0]["output_type"] == "error"
+
+
+def test_cell_timeout_is_reported(notebook_dir, tmp_path):
+    slow = _write_notebook(notebook_dir / "03_slow.ipynb", "import time\ntime.sleep(30)")
+    with pytest.raises(NotebookExecutionError, match="03_slow.ipynb"):
+        runner.execute_notebook(slow, timeout=2)
+
+
+def _parse(*argv):
+    # The command's own parser, as course_lib.cli builds it (cli.main turns a CourseError
+    # into one line on stderr and exit status 2).
+    parser = argparse.ArgumentParser()
+    runner.configure_parser(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_cli_failure_raises_course_error_naming_notebook(notebook_dir, tmp_path):
+    args = _parse("--notebook-dir", str(notebook_dir), "--out", str(tmp_path / "o"), "--skip-data", "--timeout", "60")
+    with pytest.raises(CourseError, match=r"^notebook 01_broken.ipynb failed at code cell 2"):
+        runner.run_cli(args)
+
+
+def test_cli_success(notebook_dir, tmp_path, capsys):
+    args = _parse("--notebook-dir", str(notebook_dir), "--only", "00", "--out", str(tmp_path / "o"), "--skip-data")
+    assert runner.run_cli(args) == 0
+    assert "All 1 notebook(s) ran" in capsys.readouterr().out
