@@ -33,5 +33,13 @@ class NotebookExecutionError(CourseError):
     """A course notebook failed (or timed out) while being executed headlessly."""
 
 
+class MetricInputError(CourseError, ValueError):
+    """Images passed to a metric do not fit it: shapes or dtypes differ, NaN, no data_range..."""
+
+
 class SplitRatioError(CourseError, ValueError):
     """Train / val / test ratios that are not three non-negative numbers adding up to 1."""
+
+
+class ModelFileError(CourseError):
+    """A model file is missing, or is not a colorizer this course wrote."""
