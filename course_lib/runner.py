@@ -176,16 +176,17 @@ def run_notebooks(notebooks: list[Path], out_dir: Path = DEFAULT_OUT_DIR, *, fas
 
 
 def announce_data() -> dict:
-    """Find (or fetch, or generate) the course data once, print where it is, return kernel env.
+    """Find (or fetch, or generate) the course data once; return the kernels' environment.
 
-    When NCD is found, ``NCD_DIR`` is passed to the notebooks so each one uses the same
-    folder without looking again. The offline sample set is announced by ``get_dataset``.
+    ``get_dataset`` prints what it chose (the offline sample set with a loud banner).
+    ``NCD_DIR`` then points every notebook at that same folder, so none of them searches
+    or tries a download again; the sample set keeps its banner because ``get_dataset``
+    recognises it by its marker file.
     """
     from course_lib.data import get_dataset
 
     source = get_dataset()
-    print(source.message)
-    return {config.NCD_ENV_VAR: str(source.root)} if source.kind == "ncd" else {}
+    return {config.NCD_ENV_VAR: str(source.root)}
 
 
 # --------------------------------------------------------------------------------- CLI

@@ -1,0 +1,225 @@
+"""Is this machine ready for the course? The environment check of notebook 00.
+
+:func:`check_environment` looks at four things and prints a short summary:
+
+1. **versions** of Python, TensorFlow, Keras and scikit-image;
+2. **a GPU** (training in notebook 04 wants one; on Colab, switch the runtime);
+3. **the data**: NCD found or downloaded, or the offline sample set (via
+   :func:`course_lib.data.get_dataset`, which announces the sample set loudly);
+4. **the ImageNet VGG19 weights**: already cached by Keras, reachable for download
+   (a quick ``HEAD`` request with a short timeout), or neither -- then the course runs
+   in *offline mode* with ``--weights none`` and this is said loudly.
+
+Nothing here raises for a missing piece: the point is to report what is missing and what
+to do about it.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+#: Weights states reported by :func:`check_weights`.
+WEIGHTS_CACHED, WEIGHTS_REACHABLE, WEIGHTS_UNREACHABLE = "cached", "reachable", "unreachable"
+#: Seconds the HEAD request may take: long enough for a slow link, short enough not to stall.
+DEFAULT_TIMEOUT = 3.0
+
+COLAB_GPU_HINT = "On Colab: Runtime > Change runtime type > Hardware accelerator: GPU (T4), then re-run."
+
+
+@dataclass
+class WeightsStatus:
+    """Where the ImageNet VGG19 weights would come from.
+
+    Attributes
+    ----------
+    state : str
+        ``"cached"`` (file on disk), ``"reachable"`` (the download URL answers) or
+        ``"unreachable"`` (offline: use ``weights=None`` / ``--weights none``).
+    detail : str
+        The file or URL checked, and the error when unreachable.
+    """
+
+    state: str
+    detail: str
+
+    @property
+    def weights_option(self) -> str | None:
+        """The ``weights`` argument the course should use here: ``"imagenet"`` or ``None``."""
+        return None if self.state == WEIGHTS_UNREACHABLE else "imagenet"
+
+
+@dataclass
+class EnvironmentReport:
+    """What :func:`check_environment` found. ``None`` means "not checked" or "not installed"."""
+
+    python: str
+    tensorflow: str | None
+    keras: str | None
+    skimage: str | None
+    in_colab: bool
+    gpus: list[str] = field(default_factory=list)
+    data_kind: str | None = None  # "ncd" | "sample" | None (not checked or not found)
+    data_root: Path | None = None
+    data_message: str = ""
+    weights: WeightsStatus | None = None
+
+    @property
+    def has_gpu(self) -> bool:
+        return bool(self.gpus)
+
+    @property
+    def offline(self) -> bool:
+        """True when the ImageNet weights cannot be had: the course then uses ``weights=None``."""
+        return self.weights is not None and self.weights.state == WEIGHTS_UNREACHABLE
+
+    def summary(self) -> str:
+        """A few lines a learner can read at a glance, with what to do for each problem."""
+        def version(v):
+            return v or "NOT INSTALLED (run scripts/setup_env.sh, or the setup cell on Colab)"
+
+        lines = [
+            "Environment check",
+            f"  Python        {self.python}{'  (Colab)' if self.in_colab else ''}",
+            f"  TensorFlow    {version(self.tensorflow)}",
+            f"  Keras         {version(self.keras)}",
+            f"  scikit-image  {version(self.skimage)}",
+        ]
+        if self.has_gpu:
+            lines.append(f"  GPU           yes: {', '.join(self.gpus)}")
+        else:
+            hint = COLAB_GPU_HINT if self.in_colab else "training uses the CPU fast path (slow but works)."
+            lines.append(f"  GPU           none. {hint}")
+        if self.data_kind == "ncd":
+            lines.append(f"  Data          NCD at {self.data_root}")
+        elif self.data_kind == "sample":
+            lines.append(f"  Data          OFFLINE SAMPLE SET at {self.data_root} (generated images, NOT NCD)")
+        elif self.data_message:
+            lines.append(f"  Data          NOT FOUND: {self.data_message}")
+        if self.weights is not None:
+            lines.append(f"  VGG19 weights {self.weights.state}: {self.weights.detail}")
+        if self.offline:
+            bar = "!" * 78
+            lines += [
+                bar,
+                "!!  OFFLINE MODE: the ImageNet VGG19 weights cannot be downloaded here.",
+                "!!  The course runs with weights=None (--weights none): the encoder starts from random",
+                "!!  weights and trains with the decoder. Results are weaker than with ImageNet weights.",
+                bar,
+            ]
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------- checks
+def _version(module_name: str) -> str | None:
+    """``module.__version__``, or None when it cannot be imported."""
+    try:
+        module = __import__(module_name)
+    except Exception:  # a broken install counts as missing; the summary says how to fix it
+        return None
+    return getattr(module, "__version__", "unknown")
+
+
+def in_colab() -> bool:
+    """True inside a Google Colab runtime."""
+    return "google.colab" in sys.modules
+
+
+def list_gpus() -> list[str]:
+    """Names of the GPUs TensorFlow can use (empty without TensorFlow or a GPU)."""
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return []
+    return [gpu.name for gpu in tf.config.list_physical_devices("GPU")]
+
+
+def check_weights(url: str | None = None, cache_path: Path | None = None, timeout: float = DEFAULT_TIMEOUT,
+                  opener: Callable = urllib.request.urlopen) -> WeightsStatus:
+    """Are the ImageNet VGG19 weights on disk, or downloadable right now?
+
+    Parameters
+    ----------
+    url : str, optional
+        Download URL; default :data:`course_lib.model.IMAGENET_NOTOP_URL`.
+    cache_path : Path, optional
+        Where Keras keeps the file; default :func:`course_lib.model.imagenet_cache_path`.
+    timeout : float
+        Seconds for the ``HEAD`` request.
+    opener : callable
+        ``urllib.request.urlopen`` or a stand-in (tests).
+
+    Returns
+    -------
+    WeightsStatus
+    """
+    from course_lib import model
+
+    url = url or model.IMAGENET_NOTOP_URL
+    cache_path = Path(cache_path) if cache_path is not None else model.imagenet_cache_path()
+    if cache_path.is_file() and cache_path.stat().st_size > 0:
+        return WeightsStatus(WEIGHTS_CACHED, str(cache_path))
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with opener(request, timeout=timeout) as response:
+            status = getattr(response, "status", 200)
+    except urllib.error.HTTPError as exc:  # the server answered, but not with the file
+        return WeightsStatus(WEIGHTS_UNREACHABLE, f"{url} (HTTP {exc.code} {exc.reason})")
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # offline, DNS, timeout, refused, HTTP error
+        reason = getattr(exc, "reason", exc)
+        return WeightsStatus(WEIGHTS_UNREACHABLE, f"{url} ({type(exc).__name__}: {reason})")
+    if status >= 400:
+        return WeightsStatus(WEIGHTS_UNREACHABLE, f"{url} (HTTP {status})")
+    return WeightsStatus(WEIGHTS_REACHABLE, f"{url} (Keras downloads it on first use, about 80 MB)")
+
+
+def check_data(download: bool = True) -> tuple[str | None, Path | None, str]:
+    """``(kind, root, message)`` from :func:`course_lib.data.get_dataset`; kind None when none is usable."""
+    from course_lib.data import get_dataset
+    from course_lib.errors import CourseError
+
+    try:
+        source = get_dataset(download=download)
+    except CourseError as exc:
+        return None, None, str(exc)
+    return source.kind, source.root, source.message
+
+
+def check_environment(*, data: bool = True, download: bool = True, weights: bool = True,
+                      gpu: bool = True, timeout: float = DEFAULT_TIMEOUT, verbose: bool = True) -> EnvironmentReport:
+    """Check versions, GPU, data and ImageNet weights; print the summary when ``verbose``.
+
+    Parameters
+    ----------
+    data, weights, gpu : bool
+        Which of the slower checks to run (the GPU check imports TensorFlow).
+    download : bool
+        Let :func:`course_lib.data.get_dataset` download NCD when it is not found.
+    timeout : float
+        Seconds for the weights ``HEAD`` request.
+
+    Returns
+    -------
+    EnvironmentReport
+    """
+    report = EnvironmentReport(
+        python=platform.python_version(),
+        tensorflow=_version("tensorflow"),
+        keras=_version("keras"),
+        skimage=_version("skimage"),
+        in_colab=in_colab(),
+    )
+    if gpu:
+        report.gpus = list_gpus()
+    if data:
+        report.data_kind, report.data_root, report.data_message = check_data(download=download)
+    if weights:
+        report.weights = check_weights(timeout=timeout)
+    if verbose:
+        print(report.summary())
+    return report

@@ -1,0 +1,137 @@
+"""The environment check, with the network replaced by a local HTTP server or a stand-in opener."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import urllib.error
+
+import pytest
+
+from course_lib import environment
+from course_lib.environment import WEIGHTS_CACHED, WEIGHTS_REACHABLE, WEIGHTS_UNREACHABLE
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_HEAD(self):  # noqa: N802 (http.server's naming)
+        self.send_response(200 if self.path.endswith("notop.h5") else 404)
+        self.send_header("Content-Length", "80134624")
+        self.end_headers()
+
+    def log_message(self, *args):  # keep pytest's output clean
+        pass
+
+
+@pytest.fixture
+def weights_server():
+    """A local server that has ``.../notop.h5`` and nothing else."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def closed_port_url():
+    with socket.socket() as sock:  # bind, then release: nothing listens there afterwards
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/vgg19_notop.h5"
+
+
+def _refuse_network(*args, **kwargs):
+    raise AssertionError("the network must not be used when the weights are cached")
+
+
+def test_weights_reachable_with_head_request(weights_server, tmp_path):
+    status = environment.check_weights(f"{weights_server}/vgg19_notop.h5", cache_path=tmp_path / "missing.h5")
+    assert status.state == WEIGHTS_REACHABLE and status.weights_option == "imagenet"
+
+
+def test_weights_http_error_is_unreachable(weights_server, tmp_path):
+    status = environment.check_weights(f"{weights_server}/moved.h5", cache_path=tmp_path / "missing.h5")
+    assert status.state == WEIGHTS_UNREACHABLE and "404" in status.detail
+    assert status.weights_option is None
+
+
+def test_weights_refused_connection_is_unreachable(closed_port_url, tmp_path):
+    status = environment.check_weights(closed_port_url, cache_path=tmp_path / "missing.h5", timeout=1.0)
+    assert status.state == WEIGHTS_UNREACHABLE
+
+
+def test_weights_timeout_is_unreachable(tmp_path):
+    def slow_opener(request, timeout):
+        assert request.get_method() == "HEAD" and timeout == 0.5
+        raise urllib.error.URLError(TimeoutError("timed out"))
+
+    status = environment.check_weights("https://example.invalid/w.h5", cache_path=tmp_path / "m.h5",
+                                       timeout=0.5, opener=slow_opener)
+    assert status.state == WEIGHTS_UNREACHABLE and "timed out" in status.detail
+
+
+def test_cached_weights_need_no_network(tmp_path):
+    cached = tmp_path / "models" / "vgg19_notop.h5"
+    cached.parent.mkdir()
+    cached.write_bytes(b"\x89HDF")
+    status = environment.check_weights("https://example.invalid/w.h5", cache_path=cached, opener=_refuse_network)
+    assert status.state == WEIGHTS_CACHED and str(cached) in status.detail
+
+
+def test_default_cache_path_follows_keras_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    from course_lib import model
+
+    cached = tmp_path / "models" / model.IMAGENET_NOTOP_FILENAME
+    cached.parent.mkdir()
+    cached.write_bytes(b"weights")
+    assert environment.check_weights(opener=_refuse_network).state == WEIGHTS_CACHED
+
+
+def test_offline_summary_is_loud(tmp_path, monkeypatch, capsys, closed_port_url):
+    monkeypatch.setattr(environment, "check_weights",
+                        lambda timeout: environment.WeightsStatus(WEIGHTS_UNREACHABLE, closed_port_url))
+    report = environment.check_environment(data=False, gpu=False)
+    assert report.offline
+    out = capsys.readouterr().out
+    assert "OFFLINE MODE" in out and "--weights none" in out
+    assert f"TensorFlow    {report.tensorflow}" in out and report.python in out
+
+
+def test_no_gpu_on_colab_says_how_to_switch_runtime(monkeypatch):
+    monkeypatch.setattr(environment, "in_colab", lambda: True)
+    monkeypatch.setattr(environment, "list_gpus", lambda: [])
+    report = environment.check_environment(data=False, weights=False, verbose=False)
+    assert not report.has_gpu and "Change runtime type" in report.summary()
+    assert "OFFLINE MODE" not in report.summary()  # weights not checked: no claim either way
+
+
+def test_gpu_list_is_a_list_of_names():
+    gpus = environment.list_gpus()  # real TensorFlow; CPU-only machines give []
+    assert isinstance(gpus, list) and all(isinstance(name, str) for name in gpus)
+
+
+def test_data_found_is_reported(ncd_dir, monkeypatch):
+    monkeypatch.setenv("NCD_DIR", str(ncd_dir))
+    report = environment.check_environment(gpu=False, weights=False, verbose=False)
+    assert report.data_kind == "ncd" and report.data_root is not None
+    assert "NCD at" in report.summary()
+
+
+def test_sample_set_is_reported_as_not_ncd(tmp_path, monkeypatch):
+    from course_lib.sample_data import make_sample_dataset
+
+    root = make_sample_dataset(tmp_path / "sample", per_category=1, categories=["Lemon", "Tomato"],
+                               min_side=32, max_side=40)
+    monkeypatch.setenv("NCD_DIR", str(root))
+    report = environment.check_environment(gpu=False, weights=False, verbose=False)
+    assert report.data_kind == "sample"
+    assert "OFFLINE SAMPLE SET" in report.summary() and "NOT NCD" in report.summary()
+
+
+def test_missing_data_is_reported_not_raised(tmp_path, monkeypatch):
+    monkeypatch.setenv("NCD_DIR", str(tmp_path / "no-such-folder"))
+    report = environment.check_environment(gpu=False, weights=False, verbose=False)
+    assert report.data_kind is None and "NOT FOUND" in report.summary()
