@@ -1,0 +1,74 @@
+"""Checks for the exercises of notebook 00, "Welcome and setup".
+
+Each ``check_*`` function takes the learner's function, tries it on a few cases and prints
+``accepted`` or a hint. It returns ``True``/``False`` and never raises.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from course_lib.checks.autoencoder import _accept, _call, _hint, _not_attempted
+from course_lib.environment import (WEIGHTS_CACHED, WEIGHTS_REACHABLE, WEIGHTS_UNREACHABLE, EnvironmentReport,
+                                    WeightsStatus)
+
+
+# ------------------------------------------------------ exercise 1: model input/output
+def io_shapes_reference(height: int, width: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """The model sees L ``(H, W, 1)`` and predicts ab ``(H, W, 2)``."""
+    return (height, width, 1), (height, width, 2)
+
+
+def check_io_shapes(io_shapes: Callable | None) -> bool:
+    """Check ``io_shapes(height, width) -> (input_shape, output_shape)``."""
+    if io_shapes is None:
+        return _not_attempted("io_shapes")
+    for height, width in ((224, 224), (120, 200)):
+        ok, got = _call(io_shapes, height, width)
+        if not ok:
+            return False
+        if got is None:
+            return _not_attempted("io_shapes")
+        want = io_shapes_reference(height, width)
+        try:
+            got = tuple(tuple(int(v) for v in shape) for shape in got)
+        except (TypeError, ValueError):
+            return _hint(f"return two shapes, e.g. ((H, W, 1), (H, W, 2)); got {got!r}")
+        if got == want:
+            continue
+        if len(got) != 2:
+            return _hint(f"return two shapes (the input's and the output's), got {len(got)}")
+        if got == (want[1], want[0]):
+            return _hint("the two shapes are swapped: first what goes in (L), then what comes out (ab)")
+        if got[1][-1:] == (3,):
+            return _hint("the model does not predict all three LAB channels: L is given, "
+                         "it predicts only a and b, so the output has 2 channels")
+        if got[0][:2] == (width, height):
+            return _hint("NumPy images are (height, width, channels): height first")
+        return _hint(f"for a {height}x{width} image you return {got}; expected shapes like (H, W, C)")
+    return _accept("the model maps L (H, W, 1) to ab (H, W, 2): one channel in, two out.")
+
+
+# -------------------------------------------------------- exercise 2: which weights
+def _report(state: str) -> EnvironmentReport:
+    return EnvironmentReport(python="3.11", tensorflow="2.21", keras="3", skimage="0.26", in_colab=False,
+                             weights=WeightsStatus(state, "test"))
+
+
+def check_choose_weights(choose_weights: Callable | None) -> bool:
+    """Check ``choose_weights(report) -> "imagenet" | None``."""
+    if choose_weights is None:
+        return _not_attempted("choose_weights")
+    for state, want in ((WEIGHTS_CACHED, "imagenet"), (WEIGHTS_REACHABLE, "imagenet"), (WEIGHTS_UNREACHABLE, None)):
+        ok, got = _call(choose_weights, _report(state))
+        if not ok:
+            return False
+        if got == want:
+            continue
+        if state == WEIGHTS_CACHED and got is None:
+            return _not_attempted("choose_weights")
+        if isinstance(got, str) and got.lower() == "none":
+            return _hint("use Python's None (no quotes) for 'no pretrained weights', not the string 'none'")
+        return _hint(f"when the weights are {state!r} you return {got!r}, expected {want!r}. "
+                     "Look at report.offline (True when the weights cannot be had).")
+    return _accept("ImageNet weights when they can be had, random initialisation (None) offline.")

@@ -1,0 +1,93 @@
+"""The checks of notebook 02 accept the instructors' solutions and catch typical mistakes."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from course_lib import color
+from course_lib.checks import exploring as checks
+from conftest import REPO_ROOT
+
+
+def _load_solutions():
+    spec = importlib.util.spec_from_file_location("solutions_02", REPO_ROOT / "solutions" / "02_exploring_ncd.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+solutions = _load_solutions()
+
+
+@pytest.mark.parametrize("check, solution", [
+    (checks.check_count_per_category, solutions.count_per_category),
+    (checks.check_ab_histogram, solutions.ab_histogram),
+    (checks.check_mean_object_ab, solutions.mean_object_ab),
+])
+def test_solution_accepted(capsys, check, solution):
+    assert check(solution) is True
+    assert "accepted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check", [checks.check_count_per_category, checks.check_ab_histogram,
+                                   checks.check_mean_object_ab])
+def test_stub_and_none_never_raise(capsys, check):
+    assert check(None) is False
+    assert check(lambda *args: None) is False
+    assert "not attempted" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda records: dict(Counter(r.category for r in records)), "sort the categories"),
+    (lambda records: {r.relpath: 1 for r in records}, "the keys are files"),
+    (lambda records: {c: 1 for c in sorted({r.category for r in records})}, "every count is 1"),
+    (lambda records: [r.category for r in records], "return a dict"),
+])
+def test_count_per_category_typical_mistakes(capsys, wrong, hint):
+    assert checks.check_count_per_category(wrong) is False
+    assert hint in capsys.readouterr().out
+
+
+def _hist(normalise=True, transpose=False, fixed_range=True):
+    def ab_histogram(ab, bins=32):
+        ab = np.asarray(ab).reshape(-1, 2)
+        rng = [(-128, 128), (-128, 128)] if fixed_range else None
+        counts, _, _ = np.histogram2d(ab[:, 0], ab[:, 1], bins=bins, range=rng)
+        counts = counts.T if transpose else counts
+        return counts / counts.sum() if normalise else counts
+    return ab_histogram
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (_hist(normalise=False), "raw counts"),
+    (_hist(transpose=True), "swapped"),
+    (_hist(fixed_range=False), "same range"),
+])
+def test_ab_histogram_typical_mistakes(capsys, wrong, hint):
+    assert checks.check_ab_histogram(wrong) is False
+    assert hint in capsys.readouterr().out
+
+
+def test_ab_histogram_reference_is_normalised_and_puts_a_on_rows():
+    ab = np.array([[100.0, -100.0]] * 5)  # a high, b low: bottom-left of a (rows) x b (columns)
+    hist = checks.ab_histogram_reference(ab, bins=4)
+    assert hist.sum() == pytest.approx(1.0) and hist[3, 0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda rgb: color.rgb_to_lab(rgb)[..., 1:].reshape(-1, 2).mean(axis=0), "whole image"),
+    (lambda rgb: solutions.mean_object_ab(rgb)[::-1], "swapped"),
+    (lambda rgb: color.rgb_to_lab(rgb).reshape(-1, 3).mean(axis=0), "only a and b"),
+])
+def test_mean_object_ab_typical_mistakes(capsys, wrong, hint):
+    assert checks.check_mean_object_ab(wrong) is False
+    assert hint in capsys.readouterr().out
+
+
+def test_example_object_is_orange():
+    a, b = checks.mean_object_ab_reference(checks.example_object_image())
+    assert a > 10 and b > 40  # red-ish and strongly yellow
