@@ -58,7 +58,7 @@ class EvaluationResult:
     Attributes
     ----------
     per_image : list of dict
-        ``relpath``, ``category`` and every metric, one dict per image.
+        ``relpath``, ``category``, ``path`` and every metric, one dict per image.
     categories : dict
         Category name -> ``{"n": images, metric: mean over its images}``.
     dataset : dict
@@ -227,7 +227,8 @@ def evaluate_colorizer(
                 f"the colorizer returned {prediction.dtype} {prediction.shape} for {record.relpath} "
                 f"({truth.shape}); it must return RGB uint8 at the input's native resolution"
             )
-        per_image.append({"relpath": record.relpath, "category": record.category, **evaluate_pair(prediction, truth)})
+        per_image.append({"relpath": record.relpath, "category": record.category, "path": str(record.path),
+                          **evaluate_pair(prediction, truth)})
         bar.set_postfix(psnr=f"{np.mean([row['psnr'] for row in per_image if math.isfinite(row['psnr'])] or [np.nan]):.2f}")
     categories, dataset = aggregate(per_image)
     settings = {"max_side": max_side} if max_side else {}

@@ -180,8 +180,22 @@ def gaussian_window(size: int = SSIM_WINDOW_SIZE, sigma: float = SSIM_SIGMA) -> 
     return np.outer(profile, profile)
 
 
-def _local_mean(image: np.ndarray, window: np.ndarray) -> np.ndarray:
-    """Gaussian-weighted local mean of a 2-D image (window is separable: two 1-D passes)."""
+def local_mean(image: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Weighted mean of every pixel's neighbourhood, for SSIM.
+
+    Parameters
+    ----------
+    image : ndarray of float64, shape (H, W)
+    window : ndarray, shape (k, k)
+        A separable window that sums to 1, e.g. :func:`gaussian_window` (or a uniform
+        ``np.ones((k, k)) / k**2``).
+
+    Returns
+    -------
+    ndarray of float64, shape (H, W)
+        Borders are filled by reflection; SSIM later ignores the ``k // 2`` pixels
+        near the border, so the choice does not matter.
+    """
     # The 2-D window is outer(profile, profile); filtering rows then columns with the
     # 1-D profile gives the same result 5x faster than an 11 x 11 correlation.
     profile = window.sum(axis=1)
@@ -193,11 +207,11 @@ def _ssim_single_channel(x: np.ndarray, y: np.ndarray, data_range: float, window
     """Mean SSIM of two float64 2-D images (Wang et al. 2004, eq. 13)."""
     c1 = (SSIM_K1 * data_range) ** 2
     c2 = (SSIM_K2 * data_range) ** 2
-    mu_x, mu_y = _local_mean(x, window), _local_mean(y, window)
+    mu_x, mu_y = local_mean(x, window), local_mean(y, window)
     # Local (population) variances and covariance: E[x^2] - E[x]^2 etc.
-    var_x = _local_mean(x * x, window) - mu_x**2
-    var_y = _local_mean(y * y, window) - mu_y**2
-    cov_xy = _local_mean(x * y, window) - mu_x * mu_y
+    var_x = local_mean(x * x, window) - mu_x**2
+    var_y = local_mean(y * y, window) - mu_y**2
+    cov_xy = local_mean(x * y, window) - mu_x * mu_y
     ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     # Only pixels whose whole window lies inside the image count (no padding artefacts).
     pad = window.shape[0] // 2
