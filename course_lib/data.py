@@ -213,6 +213,52 @@ def _to_rgb(image: Image.Image) -> Image.Image | np.ndarray:
         raise ImageLoadError(f"cannot convert Pillow mode {mode!r} to RGB: {exc}") from exc
 
 
+def open_rgb(
+    path: str | os.PathLike, *, max_side: int | None = None, min_size: tuple[int, int] | None = None
+) -> Image.Image:
+    """Open any image Pillow can read as a loaded RGB ``PIL.Image`` (see :func:`load_image`).
+
+    Big JPEGs that are about to be shrunk anyway are decoded directly at 1/2, 1/4 or
+    1/8 scale (Pillow's ``draft``), which is several times faster; the result is still
+    at least as large as what the caller asked for, so quality does not suffer.
+
+    Parameters
+    ----------
+    path : path-like
+    max_side : int, optional
+        The caller will shrink the longer side to this; decode no smaller.
+    min_size : (width, height), optional
+        The caller will resize to this; decode no smaller in either direction.
+
+    Raises
+    ------
+    ImageLoadError
+        Missing, not an image, corrupt or truncated, or a possible decompression bomb.
+    """
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            draft_size = _draft_size(image.size, max_side) if max_side else min_size
+            if draft_size is not None and image.format == "JPEG":
+                # Decode at reduced scale straight from the DCT coefficients; draft()
+                # never goes below draft_size, and does nothing for small images.
+                image.draft(None, draft_size)
+            image = ImageOps.exif_transpose(image)  # also loads the pixels
+            rgb = _to_rgb(image)
+    except FileNotFoundError:
+        raise ImageLoadError(f"{path} does not exist; check the path") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageLoadError(
+            f"{path} is too large to load safely ({exc}); shrink it with an image editor first"
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageLoadError(f"{path} is not an image file Pillow can read; remove it or replace it") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        # Truncated or corrupt data surfaces as OSError (sometimes SyntaxError) on load.
+        raise ImageLoadError(f"{path} is corrupt or truncated ({exc}); re-download or remove it") from None
+    return Image.fromarray(rgb) if isinstance(rgb, np.ndarray) else rgb
+
+
 def load_image(path: str | os.PathLike, max_side: int | None = None) -> np.ndarray:
     """Load any image Pillow can read as RGB.
 
@@ -239,30 +285,9 @@ def load_image(path: str | os.PathLike, max_side: int | None = None) -> np.ndarr
         The file is missing, not an image, corrupt or truncated, or so large that
         Pillow refuses it as a possible decompression bomb.
     """
-    path = Path(path)
     if max_side is not None and max_side < 1:
         raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
-    try:
-        with Image.open(path) as image:
-            if max_side is not None and image.format == "JPEG" and max(image.size) > max_side:
-                # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT coefficients.
-                image.draft(None, _draft_size(image.size, max_side))
-            image = ImageOps.exif_transpose(image)  # also loads the pixels
-            rgb = _to_rgb(image)
-    except FileNotFoundError:
-        raise ImageLoadError(f"{path} does not exist; check the path") from None
-    except Image.DecompressionBombError as exc:
-        raise ImageLoadError(
-            f"{path} is too large to load safely ({exc}); shrink it with an image editor first"
-        ) from None
-    except UnidentifiedImageError:
-        raise ImageLoadError(f"{path} is not an image file Pillow can read; remove it or replace it") from None
-    except (OSError, SyntaxError, ValueError) as exc:
-        # Truncated or corrupt data surfaces as OSError (sometimes SyntaxError) on load.
-        raise ImageLoadError(f"{path} is corrupt or truncated ({exc}); re-download or remove it") from None
-
-    if isinstance(rgb, np.ndarray):
-        rgb = Image.fromarray(rgb)
+    rgb = open_rgb(path, max_side=max_side)
     if max_side is not None and max(rgb.size) > max_side:
         scale = max_side / max(rgb.size)
         new_size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))

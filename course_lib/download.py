@@ -1,0 +1,429 @@
+"""Downloading NCD safely, and the ``download`` command.
+
+:func:`download_ncd` fetches the Natural-Color Dataset archive (or takes a local zip),
+checks it, and unpacks it into ``dest`` (``data/ncd/`` by default, never the package
+folder). Every step is defensive, because a half-finished or hostile download must
+not end up looking like a dataset:
+
+1. **Transfer** into ``<dest>/.ncd-download.zip.part`` with a progress bar. When a
+   previous attempt was interrupted, the transfer resumes with an HTTP ``Range``
+   request (or starts over when the server does not support that). The file is
+   renamed to ``ncd.zip`` only once it is complete.
+2. **Check**: the byte count matches ``Content-Length``; size and SHA-256 match when
+   they are known; the file really is a zip whose members pass their CRC checks. A
+   server that answers with a web page (an error or a "confirm download" page) is
+   reported as such.
+3. **Extract safely**: members with absolute paths, ``..`` components or symbolic
+   links are refused *before anything is written*; everything is unpacked into a
+   temporary folder inside ``dest`` and moved into place only when complete.
+
+A second call when the data is already there does nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import re
+import shutil
+import socket
+import stat
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from course_lib.errors import DataNotFoundError, DownloadError, UnsafeArchiveError
+
+
+@dataclass(frozen=True)
+class NcdSource:
+    """One place NCD can be downloaded from.
+
+    ``size`` (bytes) and ``sha256`` are checked when given; they are left ``None``
+    where nobody has published them, rather than guessed.
+    """
+
+    name: str
+    url: str
+    info_page: str
+    size: int | None = None
+    sha256: str | None = None
+
+
+#: Google Drive id of the "Color Groundtruth" archive linked from the survey authors'
+#: repository, https://github.com/saeed-anwar/ColorSurvey (README, "Datasets").
+_AUTHORS_DRIVE_ID = "1k_UvYzdrHbphW4UcbDb9jWB0ZQIAGEAo"
+
+#: Where :func:`download_ncd` looks, in order. ``$NCD_URL``, when set, is tried first.
+NCD_SOURCES: tuple[NcdSource, ...] = (
+    NcdSource(
+        name="survey authors' archive (Google Drive, linked from github.com/saeed-anwar/ColorSurvey)",
+        # drive.usercontent.google.com with confirm=t skips the "file too large to scan" page.
+        url=f"https://drive.usercontent.google.com/download?id={_AUTHORS_DRIVE_ID}&export=download&confirm=t",
+        info_page=f"https://drive.google.com/file/d/{_AUTHORS_DRIVE_ID}/view",
+    ),
+)
+
+#: Environment variable with an extra URL (a mirror, a GitHub release asset) to try first.
+NCD_URL_ENV_VAR = "NCD_URL"
+
+#: Refuse archives that would unpack to more than this (NCD is ~0.1 GB; a zip bomb is not).
+MAX_UNPACKED_BYTES = 8 * 1024**3
+
+_PART_NAME = ".ncd-download.zip.part"
+_ARCHIVE_NAME = "ncd.zip"
+_CHUNK = 1 << 16
+
+
+# ------------------------------------------------------------------------ helpers
+def _has_dataset(folder: Path) -> Path | None:
+    """The dataset root inside ``folder`` when there is one, else None."""
+    from course_lib.data import find_ncd_root
+
+    if not folder.is_dir():
+        return None
+    try:
+        return find_ncd_root(folder)
+    except DataNotFoundError:
+        return None
+
+
+def _looks_like_html(first_bytes: bytes) -> bool:
+    head = first_bytes[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<?xml")) or b"<html" in head
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_zip(path: Path, size: int | None = None, sha256: str | None = None) -> None:
+    """Check that ``path`` is a complete, intact zip (and matches size / SHA-256 when given).
+
+    Raises
+    ------
+    DownloadError
+        With what is wrong and what to do.
+    """
+    actual_size = path.stat().st_size
+    if size is not None and actual_size != size:
+        raise DownloadError(f"{path} has {actual_size} bytes, expected {size}; delete it and download again")
+    with open(path, "rb") as f:
+        head = f.read(512)
+    if _looks_like_html(head):
+        raise DownloadError(
+            f"{path} is a web page, not a zip archive (the server sent an error or a confirmation page); "
+            "download the archive in a browser and pass it with --source FILE.zip"
+        )
+    if not zipfile.is_zipfile(path):
+        raise DownloadError(f"{path} is not a zip archive (it starts with {head[:8]!r}); pass the NCD zip file")
+    if sha256 is not None and _sha256_of(path) != sha256.lower():
+        raise DownloadError(f"{path} does not match the published SHA-256; delete it and download again")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()  # reads every member and checks its CRC
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise DownloadError(f"{path} is a damaged zip ({exc}); delete it and download again") from None
+    if bad is not None:
+        raise DownloadError(f"{path} is damaged: member {bad!r} fails its CRC check; delete it and download again")
+
+
+# ------------------------------------------------------------------ transferring
+def _open(url: str, offset: int, timeout: float):
+    request = urllib.request.Request(url, headers={"User-Agent": "colorize-course/0.1 (+course_lib.download)"})
+    if offset:
+        request.add_header("Range", f"bytes={offset}-")
+    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https/file only, below)
+
+
+def fetch(url: str, target: Path, *, timeout: float = 60.0, expected_size: int | None = None) -> Path:
+    """Download ``url`` to ``target``, through ``<target>.part``, resuming an earlier attempt.
+
+    Parameters
+    ----------
+    url : str
+        ``http://``, ``https://`` or ``file://``.
+    target : Path
+        Final file; it appears only when the transfer is complete.
+    expected_size : int, optional
+        Known size in bytes, checked at the end.
+
+    Returns
+    -------
+    Path
+        ``target``.
+
+    Raises
+    ------
+    DownloadError
+        Network failure, an interrupted transfer (the partial file is kept, so running
+        again resumes), or an HTML page instead of a file.
+    """
+    from tqdm.auto import tqdm
+
+    if not url.lower().startswith(("http://", "https://", "file://")):
+        raise DownloadError(f"unsupported URL {url!r}; use http(s):// or a local .zip file")
+    part = target.with_name(target.name + ".part")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    offset = part.stat().st_size if part.exists() else 0
+
+    try:
+        response = _open(url, offset, timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and offset:  # our partial file is already whole (or stale): start again
+            part.unlink()
+            return fetch(url, target, timeout=timeout, expected_size=expected_size)
+        raise DownloadError(f"{url} answered HTTP {exc.code} {exc.reason}; try again later or use --source") from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DownloadError(f"cannot reach {url} ({reason}); check your connection or use --source FILE.zip") from None
+
+    with response:
+        status = getattr(response, "status", 200)
+        if offset and status != 206:
+            offset = 0  # the server ignored our Range request: start over
+        content_type = response.headers.get("Content-Type", "")
+        length = response.headers.get("Content-Length")
+        remaining = int(length) if length is not None and length.isdigit() else None
+        total = offset + remaining if remaining is not None else None
+        if content_type.lower().startswith("text/html"):
+            raise DownloadError(
+                f"{url} sent a web page (Content-Type {content_type!r}), not the zip archive: the link may have "
+                "expired or need a confirmation click; download it in a browser and pass --source FILE.zip"
+            )
+
+        received = 0
+        mode = "ab" if offset else "wb"
+        with open(part, mode) as out, tqdm(
+            total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
+            desc=f"downloading {target.name}", leave=False,
+        ) as bar:
+            try:
+                while True:
+                    chunk = response.read(_CHUNK)
+                    if not chunk:
+                        break
+                    if offset == 0 and received == 0 and _looks_like_html(chunk):
+                        out.close()
+                        part.unlink()
+                        raise DownloadError(
+                            f"{url} sent a web page instead of the zip archive; download it in a browser "
+                            "and pass --source FILE.zip"
+                        )
+                    out.write(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+            except (http.client.IncompleteRead, ConnectionError, socket.timeout, OSError) as exc:
+                raise DownloadError(
+                    f"download of {url} was interrupted after {offset + received} bytes ({exc}); "
+                    "run the same command again to resume"
+                ) from None
+
+    if remaining is not None and received < remaining:
+        raise DownloadError(
+            f"download of {url} stopped after {offset + received} of {total} bytes; "
+            "run the same command again to resume"
+        )
+    if expected_size is not None and part.stat().st_size != expected_size:
+        size = part.stat().st_size
+        part.unlink()
+        raise DownloadError(f"{url} gave {size} bytes, expected {expected_size}; the file was deleted, try again")
+    os.replace(part, target)  # atomic: target never exists half-written
+    return target
+
+
+# -------------------------------------------------------------------- extracting
+_DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
+
+
+def _safe_member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
+    """The member's relative path, or None for directories; raises for anything unsafe."""
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or _DRIVE_LETTER.match(name):
+        raise UnsafeArchiveError(f"archive member {info.filename!r} has an absolute path; refusing to extract")
+    parts = PurePosixPath(name).parts
+    if ".." in parts:
+        raise UnsafeArchiveError(f"archive member {info.filename!r} contains '..'; refusing to extract")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise UnsafeArchiveError(f"archive member {info.filename!r} is a symbolic link; refusing to extract")
+    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise UnsafeArchiveError(f"archive member {info.filename!r} is not a regular file; refusing to extract")
+    if info.is_dir() or not parts:
+        return None
+    return PurePosixPath(*[p for p in parts if p not in ("", ".")])
+
+
+def safe_extract(archive_path: Path, dest: Path, max_bytes: int = MAX_UNPACKED_BYTES) -> None:
+    """Unpack a zip into ``dest``, refusing unsafe members before writing anything.
+
+    Members are checked first (absolute paths, ``..``, symbolic links and other
+    special files, total size); then all files are written into a temporary folder
+    inside ``dest`` and moved into ``dest`` when every one is out. Permissions stored
+    in the archive are ignored. Nothing is ever written outside ``dest``.
+
+    Raises
+    ------
+    UnsafeArchiveError
+        A member would escape ``dest`` or is a link; nothing was written.
+    DownloadError
+        The archive is damaged or would unpack to more than ``max_bytes``.
+    """
+    dest = Path(dest)
+    try:
+        archive = zipfile.ZipFile(archive_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DownloadError(f"{archive_path} is not a readable zip archive ({exc})") from None
+    with archive:
+        members = [(info, _safe_member_path(info)) for info in archive.infolist()]
+        total = sum(info.file_size for info, _ in members)
+        if total > max_bytes:
+            raise DownloadError(f"{archive_path} would unpack to {total} bytes (limit {max_bytes}); refusing")
+        dest.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=dest))
+        try:
+            root = staging.resolve()
+            for info, relative in members:
+                if relative is None:
+                    continue
+                target = staging / relative
+                if not target.resolve().is_relative_to(root):  # belt and braces after the checks above
+                    raise UnsafeArchiveError(f"archive member {info.filename!r} escapes the destination")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out, _CHUNK)
+            for entry in sorted(staging.iterdir()):
+                final = dest / entry.name
+                if final.exists():
+                    raise DownloadError(f"{final} already exists; remove it and run the download again")
+                entry.rename(final)
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise DownloadError(f"{archive_path} is damaged ({exc}); delete it and download again") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ download_ncd
+def _sources(source: str | os.PathLike | None) -> list[NcdSource]:
+    if source is not None:
+        return [NcdSource(name=str(source), url=str(source), info_page=str(source))]
+    extra = os.environ.get(NCD_URL_ENV_VAR)
+    mirror = [NcdSource(name=f"${NCD_URL_ENV_VAR}", url=extra, info_page=extra)] if extra else []
+    return mirror + list(NCD_SOURCES)
+
+
+def download_ncd(
+    dest: str | os.PathLike | None = None,
+    source: str | os.PathLike | None = None,
+    *,
+    sha256: str | None = None,
+    size: int | None = None,
+    timeout: float = 60.0,
+    keep_archive: bool = False,
+) -> Path:
+    """Download (or unpack a local copy of) NCD into ``dest`` and return the dataset root.
+
+    Parameters
+    ----------
+    dest : path-like, optional
+        Target folder; default ``config.default_ncd_dir()`` (``$NCD_DIR`` or ``data/ncd``).
+    source : str or path-like, optional
+        A URL (``http(s)://``, ``file://``) or a local ``.zip``. Default: ``$NCD_URL`` if
+        set, then each of :data:`NCD_SOURCES` until one works.
+    sha256, size : optional
+        Checked against the archive when given (for ``source``; the built-in sources
+        carry their own when known).
+    timeout : float
+        Seconds to wait for the server before giving up on a source.
+    keep_archive : bool
+        Keep ``<dest>/ncd.zip`` after unpacking (default: delete it).
+
+    Returns
+    -------
+    Path
+        The folder holding the category folders (``dest`` or one level below it).
+
+    Raises
+    ------
+    DownloadError
+        Every source failed; the message lists why, and how to download by hand.
+    UnsafeArchiveError
+        The archive tries to write outside ``dest``; nothing was written.
+    """
+    from course_lib import config
+
+    dest = Path(dest).expanduser() if dest is not None else config.default_ncd_dir()
+    existing = _has_dataset(dest)
+    if existing is not None:
+        print(f"NCD is already in {existing}; nothing to download.")
+        return existing
+
+    failures = []
+    for candidate in _sources(source):
+        try:
+            archive = _obtain_archive(candidate, dest, timeout,
+                                      size if source is not None else candidate.size,
+                                      sha256 if source is not None else candidate.sha256)
+            safe_extract(archive, dest)
+        except UnsafeArchiveError:
+            raise
+        except DownloadError as exc:
+            failures.append(f"{candidate.name}: {exc}")
+            continue
+        if archive.name == _ARCHIVE_NAME and archive.parent == dest and not keep_archive:
+            archive.unlink()
+        root = _has_dataset(dest)
+        if root is None:
+            raise DownloadError(
+                f"the archive from {candidate.name} unpacked into {dest} but holds no category folders of images; "
+                "check that it is the NCD colour archive"
+            )
+        print(f"NCD unpacked into {root}.")
+        return root
+
+    manual = "; ".join(s.info_page for s in NCD_SOURCES)
+    raise DownloadError(
+        "could not download NCD (" + " | ".join(failures) + f"). Download the archive by hand ({manual}) "
+        "and run 'python -m course_lib download --source FILE.zip', or set NCD_DIR to an unpacked copy"
+    )
+
+
+def _obtain_archive(candidate: NcdSource, dest: Path, timeout: float, size, sha256) -> Path:
+    """A verified zip on disk for ``candidate``: the local file itself, or a download into ``dest``."""
+    location = candidate.url
+    if "://" not in location:
+        path = Path(location).expanduser()
+        if not path.is_file():
+            raise DownloadError(f"{path} does not exist; pass an existing .zip file or a URL")
+        verify_zip(path, size=size, sha256=sha256)
+        return path
+    archive = dest / _ARCHIVE_NAME
+    if not archive.exists():
+        fetch(location, archive, timeout=timeout, expected_size=size)
+    try:
+        verify_zip(archive, size=size, sha256=sha256)
+    except DownloadError:
+        archive.unlink()  # a bad complete file must not be reused by the next attempt
+        raise
+    return archive
+
+
+# ------------------------------------------------------------------------ command
+def configure_parser(parser) -> None:
+    parser.add_argument("--dest", default=None, help="folder to unpack into (default: $NCD_DIR or data/ncd/)")
+    parser.add_argument("--source", default=None, help="URL or local .zip (default: the public sources)")
+    parser.add_argument("--sha256", default=None, help="expected SHA-256 of the archive, if you know it")
+
+
+def run_cli(args) -> int:
+    root = download_ncd(args.dest, args.source, sha256=args.sha256)
+    print(root)
+    return 0
