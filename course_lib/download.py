@@ -5,7 +5,7 @@ checks it, and unpacks it into ``dest`` (``data/ncd/`` by default, never the pac
 folder). Every step is defensive, because a half-finished or hostile download must
 not end up looking like a dataset:
 
-1. **Transfer** into ``<dest>/.ncd-download.zip.part`` with a progress bar. When a
+1. **Transfer** into ``<dest>/ncd.zip.part`` with a progress bar. When a
    previous attempt was interrupted, the transfer resumes with an HTTP ``Range``
    request (or starts over when the server does not support that). The file is
    renamed to ``ncd.zip`` only once it is complete.
@@ -74,7 +74,6 @@ NCD_URL_ENV_VAR = "NCD_URL"
 #: Refuse archives that would unpack to more than this (NCD is ~0.1 GB; a zip bomb is not).
 MAX_UNPACKED_BYTES = 8 * 1024**3
 
-_PART_NAME = ".ncd-download.zip.part"
 _ARCHIVE_NAME = "ncd.zip"
 _CHUNK = 1 << 16
 
@@ -255,7 +254,8 @@ def _safe_member_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise UnsafeArchiveError(f"archive member {info.filename!r} is a symbolic link; refusing to extract")
-    if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+    # Zips made on Windows (or by zipfile.writestr) carry no file type at all: that is fine.
+    if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
         raise UnsafeArchiveError(f"archive member {info.filename!r} is not a regular file; refusing to extract")
     if info.is_dir() or not parts:
         return None
@@ -368,12 +368,15 @@ def download_ncd(
 
     failures = []
     for candidate in _sources(source):
+        archive = None
         try:
             archive = _obtain_archive(candidate, dest, timeout,
                                       size if source is not None else candidate.size,
                                       sha256 if source is not None else candidate.sha256)
             safe_extract(archive, dest)
         except UnsafeArchiveError:
+            if archive is not None and archive.parent == dest:
+                archive.unlink()  # a hostile download is not kept around
             raise
         except DownloadError as exc:
             failures.append(f"{candidate.name}: {exc}")
