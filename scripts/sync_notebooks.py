@@ -182,15 +182,21 @@ def _standard_cell(kind: str, source: str, tag: str):
     return cell
 
 
-def _clean_code_cell(cell) -> None:
-    """Strip outputs unless the cell pins them with ``# NBVAL_CHECK_OUTPUT``."""
-    cell.execution_count = None  # volatile: changes on every run
-    if CHECK_OUTPUT_MARKER in cell.source:
+def _clean_code_cell(cell, number: int) -> None:
+    """Strip outputs unless the cell pins them with ``# NBVAL_CHECK_OUTPUT``.
+
+    A pinned cell keeps its outputs and gets the execution count ``number`` (its position
+    among the code cells): nbval refuses stored outputs without a count, and a count fixed
+    by position does not change from one run to the next.
+    """
+    if CHECK_OUTPUT_MARKER in cell.source and cell.outputs:
+        cell.execution_count = number
         for output in cell.outputs:
             if output.get("output_type") == "execute_result":
-                output["execution_count"] = None
+                output["execution_count"] = number
         return
     cell.outputs = []
+    cell.execution_count = None
 
 
 def sync_notebook(nb, notebook_name: str):
@@ -204,10 +210,10 @@ def sync_notebook(nb, notebook_name: str):
     body = [c for c in nb.cells if not (_tagged(c, HEADER_TAG) or _tagged(c, SETUP_TAG))]
     header = _standard_cell("markdown", header_source(notebook_name, meta), HEADER_TAG)
     setup = _standard_cell("code", setup_source(meta), SETUP_TAG)
-    for cell in body:
-        if cell.cell_type == "code":
-            _clean_code_cell(cell)
     nb.cells = [header, setup, *body]
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells[1:], start=2):  # the setup cell is number 1
+        _clean_code_cell(cell, number)
     nbformat.validator.normalize(nb)
     return nb
 
