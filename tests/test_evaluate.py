@@ -139,6 +139,23 @@ def test_cli_gray_writes_json_and_csv(tiny_ncd, tmp_path, capsys):
     assert "ALL" in capsys.readouterr().out and out_csv.is_file()
 
 
+def test_cli_evaluates_a_saved_model_through_the_colorize_path(tiny_ncd, tmp_path):
+    pytest.importorskip("course_lib.inference", reason="course_lib.inference not written yet")
+    model_module = pytest.importorskip("course_lib.model", reason="course_lib.model not written yet")
+    from course_lib.cli import main
+
+    # A tiny untrained colorizer: the point is the plumbing (load, colorize at native size, measure).
+    model = model_module.build_colorizer(32, decoder="unet", weights=None, encoder_blocks=2, decoder_width=8)
+    model_path = tmp_path / "tiny.keras"
+    model.save(model_path)
+    out = tmp_path / "model.json"
+    assert main(["evaluate", "--model", str(model_path), "--data", str(tiny_ncd), "--split", "all",
+                 "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["model"] == str(model_path) and data["dataset"]["n"] == 6
+    assert all(math.isfinite(data["dataset"][key]) for key in ("psnr", "ssim", "deltaE", "auc", "psnr_fg"))
+
+
 def test_cli_reports_a_missing_model_as_one_line(tiny_ncd, tmp_path, capsys):
     pytest.importorskip("course_lib.inference", reason="course_lib.inference not written yet")
     from course_lib.cli import main
