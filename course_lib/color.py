@@ -163,10 +163,14 @@ def tf_rgb_to_lab(rgb):
 
     rgb = tf.cast(rgb, tf.float32)
     # Undo the sRGB gamma: linear light is what mixes additively.
-    linear = tf.where(rgb > 0.04045, tf.pow((rgb + 0.055) / 1.055, 2.4), rgb / 12.92)
+    # x ** p is written exp(p * log x): equal up to float32 rounding, about twice as fast as tf.pow on CPU,
+    # which matters in the input pipeline. (Both branches of tf.where are evaluated: clamp
+    # the argument of log so the unused branch never produces NaN.)
+    gamma_decoded = tf.exp(2.4 * tf.math.log((tf.maximum(rgb, 0.04045) + 0.055) / 1.055))
+    linear = tf.where(rgb > 0.04045, gamma_decoded, rgb / 12.92)
     xyz = tf.tensordot(linear, tf.constant(_XYZ_FROM_RGB.T), axes=1) / tf.constant(_D65_WHITE)
     # Cube root above the CIE threshold, a straight line below it (avoids an infinite slope at 0).
-    f = tf.where(xyz > 0.008856, tf.pow(tf.maximum(xyz, 1e-12), 1.0 / 3.0), 7.787 * xyz + 16.0 / 116.0)
+    f = tf.where(xyz > 0.008856, tf.exp(tf.math.log(tf.maximum(xyz, 1e-12)) / 3.0), 7.787 * xyz + 16.0 / 116.0)
     fx, fy, fz = f[..., 0], f[..., 1], f[..., 2]
     lightness = 116.0 * fy - 16.0
     return tf.stack([lightness, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
