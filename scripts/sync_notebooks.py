@@ -161,8 +161,8 @@ else:
     # Walk up from the working folder to the checkout that holds course_lib/.
     here = Path.cwd().resolve()
     repo_root = next((p for p in [here, *here.parents] if (p / "course_lib" / "__init__.py").is_file()), here)
-if str(repo_root) not in sys.path and importlib.util.find_spec("course_lib") is None:
-    sys.path.insert(0, str(repo_root))
+if (repo_root / "course_lib").is_dir() and str(repo_root) not in sys.path:
+    sys.path.insert(0, str(repo_root))  # this checkout's course_lib, even if another copy is installed
 import course_lib
 {data_step}
 print(f"course_lib {{course_lib.__version__}} from {{Path(course_lib.__file__).parent}}" + (" (Colab)" if IN_COLAB else ""))'''
