@@ -171,7 +171,6 @@ def fetch(url: str, target: Path, *, timeout: float = 60.0, expected_size: int |
     if not url.lower().startswith(("http://", "https://", "file://")):
         raise DownloadError(f"unsupported URL {url!r}; use http(s):// or a local .zip file")
     part = target.with_name(target.name + ".part")
-    target.parent.mkdir(parents=True, exist_ok=True)
     offset = part.stat().st_size if part.exists() else 0
 
     try:
@@ -201,6 +200,7 @@ def fetch(url: str, target: Path, *, timeout: float = 60.0, expected_size: int |
 
         received = 0
         mode = "ab" if offset else "wb"
+        target.parent.mkdir(parents=True, exist_ok=True)  # only now: a failed attempt leaves no empty folder
         with open(part, mode) as out, tqdm(
             total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
             desc=f"downloading {target.name}", leave=False,
