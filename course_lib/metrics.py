@@ -13,24 +13,25 @@ and the results table -- is computed the same way:
    resized before comparing.
 3. **Per image, then per category, then dataset.** Each metric is computed for each
    image. A category's value is the mean over its images. The dataset value is the
-   mean over *all images* (each image weighs the same, as in the NCD survey, whose
-   numbers average over the whole dataset); categories differ in size only a little,
-   so the mean of the category means is close, but it is not what we report.
+   mean over *all images* (each image weighs the same), not the mean of the category
+   means; NCD's categories differ in size only a little, so the two are close. (The
+   NCD survey reports one number per method for the whole dataset without saying
+   which mean it took.)
 
 The metrics
 -----------
-=====================  ====================================================  ==========
-key                    what it measures                                      better
-=====================  ====================================================  ==========
-``psnr``               peak signal-to-noise ratio over RGB, dB               higher
-``ssim``               structural similarity (Wang et al. 2004), mean of R,G,B higher
-``rmse``               root mean squared error over RGB, in uint8 levels     lower
-``deltaE``             mean CIEDE2000 colour difference, LAB units           lower
-``colorfulness_ratio`` colorfulness(pred) / colorfulness(gt) (Hasler 2003)   near 1
-``auc``                Zhang et al. 2016 AuC of ab error, thresholds 0..150   higher
-``psnr_fg``            PSNR over the foreground (non-white) pixels only      higher
-``deltaE_fg``          mean CIEDE2000 over the foreground pixels only        lower
-=====================  ====================================================  ==========
+=====================  ======================================================  ======
+key                    what it measures                                        better
+=====================  ======================================================  ======
+``psnr``               peak signal-to-noise ratio over RGB, dB                 higher
+``ssim``               structural similarity (Wang et al. 2004), mean of RGB   higher
+``rmse``               root mean squared error over RGB, in uint8 levels       lower
+``deltaE``             mean CIEDE2000 colour difference, LAB units             lower
+``colorfulness_ratio`` colorfulness(pred) / colorfulness(gt) (Hasler 2003)     near 1
+``auc``                Zhang et al. 2016 AuC of ab error, thresholds 0..150    higher
+``psnr_fg``            PSNR over the foreground (non-white) pixels only        higher
+``deltaE_fg``          mean CIEDE2000 over the foreground pixels only          lower
+=====================  ======================================================  ======
 
 Why more than PSNR and SSIM? NCD photos show one object on a white background, and a
 colorizer keeps the input's lightness L. Large white areas are easy (white has ab = 0),
