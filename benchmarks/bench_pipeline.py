@@ -46,13 +46,30 @@ def dataset_root(explicit: str | None):
     return root, "offline sample set"
 
 
-def time_epochs(dataset, epochs: int) -> float:
-    """Images per second over ``epochs`` full passes."""
-    count, start = 0, time.perf_counter()
-    for _ in range(epochs):
-        for l_norm, _ in dataset:
-            count += int(l_norm.shape[0])
-    return count / (time.perf_counter() - start)
+def timed(work) -> tuple[float, float]:
+    """(images per wall-clock second, images per CPU-second) for ``work() -> n_images``.
+
+    The second number does not depend on how busy a shared machine is: divide it by
+    the cores a training machine gives tf.data to estimate throughput there.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
+    count = work()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return count / wall, count / max(cpu, 1e-9)
+
+
+def epochs_of(dataset, epochs: int):
+    def work() -> int:
+        count = 0
+        for _ in range(epochs):
+            for l_norm, _ in dataset:
+                count += int(l_norm.shape[0])
+        return count
+    return work
+
+
+def report(name: str, rates: tuple[float, float]) -> None:
+    print(f"{name:<44}{rates[0]:>10.0f} images/s {rates[1]:>10.0f} images/CPU-s")
 
 
 def main() -> int:
@@ -67,21 +84,23 @@ def main() -> int:
     print(f"data: {label} at {index.root}: {n} images, {len(index.categories)} categories")
     print(f"image size {args.size}, batch size {args.batch_size}, CPU cores {os.cpu_count()}")
 
-    start = time.perf_counter()
-    images = pipeline.load_images_resized(index.records, args.size, cache=False, progress=False)
-    decode = n / (time.perf_counter() - start)
-    print(f"{'decode + resize (once per run)':<44}{decode:>10.0f} images/s")
+    images = None
+
+    def decode() -> int:
+        nonlocal images
+        images = pipeline.load_images_resized(index.records, args.size, cache=False, progress=False)
+        return len(images)
+
+    report("decode + resize (once per run)", timed(decode))
 
     import tensorflow as tf
 
     print(f"TensorFlow {tf.__version__}, devices: {[d.device_type for d in tf.config.list_logical_devices()]}")
     for augment in (False, True):
         dataset = pipeline.make_dataset_from_images(images, args.batch_size, augment=augment, shuffle=True, seed=0)
-        first = time_epochs(dataset, 1)  # conversion to LAB + tracing
-        steady = time_epochs(dataset, args.epochs)
         name = "augmented" if augment else "plain"
-        print(f"{'first epoch, ' + name + ' (LAB conversion)':<44}{first:>10.0f} images/s")
-        print(f"{'later epochs, ' + name:<44}{steady:>10.0f} images/s")
+        report(f"first epoch, {name} (LAB conversion)", timed(epochs_of(dataset, 1)))
+        report(f"later epochs, {name}", timed(epochs_of(dataset, args.epochs)))
     return 0
 
 
