@@ -72,6 +72,20 @@ def test_exif_orientation_is_applied(tmp_path):
     np.testing.assert_array_equal(image[35, 10], (0, 0, 255))
 
 
+def test_exif_orientation_with_reduced_scale_jpeg_decoding(tmp_path):
+    stored = np.zeros((200, 400, 3), np.uint8)
+    stored[:, :200] = (255, 0, 0)
+    stored[:, 200:] = (0, 0, 255)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "rotated.jpg"
+    Image.fromarray(stored).save(path, exif=exif, progressive=True, quality=95)
+    image = data.load_image(path, max_side=100)  # draft() decode, then rotation, then resize
+    assert image.shape == (100, 50, 3)
+    assert image[10, 25, 0] > 240 and image[10, 25, 2] < 15  # red on top
+    assert image[90, 25, 2] > 240 and image[90, 25, 0] < 15  # blue below
+
+
 def test_grayscale_l_becomes_three_equal_channels(tmp_path):
     gray = np.arange(256, dtype=np.uint8).reshape(16, 16)
     image = data.load_image(_save(gray, tmp_path / "gray.png"))
