@@ -4,7 +4,8 @@ NCD is one folder per category (``Apple/``, ``Banana/``, ...) of JPEG photos of 
 object on a white background. The public copies come in two layouts, and both work::
 
     <root>/<Category>/*.jpg                           # as the survey describes it
-    <root>/Colour Images Dataset/<Category>/*.jpg     # as the archives unpack
+    <root>/ColorfulOriginal/<Category>/*.jpg          # as the archives unpack (the wrapper's
+                                                      # name varies: "Colour Images Dataset", ...)
 
 They also contain stray one-letter files that are not images. :func:`scan_dataset`
 checks every file with Pillow and lists what it skips, and why, instead of crashing

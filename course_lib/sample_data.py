@@ -73,7 +73,8 @@ def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: int) -
 def _body_coords(height: int, width: int, rng: np.random.Generator, spec: ProduceSpec):
     """Pixel grid mapped into the object's frame: along ``u``, across ``v``; inside where r < 1.
 
-    Returns (r, u, v): radial distance, and normalised coordinates, each (H, W) float32.
+    Returns (r, u, v, half_u): radial distance and normalised coordinates, each (H, W)
+    float32, and the object's half-length in pixels.
     """
     short = min(height, width)
     aspect = rng.uniform(*spec.aspect)
