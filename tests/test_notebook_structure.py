@@ -233,3 +233,42 @@ def test_sync_keeps_author_text_and_pinned_outputs(toy_notebook):
     code_cells = [c for c in synced.cells if c.cell_type == "code"]
     assert synced.cells[-1].execution_count == len(code_cells)  # nbval needs a count; position keeps it stable
     assert [c.metadata.get("tags") for c in synced.cells].count([sync.HEADER_TAG]) == 1
+
+
+def _run_setup_cell_as_on_colab(source, monkeypatch, missing=()):
+    """Execute the setup cell with a fake ``google.colab`` and recorded (not run) commands."""
+    import importlib.util
+    import os
+    import types
+
+    calls = []
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kwargs: calls.append([str(c) for c in cmd]))
+    monkeypatch.setattr(os, "chdir", lambda path: calls.append(["chdir", str(path)]))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *args: None if name in missing else real_find_spec(name, *args))
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the cell may prepend the (absent) clone
+    namespace = {}
+    exec(compile(source, "<setup cell>", "exec"), namespace)
+    return calls, namespace
+
+
+def test_setup_cell_on_colab_clones_and_installs_only_what_is_missing(toy_notebook, monkeypatch, capsys):
+    source = _read(toy_notebook).cells[1].source
+    calls, namespace = _run_setup_cell_as_on_colab(source, monkeypatch, missing={"skimage"})
+    assert namespace["IN_COLAB"] is True
+    clone, install_course, install_missing, chdir = calls
+    assert clone[:2] == ["git", "clone"] and config.REPO_URL in clone and config.REPO_BRANCH in clone
+    assert install_course[-4:-1] == ["--quiet", "--no-deps", "-e"]
+    assert install_missing[-1].startswith("scikit-image")
+    assert chdir[0] == "chdir" and chdir[1].endswith("notebooks")
+    for command in calls:  # Colab's TensorFlow/Keras/NumPy builds must never be replaced
+        assert not any(word.split(">")[0].split("=")[0] in {"tensorflow", "keras", "numpy"} for word in command)
+    assert "(Colab)" in capsys.readouterr().out
+
+
+def test_setup_cell_on_colab_with_nothing_missing_installs_only_the_course(toy_notebook, monkeypatch):
+    calls, _ = _run_setup_cell_as_on_colab(_read(toy_notebook).cells[1].source, monkeypatch)
+    assert [c[:2] for c in calls] == [["git", "clone"], [sys.executable, "-m"], ["chdir", f"/content/{config.repo_slug().split('/')[-1]}/notebooks"]]
