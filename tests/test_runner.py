@@ -87,3 +87,15 @@ def test_cli_success(notebook_dir, tmp_path, capsys):
     args = _parse("--notebook-dir", str(notebook_dir), "--only", "00", "--out", str(tmp_path / "o"), "--skip-data")
     assert runner.run_cli(args) == 0
     assert "All 1 notebook(s) ran" in capsys.readouterr().out
+
+
+def test_dataset_chosen_once_is_passed_to_every_kernel(notebook_dir, tmp_path, monkeypatch):
+    from course_lib import data
+
+    chosen = tmp_path / "some_dataset"
+    monkeypatch.setattr(data, "get_dataset", lambda: data.DatasetSource(chosen, "sample", "BANNER"))
+    probe = _write_notebook(notebook_dir / "04_probe.ipynb",
+                            "import os, pathlib\npathlib.Path('ncd_dir.txt').write_text(os.environ['NCD_DIR'])")
+    args = _parse("--notebook-dir", str(notebook_dir), "--only", "04", "--out", str(tmp_path / "o"))
+    assert runner.run_cli(args) == 0
+    assert (probe.parent / "ncd_dir.txt").read_text() == str(chosen)
