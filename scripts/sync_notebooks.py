@@ -19,9 +19,11 @@ Edit it in JupyterLab (Property Inspector -> Notebook metadata) or in this JSON,
 this script. The badge links and the clone URL come from ``course_lib.config`` (``REPO_URL``),
 so a fork changes that one line and re-runs the script.
 
-The script also applies the notebook-wide conventions: kernelspec ``python3``, outputs
-and execution counts stripped except in cells marked ``# NBVAL_CHECK_OUTPUT`` (their stored
-output is what ``pytest --nbval-lax`` compares against), no saved widget state.
+It also regenerates the Colab and Binder badges in ``README.md`` (between
+``<!-- badges:start -->`` and ``<!-- badges:end -->``) and applies the notebook-wide
+conventions: kernelspec ``python3``, outputs and execution counts stripped except in cells
+marked ``# NBVAL_CHECK_OUTPUT`` (their stored output is what ``pytest --nbval-lax`` compares
+against, with a fixed execution count nbval needs), no saved widget state.
 
 Usage::
 
@@ -243,6 +245,41 @@ def sync_file(path: Path) -> bool:
     return True
 
 
+# ------------------------------------------------------------------------ README badges
+README = REPO_ROOT / "README.md"
+FIRST_NOTEBOOK = "00_welcome_and_setup.ipynb"
+_BADGE_BLOCK = re.compile(r"(<!-- badges:start[^>]*-->\n)(.*?)(<!-- badges:end -->)", re.S)
+
+
+def readme_badges() -> str:
+    """The README's badge lines: Colab and Binder, opening the first notebook."""
+    return (
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({config.colab_url(FIRST_NOTEBOOK)})\n"
+        f"[![Binder](https://mybinder.org/badge_logo.svg)]({config.binder_url(FIRST_NOTEBOOK)})\n"
+    )
+
+
+def synced_readme(text: str) -> str:
+    """``text`` with the block between ``<!-- badges:start -->`` and ``<!-- badges:end -->`` regenerated."""
+    return _BADGE_BLOCK.sub(lambda m: m.group(1) + readme_badges() + m.group(3), text, count=1)
+
+
+def sync_readme(path: Path = README, check: bool = False) -> bool:
+    """Regenerate the README's badges (unless ``check``); return True when they were out of sync."""
+    if not path.is_file():
+        return False
+    text = path.read_text(encoding="utf-8")
+    if not _BADGE_BLOCK.search(text):
+        print(f"note: {path} has no <!-- badges:start --> ... <!-- badges:end --> block", file=sys.stderr)
+        return False
+    new = synced_readme(text)
+    if new == text:
+        return False
+    if not check:
+        path.write_text(new, encoding="utf-8")
+    return True
+
+
 # ------------------------------------------------------------------------ extra modes
 def new_notebook(stem: str, title: str, folder: Path = NOTEBOOK_DIR) -> Path:
     """Create ``folder/<stem>.ipynb`` with placeholder metadata and the standard cells."""
@@ -282,9 +319,13 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.notebooks or notebook_files()
     if args.check:
         stale = [p for p in paths if not is_in_sync(p)]
+        if not args.notebooks and sync_readme(check=True):
+            stale.append(README)
         for p in stale:
-            print(f"out of sync: {p}  (run: python scripts/sync_notebooks.py {p})", file=sys.stderr)
+            print(f"out of sync: {p}  (run: python scripts/sync_notebooks.py)", file=sys.stderr)
         return 1 if stale else 0
+    if not args.notebooks and sync_readme():
+        print(f"synced the badges in {README}")
     for path in paths:
         if args.execute:
             execute_and_pin(path)

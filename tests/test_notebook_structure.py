@@ -272,3 +272,16 @@ def test_setup_cell_on_colab_clones_and_installs_only_what_is_missing(toy_notebo
 def test_setup_cell_on_colab_with_nothing_missing_installs_only_the_course(toy_notebook, monkeypatch):
     calls, _ = _run_setup_cell_as_on_colab(_read(toy_notebook).cells[1].source, monkeypatch)
     assert [c[:2] for c in calls] == [["git", "clone"], [sys.executable, "-m"], ["chdir", f"/content/{config.repo_slug().split('/')[-1]}/notebooks"]]
+
+
+def test_readme_badges_in_sync_and_follow_a_fork(tmp_path, monkeypatch):
+    readme = REPO_ROOT / "README.md"
+    assert not sync.sync_readme(readme, check=True), "run: python scripts/sync_notebooks.py"
+    copy = tmp_path / "README.md"
+    copy.write_text(readme.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(config, "REPO_URL", "https://github.com/someone/a-fork")
+    assert sync.sync_readme(copy, check=True)
+    assert sync.sync_readme(copy) and not sync.sync_readme(copy, check=True)
+    text = copy.read_text(encoding="utf-8")
+    assert "github/someone/a-fork/blob/main/notebooks/00_welcome_and_setup.ipynb" in text
+    assert "colorize-course/colorize-course" not in text.split("<!-- badges:end -->")[0]
