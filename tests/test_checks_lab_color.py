@@ -107,3 +107,10 @@ def _norm(l_div, l_sub, ab_div):
 def test_to_model_input_typical_mistakes(capsys, wrong, hint):
     result, out = _verdict(capsys, checks.check_to_model_input, wrong)
     assert result is False and hint in out
+
+
+@pytest.mark.parametrize("odd_answer", ["a string", 3.5, [1, 2, 3], {"a": 1}, (1, 2, 3), ("x", "y")])
+@pytest.mark.parametrize("check", [checks.check_split_l_ab, checks.check_desaturate, checks.check_to_model_input])
+def test_odd_answers_get_a_hint_never_an_exception(capsys, check, odd_answer):
+    assert check(lambda rgb: odd_answer) is False
+    assert capsys.readouterr().out.strip()

@@ -22,6 +22,14 @@ from course_lib.metrics import foreground_mask
 AB_RANGE = (-128.0, 128.0)
 
 
+def _as_float_array(value) -> np.ndarray | None:
+    """``value`` as a float array, or None when it is not numbers (a string, a dict...)."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 # ------------------------------------------------------ exercise 1: images per category
 def example_records() -> list[ImageRecord]:
     """Fake records of three categories with 3, 1 and 2 images (no files are read)."""
@@ -84,7 +92,9 @@ def check_ab_histogram(ab_histogram: Callable | None) -> bool:
         return False
     if got is None:
         return _not_attempted("ab_histogram")
-    got = np.asarray(got, dtype=np.float64)
+    got = _as_float_array(got)
+    if got is None:
+        return _hint("return a NumPy array of numbers (the histogram)")
     want = ab_histogram_reference(ab, bins)
     if got.shape != (bins, bins):
         return _hint(f"expected a ({bins}, {bins}) array for bins={bins}, got shape {got.shape}. "
@@ -129,7 +139,10 @@ def check_mean_object_ab(mean_object_ab: Callable | None) -> bool:
         return False
     if got is None:
         return _not_attempted("mean_object_ab")
-    got = np.asarray(got, dtype=np.float64).ravel()
+    got = _as_float_array(got)
+    if got is None:
+        return _hint("return two numbers, e.g. a NumPy array of shape (2,)")
+    got = got.ravel()
     want = mean_object_ab_reference(image)
     if got.shape == (3,):
         return _hint("return only a and b (two numbers); L is not colour")

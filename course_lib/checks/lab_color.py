@@ -102,6 +102,8 @@ def check_desaturate(desaturate: Callable | None) -> bool:
     if got is None:
         return _not_attempted("desaturate")
     got = np.asarray(got)
+    if not np.issubdtype(got.dtype, np.number):
+        return _hint(f"return an image (a NumPy array), got {type(got).__name__}")
     want = desaturate_reference(image)
     if got.shape != image.shape:
         return _hint(f"return an RGB image of the input's shape {image.shape}, got {got.shape}. "
