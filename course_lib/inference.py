@@ -1,0 +1,338 @@
+"""Colorize photos of any size at full resolution, and the ``colorize`` command.
+
+The model works on small squares (e.g. 64 x 64), but a photo may be 4000 x 3000. The
+course never shrinks the photo it returns. Instead::
+
+    photo (H, W, 3) ──resize──> (S, S, 3) ──L_norm──> model ──> ab (S, S, 2)
+      │                                                            │ resize to (H, W)
+      └──────────────── L at full resolution (H, W, 1) ───────────┴──> LAB ──> RGB (H, W, 3)
+
+Colour varies slowly across an object while lightness carries the edges and texture, so a
+low-resolution ``ab`` recombined with the original ``L`` keeps every detail of the input.
+The output's L equals the input's L: where the predicted colour is outside what RGB can
+show at that lightness, its chroma is reduced (hue and L kept) instead of clipping RGB,
+which would change L.
+
+:func:`gray_baseline` is the same recombination with ``ab = 0``: the "leave it gray"
+reference that the evaluation compares every model against.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+from PIL import Image
+
+from course_lib import color
+from course_lib.errors import CourseError
+
+#: Rows converted at a time, so a 12-megapixel photo needs only tens of MB of temporaries.
+STRIP_ROWS = 512
+#: File types ``colorize`` picks up inside a folder given as INPUT.
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+
+
+# ----------------------------------------------------------------------------- inputs
+def as_rgb_uint8(image: np.ndarray) -> np.ndarray:
+    """An image array as RGB uint8 ``(H, W, 3)``.
+
+    Accepts grayscale ``(H, W)`` or ``(H, W, 1)`` and RGB ``(H, W, 3)``, uint8 in [0, 255]
+    or float in [0, 1]. Files (including RGBA, palette, 16-bit, CMYK) should be read with
+    :func:`course_lib.data.load_image`, which already returns this.
+    """
+    image = np.asarray(image)
+    if image.ndim == 2 or (image.ndim == 3 and image.shape[-1] == 1):
+        image = color.gray_to_rgb(image)
+    if image.ndim != 3 or image.shape[-1] != 3:
+        raise CourseError(
+            f"expected an image of shape (H, W), (H, W, 1) or (H, W, 3), got {image.shape}; "
+            "load files with course_lib.data.load_image, which converts RGBA/CMYK/palette images"
+        )
+    return color.to_uint8_rgb(image) if image.dtype != np.uint8 else image
+
+
+def resize_rgb(image: np.ndarray, size: int) -> np.ndarray:
+    """Squash an RGB uint8 image to ``(size, size, 3)`` (what the model was trained on)."""
+    # The same filter as the training pipeline (course_lib.pipeline.load_resized): the model
+    # should see test photos exactly as it saw its training images.
+    if image.shape[:2] == (size, size):
+        return image
+    return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0))
+
+
+def resize_ab(ab: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Bilinearly resize ``ab (s, s, 2)`` float32 to ``(height, width, 2)``."""
+    channels = [
+        np.asarray(Image.fromarray(ab[..., c].astype(np.float32), mode="F").resize((width, height), Image.BILINEAR))
+        for c in range(ab.shape[-1])
+    ]
+    return np.stack(channels, axis=-1)
+
+
+# ----------------------------------------------------------------------------- LAB -> RGB keeping L
+# Photos have millions of pixels, so the conversions here are float32 NumPy versions of
+# the formulas scikit-image uses (same constants as course_lib.color; tests compare them).
+_RGB_FROM_XYZ = np.linalg.inv(color._XYZ_FROM_RGB.astype(np.float64)).astype(np.float32)
+_EPSILON = 6.0 / 29.0  # CIE: the cube law switches to a straight line below this f value
+#: sRGB gamma undone for every uint8 value: a lookup table beats pow() on 12 million pixels.
+_LINEAR_FROM_UINT8 = np.where(
+    (v := np.arange(256) / 255.0) > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92
+).astype(np.float64)
+
+
+def _finv(f: np.ndarray) -> np.ndarray:
+    """Inverse of the CIE f(): cube above the threshold, a straight line below it."""
+    return np.where(f > _EPSILON, f * f * f, (f - 16.0 / 116.0) * (3 * _EPSILON**2))
+
+
+def _linear_rgb_from_lab(lab: np.ndarray) -> np.ndarray:
+    """LAB ``(..., 3)`` -> linear-light RGB ``(..., 3)`` float32, not clipped (to test the gamut)."""
+    lab = np.asarray(lab, dtype=np.float32)
+    fy = (lab[..., 0] + 16.0) / 116.0
+    x = _finv(fy + lab[..., 1] / 500.0) * color._D65_WHITE[0]
+    y = _finv(fy)  # white Y = 1
+    z = _finv(fy - lab[..., 2] / 200.0) * color._D65_WHITE[2]
+    m = _RGB_FROM_XYZ  # written out per channel: much faster than (N, 3) @ (3, 3) on millions of pixels
+    return np.stack([m[i, 0] * x + m[i, 1] * y + m[i, 2] * z for i in range(3)], axis=-1)
+
+
+def _in_gamut(linear: np.ndarray, tol: float = 1e-5) -> np.ndarray:
+    return (linear.min(axis=-1) >= -tol) & (linear.max(axis=-1) <= 1 + tol)
+
+
+def fit_to_gamut(lab: np.ndarray, steps: int = 7) -> np.ndarray:
+    """Reduce the chroma of out-of-gamut colours until RGB can show them; L and hue stay.
+
+    Parameters
+    ----------
+    lab : ndarray of float, shape (..., 3)
+
+    Returns
+    -------
+    ndarray of float32, same shape; each out-of-gamut pixel's ``ab`` is scaled by the
+    largest factor in [0, 1] (found by bisection, to ``2**-steps``) that keeps linear RGB
+    inside [0, 1]. In-gamut pixels are returned unchanged.
+    """
+    lab = np.array(lab, dtype=np.float32)
+    flat = lab.reshape(-1, 3)
+    outside = np.nonzero(~_in_gamut(_linear_rgb_from_lab(flat)))[0]
+    if outside.size == 0:
+        return lab
+    pixels = flat[outside]
+    low = np.zeros(len(pixels), np.float32)  # scale factors known to be in gamut (0: gray always is)
+    high = np.ones(len(pixels), np.float32)  # ... and known to be outside
+    for _ in range(steps):
+        mid = (low + high) / 2
+        trial = pixels * np.stack([np.ones_like(mid), mid, mid], axis=-1)
+        ok = _in_gamut(_linear_rgb_from_lab(trial))
+        low, high = np.where(ok, mid, low), np.where(ok, high, mid)
+    flat[outside, 1:] = pixels[:, 1:] * low[:, None]
+    return flat.reshape(lab.shape)
+
+
+def _srgb_uint8_from_linear(linear: np.ndarray) -> np.ndarray:
+    linear = np.clip(linear, 0.0, 1.0)
+    srgb = np.where(linear > 0.0031308, 1.055 * np.power(linear, 1 / 2.4) - 0.055, 12.92 * linear)
+    return color.to_uint8_rgb(srgb)
+
+
+def lab_to_rgb_uint8(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """Recombine ``L (H, W, 1)`` and ``ab (H, W, 2)`` into RGB uint8 ``(H, W, 3)``, in strips.
+
+    Out-of-gamut colours are first brought into the gamut by :func:`fit_to_gamut`, so
+    the output's L is the given L up to uint8 rounding.
+    """
+    out = np.empty((*lightness.shape[:2], 3), dtype=np.uint8)
+    for top in range(0, lightness.shape[0], STRIP_ROWS):
+        rows = slice(top, top + STRIP_ROWS)
+        lab = fit_to_gamut(np.concatenate([lightness[rows], ab[rows]], axis=-1))
+        out[rows] = _srgb_uint8_from_linear(_linear_rgb_from_lab(lab))
+    return out
+
+
+def lightness_of(image: np.ndarray) -> np.ndarray:
+    """L channel ``(H, W, 1)`` float32 in [0, 100] of an RGB uint8 image.
+
+    L depends only on the luminance Y, so this needs neither a and b nor float64 copies
+    of the photo: the same value as :func:`course_lib.color.rgb_to_lab`, much faster.
+    """
+    out = np.empty((*image.shape[:2], 1), dtype=np.float32)
+    y_weights = color._XYZ_FROM_RGB[1].astype(np.float64)  # Y row; the D65 white has Y = 1
+    for top in range(0, image.shape[0], STRIP_ROWS):
+        luminance = _LINEAR_FROM_UINT8[image[top : top + STRIP_ROWS]] @ y_weights  # (rows, W)
+        f = np.where(luminance > 0.008856, np.cbrt(luminance), 7.787 * luminance + 16.0 / 116.0)
+        out[top : top + STRIP_ROWS, :, 0] = 116.0 * f - 16.0
+    return out
+
+
+def recombine(image: np.ndarray, ab_small: np.ndarray, saturation: float = 1.0) -> np.ndarray:
+    """Full-resolution L of ``image`` + upsampled ``ab_small`` -> RGB uint8.
+
+    Parameters
+    ----------
+    image : ndarray, (H, W), (H, W, 1) or (H, W, 3)
+        The photo; only its lightness is used.
+    ab_small : ndarray of float, shape (s, s, 2)
+        Predicted ``ab`` in LAB units (not normalised), at any resolution.
+    saturation : float
+        Multiplies ``ab``: 0 gives gray, 1 the prediction, > 1 more vivid colours.
+
+    Returns
+    -------
+    ndarray of uint8, shape (H, W, 3)
+    """
+    if saturation < 0:
+        raise CourseError(f"saturation must be >= 0 (1.0 keeps the prediction), got {saturation}")
+    image = as_rgb_uint8(image)
+    height, width = image.shape[:2]
+    ab_full = resize_ab(np.asarray(ab_small, dtype=np.float32) * float(saturation), height, width)
+    return lab_to_rgb_uint8(lightness_of(image), ab_full)
+
+
+def gray_baseline(image: np.ndarray) -> np.ndarray:
+    """The "leave it gray" reference: the same recombination with ``ab = 0``.
+
+    Returns RGB uint8 ``(H, W, 3)`` whose L equals the input's L.
+    """
+    return recombine(image, np.zeros((1, 1, 2), dtype=np.float32))
+
+
+# ----------------------------------------------------------------------------- prediction
+def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16) -> np.ndarray:
+    """Predict ``ab`` (LAB units) for images at the model's resolution.
+
+    Parameters
+    ----------
+    model : keras.Model mapping ``L_norm (B, S, S, 1)`` -> ``ab_norm (B, S, S, 2)``
+    images : sequence of image arrays, any sizes (see :func:`as_rgb_uint8`)
+
+    Returns
+    -------
+    ndarray of float32, shape (N, S, S, 2), roughly in [-128, 127]
+    """
+    from course_lib.model import model_image_size
+
+    size = model_image_size(model)
+    small = np.stack([resize_rgb(as_rgb_uint8(image), size) for image in images])  # (N, S, S, 3)
+    l_norm, _ = color.rgb_to_model_io(small)  # (N, S, S, 1)
+    batches = [
+        np.asarray(model.predict_on_batch(l_norm[start : start + batch_size]), dtype=np.float32)
+        for start in range(0, len(l_norm), batch_size)
+    ]
+    return color.denormalize_ab(np.concatenate(batches, axis=0))
+
+
+def colorize_image(model, image: np.ndarray, saturation: float = 1.0) -> np.ndarray:
+    """Colorize one image at its full resolution.
+
+    Parameters
+    ----------
+    model : keras.Model (see :func:`course_lib.model.build_colorizer`)
+    image : ndarray, (H, W), (H, W, 1) or (H, W, 3), uint8 or float in [0, 1]
+    saturation : float
+        Scales the predicted ``ab`` (1.0: as predicted).
+
+    Returns
+    -------
+    ndarray of uint8, shape (H, W, 3): the input's L with the predicted colour.
+    """
+    return recombine(image, predict_ab(model, [image])[0], saturation)
+
+
+def colorize_images(
+    model, images: Iterable[np.ndarray], saturation: float = 1.0, batch_size: int = 16, progress: bool = True
+) -> list[np.ndarray]:
+    """Colorize several images, predicting in batches; each keeps its own size.
+
+    Returns a list of RGB uint8 arrays ``(H_i, W_i, 3)``, in the input order.
+    """
+    from tqdm.auto import tqdm
+
+    images = list(images)
+    ab_small = predict_ab(model, images, batch_size)
+    return [
+        recombine(image, ab, saturation)
+        for image, ab in tqdm(zip(images, ab_small), total=len(images), desc="colorize", disable=not progress)
+    ]
+
+
+# ----------------------------------------------------------------------------- files and CLI
+def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files as given, plus the image files directly inside any folder given."""
+    paths: list[Path] = []
+    for item in inputs:
+        item = Path(item).expanduser()
+        if item.is_dir():
+            paths.extend(sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
+        elif item.is_file():
+            paths.append(item)
+        else:
+            raise FileNotFoundError(f"input not found: {item}")
+    if not paths:
+        raise CourseError("no input images: give image files or folders that contain some")
+    return paths
+
+
+def _output_path(out_dir: Path, source: Path, used: set[str], suffix: str) -> Path:
+    """``OUT/<stem>_color.<suffix>``, numbered when two inputs share a name."""
+    name, n = f"{source.stem}_color", 1
+    while name in used:
+        n += 1
+        name = f"{source.stem}_color{n}"
+    used.add(name)
+    return out_dir / f"{name}.{suffix}"
+
+
+def colorize_files(
+    model, inputs: Iterable[str | os.PathLike], out_dir, saturation: float = 1.0, batch_size: int = 8,
+    image_format: str = "png", progress: bool = True,
+) -> list[Path]:
+    """Colorize image files into ``out_dir`` at their full resolution.
+
+    ``model`` is a Keras model or the path of a ``.keras`` file. PNG output (default) is
+    lossless, so the output's L equals the input's up to uint8 rounding.
+    Returns the written paths, in input order.
+    """
+    from tqdm.auto import tqdm
+
+    from course_lib.data import load_image
+    from course_lib.model import load_colorizer
+
+    if image_format not in {"png", "jpg"}:
+        raise CourseError(f"--format must be png or jpg, got {image_format!r}")
+    if not hasattr(model, "predict_on_batch"):
+        model = load_colorizer(model)
+    paths = expand_inputs(inputs)
+    out_dir = Path(out_dir).expanduser()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written, used = [], set()
+    with tqdm(total=len(paths), desc="colorize", unit="img", disable=not progress) as bar:
+        for start in range(0, len(paths), batch_size):  # full-res photos are big: a batch at a time
+            batch_paths = paths[start : start + batch_size]
+            images = [load_image(p) for p in batch_paths]
+            for path, image, ab in zip(batch_paths, images, predict_ab(model, images, batch_size)):
+                target = _output_path(out_dir, path, used, image_format)
+                options = {"quality": 95} if image_format == "jpg" else {}
+                Image.fromarray(recombine(image, ab, saturation)).save(target, **options)
+                written.append(target)
+                bar.update(1)
+    return written
+
+
+def configure_parser(parser) -> None:
+    parser.add_argument("--model", required=True, help="trained model: RUN_DIR/model.keras (or RUN_DIR)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images, any size/mode")
+    parser.add_argument("--out", required=True, help="folder for the colorized images (<name>_color.png)")
+    parser.add_argument("--saturation", type=float, default=1.0, help="scale the predicted colour (default 1.0)")
+    parser.add_argument("--batch-size", type=int, default=8, help="images predicted together (default 8)")
+    parser.add_argument("--format", dest="image_format", choices=("png", "jpg"), default="png",
+                        help="output format (default png: lossless, keeps the input's L exactly)")
+
+
+def run_cli(args) -> int:
+    written = colorize_files(args.model, args.inputs, args.out, args.saturation, args.batch_size, args.image_format)
+    print(f"wrote {len(written)} image(s) to {Path(args.out)}")
+    return 0

@@ -1,0 +1,334 @@
+"""The course's colorization model: a VGG19 encoder and a ``seed`` or ``unet`` decoder.
+
+The model maps the normalised lightness of an image to its normalised colour
+(see the conventions table in :mod:`course_lib.color`)::
+
+    L_norm  (B, S, S, 1) float32 in [-1, 1]
+      -> VGGPreprocess   L replicated to 3 channels, 0-255, ImageNet-mean-centred (BGR)
+      -> encoder         keras.applications.VGG19 without its top, the first ``encoder_blocks`` blocks
+      -> decoder         "seed": convolutions + 2x upsamplings from the deepest feature map
+                         "unet": the same, plus skip connections from every earlier VGG block
+      -> ab_norm (B, S, S, 2) float32 in [-1, 1]  (tanh)
+
+The encoder and the decoder are two nested Keras models named ``"encoder"`` and
+``"decoder"``. Training uses that split: with a frozen encoder, the encoder's features
+are computed once and only the decoder is trained on them (see :mod:`course_lib.train`).
+
+Weights of the encoder are chosen explicitly, never silently:
+
+- ``"imagenet"``: Keras downloads them once to ``~/.keras/models/`` (about 80 MB). When
+  that is impossible, :class:`~course_lib.errors.WeightsUnavailableError` says how to
+  get the file or how to run offline.
+- a path to a local weights file in Keras' VGG19 "notop" format (``.h5`` or ``.weights.h5``).
+- ``None``: random initialisation (offline mode: the whole network is then trained).
+
+This module imports Keras (and so TensorFlow) when it is imported; the command-line
+modules import it only inside functions, so ``--help`` stays instant. Importing it
+registers the custom layer, so ``keras.models.load_model("model.keras")`` then works.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import keras
+
+from course_lib.errors import CourseError, ModelFileError, WeightsUnavailableError
+
+#: Where Keras keeps the ImageNet VGG19 weights (no classifier top) it downloads.
+IMAGENET_NOTOP_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
+    "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+)
+IMAGENET_NOTOP_FILENAME = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+
+#: The last convolution of each VGG19 block: the skip connections of the ``unet`` decoder.
+#: Block ``i`` (1-based) works at resolution ``S / 2**(i - 1)``.
+VGG_BLOCK_OUTPUTS = ("block1_conv2", "block2_conv2", "block3_conv4", "block4_conv4", "block5_conv4")
+#: Channels of those outputs.
+VGG_BLOCK_CHANNELS = (64, 128, 256, 512, 512)
+#: ImageNet channel means in BGR order, the "caffe" preprocessing VGG19's weights expect.
+IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
+
+DECODERS = ("unet", "seed")
+
+
+def imagenet_cache_path() -> Path:
+    """Where Keras caches the ImageNet notop weights (``$KERAS_HOME`` or ``~/.keras``)."""
+    keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
+    return Path(keras_home) / "models" / IMAGENET_NOTOP_FILENAME
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class VGGPreprocess(keras.layers.Layer):
+    """``L_norm (B, H, W, 1)`` in [-1, 1] -> what VGG19 expects, ``(B, H, W, 3)`` float.
+
+    VGG19's ImageNet weights were trained on BGR images in 0-255 with the dataset's
+    channel means subtracted ("caffe" preprocessing). A gray image has B = G = R, so
+    L (0-100) is rescaled to 0-255, repeated three times, and centred per channel.
+    """
+
+    def call(self, l_norm):
+        lightness = (l_norm + 1.0) * 50.0  # [0, 100]
+        gray_255 = lightness * 2.55  # [0, 255]
+        gray_bgr = keras.ops.concatenate([gray_255, gray_255, gray_255], axis=-1)  # (B, H, W, 3)
+        mean = keras.ops.convert_to_tensor(IMAGENET_BGR_MEAN, dtype=gray_bgr.dtype)
+        return gray_bgr - mean
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 3)
+
+
+def custom_objects() -> dict:
+    """The project's custom Keras objects by name (for ``keras.models.load_model``).
+
+    They are also registered with Keras when this module is imported, so after
+    ``import course_lib.model`` a plain ``keras.models.load_model(path)`` works.
+    """
+    return {"VGGPreprocess": VGGPreprocess}
+
+
+# ----------------------------------------------------------------------------- encoder
+def _load_vgg19(image_size: int, weights):
+    """The full ``keras.applications.VGG19`` (no top) with the requested weights."""
+    input_shape = (image_size, image_size, 3)
+    if weights is None:
+        return keras.applications.VGG19(include_top=False, weights=None, input_shape=input_shape)
+    if isinstance(weights, str) and weights == "imagenet":
+        try:
+            return keras.applications.VGG19(include_top=False, weights="imagenet", input_shape=input_shape)
+        except Exception as exc:  # Keras raises a bare Exception on a failed download
+            raise WeightsUnavailableError(
+                f"could not get the ImageNet VGG19 weights ({type(exc).__name__}: {str(exc)[:160]}). "
+                f"Download {IMAGENET_NOTOP_URL} and either place it at {imagenet_cache_path()} "
+                "or pass its path with --weights PATH (weights=PATH in Python); "
+                "or run offline with --weights none (weights=None: random init, the whole network trains)."
+            ) from exc
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise WeightsUnavailableError(
+            f"weights file not found: {path}. Give the path of a VGG19 notop weights file "
+            f"(e.g. {IMAGENET_NOTOP_FILENAME} from {IMAGENET_NOTOP_URL}), "
+            "'imagenet' to download it, or none to start from random weights."
+        )
+    vgg = keras.applications.VGG19(include_top=False, weights=None, input_shape=input_shape)
+    try:
+        vgg.load_weights(str(path))
+    except Exception as exc:  # wrong format / wrong architecture: say which file and what is expected
+        raise WeightsUnavailableError(
+            f"could not load VGG19 weights from {path} ({type(exc).__name__}: {str(exc)[:160]}). "
+            "The file must hold Keras' VGG19 without its top (include_top=False), as .h5 or .weights.h5."
+        ) from exc
+    return vgg
+
+
+def build_encoder(image_size: int = 64, weights="imagenet", encoder_blocks: int = 5, outputs: str = "skips"):
+    """The VGG19 encoder as a Keras model named ``"encoder"``.
+
+    Parameters
+    ----------
+    image_size : int
+        Side ``S`` of the square input; a multiple of ``2**encoder_blocks``, at least 32.
+    weights : "imagenet", None, or path
+        See the module docstring.
+    encoder_blocks : int, 1..5
+        How many VGG19 blocks to keep. Fewer blocks are cheaper; the deepest block sets
+        how much context each pixel's colour can depend on.
+    outputs : "skips" or "pooled"
+        ``"skips"``: the last convolution of every kept block, shapes
+        ``(B, S / 2**(i-1), S / 2**(i-1), C_i)`` for block ``i`` (the ``unet`` decoder).
+        ``"pooled"``: only the deepest block after its pooling, ``(B, S / 2**k, S / 2**k, C_k)``
+        (the ``seed`` decoder).
+
+    Returns
+    -------
+    keras.Model
+        Input ``L_norm (B, S, S, 1)`` float32; output a list (``"skips"``) or one tensor.
+    """
+
+    _check_geometry(image_size, encoder_blocks)
+    vgg = _load_vgg19(image_size, weights)
+    l_norm = keras.Input((image_size, image_size, 1), name="l_norm")
+    vgg_input = VGGPreprocess(name="vgg_preprocess")(l_norm)
+    # Re-wire VGG's own layers on our input: a sub-graph that stops at block `encoder_blocks`,
+    # so deeper blocks cost nothing. Layers (and their weights) are shared with `vgg`.
+    wanted = set(VGG_BLOCK_OUTPUTS[:encoder_blocks])
+    if outputs == "pooled":
+        wanted = {f"block{encoder_blocks}_pool"}
+    elif outputs != "skips":
+        raise ValueError(f"outputs must be 'skips' or 'pooled', got {outputs!r}")
+    x, found = vgg_input, {}
+    for layer in vgg.layers[1:]:  # [0] is VGG's own InputLayer
+        if int(layer.name[len("block")]) > encoder_blocks:
+            break
+        x = layer(x)
+        if layer.name in wanted:
+            found[layer.name] = x
+    if outputs == "skips":
+        features = [found[name] for name in VGG_BLOCK_OUTPUTS[:encoder_blocks]]
+    else:
+        features = found[f"block{encoder_blocks}_pool"]
+    return keras.Model(l_norm, features, name="encoder")
+
+
+def _check_geometry(image_size: int, encoder_blocks: int) -> None:
+    if not 1 <= int(encoder_blocks) <= 5:
+        raise CourseError(f"encoder_blocks must be between 1 and 5 (VGG19 has 5 blocks), got {encoder_blocks}")
+    if image_size < 32 or image_size % (2**encoder_blocks):
+        raise CourseError(
+            f"image size {image_size} does not work with {encoder_blocks} VGG blocks: use a multiple of "
+            f"{2**encoder_blocks} that is at least 32 (e.g. 64, 128 or 224)"
+        )
+
+
+# ----------------------------------------------------------------------------- decoders
+def _conv_bn_relu(x, filters: int, name: str):
+
+    x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
+    # momentum 0.9: the moving statistics settle within an epoch even on small datasets.
+    x = keras.layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
+    return keras.layers.ReLU(name=f"{name}_relu")(x)
+
+
+def _ab_head(x):
+
+    # float32 output even under mixed precision: tanh saturates badly in float16.
+    return keras.layers.Conv2D(2, 3, padding="same", activation="tanh", dtype="float32", name="ab_norm")(x)
+
+
+def build_unet_decoder(image_size: int, encoder_blocks: int, width: int = 32):
+    """U-Net decoder: upsample from the deepest VGG block, concatenating each earlier block.
+
+    Inputs are the encoder's ``"skips"`` outputs; output ``ab_norm (B, S, S, 2)`` in
+    [-1, 1]. Level ``i`` uses ``min(width * 2**(i-1), 256)`` filters, two 3x3 conv + BN + ReLU.
+    """
+
+    shapes = [(image_size // 2**i, image_size // 2**i, VGG_BLOCK_CHANNELS[i]) for i in range(encoder_blocks)]
+    skips = [keras.Input(shape, name=f"skip{i + 1}") for i, shape in enumerate(shapes)]
+    filters = [min(width * 2**i, 256) for i in range(encoder_blocks)]
+    x = skips[-1]
+    x = _conv_bn_relu(x, filters[-1], f"up{encoder_blocks}a")
+    x = _conv_bn_relu(x, filters[-1], f"up{encoder_blocks}b")
+    for level in range(encoder_blocks - 2, -1, -1):  # deepest-but-one .. block 1
+        # Bilinear upsampling + conv avoids the checkerboard artefacts of transposed convs.
+        x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"upsample{level + 1}")(x)
+        x = keras.layers.Concatenate(name=f"concat{level + 1}")([x, skips[level]])
+        x = _conv_bn_relu(x, filters[level], f"up{level + 1}a")
+        x = _conv_bn_relu(x, filters[level], f"up{level + 1}b")
+    return keras.Model(skips, _ab_head(x), name="decoder")
+
+
+def build_seed_decoder(image_size: int, encoder_blocks: int):
+    """The original project's decoder: conv + 2x upsampling from the deepest pooled map.
+
+    Input ``(B, S / 2**k, S / 2**k, C_k)``, output ``ab_norm (B, S, S, 2)`` in [-1, 1].
+    """
+
+    side = image_size // 2**encoder_blocks
+    features = keras.Input((side, side, VGG_BLOCK_CHANNELS[encoder_blocks - 1]), name="features")
+    x = features
+    for i, filters in enumerate((256, 128, 64, 32, 16)[-encoder_blocks:]):
+        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"seed_conv{i + 1}")(x)
+        x = keras.layers.UpSampling2D(2, name=f"seed_upsample{i + 1}")(x)
+    return keras.Model(features, _ab_head(x), name="decoder")
+
+
+# ----------------------------------------------------------------------------- the model
+def build_colorizer(
+    image_size: int = 64,
+    decoder: str = "unet",
+    weights="imagenet",
+    encoder_blocks: int = 5,
+    decoder_width: int = 32,
+):
+    """Build the colorization model.
+
+    Parameters
+    ----------
+    image_size : int
+        Side ``S`` of the square images the model works on (the course predicts colour
+        at a low resolution and recombines it with the full-resolution L).
+    decoder : "unet" or "seed"
+    weights : "imagenet", None, or path to VGG19 notop weights
+    encoder_blocks : int, 1..5
+        VGG19 blocks kept in the encoder.
+    decoder_width : int
+        Filters of the ``unet`` decoder's full-resolution level (doubling per level, at most 256).
+
+    Returns
+    -------
+    keras.Model named ``colorizer_<decoder>``
+        ``L_norm (B, S, S, 1)`` float32 -> ``ab_norm (B, S, S, 2)`` float32 in [-1, 1], with
+        nested models ``model.get_layer("encoder")`` and ``model.get_layer("decoder")``.
+
+    Raises
+    ------
+    WeightsUnavailableError
+        ImageNet weights cannot be downloaded, or the weights file is missing or wrong.
+    """
+
+    if decoder not in DECODERS:
+        raise CourseError(f"unknown decoder {decoder!r}: choose one of {', '.join(DECODERS)}")
+    if isinstance(weights, str) and weights.lower() == "none":
+        weights = None
+    encoder = build_encoder(image_size, weights, encoder_blocks, outputs="skips" if decoder == "unet" else "pooled")
+    if decoder == "unet":
+        head = build_unet_decoder(image_size, encoder_blocks, decoder_width)
+    else:
+        head = build_seed_decoder(image_size, encoder_blocks)
+    l_norm = keras.Input((image_size, image_size, 1), name="l_norm")
+    ab_norm = head(encoder(l_norm))
+    return keras.Model(l_norm, ab_norm, name=f"colorizer_{decoder}")
+
+
+def load_colorizer(path):
+    """Load a colorizer saved as ``.keras`` (e.g. ``RUN_DIR/model.keras``).
+
+    Returns the model uncompiled (for inference); raises a :class:`CourseError` subclass
+    with what to do when the file is missing or not a course model.
+    """
+
+    path = Path(path).expanduser()
+    if path.is_dir() and (path / "model.keras").is_file():
+        path = path / "model.keras"
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}. Train one with 'python -m course_lib train' "
+                             "or pass the path of a RUN_DIR/model.keras file.")
+    try:
+        return keras.models.load_model(path, custom_objects=custom_objects(), compile=False)
+    except Exception as exc:
+        raise ModelFileError(f"could not load the model {path} ({type(exc).__name__}: {str(exc)[:200]}); "
+                             "is it a .keras file written by this course?") from exc
+
+
+def model_image_size(model) -> int:
+    """The square side ``S`` the model takes, read from its input shape ``(None, S, S, 1)``."""
+    shape = model.input_shape
+    if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 1:
+        raise ModelFileError(f"expected a model with input (None, S, S, 1), got {shape}")
+    return int(shape[1])
+
+
+def encoder_layers(model):
+    """The VGG19 convolution layers of a colorizer, in order (``block1_conv1`` ...)."""
+    return [layer for layer in model.get_layer("encoder").layers if layer.name.startswith("block")]
+
+
+def set_encoder_trainable(model, blocks=None) -> None:
+    """Freeze the encoder, or unfreeze some of its blocks.
+
+    Parameters
+    ----------
+    blocks : None, "all", or iterable of int
+        ``None`` freezes the whole encoder; ``"all"`` unfreezes it; ``{4, 5}`` unfreezes
+        only those VGG blocks (fine-tuning the upper blocks).
+    """
+    encoder = model.get_layer("encoder")
+    encoder.trainable = blocks is not None
+    if blocks is None:
+        return
+    wanted = {1, 2, 3, 4, 5} if blocks == "all" else {int(b) for b in blocks}
+    for layer in encoder.layers:
+        if layer.name.startswith("block"):
+            layer.trainable = int(layer.name[len("block")]) in wanted

@@ -1,0 +1,126 @@
+"""Colorizing at full resolution: sizes, modes, the L channel, saturation, the CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_lib import cli, color, inference
+from course_lib.data import load_image
+
+SIZE = 32
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    """An untrained (random) colorizer: its colours are arbitrary and often out of gamut,
+    which is the hard case for keeping L."""
+    import keras
+
+    from course_lib.model import build_colorizer
+
+    keras.utils.set_random_seed(7)
+    path = tmp_path_factory.mktemp("model") / "model.keras"
+    build_colorizer(SIZE, "unet", weights=None, encoder_blocks=2).save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model(model_path):
+    from course_lib.model import load_colorizer
+
+    return load_colorizer(model_path)
+
+
+def _lightness(rgb):
+    return color.rgb_to_lab(rgb)[..., 0]
+
+
+def _assert_same_lightness(out, reference):
+    """L of two RGB uint8 images agrees up to uint8 rounding (< 1 L unit anywhere)."""
+    diff = np.abs(_lightness(out) - _lightness(reference))
+    assert diff.max() < 1.0, diff.max()
+    assert diff.mean() < 0.25, diff.mean()
+
+
+def _photo(height, width, seed=0):
+    """A smooth colourful picture with some texture, uint8 (H, W, 3)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    rgb = np.stack([x / width, y / height, 0.5 + 0.4 * np.sin(x / 37.0 + y / 53.0)], axis=-1) * 230
+    rgb += rng.normal(0, 6, rgb.shape)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def test_large_rgb_photo_keeps_resolution_and_lightness(model_path, tmp_path):
+    src = tmp_path / "photo.jpg"
+    Image.fromarray(_photo(3000, 4000)).save(src, quality=90)
+    out_dir = tmp_path / "out"
+    assert cli.main(["colorize", "--model", str(model_path), str(src), "--out", str(out_dir)]) == 0
+    out = np.asarray(Image.open(out_dir / "photo_color.png"))
+    assert out.shape == (3000, 4000, 3) and out.dtype == np.uint8
+    # The decoded JPEG is the input: the output keeps its L up to uint8 rounding.
+    _assert_same_lightness(out, load_image(src))
+
+
+def test_grayscale_scan_and_transparent_png(model_path, tmp_path):
+    scan = tmp_path / "scan.png"
+    Image.fromarray(_lightness(_photo(300, 200, seed=1)).astype(np.uint8) * 2, mode="L").save(scan)
+    rgba = np.dstack([_photo(120, 160, seed=2), np.tile(np.linspace(0, 255, 160, dtype=np.uint8), (120, 1))])
+    logo = tmp_path / "logo.png"
+    Image.fromarray(rgba, mode="RGBA").save(logo)
+
+    written = inference.colorize_files(model_path, [scan, logo], tmp_path / "out", progress=False)
+    assert [p.name for p in written] == ["scan_color.png", "logo_color.png"]
+    for src, dst, shape in zip([scan, logo], written, [(300, 200, 3), (120, 160, 3)]):
+        out = np.asarray(Image.open(dst))
+        assert out.shape == shape
+        _assert_same_lightness(out, load_image(src))  # transparency composited onto white first
+    # The scan gets colour: a model output, not a copy of the gray input.
+    assert np.abs(color.rgb_to_lab(np.asarray(Image.open(written[0])))[..., 1:]).mean() > 1.0
+
+
+def test_colorize_images_batches_keep_each_size(model):
+    images = [_photo(50, 70), _photo(33, 33)[..., 0], _photo(64, 20) / 255.0]
+    outputs = inference.colorize_images(model, images, batch_size=2, progress=False)
+    assert [o.shape for o in outputs] == [(50, 70, 3), (33, 33, 3), (64, 20, 3)]
+    # Batched prediction gives the same result as one image at a time.
+    np.testing.assert_array_equal(outputs[0], inference.colorize_image(model, images[0]))
+
+
+def test_saturation_scales_ab_and_zero_is_the_gray_baseline(model):
+    photo = _photo(40, 60)
+    gray = inference.gray_baseline(photo)
+    _assert_same_lightness(gray, photo)
+    assert np.abs(color.rgb_to_lab(gray)[..., 1:]).max() < 1.0  # neutral: a = b = 0
+    np.testing.assert_array_equal(inference.colorize_image(model, photo, saturation=0.0), gray)
+
+    ab_small = inference.predict_ab(model, [photo])[0] * 0.1  # small: stays inside the gamut
+    half = color.rgb_to_lab(inference.recombine(photo, ab_small, saturation=0.5))[..., 1:]
+    full = color.rgb_to_lab(inference.recombine(photo, ab_small, saturation=1.0))[..., 1:]
+    mid_lightness = np.abs(color.rgb_to_lab(photo)[..., 0] - 50) < 30  # far from black/white: no gamut limit
+    np.testing.assert_allclose(full[mid_lightness], 2 * half[mid_lightness], atol=2.5)  # uint8 rounding
+    assert np.abs(full[mid_lightness] - 2 * half[mid_lightness]).mean() < 0.5
+    with pytest.raises(Exception, match="saturation"):
+        inference.recombine(photo, ab_small, saturation=-1)
+
+
+def test_fit_to_gamut_keeps_lightness_and_hue():
+    lab = np.array([[50.0, 120.0, -120.0], [90.0, 0.0, 90.0], [40.0, 10.0, 5.0]])
+    fitted = inference.fit_to_gamut(lab)
+    np.testing.assert_array_equal(fitted[:, 0], lab[:, 0])
+    np.testing.assert_array_equal(fitted[2], lab[2])  # already in gamut: untouched
+    for before, after in zip(lab[:2], fitted[:2]):
+        assert np.hypot(*after[1:]) < np.hypot(*before[1:])  # chroma reduced...
+        assert np.isclose(np.arctan2(after[2], after[1]), np.arctan2(before[2], before[1]))  # ...hue kept
+    linear = inference._linear_rgb_from_lab(fitted)
+    assert linear.min() > -1e-6 and linear.max() < 1 + 1e-6
+
+
+def test_colorize_cli_errors_are_one_line(tmp_path, capsys, model_path):
+    assert cli.main(["colorize", "--model", str(tmp_path / "none.keras"), str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "model file not found" in capsys.readouterr().err
+    assert cli.main(["colorize", "--model", str(model_path), str(tmp_path / "x.jpg"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1

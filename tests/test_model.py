@@ -1,0 +1,134 @@
+"""The VGG19 colorizer: shapes, weights options, decoders, saving and loading."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib import model as cm
+from course_lib.errors import CourseError, ModelFileError, WeightsUnavailableError
+
+SIZE = 32  # the smallest input VGG19 accepts: keeps these tests fast
+
+
+@pytest.fixture(scope="module")
+def l_batch():
+    rng = np.random.default_rng(0)
+    return rng.uniform(-1, 1, (2, SIZE, SIZE, 1)).astype(np.float32)
+
+
+@pytest.mark.parametrize("decoder", ["unet", "seed"])
+@pytest.mark.parametrize("blocks", [2, 5])
+def test_colorizer_maps_l_to_ab_in_tanh_range(decoder, blocks, l_batch):
+    model = cm.build_colorizer(SIZE, decoder=decoder, weights=None, encoder_blocks=blocks)
+    assert model.input_shape == (None, SIZE, SIZE, 1)
+    assert model.output_shape == (None, SIZE, SIZE, 2)
+    ab = model.predict_on_batch(l_batch)
+    assert ab.dtype == np.float32 and np.abs(ab).max() <= 1.0
+    # The encoder keeps exactly the VGG19 blocks asked for.
+    conv_blocks = {layer.name[:6] for layer in cm.encoder_layers(model) if "conv" in layer.name}
+    assert conv_blocks == {f"block{i}" for i in range(1, blocks + 1)}
+
+
+def test_unet_decoder_receives_every_kept_block():
+    model = cm.build_colorizer(SIZE, "unet", weights=None, encoder_blocks=3)
+    encoder = model.get_layer("encoder")
+    assert [tuple(t.shape[1:]) for t in encoder.outputs] == [(32, 32, 64), (16, 16, 128), (8, 8, 256)]
+
+
+def test_preprocessing_matches_vgg_caffe_mode():
+    # L = 100 (white) -> 255 in every channel, minus the ImageNet BGR means.
+    white = np.ones((1, 2, 2, 1), np.float32)  # L_norm = 1
+    out = keras.ops.convert_to_numpy(cm.VGGPreprocess()(white))
+    expected = keras.applications.vgg19.preprocess_input(np.full((1, 2, 2, 3), 255.0, np.float32))
+    np.testing.assert_allclose(out, expected, atol=1e-3)
+
+
+def test_local_weights_file_is_actually_loaded(tmp_path, l_batch):
+    keras.utils.set_random_seed(123)
+    source = keras.applications.VGG19(include_top=False, weights=None, input_shape=(SIZE, SIZE, 3))
+    path = tmp_path / "vgg19_notop.weights.h5"
+    source.save_weights(path)
+    expected = {w.path.split("/")[-2]: w.numpy() for w in source.weights}  # "block1_conv1" -> kernel/bias
+
+    keras.utils.set_random_seed(999)  # a different random init, which loading must overwrite
+    model = cm.build_colorizer(SIZE, "unet", weights=str(path), encoder_blocks=5)
+    layers = cm.encoder_layers(model)
+    assert len(layers) == 16 + 4  # 16 convolutions + 4 pools (block5_pool is not needed)
+    for layer in layers:
+        for got, want in zip(layer.get_weights(), source.get_layer(layer.name).get_weights()):
+            np.testing.assert_array_equal(got, want)
+    assert set(expected) >= {layer.name for layer in layers if layer.weights}
+
+
+def test_missing_or_wrong_weights_file_says_what_to_do(tmp_path):
+    with pytest.raises(WeightsUnavailableError, match="not found.*none"):
+        cm.build_colorizer(SIZE, weights=str(tmp_path / "nope.h5"))
+    bad = tmp_path / "bad.weights.h5"
+    bad.write_bytes(b"not an hdf5 file")
+    with pytest.raises(WeightsUnavailableError, match="include_top=False"):
+        cm.build_colorizer(SIZE, weights=str(bad))
+
+
+def test_imagenet_without_network_fails_with_instructions(monkeypatch, tmp_path):
+    from keras.src.utils import file_utils
+
+    def no_network(*args, **kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
+
+    monkeypatch.setattr(file_utils, "get_file", no_network)
+    with pytest.raises(WeightsUnavailableError) as info:
+        cm.build_colorizer(SIZE, weights="imagenet")
+    message = str(info.value)
+    assert cm.IMAGENET_NOTOP_URL in message and "--weights PATH" in message and "--weights none" in message
+
+
+def test_bad_settings_are_course_errors():
+    with pytest.raises(CourseError, match="decoder"):
+        cm.build_colorizer(SIZE, decoder="gan", weights=None)
+    with pytest.raises(CourseError, match="multiple of 16"):
+        cm.build_colorizer(40, weights=None, encoder_blocks=4)
+
+
+def test_save_and_load_round_trip(tmp_path, l_batch):
+    model = cm.build_colorizer(SIZE, "unet", weights=None, encoder_blocks=2)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    expected = model.predict_on_batch(l_batch)
+    np.testing.assert_allclose(cm.load_colorizer(path).predict_on_batch(l_batch), expected, atol=1e-6)
+    np.testing.assert_allclose(cm.load_colorizer(tmp_path).predict_on_batch(l_batch), expected, atol=1e-6)
+    assert cm.model_image_size(cm.load_colorizer(path)) == SIZE
+
+    # A fresh Python: importing course_lib.model is all keras.models.load_model needs.
+    code = (
+        "import course_lib.model, keras, numpy as np, sys;"
+        f"m = keras.models.load_model(r'{path}');"
+        "print(m.output_shape)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"(None, {SIZE}, {SIZE}, 2)" in out.stdout
+
+
+def test_load_colorizer_errors(tmp_path):
+    with pytest.raises(ModelFileError, match="not found"):
+        cm.load_colorizer(tmp_path / "missing.keras")
+    junk = tmp_path / "junk.keras"
+    junk.write_text("not a model")
+    with pytest.raises(ModelFileError, match="could not load"):
+        cm.load_colorizer(junk)
+
+
+def test_set_encoder_trainable_freezes_and_unfreezes_blocks():
+    model = cm.build_colorizer(SIZE, "unet", weights=None, encoder_blocks=3)
+    n_decoder = len(model.get_layer("decoder").trainable_weights)
+    cm.set_encoder_trainable(model, None)
+    assert len(model.trainable_weights) == n_decoder
+    cm.set_encoder_trainable(model, [3])
+    assert len(model.trainable_weights) == n_decoder + 4 * 2  # block3: 4 convs, kernel + bias
+    cm.set_encoder_trainable(model, "all")
+    assert len(model.trainable_weights) == n_decoder + (2 + 2 + 4) * 2
