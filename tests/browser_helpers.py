@@ -203,6 +203,8 @@ class JupyterLabServer:
             "--LabApp.news_url=None",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.extension_manager=readonly",  # no PyPI queries from the extension manager
+            # Opening a notebook makes a checkpoint copy; keep those out of the repository.
+            f"--FileCheckpoints.checkpoint_dir={work_dir / 'checkpoints'}",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # CI containers run as root
