@@ -1,0 +1,154 @@
+"""Training: the run folder, resume after a crash, reproducibility, the two stages, the CLI.
+
+Every run here is tiny (a generated dataset of a dozen 32 px images, two VGG blocks) so
+the whole file takes about a minute on two CPU cores.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib import cli
+from course_lib.errors import CourseError
+from course_lib.train import train
+
+TINY = dict(image_size=32, encoder_blocks=2, decoder_width=8, batch_size=4, epochs=3, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    from course_lib.sample_data import CATEGORIES, make_sample_dataset
+
+    return make_sample_dataset(tmp_path_factory.mktemp("data") / "sample", per_category=6,
+                               categories=list(CATEGORIES)[:2], min_side=40, max_side=64)
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+class CrashAfter(keras.callbacks.Callback):
+    """Dies at the end of epoch ``n`` (after the checkpoint is written), like a lost runtime."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.n:
+            raise SimulatedCrash(f"killed after epoch {self.n}")
+
+
+class Recorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs, self.start_iterations, self.start_optimizer = [], None, None
+
+    def on_train_begin(self, logs=None):
+        optimizer = self.model.optimizer
+        self.start_iterations = int(keras.ops.convert_to_numpy(optimizer.iterations))
+        self.start_optimizer = [keras.ops.convert_to_numpy(v) for v in optimizer.variables]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epochs.append(epoch)
+
+
+def _log_epochs(run):
+    with open(run / "log.csv") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def test_crash_then_resume_continues_with_optimizer_state(tiny_data, tmp_path):
+    run = tmp_path / "run"
+    with pytest.raises(SimulatedCrash):
+        train(tiny_data, run, weights=None, callbacks=[CrashAfter(2)], **TINY)
+    state = json.loads((run / "checkpoints" / "state.json").read_text())
+    assert state["epochs_done"] == 2 and _log_epochs(run) == [0, 1]
+    for name in ("model.keras", "checkpoints/last.keras", "grids/epoch_002.png"):
+        assert (run / name).is_file(), name
+    with np.load(run / "checkpoints" / "last_optimizer.npz") as saved:
+        saved_optimizer = [saved[k] for k in sorted(saved.files, key=int)]
+
+    recorder = Recorder()
+    result = train(tiny_data, run, weights=None, resume=True, callbacks=[recorder], **TINY)
+    assert recorder.epochs == [2]  # only the missing epoch runs
+    steps_per_epoch = saved_optimizer[0].item() // 2
+    assert steps_per_epoch > 0 and recorder.start_iterations == 2 * steps_per_epoch
+    for got, want in zip(recorder.start_optimizer, saved_optimizer):  # Adam's moments are back
+        np.testing.assert_array_equal(got, want)
+    assert result.epochs_done == 3 and _log_epochs(run) == [0, 1, 2]
+    assert all(len(values) == 3 for values in result.history.values())
+    assert {"loss", "val_loss", "val_psnr"} <= set(result.history)
+    assert np.isfinite(result.history["val_psnr"]).all() and result.best_val_psnr == max(result.history["val_psnr"])
+
+    # A finished run is not silently restarted or overwritten.
+    with pytest.raises(CourseError, match="--resume"):
+        train(tiny_data, run, weights=None, **TINY)
+    with pytest.raises(CourseError, match="nothing to resume"):
+        train(tiny_data, tmp_path / "empty", weights=None, resume=True, **TINY)
+    with pytest.raises(CourseError, match="image_size"):
+        train(tiny_data, run, weights=None, resume=True, **{**TINY, "image_size": 64})
+
+
+def test_same_arguments_give_the_same_model(tiny_data, tmp_path):
+    settings = {**TINY, "epochs": 1}
+    models = []
+    for name in ("a", "b"):
+        result = train(tiny_data, tmp_path / name, weights=None, seed=3, **settings)
+        models.append(keras.models.load_model(result.last_checkpoint))
+    for wa, wb in zip(models[0].weights, models[1].weights):
+        np.testing.assert_array_equal(wa.numpy(), wb.numpy())
+    # ... and training did change the random initial weights.
+    fresh = train(tiny_data, tmp_path / "c", weights=None, seed=4, **settings)
+    other = keras.models.load_model(fresh.last_checkpoint)
+    assert any(not np.array_equal(a.numpy(), b.numpy()) for a, b in zip(models[0].weights, other.weights))
+
+
+def test_pretrained_encoder_frozen_in_stage_1_fine_tuned_in_stage_2(tiny_data, tmp_path):
+    keras.utils.set_random_seed(11)
+    vgg = keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3))
+    weights = tmp_path / "vgg19_notop.weights.h5"
+    vgg.save_weights(weights)
+
+    snapshots = {}
+
+    class EncoderSnapshot(keras.callbacks.Callback):
+        def __init__(self, colorizer_path):
+            super().__init__()
+            self.path = colorizer_path
+
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots[epoch] = keras.models.load_model(self.path).get_layer("encoder")
+
+    run = tmp_path / "run"
+    result = train(tiny_data, run, weights=str(weights), fine_tune_epochs=1, fine_tune_blocks=(2,),
+                   callbacks=[EncoderSnapshot(run / "checkpoints" / "last.keras")], **{**TINY, "epochs": 1})
+    assert result.epochs_done == 2 and result.settings["weights"] == str(weights)
+
+    def same_as_file(encoder, layer):
+        return all(np.array_equal(a, b) for a, b in zip(encoder.get_layer(layer).get_weights(),
+                                                         vgg.get_layer(layer).get_weights()))
+
+    # Stage 1 (decoder on cached features): the encoder is exactly the loaded file.
+    assert same_as_file(snapshots[0], "block1_conv1") and same_as_file(snapshots[0], "block2_conv2")
+    # Stage 2 fine-tunes block 2 only.
+    assert same_as_file(snapshots[1], "block1_conv1") and not same_as_file(snapshots[1], "block2_conv2")
+
+
+def test_train_command_flags_and_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    help_text = capsys.readouterr().out
+    for flag in ("--data", "--out", "--weights", "--decoder", "--image-size", "--epochs", "--batch-size", "--resume"):
+        assert flag in help_text
+    assert cli.main(["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "run"),
+                     "--weights", "none"]) == 2
+    assert capsys.readouterr().err.startswith("error:")
+    with pytest.raises(SystemExit) as info:  # argparse refuses an unknown loss before anything runs
+        cli.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--loss", "l2"])
+    assert info.value.code == 2
