@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -122,15 +123,31 @@ def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_C
         kernel_env[config.FAST_ENV_VAR] = "1"
     client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout,
                             resources={"metadata": {"path": str(path.parent)}})
-    try:
-        client.execute(env=kernel_env)
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-        raise NotebookExecutionError(_failure_message(path, nb, exc, out_path)) from None
-    finally:
-        if out_path is not None:
-            Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, out_path)
+    log_path = kernel_log_path(out_path) if out_path is not None else None
+    if log_path is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    # The kernel's own stdout/stderr (TensorFlow's C++ logging, ZMQ notices) go to a log file
+    # beside the executed copy instead of flooding the terminal; cell outputs are in the copy.
+    with open(log_path, "w") if log_path is not None else _no_log() as log:
+        try:
+            client.execute(env=kernel_env, **({"stdout": log, "stderr": log} if log else {}))
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+            raise NotebookExecutionError(_failure_message(path, nb, exc, out_path)) from None
+        finally:
+            if out_path is not None:
+                nbformat.write(nb, out_path)
     return nb
+
+
+def kernel_log_path(out_path: Path) -> Path:
+    """Where the kernel's stdout/stderr go for the executed copy ``out_path``."""
+    out_path = Path(out_path)
+    return out_path.with_name(out_path.stem + ".kernel.log")
+
+
+@contextlib.contextmanager
+def _no_log():
+    yield None
 
 
 def _failure_message(path: Path, nb, exc: Exception, out_path: Path | None) -> str:
@@ -142,7 +159,8 @@ def _failure_message(path: Path, nb, exc: Exception, out_path: Path | None) -> s
     else:  # timeout or dead kernel: no error output was recorded
         reason = str(exc).strip().splitlines()
         where = f"{type(exc).__name__}: {reason[0] if reason else ''}"
-    see = f"; the executed copy is in {out_path}" if out_path is not None else ""
+    see = (f"; the executed copy is in {out_path}, the kernel's log in {kernel_log_path(out_path)}"
+           if out_path is not None else "")
     return f"notebook {path.name} failed at {where}{see}"
 
 

@@ -99,3 +99,12 @@ def test_dataset_chosen_once_is_passed_to_every_kernel(notebook_dir, tmp_path, m
     args = _parse("--notebook-dir", str(notebook_dir), "--only", "04", "--out", str(tmp_path / "o"))
     assert runner.run_cli(args) == 0
     assert (probe.parent / "ncd_dir.txt").read_text() == str(chosen)
+
+
+def test_kernel_process_output_goes_to_a_log_beside_the_executed_copy(notebook_dir, tmp_path):
+    # os.write(2, ...) bypasses IPython's capture, like TensorFlow's C++ logging does.
+    noisy = _write_notebook(notebook_dir / "05_noisy.ipynb", "import os\nos.write(2, b'C++ says hello\\n')")
+    out = tmp_path / "o" / "05_noisy.ipynb"
+    runner.execute_notebook(noisy, out_path=out, timeout=60)
+    assert "C++ says hello" in runner.kernel_log_path(out).read_text()
+    assert out.is_file()
