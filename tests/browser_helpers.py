@@ -388,10 +388,19 @@ class NotebookDriver:
     # -- opening and running
     def open(self, timeout_s: float = 90.0) -> None:
         """Load JupyterLab on the notebook and wait until its kernel is ready and idle."""
+        deadline = time.monotonic() + timeout_s
         self.page.goto(self.server.lab_url(self.relpath), timeout=timeout_s * 1000)
         self.page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
-        self._fail_on_dialog("opening the notebook")
-        self.page.wait_for_function(f"() => ({_JS_KERNEL_STATUS})() === 'idle'", timeout=timeout_s * 1000)
+        # Poll rather than wait_for_function: a dialog (e.g. "Select Kernel" for an unknown
+        # kernelspec) would otherwise only show up as a timeout.
+        while self.kernel_status() != "idle":
+            self._fail_on_dialog("opening the notebook")
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{self.relpath}: the kernel was not ready within {timeout_s:.0f} s "
+                    f"(status {self.kernel_status()!r}).\nServer log tail:\n{self.server.log_tail()}"
+                )
+            time.sleep(0.5)
 
     def _fail_on_dialog(self, doing: str) -> None:
         """A modal dialog (kernel choice, error) blocks everything; report its text."""
@@ -413,7 +422,10 @@ class NotebookDriver:
         )
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         self.page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-        self.page.wait_for_function("() => window.__courseSawBusy === true", timeout=30_000)
+        try:
+            self.page.wait_for_function("() => window.__courseSawBusy === true", timeout=30_000)
+        except Exception as exc:  # playwright's TimeoutError: say what it means
+            raise AssertionError(f"{self.relpath}: Run All Cells did not start the kernel within 30 s") from exc
         self.wait_until_idle(timeout_s)
 
     def wait_until_idle(self, timeout_s: float) -> None:

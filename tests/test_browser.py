@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -85,15 +86,25 @@ def browser_context(chromium_path, tmp_path_factory):
             context.close()
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(f"terminated by signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def lab_server(browser_context, tmp_path_factory):
-    """JupyterLab serving the repository; stopped with all its kernels, even on failure."""
+    """JupyterLab serving the repository; stopped with all its kernels, even on failure.
+
+    While it runs, SIGTERM (a CI timeout, ``kill``) becomes SystemExit so that the ``finally``
+    blocks still stop the server and the kernels, which live in process groups of their own.
+    """
+    previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     server = JupyterLabServer.start(REPO_ROOT, tmp_path_factory.mktemp("jupyterlab"), env=_notebook_env())
     try:
         server.wait_until_ready()
         yield server
     finally:
         server.stop()
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 @pytest.fixture
@@ -232,16 +243,24 @@ def test_notebook_01_runs_and_its_lab_explorer_responds(open_notebook):
 
         handles = driver.slider_handles()
         assert handles.count() >= 1, "the explorer rendered no slider: is the widgets extension installed?"
-        slider = handles.first
-        explorer_cell = driver.cell_index_of(slider)
-        before = driver.output_signature(explorer_cell)
-        old_value, new_value = driver.nudge_slider(slider)
-        assert old_value != new_value
-        driver.wait_for_output_change(explorer_cell, before)
-        driver.wait_until_idle(timeout_s=60.0)
-        driver.assert_no_cell_errors(context="after moving a slider")
+        explorer_cell = driver.cell_index_of(handles.first)
+        explorer_sliders = driver.cell(explorer_cell).locator(".widget-slider .noUi-handle")
+        # The swatch (marked .lab-swatch by course_lib.widgets) answers the first slider.
+        swatch = driver.cell(explorer_cell).locator(".lab-swatch")
+        swatch_before = swatch.first.inner_text() if swatch.count() else None
 
-        shot = driver.screenshot(ARTIFACTS / "01_lab_color_space.png", focus=slider)
+        # The first slider (the colour) and the last one (the pixel picker) each change the output.
+        for slider in (explorer_sliders.first, explorer_sliders.last):
+            before = driver.output_signature(explorer_cell)
+            old_value, new_value = driver.nudge_slider(slider)
+            assert old_value != new_value
+            driver.wait_for_output_change(explorer_cell, before)
+            driver.wait_until_idle(timeout_s=60.0)
+            if swatch_before is not None:
+                assert swatch.first.inner_text() != swatch_before, "moving the first slider left the swatch as it was"
+        driver.assert_no_cell_errors(context="after moving the sliders")
+
+        shot = driver.screenshot(ARTIFACTS / "01_lab_color_space.png", focus=explorer_sliders.first)
         assert shot.stat().st_size > 0
         driver.assert_not_saved()
 
