@@ -2,7 +2,8 @@
 
 One JupyterLab (from ``.venv``, repository as root, random token, isolated Jupyter folders) and
 one Chromium (Debian's, fresh profile) serve every test in this module; both are stopped in
-``finally`` blocks together with the kernels. Each test opens a notebook in a new tab, clicks
+``finally`` blocks together with the kernels when the module is done (before nbval runs the
+notebooks in the same pytest session). Each test opens a notebook in a new tab, clicks
 *Run > Run All Cells*, and checks what a learner would see. Screenshots go to
 ``artifacts/browser/`` (gitignored).
 
@@ -44,7 +45,7 @@ RUN_ALL_TIMEOUT_S = 240.0
 
 
 # --------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_path() -> str:
     """Debian's Chromium; skip without it -- but fail in CI, which must run this test."""
     path = find_chromium()
@@ -67,7 +68,7 @@ def _notebook_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(chromium_path, tmp_path_factory):
     """A headless Chromium with a fresh profile directory (Playwright's persistent context)."""
     from playwright.sync_api import sync_playwright
@@ -90,7 +91,7 @@ def _exit_on_sigterm(signum, frame):
     raise SystemExit(f"terminated by signal {signum}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(browser_context, tmp_path_factory):
     """JupyterLab serving the repository; stopped with all its kernels, even on failure.
 
@@ -305,6 +306,15 @@ def test_notebook_06_colorizes_an_uploaded_photo(open_notebook, tmp_path):
         driver.run_all_cells(timeout_s=RUN_ALL_TIMEOUT_S)
         driver.assert_no_cell_errors()
         assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+
+        # Any slider (the saturation knob) answers when moved.
+        sliders = driver.slider_handles()
+        if sliders.count():
+            knob_cell = driver.cell_index_of(sliders.first)
+            before = driver.output_signature(knob_cell)
+            driver.nudge_slider(sliders.first, presses=2)
+            driver.wait_for_output_change(knob_cell, before, timeout_s=60.0)
+            driver.wait_until_idle(timeout_s=60.0)
 
         upload_button = driver.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) button.widget-upload")
         assert upload_button.count() == 1, "the upload widget did not render as a control (no upload button)"
