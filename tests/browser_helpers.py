@@ -286,14 +286,15 @@ class CellProblem:
 
     index: int  # position in the notebook, counting markdown cells, from 0
     first_line: str
-    where: str  # "cell output" or "widget output"
-    summary: str  # "ValueError: ..." or the first traceback line
+    where: str  # "cell output", "widget output" or "widget display"
+    summary: str  # "ValueError: ..." (the last line of the traceback)
 
     def describe(self) -> str:
         return f"cell {self.index} ({self.first_line!r}): {self.where}: {self.summary}"
 
 
-# JavaScript run in the page. `panel()` is the notebook in the main area.
+# JavaScript run in the page. `panel` is the notebook panel in the main area (each test page
+# opens exactly one, from an empty workspace).
 _JS_PANEL = "const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
 
 _JS_KERNEL_STATUS = "() => {" + _JS_PANEL + """
