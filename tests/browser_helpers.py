@@ -89,7 +89,7 @@ def free_localhost_port() -> int:
 # --------------------------------------------------------------------------- processes
 def _descendants(pid: int) -> list:
     """All live descendants of ``pid`` (psutil processes); empty when ``pid`` is gone."""
-    import psutil  # a dependency of ipykernel, so always in the course environment
+    import psutil  # pinned in requirements.txt (the browser test's process cleanup)
 
     try:
         return psutil.Process(pid).children(recursive=True)
