@@ -70,15 +70,22 @@ def _notebook_env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def browser_context(chromium_path, tmp_path_factory):
-    """A headless Chromium with a fresh profile directory (Playwright's persistent context)."""
+    """A headless Chromium with a fresh profile directory (Playwright's persistent context).
+
+    Its config and cache homes are scratch folders too: Chromium keeps its crash-report
+    database in ``$XDG_CONFIG_HOME/chromium`` whatever the profile.
+    """
     from playwright.sync_api import sync_playwright
 
+    home = tmp_path_factory.mktemp("chromium-home")
+    browser_env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")}
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=chromium_path,
             headless=True,
             args=CHROMIUM_ARGS,
+            env=browser_env,
             viewport={"width": 1400, "height": 1000},
         )
         try:
