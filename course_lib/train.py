@@ -447,9 +447,12 @@ def train(
             val_data = _feature_dataset(_encode(encoder, val_l, bs), val_ab, bs, settings["seed"], False)
             trainer, steps = head, int(np.ceil(len(train_ab) / bs))
         else:
-            what = "frozen encoder" if pretrained else "offline mode (random VGG19 init): the whole network"
-            print(f"stage 1: {what} trains on {'augmented ' if settings['augment'] else ''}images")
-            if not pretrained:
+            if pretrained:
+                print("stage 1: frozen encoder (features not cached); the decoder trains on images")
+            else:
+                print("=" * 78 + "\nOFFLINE MODE: weights=None, the VGG19 encoder starts from RANDOM weights (no "
+                      "ImageNet),\nso the whole network trains. Expect lower quality than with ImageNet weights.\n"
+                      + "=" * 78)
                 set_encoder_trainable(colorizer, "all")
             train_data = make_dataset_from_images(train_rgb, settings["batch_size"], augment=settings["augment"],
                                                   shuffle=True, seed=settings["seed"])
