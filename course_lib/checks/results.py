@@ -137,7 +137,8 @@ def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
     values = np.array([got[name] for name in want], dtype=float)
     expected = np.array(list(want.values()))
     if np.allclose(values, expected, atol=1e-9):
-        return _accept("a positive gain means the model beat leaving the photo gray; Lemon shows a loss.")
+        return _accept("a positive gain means the model beat leaving the photo gray "
+                       "(in this check's small table, Lemon is a loss).")
     if np.allclose(values, -expected, atol=1e-9):
         return _hint("the sign is reversed: compute ours - gray, so a positive number means we did better.")
     return _hint(f"for Apple you return {got['Apple']!r}; expected {want['Apple']:.1f} (ours - gray).")
