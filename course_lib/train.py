@@ -38,7 +38,7 @@ from course_lib.errors import CourseError
 
 #: The recipe recommended for a CPU-only machine (2 cores, about 30 minutes, offline).
 CPU_DEFAULTS = dict(
-    image_size=32,
+    image_size=48,
     encoder_blocks=3,
     decoder_width=32,
     epochs=60,
