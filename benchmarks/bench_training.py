@@ -1,7 +1,8 @@
 """Training and inference speed: the seed project's loop against the course's pipeline.
 
-Both sides train the *same* model (VGG19 encoder, frozen, + the ``unet`` or ``seed`` decoder) at the
-same image size on the same images, in the same run:
+Both sides train the *same* model (VGG19 encoder, frozen, + a decoder: by default the
+original project's ``seed`` decoder, ``--decoder unet`` for the course's) at the same
+image size on the same images, in the same run:
 
 - **seed-style epoch**: as the original notebook did, every image goes through the
   encoder one at a time with ``predict`` in a Python loop, then the decoder is fitted on
@@ -14,7 +15,10 @@ It also measures inference images/second at 224 px and, on a GPU, repeats the fi
 with mixed precision. The last line reads ``speedup: N.Nx`` (course epoch over seed-style
 epoch). Usage::
 
-    python benchmarks/bench_training.py [--data DIR] [--images 96] [--image-size 64]
+    python benchmarks/bench_training.py [--data DIR] [--images 64] [--image-size 64] [--decoder seed|unet]
+
+With the heavier ``unet`` decoder the decoder itself dominates an epoch, so the
+pipeline's gain per epoch is smaller (see benchmarks/README.md for both figures).
 
 Without NCD (``--data``, ``$NCD_DIR`` or ``../shared/ncd``) it uses random images, and says so.
 """
@@ -83,7 +87,9 @@ def training_figures(images: np.ndarray, size: int, batch_size: int, repeat: int
     def seed_epoch():
         # The original notebook: one predict() per image in a Python loop, every epoch.
         per_image = [encoder.predict(l_norm[i : i + 1], verbose=0) for i in range(n)]
+        per_image = [f if isinstance(f, (list, tuple)) else [f] for f in per_image]  # seed: one output
         features = [np.concatenate([f[k] for f in per_image]) for k in range(len(per_image[0]))]
+        features = features if len(features) > 1 else features[0]
         head.fit(features, ab_norm, batch_size=batch_size, epochs=1, verbose=0)
 
     cached = {}
@@ -155,7 +161,8 @@ def main(argv=None) -> int:
     parser.add_argument("--images", type=int, default=64, help="images per epoch (default 64)")
     parser.add_argument("--image-size", type=int, default=64, help="training image size (default 64)")
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--decoder", choices=("unet", "seed"), default="unet", help="decoder of the model (default unet)")
+    parser.add_argument("--decoder", choices=("unet", "seed"), default="seed",
+                        help="decoder of the model trained both ways (default seed: the original project's model)")
     parser.add_argument("--repeat", type=int, default=2, help="timed epochs per approach; the best counts")
     args = parser.parse_args(argv)
 
