@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args._module.run_cli(args) or 0)
-    except (CourseError, FileNotFoundError, NotADirectoryError, PermissionError, ValueError) as exc:
+    except (CourseError, OSError, ValueError) as exc:  # OSError: missing, existing or unwritable paths
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
