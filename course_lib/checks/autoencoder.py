@@ -13,36 +13,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from course_lib.checks.feedback import accept, hint, learner_answer, not_attempted
+
 #: Filters of the convolutions in VGG19 blocks 1..5 (Simonyan and Zisserman 2015, config E).
 VGG19_BLOCK_FILTERS = (64, 128, 256, 512, 512)
 #: Number of 3x3 convolutions in each VGG19 block.
 VGG19_BLOCK_CONVS = (2, 2, 4, 4, 4)
-
-
-# ----------------------------------------------------------------------- feedback
-def _accept(message: str) -> bool:
-    print(f"✅ accepted: {message}")
-    return True
-
-
-def _hint(message: str) -> bool:
-    print(f"❌ not yet: {message}")
-    return False
-
-
-def _not_attempted(name: str) -> bool:
-    print(f"⏳ not attempted yet: `{name}` still returns None. Replace the `None` in the exercise cell "
-          "with your code, run the cell, then run this check again.")
-    return False
-
-
-def _call(fn: Callable, *args):
-    """``(ok, value)``; a crash inside the learner's function becomes a hint, not a traceback."""
-    try:
-        return True, fn(*args)
-    except Exception as exc:  # the learner's code may raise anything; report it, never re-raise
-        _hint(f"calling it with {args!r} raised {type(exc).__name__}: {exc}")
-        return False, None
 
 
 # ------------------------------------------------------ exercise 1: conv parameters
@@ -61,29 +37,27 @@ _CONV_CASES = ((3, 3, 64), (3, 64, 64), (3, 512, 512), (1, 64, 2), (5, 1, 8))
 def check_conv_param_count(conv_param_count: Callable | None) -> bool:
     """Check ``conv_param_count(kernel_size, in_channels, filters) -> int``."""
     if conv_param_count is None:
-        return _not_attempted("conv_param_count")
+        return not_attempted("conv_param_count")
     for k, c_in, filters in _CONV_CASES:
-        ok, got = _call(conv_param_count, k, c_in, filters)
+        ok, got = learner_answer(conv_param_count, "conv_param_count", k, c_in, filters)
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("conv_param_count")
         want = conv_param_count_reference(k, c_in, filters)
         if got == want:
             continue
         case = f"kernel_size={k}, in_channels={c_in}, filters={filters}"
         if got == k * k * c_in * filters:
-            return _hint(f"for {case} you return {got}, the kernel weights only. Each filter also has "
-                         "one bias: add `filters`.")
+            return hint(f"for {case} you return {got}, the kernel weights only. Each filter also has "
+                        "one bias: add `filters`.")
         if got in (k * k * filters + filters, k * k * filters):
-            return _hint(f"for {case} you return {got}. A kernel spans every input channel, so it has "
-                         "kernel_size * kernel_size * in_channels weights, not kernel_size * kernel_size.")
+            return hint(f"for {case} you return {got}. A kernel spans every input channel, so it has "
+                        "kernel_size * kernel_size * in_channels weights, not kernel_size * kernel_size.")
         if got == k * c_in * filters + filters:
-            return _hint(f"for {case} you return {got}. Kernels are square: kernel_size * kernel_size.")
-        return _hint(f"for {case} you return {got!r}; expected {want}. Count, per filter, the weights "
-                     "of one kernel (height x width x input channels) plus its bias.")
-    return _accept("your count matches Keras' Conv2D for every case "
-                   f"(a 3x3 conv from 512 to 512 channels alone has {conv_param_count_reference(3, 512, 512):,}).")
+            return hint(f"for {case} you return {got}. Kernels are square: kernel_size * kernel_size.")
+        return hint(f"for {case} you return {got!r}; expected {want}. Count, per filter, the weights "
+                    "of one kernel (height x width x input channels) plus its bias.")
+    return accept("your count matches Keras' Conv2D for every case "
+                  f"(a 3x3 conv from 512 to 512 channels alone has {conv_param_count_reference(3, 512, 512):,}).")
 
 
 # ------------------------------------------------------- exercise 2: feature shapes
@@ -106,33 +80,31 @@ _SHAPE_CASES = ((224, 1), (224, 3), (224, 5), (128, 2), (128, 4), (64, 5))
 def check_vgg_feature_shape(vgg_feature_shape: Callable | None) -> bool:
     """Check ``vgg_feature_shape(image_size, block) -> (side, side, channels)``."""
     if vgg_feature_shape is None:
-        return _not_attempted("vgg_feature_shape")
+        return not_attempted("vgg_feature_shape")
     for image_size, block in _SHAPE_CASES:
-        ok, got = _call(vgg_feature_shape, image_size, block)
+        ok, got = learner_answer(vgg_feature_shape, "vgg_feature_shape", image_size, block)
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("vgg_feature_shape")
         want = vgg_feature_shape_reference(image_size, block)
         try:
             got = tuple(int(v) for v in got)
         except (TypeError, ValueError):
-            return _hint(f"return a tuple of three integers (side, side, channels); got {got!r}.")
+            return hint(f"return a tuple of three integers (side, side, channels); got {got!r}.")
         if got == want:
             continue
         case = f"image_size={image_size}, block={block}"
         if len(got) != 3:
-            return _hint(f"for {case} return (side, side, channels), three numbers; got {got}.")
+            return hint(f"for {case} return (side, side, channels), three numbers; got {got}.")
         if got[:2] == (image_size // 2 ** block,) * 2:
-            return _hint(f"for {case} your side is {got[0]}, half of {want[0]}: the max-pooling of a block "
-                         "comes after its convolutions, so block n works at image_size / 2**(n-1).")
+            return hint(f"for {case} your side is {got[0]}, half of {want[0]}: the max-pooling of a block "
+                        "comes after its convolutions, so block n works at image_size / 2**(n-1).")
         if got[:2] != want[:2]:
-            return _hint(f"for {case} your side is {got[0]}; expected {want[0]}. Each block after the "
-                         "first starts with the previous block's 2x2 pooling, which halves the side.")
-        return _hint(f"for {case} your channel count is {got[2]}; expected {want[2]}. VGG19's blocks "
-                     f"have {', '.join(map(str, VGG19_BLOCK_FILTERS))} filters.")
-    return _accept("these are exactly the shapes of VGG19's block outputs "
-                   f"(at 224 px: {vgg_feature_shape_reference(224, 1)} down to {vgg_feature_shape_reference(224, 5)}).")
+            return hint(f"for {case} your side is {got[0]}; expected {want[0]}. Each block after the "
+                        "first starts with the previous block's 2x2 pooling, which halves the side.")
+        return hint(f"for {case} your channel count is {got[2]}; expected {want[2]}. VGG19's blocks "
+                    f"have {', '.join(map(str, VGG19_BLOCK_FILTERS))} filters.")
+    return accept("these are exactly the shapes of VGG19's block outputs "
+                  f"(at 224 px: {vgg_feature_shape_reference(224, 1)} down to {vgg_feature_shape_reference(224, 5)}).")
 
 
 # ---------------------------------------------------- exercise 3: trainable/frozen
@@ -162,34 +134,32 @@ def _small_partly_frozen_model():
 def check_count_params_split(count_params_split: Callable | None) -> bool:
     """Check ``count_params_split(model) -> (trainable, frozen)`` on a small partly frozen model."""
     if count_params_split is None:
-        return _not_attempted("count_params_split")
+        return not_attempted("count_params_split")
     try:
         model = _small_partly_frozen_model()
     except Exception as exc:  # Keras missing or broken: not the learner's fault, say so
-        return _hint(f"could not build the test model ({type(exc).__name__}: {exc}); is Keras installed?")
-    ok, got = _call(count_params_split, model)
+        return hint(f"could not build the test model ({type(exc).__name__}: {exc}); is Keras installed?")
+    ok, got = learner_answer(count_params_split, "count_params_split", model)
     if not ok:
         return False
-    if got is None:
-        return _not_attempted("count_params_split")
     want = count_params_split_reference(model)
     try:
         got = tuple(int(v) for v in got)
     except (TypeError, ValueError):
-        return _hint(f"return a pair of integers (trainable, frozen); got {got!r}.")
+        return hint(f"return a pair of integers (trainable, frozen); got {got!r}.")
     if got == want:
-        return _accept(f"on a small test model you count {want[0]} trainable and {want[1]} frozen "
-                       "parameters, as Keras does.")
+        return accept(f"on a small test model you count {want[0]} trainable and {want[1]} frozen "
+                      "parameters, as Keras does.")
     if len(got) != 2:
-        return _hint(f"return exactly two numbers, (trainable, frozen); got {got}.")
+        return hint(f"return exactly two numbers, (trainable, frozen); got {got}.")
     if got == (len(model.trainable_weights), len(model.non_trainable_weights)):
-        return _hint("you counted weight tensors, not parameters: add up the size (product of the shape) "
-                     "of each tensor.")
+        return hint("you counted weight tensors, not parameters: add up the size (product of the shape) "
+                    "of each tensor.")
     if got == want[::-1]:
-        return _hint("you have the two numbers swapped: trainable first, frozen second.")
+        return hint("you have the two numbers swapped: trainable first, frozen second.")
     if sum(got) == sum(want):
-        return _hint(f"your total {sum(got)} is right but the split is not; expected {want}. Use "
-                     "`model.trainable_weights` and `model.non_trainable_weights` (the latter also holds "
-                     "BatchNormalization's moving statistics, which are never trained).")
-    return _hint(f"on a small test model you return {got}; expected {want}. Sum the sizes of the tensors "
-                 "in `model.trainable_weights` and in `model.non_trainable_weights`.")
+        return hint(f"your total {sum(got)} is right but the split is not; expected {want}. Use "
+                    "`model.trainable_weights` and `model.non_trainable_weights` (the latter also holds "
+                    "BatchNormalization's moving statistics, which are never trained).")
+    return hint(f"on a small test model you return {got}; expected {want}. Sum the sizes of the tensors "
+                "in `model.trainable_weights` and in `model.non_trainable_weights`.")

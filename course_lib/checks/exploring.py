@@ -14,20 +14,12 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.autoencoder import _accept, _call, _hint, _not_attempted
+from course_lib.checks.feedback import accept, as_float_array, hint, learner_answer, not_attempted
 from course_lib.data import ImageRecord
 from course_lib.metrics import foreground_mask
 
 #: a and b both lie within this range for every sRGB colour; the histograms use it on both axes.
 AB_RANGE = (-128.0, 128.0)
-
-
-def _as_float_array(value) -> np.ndarray | None:
-    """``value`` as a float array, or None when it is not numbers (a string, a dict...)."""
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
 
 
 # ------------------------------------------------------ exercise 1: images per category
@@ -41,28 +33,26 @@ def example_records() -> list[ImageRecord]:
 def check_count_per_category(count_per_category: Callable | None) -> bool:
     """Check ``count_per_category(records) -> {category: number of images}``."""
     if count_per_category is None:
-        return _not_attempted("count_per_category")
+        return not_attempted("count_per_category")
     records = example_records()
-    ok, got = _call(count_per_category, list(records))
+    ok, got = learner_answer(count_per_category, "count_per_category", list(records))
     if not ok:
         return False
-    if got is None:
-        return _not_attempted("count_per_category")
     want = dict(Counter(r.category for r in records))
     if not isinstance(got, dict):
-        return _hint(f"return a dict {{category: count}}, got {type(got).__name__}")
+        return hint(f"return a dict {{category: count}}, got {type(got).__name__}")
     if got == want:
         if list(got) != sorted(got):
-            return _hint("the counts are right; now sort the categories by name (sorted(...)) so tables "
-                         "and plots list them in a stable order")
-        return _accept("images per category -- the first thing to know about any dataset.")
+            return hint("the counts are right; now sort the categories by name (sorted(...)) so tables "
+                        "and plots list them in a stable order")
+        return accept("images per category -- the first thing to know about any dataset.")
     if set(got) == {r.relpath for r in records} or set(got) == {r.path for r in records}:
-        return _hint("the keys are files; use record.category as the key")
+        return hint("the keys are files; use record.category as the key")
     if set(got) != set(want):
-        return _hint(f"categories {sorted(map(str, got))} but the records have {sorted(want)}")
+        return hint(f"categories {sorted(map(str, got))} but the records have {sorted(want)}")
     if all(v == 1 for v in got.values()):
-        return _hint("every count is 1: count the records of each category (collections.Counter helps)")
-    return _hint(f"counts {got} but expected {want}")
+        return hint("every count is 1: count the records of each category (collections.Counter helps)")
+    return hint(f"counts {got} but expected {want}")
 
 
 # ---------------------------------------------------------- exercise 2: ab histogram
@@ -84,32 +74,30 @@ def _example_ab(seed: int = 0) -> np.ndarray:
 def check_ab_histogram(ab_histogram: Callable | None) -> bool:
     """Check ``ab_histogram(ab, bins) -> (bins, bins)`` normalised histogram over [-128, 128]^2."""
     if ab_histogram is None:
-        return _not_attempted("ab_histogram")
+        return not_attempted("ab_histogram")
     ab = _example_ab()
     bins = 16
-    ok, got = _call(ab_histogram, ab.copy(), bins)
+    ok, got = learner_answer(ab_histogram, "ab_histogram", ab.copy(), bins)
     if not ok:
         return False
+    got = as_float_array(got)
     if got is None:
-        return _not_attempted("ab_histogram")
-    got = _as_float_array(got)
-    if got is None:
-        return _hint("return a NumPy array of numbers (the histogram)")
+        return hint("return a NumPy array of numbers (the histogram)")
     want = ab_histogram_reference(ab, bins)
     if got.shape != (bins, bins):
-        return _hint(f"expected a ({bins}, {bins}) array for bins={bins}, got shape {got.shape}. "
-                     "np.histogram2d returns (counts, a_edges, b_edges): keep only counts")
+        return hint(f"expected a ({bins}, {bins}) array for bins={bins}, got shape {got.shape}. "
+                    "np.histogram2d returns (counts, a_edges, b_edges): keep only counts")
     if np.allclose(got, want):
-        return _accept("a normalised ab histogram on a fixed grid: categories can now be compared.")
+        return accept("a normalised ab histogram on a fixed grid: categories can now be compared.")
     if np.isclose(got.sum(), ab[..., 0].size) and np.allclose(got / got.sum(), want):
-        return _hint("these are raw counts: divide by the total so the histogram sums to 1 "
-                     "(images of different sizes then weigh the same)")
+        return hint("these are raw counts: divide by the total so the histogram sums to 1 "
+                    "(images of different sizes then weigh the same)")
     if np.allclose(got, want.T):
-        return _hint("rows and columns are swapped: pass a first, then b, to np.histogram2d")
+        return hint("rows and columns are swapped: pass a first, then b, to np.histogram2d")
     if np.isclose(got.sum(), 1.0):
-        return _hint("the histogram sums to 1 but its bins differ: use the same range for every image, "
-                     "range=[(-128, 128), (-128, 128)], otherwise the bins move with the data")
-    return _hint("compare with np.histogram2d(a.ravel(), b.ravel(), bins=bins, range=[(-128, 128), (-128, 128)])")
+        return hint("the histogram sums to 1 but its bins differ: use the same range for every image, "
+                    "range=[(-128, 128), (-128, 128)], otherwise the bins move with the data")
+    return hint("compare with np.histogram2d(a.ravel(), b.ravel(), bins=bins, range=[(-128, 128), (-128, 128)])")
 
 
 # ------------------------------------------------------ exercise 3: an object's colour
@@ -132,28 +120,26 @@ def example_object_image() -> np.ndarray:
 def check_mean_object_ab(mean_object_ab: Callable | None) -> bool:
     """Check ``mean_object_ab(rgb) -> array (2,)``: mean a and b over the object, background excluded."""
     if mean_object_ab is None:
-        return _not_attempted("mean_object_ab")
+        return not_attempted("mean_object_ab")
     image = example_object_image()
-    ok, got = _call(mean_object_ab, image.copy())
+    ok, got = learner_answer(mean_object_ab, "mean_object_ab", image.copy())
     if not ok:
         return False
+    got = as_float_array(got)
     if got is None:
-        return _not_attempted("mean_object_ab")
-    got = _as_float_array(got)
-    if got is None:
-        return _hint("return two numbers, e.g. a NumPy array of shape (2,)")
+        return hint("return two numbers, e.g. a NumPy array of shape (2,)")
     got = got.ravel()
     want = mean_object_ab_reference(image)
     if got.shape == (3,):
-        return _hint("return only a and b (two numbers); L is not colour")
+        return hint("return only a and b (two numbers); L is not colour")
     if got.shape != (2,):
-        return _hint(f"return two numbers (mean a, mean b), got shape {got.shape}")
+        return hint(f"return two numbers (mean a, mean b), got shape {got.shape}")
     if np.allclose(got, want, atol=0.1):
-        return _accept(f"the object's mean colour is a={want[0]:.1f}, b={want[1]:.1f} (orange: red-ish and yellow).")
+        return accept(f"the object's mean colour is a={want[0]:.1f}, b={want[1]:.1f} (orange: red-ish and yellow).")
     whole = color.rgb_to_lab(image)[..., 1:].reshape(-1, 2).mean(axis=0)
     if np.allclose(got, whole, atol=0.1):
-        return _hint("this is the mean over the whole image: the white background (a = b = 0) pulls it to "
-                     "gray. Average only where metrics.foreground_mask(rgb) is True")
+        return hint("this is the mean over the whole image: the white background (a = b = 0) pulls it to "
+                    "gray. Average only where metrics.foreground_mask(rgb) is True")
     if np.allclose(got, want[::-1], atol=0.1):
-        return _hint("a and b are swapped")
-    return _hint(f"expected about ({want[0]:.1f}, {want[1]:.1f}), got ({got[0]:.1f}, {got[1]:.1f})")
+        return hint("a and b are swapped")
+    return hint(f"expected about ({want[0]:.1f}, {want[1]:.1f}), got ({got[0]:.1f}, {got[1]:.1f})")

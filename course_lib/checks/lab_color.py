@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.autoencoder import _accept, _call, _hint, _not_attempted
+from course_lib.checks.feedback import accept, as_float_array, call_safely, hint, learner_answer, not_attempted
 
 #: LAB units within which an answer counts as equal (float32 rounding, not a mistake).
 LAB_TOLERANCE = 0.05
@@ -27,60 +27,62 @@ def example_image(height: int = 12, width: int = 16, seed: int = 0) -> np.ndarra
     return image
 
 
-def _as_array(value) -> np.ndarray | None:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
 def _pair(got, name: str) -> tuple[np.ndarray, np.ndarray] | None:
     """The learner's ``(first, second)`` as float arrays, or None after printing a hint."""
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        _hint(f"{name} should return a pair (two arrays), got {type(got).__name__}")
+        hint(f"{name} should return a pair (two arrays), got {type(got).__name__}")
         return None
-    first, second = _as_array(got[0]), _as_array(got[1])
+    first, second = as_float_array(got[0]), as_float_array(got[1])
     if first is None or second is None:
-        _hint(f"{name} should return two NumPy arrays")
+        hint(f"{name} should return two NumPy arrays")
         return None
     return first, second
+
+
+def _answer_pair(fn: Callable, name: str, image: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Call ``fn(copy of image)``; its ``(first, second)`` as float arrays, or None after printing why not.
+
+    A crash becomes a hint; ``None`` or a tuple of ``None`` (the untouched stub) is not attempted.
+    """
+    ok, got = call_safely(fn, image.copy())
+    if not ok:
+        return None
+    if got is None or (isinstance(got, tuple) and all(g is None for g in got)):
+        not_attempted(name)
+        return None
+    return _pair(got, name)
 
 
 # ------------------------------------------------------------ exercise 1: L and ab
 def check_split_l_ab(split_l_ab: Callable | None) -> bool:
     """Check ``split_l_ab(rgb) -> (L (H, W, 1), ab (H, W, 2))`` for a uint8 RGB image."""
     if split_l_ab is None:
-        return _not_attempted("split_l_ab")
+        return not_attempted("split_l_ab")
     image = example_image()
-    ok, got = _call(split_l_ab, image.copy())
-    if not ok:
-        return False
-    if got is None or (isinstance(got, tuple) and all(g is None for g in got)):
-        return _not_attempted("split_l_ab")
-    pair = _pair(got, "split_l_ab")
+    pair = _answer_pair(split_l_ab, "split_l_ab", image)
     if pair is None:
         return False
     l_got, ab_got = pair
     l_want, ab_want = color.split_lab(color.rgb_to_lab(image))
     h, w = image.shape[:2]
     if l_got.shape == (h, w):
-        return _hint("L has shape (H, W): keep the channel axis with lab[..., :1] (not lab[..., 0]), "
-                     "so that L is (H, W, 1) like the model's input")
+        return hint("L has shape (H, W): keep the channel axis with lab[..., :1] (not lab[..., 0]), "
+                    "so that L is (H, W, 1) like the model's input")
     if l_got.shape != (h, w, 1) or ab_got.shape != (h, w, 2):
-        return _hint(f"expected L (H, W, 1) and ab (H, W, 2) = {(h, w, 1)} and {(h, w, 2)}, "
-                     f"got {l_got.shape} and {ab_got.shape}")
+        return hint(f"expected L (H, W, 1) and ab (H, W, 2) = {(h, w, 1)} and {(h, w, 2)}, "
+                    f"got {l_got.shape} and {ab_got.shape}")
     if np.allclose(l_got[..., 0], image[..., 0]) or np.allclose(l_got[..., 0], image[..., 0] / 255):
-        return _hint("L equals the red channel: convert to LAB first (color.rgb_to_lab), then split")
+        return hint("L equals the red channel: convert to LAB first (color.rgb_to_lab), then split")
     if l_got.max() > 100.5:
-        return _hint(f"L goes up to {l_got.max():.0f}, but L lies in [0, 100]. Did you pass a float image in "
-                     "[0, 255]? color.rgb_to_lab takes uint8, or float in [0, 1]")
+        return hint(f"L goes up to {l_got.max():.0f}, but L lies in [0, 100]. Did you pass a float image in "
+                    "[0, 255]? color.rgb_to_lab takes uint8, or float in [0, 1]")
     if np.allclose(l_got, l_want, atol=LAB_TOLERANCE) and np.allclose(ab_got, ab_want[..., ::-1], atol=LAB_TOLERANCE):
-        return _hint("a and b are swapped: a is LAB channel 1, b is channel 2")
+        return hint("a and b are swapped: a is LAB channel 1, b is channel 2")
     if not np.allclose(l_got, l_want, atol=LAB_TOLERANCE):
-        return _hint(f"L differs from color.rgb_to_lab by up to {np.abs(l_got - l_want).max():.2f}")
+        return hint(f"L differs from color.rgb_to_lab by up to {np.abs(l_got - l_want).max():.2f}")
     if not np.allclose(ab_got, ab_want, atol=LAB_TOLERANCE):
-        return _hint(f"ab differs from color.rgb_to_lab by up to {np.abs(ab_got - ab_want).max():.2f}")
-    return _accept("L (H, W, 1) in [0, 100] and ab (H, W, 2): exactly what the model sees and predicts.")
+        return hint(f"ab differs from color.rgb_to_lab by up to {np.abs(ab_got - ab_want).max():.2f}")
+    return accept("L (H, W, 1) in [0, 100] and ab (H, W, 2): exactly what the model sees and predicts.")
 
 
 # --------------------------------------------------------- exercise 2: remove colour
@@ -94,48 +96,41 @@ def desaturate_reference(rgb: np.ndarray) -> np.ndarray:
 def check_desaturate(desaturate: Callable | None) -> bool:
     """Check ``desaturate(rgb) -> uint8 (H, W, 3)`` that keeps L and sets ab to zero."""
     if desaturate is None:
-        return _not_attempted("desaturate")
+        return not_attempted("desaturate")
     image = example_image()
-    ok, got = _call(desaturate, image.copy())
+    ok, got = learner_answer(desaturate, "desaturate", image.copy())
     if not ok:
         return False
-    if got is None:
-        return _not_attempted("desaturate")
     got = np.asarray(got)
     if not np.issubdtype(got.dtype, np.number):
-        return _hint(f"return an image (a NumPy array), got {type(got).__name__}")
+        return hint(f"return an image (a NumPy array), got {type(got).__name__}")
     want = desaturate_reference(image)
     if got.shape != image.shape:
-        return _hint(f"return an RGB image of the input's shape {image.shape}, got {got.shape}. "
-                     "Convert the LAB image back with color.lab_to_rgb")
+        return hint(f"return an RGB image of the input's shape {image.shape}, got {got.shape}. "
+                    "Convert the LAB image back with color.lab_to_rgb")
     if got.dtype != np.uint8:
-        return _hint(f"return uint8 like the input, got {got.dtype}: color.to_uint8_rgb converts [0, 1] floats")
+        return hint(f"return uint8 like the input, got {got.dtype}: color.to_uint8_rgb converts [0, 1] floats")
     diff = np.abs(got.astype(int) - want.astype(int))
     if diff.max() <= 1:
-        return _accept("same lightness, no colour: this is the 'gray baseline' every colorizer must beat.")
+        return accept("same lightness, no colour: this is the 'gray baseline' every colorizer must beat.")
     if color.rgb_to_lab(got)[..., 0].mean() < 10 < color.rgb_to_lab(want)[..., 0].mean():
-        return _hint("the image is almost black: you set L to zero. Keep L (channel 0) and zero a and b (channels 1 and 2)")
+        return hint("the image is almost black: you set L to zero. Keep L (channel 0) and zero a and b (channels 1 and 2)")
     if np.abs(got.astype(int) - image.mean(axis=-1, keepdims=True).round().astype(int)).max() <= 1:
-        return _hint("that is the average of R, G and B, which is not the lightness we perceive "
-                     "(green looks brighter than blue). Keep LAB's L and set a and b to 0")
+        return hint("that is the average of R, G and B, which is not the lightness we perceive "
+                    "(green looks brighter than blue). Keep LAB's L and set a and b to 0")
     if not (np.abs(got[..., 0].astype(int) - got[..., 2].astype(int)).max() <= 1):
-        return _hint("the result still has colour: set both a and b (lab[..., 1:]) to 0")
-    return _hint(f"differs from the expected gray image by up to {diff.max()} levels; "
-                 "keep L unchanged and set lab[..., 1:] = 0 before converting back")
+        return hint("the result still has colour: set both a and b (lab[..., 1:]) to 0")
+    return hint(f"differs from the expected gray image by up to {diff.max()} levels; "
+                "keep L unchanged and set lab[..., 1:] = 0 before converting back")
 
 
 # ------------------------------------------------------ exercise 3: model normalisation
 def check_to_model_input(to_model_input: Callable | None) -> bool:
     """Check ``to_model_input(rgb) -> (L_norm (H, W, 1), ab_norm (H, W, 2))`` in [-1, 1]."""
     if to_model_input is None:
-        return _not_attempted("to_model_input")
+        return not_attempted("to_model_input")
     image = example_image()
-    ok, got = _call(to_model_input, image.copy())
-    if not ok:
-        return False
-    if got is None or (isinstance(got, tuple) and all(g is None for g in got)):
-        return _not_attempted("to_model_input")
-    pair = _pair(got, "to_model_input")
+    pair = _answer_pair(to_model_input, "to_model_input", image)
     if pair is None:
         return False
     l_got, ab_got = pair
@@ -143,20 +138,20 @@ def check_to_model_input(to_model_input: Callable | None) -> bool:
     l_raw, ab_raw = color.split_lab(lab)
     l_want, ab_want = color.rgb_to_model_io(image)
     if l_got.shape != l_want.shape or ab_got.shape != ab_want.shape:
-        return _hint(f"expected shapes {l_want.shape} and {ab_want.shape}, got {l_got.shape} and {ab_got.shape}")
+        return hint(f"expected shapes {l_want.shape} and {ab_want.shape}, got {l_got.shape} and {ab_got.shape}")
     tol = 1e-3
     if np.allclose(l_got, l_raw / 100.0, atol=tol):
-        return _hint("L / 100 lies in [0, 1]; the model's input is centred on 0: use L / 50 - 1, in [-1, 1]")
+        return hint("L / 100 lies in [0, 1]; the model's input is centred on 0: use L / 50 - 1, in [-1, 1]")
     if np.allclose(l_got, l_raw, atol=0.05):
-        return _hint("L is not normalised: divide by 50 and subtract 1")
+        return hint("L is not normalised: divide by 50 and subtract 1")
     if not np.allclose(l_got, l_want, atol=tol):
-        return _hint(f"L_norm differs from L / 50 - 1 by up to {np.abs(l_got - l_want).max():.3f}")
+        return hint(f"L_norm differs from L / 50 - 1 by up to {np.abs(l_got - l_want).max():.3f}")
     for wrong, name in ((127.0, "127"), (255.0, "255"), (100.0, "100"), (110.0, "110")):
         if np.allclose(ab_got, ab_raw / wrong, atol=tol):
-            return _hint(f"you divided ab by {name}; the course divides by 128 (color.AB_SCALE) so that the "
-                         "tanh output range [-1, 1] covers every a and b value")
+            return hint(f"you divided ab by {name}; the course divides by 128 (color.AB_SCALE) so that the "
+                        "tanh output range [-1, 1] covers every a and b value")
     if np.allclose(ab_got, ab_raw, atol=0.05):
-        return _hint("ab is not normalised: divide by 128")
+        return hint("ab is not normalised: divide by 128")
     if not np.allclose(ab_got, ab_want, atol=tol):
-        return _hint(f"ab_norm differs from ab / 128 by up to {np.abs(ab_got - ab_want).max():.3f}")
-    return _accept("L / 50 - 1 and ab / 128: both in [-1, 1], the range the model reads and its tanh writes.")
+        return hint(f"ab_norm differs from ab / 128 by up to {np.abs(ab_got - ab_want).max():.3f}")
+    return accept("L / 50 - 1 and ab / 128: both in [-1, 1], the range the model reads and its tanh writes.")

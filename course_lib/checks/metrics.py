@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import metrics
-from course_lib.checks.autoencoder import _accept, _call, _hint, _not_attempted
+from course_lib.checks.feedback import accept, as_float_array, hint, learner_answer, not_attempted
 
 #: How close an answer must be to count as right (metrics agree with scikit-image to 1e-6).
 TOLERANCE = 1e-5
@@ -43,9 +43,8 @@ def _test_pair(seed: int = 0, size: int = 40, dtype=np.uint8) -> tuple[np.ndarra
 
 def _as_number(value) -> float | None:
     """The learner's answer as a float, or None when it is not a single number."""
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    array = as_float_array(value)
+    if array is None:
         return None
     return float(array) if array.size == 1 else None
 
@@ -56,9 +55,9 @@ def _close(got: float, want: float, tolerance: float = TOLERANCE) -> bool:
 
 def _diagnose(got: float, mistakes: dict[str, float]) -> str | None:
     """The hint of the first known mistake that reproduces ``got``, if any."""
-    for hint, value in mistakes.items():
+    for message, value in mistakes.items():
         if math.isfinite(value) and _close(got, value, 1e-4):
-            return hint
+            return message
     return None
 
 
@@ -80,22 +79,20 @@ _OVERFLOW_HINT = ("subtracting two uint8 arrays wraps around (3 - 5 gives 254, n
 def check_rmse(my_rmse: Callable | None) -> bool:
     """Check ``my_rmse(a, b) -> float``: RMSE of two uint8 images in uint8 levels."""
     if my_rmse is None:
-        return _not_attempted("my_rmse")
+        return not_attempted("my_rmse")
     pred, truth = _test_pair()
-    ok, got = _call(my_rmse, pred, truth)
+    ok, got = learner_answer(my_rmse, "my_rmse", pred, truth)
     if not ok:
         return False
-    if got is None:
-        return _not_attempted("my_rmse")
     got = _as_number(got)
     if got is None:
-        return _hint("return one number (a float), the RMSE over every pixel and channel.")
+        return hint("return one number (a float), the RMSE over every pixel and channel.")
     want = metrics.rmse(pred, truth)
     if _close(got, want):
-        return _accept(f"RMSE = {got:.3f} uint8 levels, the same as course_lib.metrics.rmse.")
+        return accept(f"RMSE = {got:.3f} uint8 levels, the same as course_lib.metrics.rmse.")
     diff = pred.astype(np.float64) - truth.astype(np.float64)
     wrapped_sq, wrapped_both = _wrapped_squared_errors(pred, truth)
-    hint = _diagnose(got, {
+    diagnosis = _diagnose(got, {
         _OVERFLOW_HINT: float(np.sqrt(np.mean(wrapped_sq))),
         _OVERFLOW_HINT + " (Here the square wrapped too.)": float(np.sqrt(np.mean(wrapped_both))),
         "that is the mean *squared* error: take the square root of it (np.sqrt).": float(np.mean(diff**2)),
@@ -106,25 +103,23 @@ def check_rmse(my_rmse: Callable | None) -> bool:
         "that is the RMSE divided by 255; report it in uint8 levels (do not rescale).": want / 255,
         "average over every value (np.mean), not the sum.": float(np.sqrt(np.sum(diff**2))),
     })
-    return _hint(hint or f"expected about {want:.3f}, got {got:.3f}. RMSE = sqrt(mean((a - b)^2)) over all "
-                         "pixels and channels, computed in float.")
+    return hint(diagnosis or f"expected about {want:.3f}, got {got:.3f}. RMSE = sqrt(mean((a - b)^2)) over all "
+                             "pixels and channels, computed in float.")
 
 
 # ---------------------------------------------------------------- exercise 2: PSNR
 def check_psnr(my_psnr: Callable | None) -> bool:
     """Check ``my_psnr(a, b, data_range) -> float`` on uint8 (range 255) and float (range 1) images."""
     if my_psnr is None:
-        return _not_attempted("my_psnr")
+        return not_attempted("my_psnr")
     for dtype, data_range in ((np.uint8, 255), (np.float64, 1.0)):
         pred, truth = _test_pair(dtype=dtype)
-        ok, got = _call(my_psnr, pred, truth, data_range)
+        ok, got = learner_answer(my_psnr, "my_psnr", pred, truth, data_range)
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("my_psnr")
         got = _as_number(got)
         if got is None:
-            return _hint("return one number (a float): the PSNR in dB.")
+            return hint("return one number (a float): the PSNR in dB.")
         want = metrics.psnr(pred, truth, data_range=data_range)
         if _close(got, want):
             continue
@@ -151,10 +146,10 @@ def check_psnr(my_psnr: Callable | None) -> bool:
                      "of a fixed 255."] = want + 20 * math.log10(255)
             mistakes["the seed's mistake: data_range = 4095 instead of the `data_range` argument."] = (
                 want + 20 * math.log10(4095))
-        hint = _diagnose(got, mistakes)
-        return _hint(hint or f"on {np.dtype(dtype).name} images with data_range={data_range} expected "
-                             f"{want:.3f} dB, got {got:.3f}. PSNR = 10*log10(data_range**2 / MSE).")
-    return _accept("PSNR is right on uint8 (data_range 255) and float (data_range 1.0) images.")
+        diagnosis = _diagnose(got, mistakes)
+        return hint(diagnosis or f"on {np.dtype(dtype).name} images with data_range={data_range} expected "
+                                 f"{want:.3f} dB, got {got:.3f}. PSNR = 10*log10(data_range**2 / MSE).")
+    return accept("PSNR is right on uint8 (data_range 255) and float (data_range 1.0) images.")
 
 
 # ---------------------------------------------------------------- exercise 3: SSIM
@@ -184,26 +179,24 @@ def _global_ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
 def check_ssim(my_ssim: Callable | None) -> bool:
     """Check ``my_ssim(x, y, data_range) -> float`` for 2-D (single-channel) images."""
     if my_ssim is None:
-        return _not_attempted("my_ssim")
+        return not_attempted("my_ssim")
     pred, truth = _test_pair()
     x, y = pred[..., 1], truth[..., 1]  # (H, W) uint8: the green channel
-    ok, got = _call(my_ssim, x, y, 255)
+    ok, got = learner_answer(my_ssim, "my_ssim", x, y, 255)
     if not ok:
         return False
-    if got is None:
-        return _not_attempted("my_ssim")
     got = _as_number(got)
     if got is None:
-        return _hint("return one number (a float): the mean of the SSIM map.")
+        return hint("return one number (a float): the mean of the SSIM map.")
     want = metrics.ssim(x, y, data_range=255)
     if _close(got, want):
-        return _accept(f"SSIM = {got:.4f}, the same as course_lib.metrics.ssim (Wang et al. 2004).")
+        return accept(f"SSIM = {got:.4f}, the same as course_lib.metrics.ssim (Wang et al. 2004).")
     if math.isnan(got):
-        return _hint("the result is NaN: in flat areas both variances are 0 and you divide 0 by 0. The constants "
-                     "C1 = (0.01 * data_range)**2 and C2 = (0.03 * data_range)**2 are there to prevent it.")
+        return hint("the result is NaN: in flat areas both variances are 0 and you divide 0 by 0. The constants "
+                    "C1 = (0.01 * data_range)**2 and C2 = (0.03 * data_range)**2 are there to prevent it.")
     xf, yf = x.astype(np.float64), y.astype(np.float64)
     gaussian = metrics.gaussian_window()
-    hint = _diagnose(got, {
+    diagnosis = _diagnose(got, {
         "that matches a uniform (box) window. Wang et al. weight the 11x11 window with a Gaussian "
         "(sigma 1.5): use metrics.gaussian_window().": _ssim_variant(xf, yf, 255, np.full((11, 11), 1 / 121)),
         "that matches a uniform 7x7 window (scikit-image's default). Use the 11x11 Gaussian "
@@ -221,15 +214,15 @@ def check_ssim(my_ssim: Callable | None) -> bool:
         "numerator and denominator terms; without them flat areas (the white background!) blow up. ":
             _ssim_variant(xf, yf, 255, gaussian, constants=False),
     })
-    if hint is None:
+    if diagnosis is None:
         # uint8 products wrap too (200 * 200 in uint8 is 64): recognise SSIM computed without a cast.
         wrapped = _ssim_overflowed(x, y)
         if math.isfinite(wrapped) and _close(got, wrapped, 1e-4):
-            hint = ("x * x on uint8 arrays wraps around (200 * 200 gives 64). Convert to float first: "
-                    "`x = x.astype(np.float64)`.")
-    return _hint(hint or f"expected {want:.4f}, got {got:.4f}. Follow the formula cell: local means, "
-                         "variances and covariance with metrics.local_mean, C1 and C2 from data_range, the "
-                         "SSIM map, then the mean of its interior.")
+            diagnosis = ("x * x on uint8 arrays wraps around (200 * 200 gives 64). Convert to float first: "
+                         "`x = x.astype(np.float64)`.")
+    return hint(diagnosis or f"expected {want:.4f}, got {got:.4f}. Follow the formula cell: local means, "
+                             "variances and covariance with metrics.local_mean, C1 and C2 from data_range, the "
+                             "SSIM map, then the mean of its interior.")
 
 
 def _ssim_overflowed(x: np.ndarray, y: np.ndarray) -> float:

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.autoencoder import _accept, _call, _hint, _not_attempted
+from course_lib.checks.feedback import accept, hint, learner_answer, not_attempted
 
 
 def _test_image(seed: int = 0, size: int = 24) -> np.ndarray:
@@ -43,31 +43,29 @@ def adjust_saturation_reference(rgb: np.ndarray, factor: float) -> np.ndarray:
 def check_adjust_saturation(adjust_saturation: Callable | None) -> bool:
     """Check ``adjust_saturation(rgb, factor) -> uint8 RGB`` of the same shape."""
     if adjust_saturation is None:
-        return _not_attempted("adjust_saturation")
+        return not_attempted("adjust_saturation")
     image = _test_image()
     for factor in (1.0, 0.0, 0.5, 1.6):
-        ok, got = _call(adjust_saturation, image.copy(), factor)
+        ok, got = learner_answer(adjust_saturation, "adjust_saturation", image.copy(), factor)
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("adjust_saturation")
         got = np.asarray(got)
         if got.shape != image.shape:
-            return _hint(f"return an RGB image of the input's shape {image.shape}; got shape {got.shape}.")
+            return hint(f"return an RGB image of the input's shape {image.shape}; got shape {got.shape}.")
         if got.dtype != np.uint8:
-            return _hint(f"return uint8 RGB in [0, 255] (color.to_uint8_rgb does it); got {got.dtype}.")
+            return hint(f"return uint8 RGB in [0, 255] (color.to_uint8_rgb does it); got {got.dtype}.")
         want = adjust_saturation_reference(image, factor)
         # One level of rounding either way is fine; anything more is a different method.
         if np.abs(got.astype(int) - want.astype(int)).max() <= 1:
             continue
         lightness_change = np.abs(color.rgb_to_lab(got)[..., 0] - color.rgb_to_lab(want)[..., 0]).mean()
         if lightness_change > 1.0:
-            return _hint(f"with factor={factor} the lightness L changed by {lightness_change:.1f} on average. "
-                         "Scaling RGB changes brightness; convert to LAB, scale only a and b, convert back.")
-        return _hint(f"with factor={factor} the colours differ from the reference by up to "
-                     f"{np.abs(got.astype(int) - want.astype(int)).max()} levels. Multiply a and b by "
-                     "`factor` in LAB (factor 0 must give gray, 1 the image unchanged).")
-    return _accept("L is untouched and the colours scale with the knob (0 = gray, 1 = unchanged).")
+            return hint(f"with factor={factor} the lightness L changed by {lightness_change:.1f} on average. "
+                        "Scaling RGB changes brightness; convert to LAB, scale only a and b, convert back.")
+        return hint(f"with factor={factor} the colours differ from the reference by up to "
+                    f"{np.abs(got.astype(int) - want.astype(int)).max()} levels. Multiply a and b by "
+                    "`factor` in LAB (factor 0 must give gray, 1 the image unchanged).")
+    return accept("L is untouched and the colours scale with the knob (0 = gray, 1 = unchanged).")
 
 
 # ------------------------------------------------------ exercise 2: colour cast
@@ -81,34 +79,32 @@ def mean_ab_reference(rgb: np.ndarray) -> tuple[float, float]:
 def check_mean_ab(mean_ab: Callable | None) -> bool:
     """Check ``mean_ab(rgb) -> (mean_a, mean_b)``."""
     if mean_ab is None:
-        return _not_attempted("mean_ab")
+        return not_attempted("mean_ab")
     for name, image in (("a sepia-toned image", _sepia_image()), ("a colourful image", _test_image(1))):
-        ok, got = _call(mean_ab, image.copy())
+        ok, got = learner_answer(mean_ab, "mean_ab", image.copy())
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("mean_ab")
         try:
             got = tuple(float(v) for v in np.asarray(got, dtype=float).ravel())
         except (TypeError, ValueError):
-            return _hint(f"return two numbers (mean_a, mean_b); got {got!r}.")
+            return hint(f"return two numbers (mean_a, mean_b); got {got!r}.")
         want = mean_ab_reference(image)
         if len(got) == 2 and np.allclose(got, want, atol=0.05):
             continue
         rgb_means = tuple(float(v) for v in image.reshape(-1, 3).mean(axis=0))
         if len(got) == 3 and np.allclose(got, color.rgb_to_lab(image).reshape(-1, 3).mean(axis=0), atol=0.05):
-            return _hint("you return the mean L, a and b; return only (a, b), the colour.")
+            return hint("you return the mean L, a and b; return only (a, b), the colour.")
         if len(got) != 2:
-            return _hint(f"return exactly two numbers, (mean_a, mean_b); got {len(got)}.")
+            return hint(f"return exactly two numbers, (mean_a, mean_b); got {len(got)}.")
         if np.allclose(got, rgb_means[:2], atol=0.5) or np.allclose(got, rgb_means[1:], atol=0.5):
-            return _hint("those are means of RGB channels. Convert to LAB first (color.rgb_to_lab) and "
-                         "average channels 1 and 2.")
+            return hint("those are means of RGB channels. Convert to LAB first (color.rgb_to_lab) and "
+                        "average channels 1 and 2.")
         if np.allclose(got, want[::-1], atol=0.05):
-            return _hint("a and b are swapped: LAB channel 1 is a (green-red), channel 2 is b (blue-yellow).")
-        return _hint(f"for {name} you return ({got[0]:.2f}, {got[1]:.2f}); expected "
-                     f"({want[0]:.2f}, {want[1]:.2f}). Average a and b over all pixels, in LAB units.")
+            return hint("a and b are swapped: LAB channel 1 is a (green-red), channel 2 is b (blue-yellow).")
+        return hint(f"for {name} you return ({got[0]:.2f}, {got[1]:.2f}); expected "
+                    f"({want[0]:.2f}, {want[1]:.2f}). Average a and b over all pixels, in LAB units.")
     sepia_a, sepia_b = mean_ab_reference(_sepia_image())
-    return _accept(f"a sepia print has mean (a, b) = ({sepia_a:.1f}, {sepia_b:.1f}): b > 0 is its yellow-brown cast.")
+    return accept(f"a sepia print has mean (a, b) = ({sepia_a:.1f}, {sepia_b:.1f}): b > 0 is its yellow-brown cast.")
 
 
 # --------------------------------------------------- exercise 3: gain over gray
@@ -120,25 +116,23 @@ def gain_over_gray_reference(ours: dict, gray: dict) -> dict:
 def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
     """Check ``gain_over_gray(ours, gray) -> dict`` of per-category differences."""
     if gain_over_gray is None:
-        return _not_attempted("gain_over_gray")
+        return not_attempted("gain_over_gray")
     ours = {"Apple": 24.1, "Banana": 21.5, "Lemon": 19.0, "Tomato": 22.2}
     gray = {"Apple": 18.0, "Banana": 20.5, "Lemon": 19.8, "Carrot": 17.1}  # no Tomato, extra Carrot
-    ok, got = _call(gain_over_gray, dict(ours), dict(gray))
+    ok, got = learner_answer(gain_over_gray, "gain_over_gray", dict(ours), dict(gray))
     if not ok:
         return False
-    if got is None:
-        return _not_attempted("gain_over_gray")
     if not isinstance(got, dict):
-        return _hint(f"return a dict category -> difference; got {type(got).__name__}.")
+        return hint(f"return a dict category -> difference; got {type(got).__name__}.")
     want = gain_over_gray_reference(ours, gray)
     if set(got) != set(want):
-        return _hint(f"your categories are {sorted(got)}; a difference exists only where both tables have "
-                     f"the category: {sorted(want)}.")
+        return hint(f"your categories are {sorted(got)}; a difference exists only where both tables have "
+                    f"the category: {sorted(want)}.")
     values = np.array([got[name] for name in want], dtype=float)
     expected = np.array(list(want.values()))
     if np.allclose(values, expected, atol=1e-9):
-        return _accept("a positive gain means the model beat leaving the photo gray "
-                       "(in this check's small table, Lemon is a loss).")
+        return accept("a positive gain means the model beat leaving the photo gray "
+                      "(in this check's small table, Lemon is a loss).")
     if np.allclose(values, -expected, atol=1e-9):
-        return _hint("the sign is reversed: compute ours - gray, so a positive number means we did better.")
-    return _hint(f"for Apple you return {got['Apple']!r}; expected {want['Apple']:.1f} (ours - gray).")
+        return hint("the sign is reversed: compute ours - gray, so a positive number means we did better.")
+    return hint(f"for Apple you return {got['Apple']!r}; expected {want['Apple']:.1f} (ours - gray).")

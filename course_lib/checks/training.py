@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from course_lib.checks.autoencoder import _accept, _call, _hint, _not_attempted
+from course_lib.checks.feedback import accept, hint, learner_answer, not_attempted
 
 
 # --------------------------------------------------- exercise 1: steps per epoch
@@ -27,25 +27,23 @@ _STEPS_CASES = ((100, 32), (64, 32), (1, 8), (2250, 16), (7, 100))
 def check_steps_per_epoch(steps_per_epoch: Callable | None) -> bool:
     """Check ``steps_per_epoch(n_images, batch_size) -> int``."""
     if steps_per_epoch is None:
-        return _not_attempted("steps_per_epoch")
+        return not_attempted("steps_per_epoch")
     for n_images, batch_size in _STEPS_CASES:
-        ok, got = _call(steps_per_epoch, n_images, batch_size)
+        ok, got = learner_answer(steps_per_epoch, "steps_per_epoch", n_images, batch_size)
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("steps_per_epoch")
         want = steps_per_epoch_reference(n_images, batch_size)
         case = f"n_images={n_images}, batch_size={batch_size}"
         if isinstance(got, float) and not float(got).is_integer():
-            return _hint(f"for {case} you return {got}: a number of batches is a whole number. "
-                         "Round it -- which way, given the last batch may be smaller?")
+            return hint(f"for {case} you return {got}: a number of batches is a whole number. "
+                        "Round it -- which way, given the last batch may be smaller?")
         if got == want:
             continue
         if got == n_images // batch_size:
-            return _hint(f"for {case} you return {got}: floor division drops the last, partial batch, so "
-                         "some images would never be seen. Round up instead (math.ceil).")
-        return _hint(f"for {case} you return {got!r}; expected {want}.")
-    return _accept("every image is seen once per epoch, the last batch may be smaller.")
+            return hint(f"for {case} you return {got}: floor division drops the last, partial batch, so "
+                        "some images would never be seen. Round up instead (math.ceil).")
+        return hint(f"for {case} you return {got!r}; expected {want}.")
+    return accept("every image is seen once per epoch, the last batch may be smaller.")
 
 
 # ------------------------------------------------------ exercise 2: callbacks
@@ -63,41 +61,39 @@ def make_callbacks_reference(run_dir) -> list:
 def check_make_callbacks(make_callbacks: Callable | None) -> bool:
     """Check ``make_callbacks(run_dir) -> list`` of a ModelCheckpoint and a CSVLogger."""
     if make_callbacks is None:
-        return _not_attempted("make_callbacks")
+        return not_attempted("make_callbacks")
     try:
         import keras
     except ImportError as exc:
-        return _hint(f"Keras is needed for this check ({exc}).")
+        return hint(f"Keras is needed for this check ({exc}).")
     run_dir = Path(tempfile.mkdtemp(prefix="course_check_"))
-    ok, got = _call(make_callbacks, run_dir)
+    ok, got = learner_answer(make_callbacks, "make_callbacks", run_dir)
     if not ok:
         return False
-    if got is None:
-        return _not_attempted("make_callbacks")
     if not isinstance(got, (list, tuple)):
-        return _hint(f"return a list of callbacks; got {type(got).__name__}.")
+        return hint(f"return a list of callbacks; got {type(got).__name__}.")
     checkpoints = [cb for cb in got if isinstance(cb, keras.callbacks.ModelCheckpoint)]
     loggers = [cb for cb in got if isinstance(cb, keras.callbacks.CSVLogger)]
     if len(checkpoints) != 1:
-        return _hint(f"the list should hold one keras.callbacks.ModelCheckpoint; it holds {len(checkpoints)}.")
+        return hint(f"the list should hold one keras.callbacks.ModelCheckpoint; it holds {len(checkpoints)}.")
     if len(loggers) != 1:
-        return _hint(f"the list should hold one keras.callbacks.CSVLogger; it holds {len(loggers)}.")
+        return hint(f"the list should hold one keras.callbacks.CSVLogger; it holds {len(loggers)}.")
     checkpoint, logger = checkpoints[0], loggers[0]
     checkpoint_path, log_path = Path(str(checkpoint.filepath)), Path(str(logger.filename))
     if checkpoint_path != run_dir / "best.keras":
-        return _hint(f"save the checkpoint to run_dir / 'best.keras'; yours goes to {checkpoint_path}.")
+        return hint(f"save the checkpoint to run_dir / 'best.keras'; yours goes to {checkpoint_path}.")
     if checkpoint.monitor != "val_loss":
-        return _hint(f"your checkpoint watches {checkpoint.monitor!r}. Training loss always falls; pick the "
-                     "model by the validation loss, 'val_loss'.")
+        return hint(f"your checkpoint watches {checkpoint.monitor!r}. Training loss always falls; pick the "
+                    "model by the validation loss, 'val_loss'.")
     if not checkpoint.save_best_only:
-        return _hint("with save_best_only=False every epoch overwrites best.keras, best or not. "
-                     "Set save_best_only=True.")
+        return hint("with save_best_only=False every epoch overwrites best.keras, best or not. "
+                    "Set save_best_only=True.")
     if log_path != run_dir / "log.csv":
-        return _hint(f"write the log to run_dir / 'log.csv'; yours goes to {log_path}.")
+        return hint(f"write the log to run_dir / 'log.csv'; yours goes to {log_path}.")
     if not logger.append:
-        return _hint("with append=False a resumed run erases the log of the epochs before the interruption, "
-                     "and your loss curve starts again from the resume point. Set append=True.")
-    return _accept("best model kept by validation loss, and a log that survives a resume.")
+        return hint("with append=False a resumed run erases the log of the epochs before the interruption, "
+                    "and your loss curve starts again from the resume point. Set append=True.")
+    return accept("best model kept by validation loss, and a log that survives a resume.")
 
 
 # --------------------------------------------------------- exercise 3: best epoch
@@ -117,23 +113,21 @@ _HISTORIES = (
 def check_best_epoch(best_epoch: Callable | None) -> bool:
     """Check ``best_epoch(history) -> int`` (1-based, lowest validation loss)."""
     if best_epoch is None:
-        return _not_attempted("best_epoch")
+        return not_attempted("best_epoch")
     for history in _HISTORIES:
         history = {key: list(values) for key, values in history.items()}  # the learner may mutate it
-        ok, got = _call(best_epoch, history)
+        ok, got = learner_answer(best_epoch, "best_epoch", history)
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("best_epoch")
         want = best_epoch_reference(history)
         if got == want:
             continue
         shown = f"val_loss={history['val_loss']}"
         if got == want - 1:
-            return _hint(f"for {shown} you return {got}: that is the 0-based index. Epochs are counted "
-                         "from 1 in the log and in Keras' progress output; add 1.")
+            return hint(f"for {shown} you return {got}: that is the 0-based index. Epochs are counted "
+                        "from 1 in the log and in Keras' progress output; add 1.")
         if got in (len(history["loss"]), history["loss"].index(min(history["loss"])) + 1):
-            return _hint(f"for {shown} you return {got}: the training loss keeps falling while the model "
-                         "overfits. Look for the lowest *validation* loss.")
-        return _hint(f"for {shown} you return {got!r}; expected {want}.")
-    return _accept("that is the epoch whose weights ModelCheckpoint(save_best_only=True) keeps.")
+            return hint(f"for {shown} you return {got}: the training loss keeps falling while the model "
+                        "overfits. Look for the lowest *validation* loss.")
+        return hint(f"for {shown} you return {got!r}; expected {want}.")
+    return accept("that is the epoch whose weights ModelCheckpoint(save_best_only=True) keeps.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.autoencoder import _accept, _call, _hint, _not_attempted
+from course_lib.checks.feedback import accept, call_safely, hint, learner_answer, not_attempted
 from course_lib.environment import (WEIGHTS_CACHED, WEIGHTS_REACHABLE, WEIGHTS_UNREACHABLE, EnvironmentReport,
                                     WeightsStatus)
 
@@ -22,31 +22,29 @@ def io_shapes_reference(height: int, width: int) -> tuple[tuple[int, int, int], 
 def check_io_shapes(io_shapes: Callable | None) -> bool:
     """Check ``io_shapes(height, width) -> (input_shape, output_shape)``."""
     if io_shapes is None:
-        return _not_attempted("io_shapes")
+        return not_attempted("io_shapes")
     for height, width in ((224, 224), (120, 200)):
-        ok, got = _call(io_shapes, height, width)
+        ok, got = learner_answer(io_shapes, "io_shapes", height, width)
         if not ok:
             return False
-        if got is None:
-            return _not_attempted("io_shapes")
         want = io_shapes_reference(height, width)
         try:
             got = tuple(tuple(int(v) for v in shape) for shape in got)
         except (TypeError, ValueError):
-            return _hint(f"return two shapes, e.g. ((H, W, 1), (H, W, 2)); got {got!r}")
+            return hint(f"return two shapes, e.g. ((H, W, 1), (H, W, 2)); got {got!r}")
         if got == want:
             continue
         if len(got) != 2:
-            return _hint(f"return two shapes (the input's and the output's), got {len(got)}")
+            return hint(f"return two shapes (the input's and the output's), got {len(got)}")
         if got == (want[1], want[0]):
-            return _hint("the two shapes are swapped: first what goes in (L), then what comes out (ab)")
+            return hint("the two shapes are swapped: first what goes in (L), then what comes out (ab)")
         if got[1][-1:] == (3,):
-            return _hint("the model does not predict all three LAB channels: L is given, "
-                         "it predicts only a and b, so the output has 2 channels")
+            return hint("the model does not predict all three LAB channels: L is given, "
+                        "it predicts only a and b, so the output has 2 channels")
         if got[0][:2] == (width, height):
-            return _hint("NumPy images are (height, width, channels): height first")
-        return _hint(f"for a {height}x{width} image you return {got}; expected shapes like (H, W, C)")
-    return _accept("the model maps L (H, W, 1) to ab (H, W, 2): one channel in, two out.")
+            return hint("NumPy images are (height, width, channels): height first")
+        return hint(f"for a {height}x{width} image you return {got}; expected shapes like (H, W, C)")
+    return accept("the model maps L (H, W, 1) to ab (H, W, 2): one channel in, two out.")
 
 
 # -------------------------------------------------------- exercise 2: which weights
@@ -58,17 +56,17 @@ def _report(state: str) -> EnvironmentReport:
 def check_choose_weights(choose_weights: Callable | None) -> bool:
     """Check ``choose_weights(report) -> "imagenet" | None``."""
     if choose_weights is None:
-        return _not_attempted("choose_weights")
+        return not_attempted("choose_weights")
     for state, want in ((WEIGHTS_CACHED, "imagenet"), (WEIGHTS_REACHABLE, "imagenet"), (WEIGHTS_UNREACHABLE, None)):
-        ok, got = _call(choose_weights, _report(state))
+        ok, got = call_safely(choose_weights, _report(state))
         if not ok:
             return False
         if got == want:
             continue
         if state == WEIGHTS_CACHED and got is None:
-            return _not_attempted("choose_weights")
+            return not_attempted("choose_weights")
         if isinstance(got, str) and got.lower() == "none":
-            return _hint("use Python's None (no quotes) for 'no pretrained weights', not the string 'none'")
-        return _hint(f"when the weights are {state!r} you return {got!r}, expected {want!r}. "
-                     "Look at report.offline (True when the weights cannot be had).")
-    return _accept("ImageNet weights when they can be had, random initialisation (None) offline.")
+            return hint("use Python's None (no quotes) for 'no pretrained weights', not the string 'none'")
+        return hint(f"when the weights are {state!r} you return {got!r}, expected {want!r}. "
+                    "Look at report.offline (True when the weights cannot be had).")
+    return accept("ImageNet weights when they can be had, random initialisation (None) offline.")

@@ -1,0 +1,74 @@
+"""What every exercise checker prints, and how it calls the learner's code safely.
+
+The checkers in :mod:`course_lib.checks` share one voice: an answer is either
+*accepted*, *not yet* right (with a hint naming the likely mistake) or *not attempted*
+(the stub still returns ``None``). Each of those prints one line and returns the verdict
+as ``True``/``False``, so a checker can simply ``return hint("...")``.
+
+The learner's function is only ever called through :func:`call_safely` (or
+:func:`learner_answer`, which also recognises an untouched stub): a crash in the
+learner's code becomes a hint, never a traceback, so a notebook always runs top to bottom.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+
+def accept(message: str) -> bool:
+    """Print ``✅ accepted: <message>`` and return ``True``."""
+    print(f"✅ accepted: {message}")
+    return True
+
+
+def hint(message: str) -> bool:
+    """Print ``❌ not yet: <message>`` (the likely mistake and how to fix it) and return ``False``."""
+    print(f"❌ not yet: {message}")
+    return False
+
+
+def not_attempted(name: str) -> bool:
+    """Remind the learner that the stub ``name`` still returns ``None``; return ``False``."""
+    print(f"⏳ not attempted yet: `{name}` still returns None. Replace the `None` in the exercise cell "
+          "with your code, run the cell, then run this check again.")
+    return False
+
+
+def call_safely(fn: Callable, *args) -> tuple[bool, Any]:
+    """Call the learner's ``fn(*args)``; return ``(ok, value)``.
+
+    When ``fn`` raises, a hint naming the arguments and the exception is printed and
+    ``(False, None)`` is returned: the learner's code may raise anything, and the check
+    reports it instead of re-raising.
+    """
+    try:
+        return True, fn(*args)
+    except Exception as exc:  # the learner's code may raise anything; report it, never re-raise
+        hint(f"calling it with {args!r} raised {type(exc).__name__}: {exc}")
+        return False, None
+
+
+def learner_answer(fn: Callable, name: str, *args) -> tuple[bool, Any]:
+    """:func:`call_safely`, and an answer of ``None`` counts as not attempted.
+
+    Returns ``(True, value)`` when there is an answer to judge. Otherwise the reason has
+    already been printed (the crash as a hint, or the not-attempted reminder for ``name``)
+    and ``(False, None)`` is returned, so the checker just returns ``False``.
+    """
+    ok, value = call_safely(fn, *args)
+    if not ok:
+        return False, None
+    if value is None:
+        not_attempted(name)
+        return False, None
+    return True, value
+
+
+def as_float_array(value) -> np.ndarray | None:
+    """``value`` as a float64 array, or ``None`` when it is not numbers (a string, a dict...)."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
