@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from course_lib.checks import autoencoder as checks
-from conftest import REPO_ROOT
+from conftest import load_solutions
 
 
-def _load_solutions():
-    path = REPO_ROOT / "solutions" / "03_vgg19_autoencoder.py"
-    spec = importlib.util.spec_from_file_location("solutions_03", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-solutions = _load_solutions()
+solutions = load_solutions("03_vgg19_autoencoder")
 
 
 # ----------------------------------------------------- the references are right

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 
 import numpy as np
@@ -10,17 +9,10 @@ import pytest
 
 from course_lib import color
 from course_lib.checks import exploring as checks
-from conftest import REPO_ROOT
+from conftest import load_solutions
 
 
-def _load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions_02", REPO_ROOT / "solutions" / "02_exploring_ncd.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-solutions = _load_solutions()
+solutions = load_solutions("02_exploring_ncd")
 
 
 @pytest.mark.parametrize("check, solution", [

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from course_lib import color
 from course_lib.checks import lab_color as checks
-from conftest import REPO_ROOT
+from conftest import load_solutions
 
 
-def _load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions_01", REPO_ROOT / "solutions" / "01_lab_color_space.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-solutions = _load_solutions()
+solutions = load_solutions("01_lab_color_space")
 
 
 def _verdict(capsys, check, fn):

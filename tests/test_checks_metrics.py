@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import load_solutions
 from course_lib import metrics
 from course_lib.checks import metrics as checks
 
 
-def _load_solutions():
-    path = REPO_ROOT / "solutions" / "05_evaluation_metrics.py"
-    spec = importlib.util.spec_from_file_location("solutions_05", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-solutions = _load_solutions()
+solutions = load_solutions("05_evaluation_metrics")
 ALL_CHECKS = [checks.check_rmse, checks.check_psnr, checks.check_ssim]
 
 

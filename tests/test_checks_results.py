@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from course_lib import color
 from course_lib.checks import results as checks
-from conftest import REPO_ROOT
+from conftest import load_solutions
 
 
-def _load_solutions():
-    path = REPO_ROOT / "solutions" / "06_results.py"
-    spec = importlib.util.spec_from_file_location("solutions_06", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-solutions = _load_solutions()
+solutions = load_solutions("06_results")
 
 
 def test_solutions_accepted(capsys):

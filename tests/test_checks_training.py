@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from course_lib.checks import training as checks
-from conftest import REPO_ROOT
+from conftest import load_solutions
 
 
-def _load_solutions():
-    path = REPO_ROOT / "solutions" / "04_training_on_a_gpu.py"
-    spec = importlib.util.spec_from_file_location("solutions_04", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-solutions = _load_solutions()
+solutions = load_solutions("04_training_on_a_gpu")
 
 
 def test_solutions_accepted(capsys):

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from course_lib.checks import welcome as checks
-from conftest import REPO_ROOT
+from conftest import load_solutions
 
 
-def _load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions_00", REPO_ROOT / "solutions" / "00_welcome_and_setup.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-solutions = _load_solutions()
+solutions = load_solutions("00_welcome_and_setup")
 
 
 def test_solutions_accepted(capsys):

@@ -14,7 +14,6 @@ The sync script itself is tested at the bottom on notebooks built here.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import re
 import subprocess
@@ -24,10 +23,9 @@ import nbformat
 import pytest
 
 from course_lib import config
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, SOLUTION_DIR, load_module
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
-SOLUTION_DIR = REPO_ROOT / "solutions"
 COURSE_LIB = REPO_ROOT / "course_lib"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 #: The course map in the README: notebooks 00 to 06.
@@ -36,14 +34,7 @@ IMAGE_MIME_PREFIX = "image/"
 IMAGE_OK_TAG = "image-output-ok"
 
 
-def _load_sync_script():
-    spec = importlib.util.spec_from_file_location("sync_notebooks", REPO_ROOT / "scripts" / "sync_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sync = _load_sync_script()
+sync = load_module(REPO_ROOT / "scripts" / "sync_notebooks.py", "sync_notebooks")
 
 
 def _read(path):
