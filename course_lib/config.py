@@ -21,6 +21,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NCD_ENV_VAR = "NCD_DIR"
 #: Environment variable selecting the fast mode that CI uses.
 FAST_ENV_VAR = "COURSE_FAST"
+#: Set by ``run-notebooks`` for its kernels when it fell back to the offline sample set: why NCD
+#: could not be used (not found, download failed), so each notebook's banner can say so.
+SAMPLE_REASON_ENV_VAR = "COURSE_SAMPLE_REASON"
 
 
 def repo_slug() -> str:

@@ -534,11 +534,11 @@ def sample_banner(root: Path, reason: str) -> str:
 
 def _source_for(root: Path, origin: str) -> DatasetSource:
     """A DatasetSource for an existing folder; the sample set is recognised by its marker file."""
-    from course_lib.sample_data import is_sample_dataset
+    from course_lib.sample_data import is_sample_dataset, sample_set_reason
 
     root = find_ncd_root(root)
     if is_sample_dataset(root):
-        return DatasetSource(root, "sample", sample_banner(root, f"The folder given by {origin} is the sample set."))
+        return DatasetSource(root, "sample", sample_banner(root, sample_set_reason(origin)))
     return DatasetSource(root, "ncd", f"Using NCD at {root} ({origin}).")
 
 

@@ -199,12 +199,35 @@ def announce_data() -> dict:
     ``get_dataset`` prints what it chose (the offline sample set with a loud banner).
     ``NCD_DIR`` then points every notebook at that same folder, so none of them searches
     or tries a download again; the sample set keeps its banner because ``get_dataset``
-    recognises it by its marker file.
+    recognises it by its marker file. When the sample set stands in because NCD was not
+    found or could not be downloaded, ``COURSE_SAMPLE_REASON`` tells the kernels why, so the
+    notebooks say so instead of pointing at a ``$NCD_DIR`` the learner never set.
     """
     from course_lib.data import get_dataset
 
+    learner_chose = bool(os.environ.get(config.NCD_ENV_VAR))
     source = get_dataset()
-    return {config.NCD_ENV_VAR: str(source.root)}
+    env = {config.NCD_ENV_VAR: str(source.root)}
+    if not source.is_sample:
+        return env
+    if learner_chose:
+        print(f"The notebooks will run on the OFFLINE SAMPLE SET (generated images, not NCD): "
+              f"${config.NCD_ENV_VAR} points at {source.root}.")
+        return env
+    cause = _sample_cause(source.message)
+    env[config.SAMPLE_REASON_ENV_VAR] = cause
+    print("The notebooks will run on the OFFLINE SAMPLE SET (generated images, not NCD) because NCD was "
+          f"not found or could not be downloaded: {cause}")
+    return env
+
+
+def _sample_cause(banner: str) -> str:
+    """The cause named in ``get_dataset``'s sample-set banner (its line after the title), if any."""
+    lines = [line.removeprefix("!!").strip() for line in banner.splitlines()]
+    for title, cause in zip(lines, lines[1:]):
+        if title.startswith("OFFLINE SAMPLE SET") and cause:
+            return cause
+    return "see the messages printed when run-notebooks started"
 
 
 # --------------------------------------------------------------------------------- CLI

@@ -155,6 +155,24 @@ def is_sample_dataset(root: str | os.PathLike) -> bool:
     return (Path(root) / MARKER_NAME).is_file()
 
 
+def sample_set_reason(origin: str) -> str:
+    """Why the course runs on the sample set, for the banner of a folder recognised as the sample set.
+
+    ``origin`` says who named the folder (``"$NCD_DIR"``, ``"the path given"``...). When
+    ``run-notebooks`` chose the sample set, it names the real cause (NCD not found, the download
+    failed) in ``$COURSE_SAMPLE_REASON`` for its kernels, and that cause is given; the learner
+    never set ``$NCD_DIR`` then, the runner did.
+    """
+    from course_lib.config import SAMPLE_REASON_ENV_VAR
+
+    cause = os.environ.get(SAMPLE_REASON_ENV_VAR, "").strip()
+    if cause:
+        return ("The course is running on the offline sample set because NCD was not found or could not "
+                f"be downloaded: {cause}")
+    return ("The course is running on the offline sample set, which stands in when NCD is not found or "
+            f"cannot be downloaded ({origin} points at it).")
+
+
 def _marker_text(settings: dict) -> str:
     return (
         "OFFLINE SAMPLE SET -- generated images, NOT the Natural-Color Dataset (NCD).\n"

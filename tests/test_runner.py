@@ -101,6 +101,34 @@ def test_dataset_chosen_once_is_passed_to_every_kernel(notebook_dir, tmp_path, m
     assert (probe.parent / "ncd_dir.txt").read_text() == str(chosen)
 
 
+def test_a_sample_fallback_tells_the_kernels_why(notebook_dir, tmp_path, monkeypatch, capsys):
+    from course_lib import data
+
+    chosen = tmp_path / "sample"
+    banner = data.sample_banner(chosen, "NCD not found at data/ncd; the download failed: no network here")
+    monkeypatch.delenv("NCD_DIR", raising=False)
+    monkeypatch.setattr(data, "get_dataset", lambda: data.DatasetSource(chosen, "sample", banner))
+    env = runner.announce_data()
+    assert env["NCD_DIR"] == str(chosen)
+    assert env["COURSE_SAMPLE_REASON"] == "NCD not found at data/ncd; the download failed: no network here"
+    out = capsys.readouterr().out
+    assert "OFFLINE SAMPLE SET" in out and "because NCD was not found or could not be downloaded" in out
+    probe = _write_notebook(notebook_dir / "04_probe.ipynb",
+                            "import os, pathlib\npathlib.Path('why.txt').write_text(os.environ['COURSE_SAMPLE_REASON'])")
+    runner.execute_notebook(probe, timeout=60, env=env)
+    assert "no network here" in (probe.parent / "why.txt").read_text()
+
+
+def test_a_sample_set_named_by_ncd_dir_needs_no_reason(tmp_path, monkeypatch, capsys):
+    from course_lib import data
+
+    chosen = tmp_path / "sample"
+    monkeypatch.setenv("NCD_DIR", str(chosen))
+    monkeypatch.setattr(data, "get_dataset", lambda: data.DatasetSource(chosen, "sample", "BANNER"))
+    assert runner.announce_data() == {"NCD_DIR": str(chosen)}
+    assert "OFFLINE SAMPLE SET" in capsys.readouterr().out
+
+
 def test_kernel_process_output_goes_to_a_log_beside_the_executed_copy(notebook_dir, tmp_path):
     # os.write(2, ...) bypasses IPython's capture, like TensorFlow's C++ logging does.
     noisy = _write_notebook(notebook_dir / "05_noisy.ipynb", "import os\nos.write(2, b'C++ says hello\\n')")

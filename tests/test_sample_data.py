@@ -104,3 +104,23 @@ def test_bad_arguments(tmp_path):
 def test_make_sample_image_shape():
     image = sample_data.make_sample_image("Banana", size=(50, 70))
     assert image.shape == (50, 70, 3) and image.dtype == np.uint8
+
+
+def test_banner_of_a_sample_set_named_by_the_runner_says_why(small_set, monkeypatch, capsys):
+    # run-notebooks set NCD_DIR itself and says why in COURSE_SAMPLE_REASON: the learner never set NCD_DIR.
+    monkeypatch.setenv("NCD_DIR", str(small_set))
+    monkeypatch.setenv("COURSE_SAMPLE_REASON", "NCD not found at data/ncd; the download failed: no network here")
+    assert data.get_dataset().is_sample
+    out = capsys.readouterr().out
+    assert "OFFLINE SAMPLE SET" in out
+    assert "because NCD was not found or could not be downloaded: NCD not found at data/ncd" in out
+    assert "no network here" in out and "is the sample set" not in out
+
+
+def test_banner_of_a_sample_set_named_by_the_learner_does_not_blame_ncd_dir(small_set, monkeypatch, capsys):
+    monkeypatch.setenv("NCD_DIR", str(small_set))
+    monkeypatch.delenv("COURSE_SAMPLE_REASON", raising=False)
+    assert data.get_dataset().is_sample
+    out = capsys.readouterr().out
+    assert "running on the offline sample set, which stands in when NCD is not found or cannot be downloaded" in out
+    assert "($NCD_DIR points at it)" in out
