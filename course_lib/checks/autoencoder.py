@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.feedback import accept, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
 
 #: Filters of the convolutions in VGG19 blocks 1..5 (Simonyan and Zisserman 2015, config E).
 VGG19_BLOCK_FILTERS = (64, 128, 256, 512, 512)
@@ -34,6 +34,7 @@ def conv_param_count_reference(kernel_size: int, in_channels: int, filters: int)
 _CONV_CASES = ((3, 3, 64), (3, 64, 64), (3, 512, 512), (1, 64, 2), (5, 1, 8))
 
 
+@checker
 def check_conv_param_count(conv_param_count: Callable | None) -> bool:
     """Check ``conv_param_count(kernel_size, in_channels, filters) -> int``."""
     if conv_param_count is None:
@@ -77,6 +78,7 @@ def vgg_feature_shape_reference(image_size: int, block: int) -> tuple[int, int, 
 _SHAPE_CASES = ((224, 1), (224, 3), (224, 5), (128, 2), (128, 4), (64, 5))
 
 
+@checker
 def check_vgg_feature_shape(vgg_feature_shape: Callable | None) -> bool:
     """Check ``vgg_feature_shape(image_size, block) -> (side, side, channels)``."""
     if vgg_feature_shape is None:
@@ -131,6 +133,7 @@ def _small_partly_frozen_model():
     return keras.Model(inputs, outputs, name="check_model")
 
 
+@checker
 def check_count_params_split(count_params_split: Callable | None) -> bool:
     """Check ``count_params_split(model) -> (trainable, frozen)`` on a small partly frozen model."""
     if count_params_split is None:

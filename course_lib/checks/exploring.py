@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, as_float_array, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted
 from course_lib.data import ImageRecord
 from course_lib.metrics import foreground_mask
 
@@ -30,6 +30,7 @@ def example_records() -> list[ImageRecord]:
             for cat, n in layout.items() for i in range(1, n + 1)]
 
 
+@checker
 def check_count_per_category(count_per_category: Callable | None) -> bool:
     """Check ``count_per_category(records) -> {category: number of images}``."""
     if count_per_category is None:
@@ -71,6 +72,7 @@ def _example_ab(seed: int = 0) -> np.ndarray:
     return np.stack([a, b], axis=-1)
 
 
+@checker
 def check_ab_histogram(ab_histogram: Callable | None) -> bool:
     """Check ``ab_histogram(ab, bins) -> (bins, bins)`` normalised histogram over [-128, 128]^2."""
     if ab_histogram is None:
@@ -117,6 +119,7 @@ def example_object_image() -> np.ndarray:
     return image
 
 
+@checker
 def check_mean_object_ab(mean_object_ab: Callable | None) -> bool:
     """Check ``mean_object_ab(rgb) -> array (2,)``: mean a and b over the object, background excluded."""
     if mean_object_ab is None:

@@ -12,6 +12,7 @@ learner's code becomes a hint, never a traceback, so a notebook always runs top 
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import numpy as np
@@ -72,3 +73,22 @@ def as_float_array(value) -> np.ndarray | None:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         return None
+
+
+def checker(check: Callable[..., bool]) -> Callable[..., bool]:
+    """Decorator for a ``check_*`` function: whatever answer it is given, it never raises.
+
+    Learners return surprising things (an array where a string was expected, a
+    generator...). When judging such an answer trips the checker itself, the learner
+    gets a hint naming what was returned instead of a traceback.
+    """
+
+    @functools.wraps(check)
+    def safe_check(*args, **kwargs) -> bool:
+        try:
+            return bool(check(*args, **kwargs))
+        except Exception as exc:  # a checker bug must not stop the notebook; say what happened
+            return hint(f"your answer could not be checked ({type(exc).__name__}: {exc}). "
+                        "Compare its type and shape with what the exercise asks for.")
+
+    return safe_check

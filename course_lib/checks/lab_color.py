@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, as_float_array, call_safely, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, call_safely, checker, hint, learner_answer, not_attempted
 
 #: LAB units within which an answer counts as equal (float32 rounding, not a mistake).
 LAB_TOLERANCE = 0.05
@@ -54,6 +54,7 @@ def _answer_pair(fn: Callable, name: str, image: np.ndarray) -> tuple[np.ndarray
 
 
 # ------------------------------------------------------------ exercise 1: L and ab
+@checker
 def check_split_l_ab(split_l_ab: Callable | None) -> bool:
     """Check ``split_l_ab(rgb) -> (L (H, W, 1), ab (H, W, 2))`` for a uint8 RGB image."""
     if split_l_ab is None:
@@ -93,6 +94,7 @@ def desaturate_reference(rgb: np.ndarray) -> np.ndarray:
     return color.to_uint8_rgb(color.lab_to_rgb(lab))
 
 
+@checker
 def check_desaturate(desaturate: Callable | None) -> bool:
     """Check ``desaturate(rgb) -> uint8 (H, W, 3)`` that keeps L and sets ab to zero."""
     if desaturate is None:
@@ -125,6 +127,7 @@ def check_desaturate(desaturate: Callable | None) -> bool:
 
 
 # ------------------------------------------------------ exercise 3: model normalisation
+@checker
 def check_to_model_input(to_model_input: Callable | None) -> bool:
     """Check ``to_model_input(rgb) -> (L_norm (H, W, 1), ab_norm (H, W, 2))`` in [-1, 1]."""
     if to_model_input is None:

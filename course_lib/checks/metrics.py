@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import metrics
-from course_lib.checks.feedback import accept, as_float_array, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted
 
 #: How close an answer must be to count as right (metrics agree with scikit-image to 1e-6).
 TOLERANCE = 1e-5
@@ -76,6 +76,7 @@ _OVERFLOW_HINT = ("subtracting two uint8 arrays wraps around (3 - 5 gives 254, n
 
 
 # ---------------------------------------------------------------- exercise 1: RMSE
+@checker
 def check_rmse(my_rmse: Callable | None) -> bool:
     """Check ``my_rmse(a, b) -> float``: RMSE of two uint8 images in uint8 levels."""
     if my_rmse is None:
@@ -108,6 +109,7 @@ def check_rmse(my_rmse: Callable | None) -> bool:
 
 
 # ---------------------------------------------------------------- exercise 2: PSNR
+@checker
 def check_psnr(my_psnr: Callable | None) -> bool:
     """Check ``my_psnr(a, b, data_range) -> float`` on uint8 (range 255) and float (range 1) images."""
     if my_psnr is None:
@@ -176,6 +178,7 @@ def _global_ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
                  / ((x.mean() ** 2 + y.mean() ** 2 + c1) * (x.var() + y.var() + c2)))
 
 
+@checker
 def check_ssim(my_ssim: Callable | None) -> bool:
     """Check ``my_ssim(x, y, data_range) -> float`` for 2-D (single-channel) images."""
     if my_ssim is None:

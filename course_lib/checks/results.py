@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
 
 
 def _test_image(seed: int = 0, size: int = 24) -> np.ndarray:
@@ -40,6 +40,7 @@ def adjust_saturation_reference(rgb: np.ndarray, factor: float) -> np.ndarray:
     return color.to_uint8_rgb(color.lab_to_rgb(lab))
 
 
+@checker
 def check_adjust_saturation(adjust_saturation: Callable | None) -> bool:
     """Check ``adjust_saturation(rgb, factor) -> uint8 RGB`` of the same shape."""
     if adjust_saturation is None:
@@ -76,6 +77,7 @@ def mean_ab_reference(rgb: np.ndarray) -> tuple[float, float]:
     return float(mean_a), float(mean_b)
 
 
+@checker
 def check_mean_ab(mean_ab: Callable | None) -> bool:
     """Check ``mean_ab(rgb) -> (mean_a, mean_b)``."""
     if mean_ab is None:
@@ -113,6 +115,7 @@ def gain_over_gray_reference(ours: dict, gray: dict) -> dict:
     return {name: ours[name] - gray[name] for name in sorted(ours) if name in gray}
 
 
+@checker
 def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
     """Check ``gain_over_gray(ours, gray) -> dict`` of per-category differences."""
     if gain_over_gray is None:

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from course_lib.checks.feedback import accept, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
 
 
 # --------------------------------------------------- exercise 1: steps per epoch
@@ -24,6 +24,7 @@ def steps_per_epoch_reference(n_images: int, batch_size: int) -> int:
 _STEPS_CASES = ((100, 32), (64, 32), (1, 8), (2250, 16), (7, 100))
 
 
+@checker
 def check_steps_per_epoch(steps_per_epoch: Callable | None) -> bool:
     """Check ``steps_per_epoch(n_images, batch_size) -> int``."""
     if steps_per_epoch is None:
@@ -58,6 +59,7 @@ def make_callbacks_reference(run_dir) -> list:
     ]
 
 
+@checker
 def check_make_callbacks(make_callbacks: Callable | None) -> bool:
     """Check ``make_callbacks(run_dir) -> list`` of a ModelCheckpoint and a CSVLogger."""
     if make_callbacks is None:
@@ -110,6 +112,7 @@ _HISTORIES = (
 )
 
 
+@checker
 def check_best_epoch(best_epoch: Callable | None) -> bool:
     """Check ``best_epoch(history) -> int`` (1-based, lowest validation loss)."""
     if best_epoch is None:

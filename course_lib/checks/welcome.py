@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.feedback import accept, call_safely, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, call_safely, checker, hint, learner_answer, not_attempted
 from course_lib.environment import (WEIGHTS_CACHED, WEIGHTS_REACHABLE, WEIGHTS_UNREACHABLE, EnvironmentReport,
                                     WeightsStatus)
 
@@ -19,6 +19,7 @@ def io_shapes_reference(height: int, width: int) -> tuple[tuple[int, int, int], 
     return (height, width, 1), (height, width, 2)
 
 
+@checker
 def check_io_shapes(io_shapes: Callable | None) -> bool:
     """Check ``io_shapes(height, width) -> (input_shape, output_shape)``."""
     if io_shapes is None:
@@ -53,6 +54,7 @@ def _report(state: str) -> EnvironmentReport:
                              weights=WeightsStatus(state, "test"))
 
 
+@checker
 def check_choose_weights(choose_weights: Callable | None) -> bool:
     """Check ``choose_weights(report) -> "imagenet" | None``."""
     if choose_weights is None:
