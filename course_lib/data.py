@@ -382,6 +382,35 @@ def scan_dataset(path: str | os.PathLike, verify: bool = True) -> DatasetIndex:
     return DatasetIndex(root=root, records=records, skipped=skipped)
 
 
+def skipped_summary(index: DatasetIndex, data_dir=None) -> str | None:
+    """One line about the files :func:`scan_dataset` skipped, or ``None`` when there are none.
+
+    Names the first five and points to the ``inspect`` command, which lists them all
+    with the reason.
+    """
+    if not index.skipped:
+        return None
+    names = ", ".join(skipped.path.name for skipped in index.skipped[:5])
+    more = f" and {len(index.skipped) - 5} more" if len(index.skipped) > 5 else ""
+    return (f"skipped {len(index.skipped)} files that are not images ({names}{more}); "
+            f"'python -m course_lib inspect {data_dir if data_dir is not None else index.root}' lists them")
+
+
+def scan_dataset_summarized(path: str | os.PathLike, verify: bool = True) -> DatasetIndex:
+    """:func:`scan_dataset`, reporting skipped files in one printed line instead of a warning each.
+
+    For commands and notebooks that use the images rather than inspect the folder (NCD has
+    18 stray files: 18 warnings would bury the output). ``inspect`` lists them all.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedFileWarning)
+        index = scan_dataset(path, verify=verify)
+    line = skipped_summary(index, path)
+    if line:
+        print(line)
+    return index
+
+
 # --------------------------------------------------------------------- splitting
 def hash_fraction(relpath: str) -> float:
     """A number in [0, 1) fixed by ``relpath`` alone (SHA-256), the same on every machine."""
@@ -490,6 +519,29 @@ def split_dataset(
     for record in records:
         result[split_by_relpath[record.relpath]].append(record)
     return result
+
+
+def stratified_subset(records: Sequence[ImageRecord], n: int) -> list[ImageRecord]:
+    """At most ``n`` records drawn evenly from every category, deterministically.
+
+    Round-robin over the categories in sorted order, taking each category's records in
+    their given order: the first image of every category, then the second, and so on.
+    A quick experiment on a subset thus sees every category (as far as ``n`` allows),
+    not just the first one or two. The result keeps the input order.
+    """
+    by_category: dict[str, list[ImageRecord]] = {}
+    for record in records:
+        by_category.setdefault(record.category, []).append(record)
+    queues = [by_category[name] for name in sorted(by_category)]
+    chosen: list[ImageRecord] = []
+    depth = 0
+    while len(chosen) < n and any(depth < len(queue) for queue in queues):
+        for queue in queues:
+            if depth < len(queue) and len(chosen) < n:
+                chosen.append(queue[depth])
+        depth += 1
+    kept = {id(record) for record in chosen}
+    return [record for record in records if id(record) in kept]
 
 
 # ------------------------------------------------------------ choosing a dataset

@@ -241,20 +241,12 @@ def select_records(data_dir, split: str = "test") -> list:
     The split is ``course_lib.data.split_dataset`` on every readable image of the
     folder, so it is the same one training used.
     """
-    from course_lib.data import SkippedFileWarning, scan_dataset, split_dataset
+    from course_lib.data import scan_dataset_summarized, split_dataset
 
     if split not in SPLITS:
         raise CourseError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     # One summary line instead of a warning per stray file (``inspect`` lists them all).
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SkippedFileWarning)
-        index = scan_dataset(data_dir)
-    if index.skipped:
-        names = ", ".join(skipped.path.name for skipped in index.skipped[:5])
-        more = f" and {len(index.skipped) - 5} more" if len(index.skipped) > 5 else ""
-        print(f"skipped {len(index.skipped)} files that are not images ({names}{more}); "
-              f"'python -m course_lib inspect {data_dir}' lists them")
-    records = index.records
+    records = scan_dataset_summarized(data_dir).records
     return list(records) if split == "all" else split_dataset(records)[split]
 
 

@@ -53,6 +53,11 @@ LOSSES = ("mse", "l1", "huber")
 GRID_IMAGES = 6
 #: Feature caching is skipped above this many bytes (it would not fit comfortably in RAM).
 FEATURE_CACHE_LIMIT = 3 * 2**30
+#: The cosine decay ends at this fraction of the initial learning rate (not at 0, which the
+#: log would show as ``lr: 0`` in the last epoch, as if nothing were learned any more).
+LR_FLOOR = 0.01
+#: Validation images predicted at once by the callbacks (one fixed batch shape, traced once).
+PREDICT_BATCH = 64
 
 
 @dataclass
@@ -106,10 +111,11 @@ def make_loss(name: str):
 
 
 def make_optimizer(learning_rate: float, total_steps: int):
-    """Adam with a cosine decay of the learning rate to zero over ``total_steps``."""
+    """Adam with a cosine decay of the learning rate over ``total_steps``, down to
+    :data:`LR_FLOOR` times ``learning_rate``."""
     import keras
 
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1), alpha=LR_FLOOR)
     return keras.optimizers.Adam(schedule)
 
 
@@ -128,31 +134,39 @@ def _callbacks_module():
     import keras
 
     class ValidationPSNR(keras.callbacks.Callback):
-        """Adds ``val_psnr``: mean per-image PSNR in RGB uint8 at the model's resolution."""
+        """Adds ``val_psnr``: mean per-image PSNR in RGB uint8 at the model's resolution.
 
-        def __init__(self, colorizer, val_l, val_rgb):
+        The predictions stay in ``self.prediction`` for :class:`PredictionGrid`.
+        """
+
+        def __init__(self, predictor, val_l, val_rgb):
             super().__init__()
-            self.colorizer, self.val_l, self.val_rgb = colorizer, val_l, val_rgb
+            self.predictor, self.val_l, self.val_rgb = predictor, val_l, val_rgb
+            self.prediction = None
 
         def on_epoch_end(self, epoch, logs=None):
             from course_lib.metrics import psnr
 
-            pred = self.colorizer.predict(self.val_l, batch_size=64, verbose=0)
-            rgb = color.to_uint8_rgb(color.model_io_to_rgb(self.val_l, pred))  # (N, S, S, 3)
+            self.prediction = self.predictor(self.val_l)
+            rgb = color.to_uint8_rgb(color.model_io_to_rgb(self.val_l, self.prediction))  # (N, S, S, 3)
             logs["val_psnr"] = float(np.mean([psnr(p, t, data_range=255) for p, t in zip(rgb, self.val_rgb)]))
             logs["lr"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     class PredictionGrid(keras.callbacks.Callback):
-        """Saves ``grids/epoch_NNN.png``: rows gray input / prediction / truth."""
+        """Saves ``grids/epoch_NNN.png``: rows gray input / prediction / truth.
 
-        def __init__(self, colorizer, val_l, val_rgb, grid_dir):
+        Shows the first :data:`GRID_IMAGES` validation images, as predicted by the
+        ``ValidationPSNR`` callback ``source`` (which must run before it).
+        """
+
+        def __init__(self, source, grid_dir):
             super().__init__()
-            self.colorizer, self.grid_dir = colorizer, Path(grid_dir)
-            self.val_l, self.val_rgb = val_l[:GRID_IMAGES], val_rgb[:GRID_IMAGES]
+            self.source, self.grid_dir = source, Path(grid_dir)
 
         def on_epoch_end(self, epoch, logs=None):
-            pred = self.colorizer.predict(self.val_l, verbose=0)
-            save_prediction_grid(self.grid_dir / f"epoch_{epoch + 1:03d}.png", self.val_l, pred, self.val_rgb)
+            n = GRID_IMAGES
+            save_prediction_grid(self.grid_dir / f"epoch_{epoch + 1:03d}.png", self.source.val_l[:n],
+                                 self.source.prediction[:n], self.source.val_rgb[:n])
 
     class Checkpoint(keras.callbacks.Callback):
         """Every epoch: last model + optimizer state + state.json; the best model as model.keras.
@@ -234,13 +248,17 @@ def save_prediction_grid(path, l_norm, ab_norm_pred, rgb_true, scale: int = 3) -
 
 # ----------------------------------------------------------------------------- data
 def _load_split(data_dir, max_images_per_split=None):
-    """``{"train", "val", "test"} -> records`` from :func:`course_lib.data.split_dataset`."""
-    from course_lib.data import find_ncd_root, scan_dataset, split_dataset
+    """``{"train", "val", "test"} -> records`` from :func:`course_lib.data.split_dataset`.
 
-    index = scan_dataset(find_ncd_root(data_dir))
+    With ``max_images_per_split``, each split keeps at most that many images, taken evenly
+    from every category (:func:`course_lib.data.stratified_subset`).
+    """
+    from course_lib.data import find_ncd_root, scan_dataset_summarized, split_dataset, stratified_subset
+
+    index = scan_dataset_summarized(find_ncd_root(data_dir))
     splits = split_dataset(index.records)
     if max_images_per_split:
-        splits = {name: records[:max_images_per_split] for name, records in splits.items()}
+        splits = {name: stratified_subset(records, max_images_per_split) for name, records in splits.items()}
     if not splits["train"] or not splits["val"]:
         raise CourseError(f"{data_dir} has too few images for a train and a validation split; "
                           "use the full NCD folder (or 'python -m course_lib sample' for the offline set)")
@@ -255,7 +273,10 @@ def _feature_bytes(encoder, n_images: int) -> int:
 
 def _encode(encoder, l_norm: np.ndarray, batch_size: int) -> list[np.ndarray]:
     """Encoder features of ``l_norm (N, S, S, 1)`` as a list of float16 arrays."""
-    features = encoder.predict(l_norm, batch_size=batch_size, verbose=0)
+    import tensorflow as tf
+
+    # A dataset, not the array: see _array_dataset.
+    features = encoder.predict(tf.data.Dataset.from_tensor_slices(l_norm).batch(batch_size), verbose=0)
     features = features if isinstance(features, (list, tuple)) else [features]
     return [np.asarray(f, dtype=np.float16) for f in features]
 
@@ -272,6 +293,48 @@ def _feature_dataset(features, ab_norm, batch_size, seed, shuffle):
     # float16 in memory (half the RAM), float32 into the decoder.
     cast = lambda x, y: (tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), x), y)  # noqa: E731
     return ds.map(cast, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _array_dataset(l_norm, ab_norm, batch_size):
+    """``tf.data`` over in-memory validation arrays, batched in order.
+
+    Keras would wrap NumPy arrays in its own pipeline, whose parallel map TensorFlow
+    rewrites under op determinism, logging a spurious ``E0000 ... use_unbounded_threadpool``
+    error at every ``fit``; a plain dataset avoids it.
+    """
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices((l_norm, ab_norm)).batch(batch_size)
+
+
+class FixedBatchPredictor:
+    """``model(L_norm)`` in inference mode, always on batches of one shape.
+
+    ``model.predict`` on arrays of varying length (the validation set, then the grid's
+    few images) traces a new graph for every new shape, and Keras' predict graphs of
+    every model in the process count together: after a few models TensorFlow warns
+    about "tf.function retracing". Here the graph is traced once, for
+    ``(batch_size, S, S, 1)``, and the last batch is padded.
+    """
+
+    def __init__(self, model, image_size: int, batch_size: int):
+        import tensorflow as tf
+
+        self.batch_size = int(batch_size)
+        spec = tf.TensorSpec((self.batch_size, image_size, image_size, 1), tf.float32)
+        self._predict = tf.function(lambda l_norm: model(l_norm, training=False), input_signature=[spec])
+
+    def __call__(self, l_norm: np.ndarray) -> np.ndarray:
+        """``ab_norm (N, S, S, 2)`` float32 for ``l_norm (N, S, S, 1)``."""
+        l_norm = np.asarray(l_norm, dtype=np.float32)
+        outputs = []
+        for start in range(0, len(l_norm), self.batch_size):
+            batch = l_norm[start : start + self.batch_size]
+            n = len(batch)
+            if n < self.batch_size:
+                batch = np.concatenate([batch, np.zeros((self.batch_size - n, *batch.shape[1:]), np.float32)])
+            outputs.append(np.asarray(self._predict(batch), dtype=np.float32)[:n])
+        return np.concatenate(outputs, axis=0)
 
 
 # ----------------------------------------------------------------------------- training
@@ -329,7 +392,8 @@ def train(
         Seeds Python, NumPy, TensorFlow and the data order; ops run deterministically, so two
         runs with the same arguments on the same machine give the same model.
     max_images_per_split : int, optional
-        Use only the first N images of each split (quick experiments, tests).
+        Use at most N images of each split, spread evenly over the categories (quick
+        experiments, tests).
     callbacks : sequence of keras.callbacks.Callback
         Extra callbacks for every ``fit`` call.
 
@@ -408,11 +472,13 @@ def train(
     steps_per_epoch = int(np.ceil(len(train_rgb) / settings["batch_size"]))
 
     ValidationPSNR, PredictionGrid, Checkpoint = _callbacks_module()
+    predictor = FixedBatchPredictor(colorizer, size, min(PREDICT_BATCH, len(val_l)))
 
     def fit(trainer, train_data, steps, val_data, first_epoch, last_epoch, optimizer_path):
+        val_psnr = ValidationPSNR(predictor, val_l, val_rgb)
         all_callbacks = [
-            ValidationPSNR(colorizer, val_l, val_rgb),
-            PredictionGrid(colorizer, val_l, val_rgb, grid_dir),
+            val_psnr,
+            PredictionGrid(val_psnr, grid_dir),
             Checkpoint(colorizer, run_dir, state),
             keras.callbacks.CSVLogger(str(log_path), append=True),
             *callbacks,
@@ -456,7 +522,7 @@ def train(
                 set_encoder_trainable(colorizer, "all")
             train_data = make_dataset_from_images(train_rgb, settings["batch_size"], augment=settings["augment"],
                                                   shuffle=True, seed=settings["seed"])
-            val_data = (val_l, val_ab)
+            val_data = _array_dataset(val_l, val_ab, settings["batch_size"])
             trainer, steps = colorizer, steps_per_epoch
         trainer.compile(make_optimizer(lr, steps * stage1_epochs), make_loss(settings["loss"]), jit_compile=False)
         fit(trainer, train_data, steps, val_data, done, stage1_epochs, resume_optimizer)
@@ -473,7 +539,8 @@ def train(
         colorizer.compile(make_optimizer(settings["learning_rate"] / 10, steps_per_epoch * settings["fine_tune_epochs"]),
                           make_loss(settings["loss"]))
         resume_optimizer = ckpt_dir / "last_optimizer.npz" if resume and done > stage1_epochs else None
-        fit(colorizer, train_data, steps_per_epoch, (val_l, val_ab), done, total_epochs, resume_optimizer)
+        fit(colorizer, train_data, steps_per_epoch, _array_dataset(val_l, val_ab, settings["batch_size"]), done,
+            total_epochs, resume_optimizer)
 
     return TrainResult(
         history=state["history"], run_dir=run_dir, model_path=run_dir / "model.keras",
@@ -516,7 +583,7 @@ def configure_parser(parser) -> None:
     parser.add_argument("--batch-size", type=int, default=None,
                         help=f"default {d['batch_size']} on CPU, {GPU_BATCH_SIZE} on GPU")
     parser.add_argument("--learning-rate", type=float, default=d["learning_rate"],
-                        help=f"Adam, cosine-decayed to 0 (default {d['learning_rate']:g})")
+                        help=f"Adam, cosine-decayed to {LR_FLOOR * 100:g}%% of it (default {d['learning_rate']:g})")
     parser.add_argument("--loss", choices=LOSSES, default=d["loss"], help=f"default {d['loss']}")
     parser.add_argument("--no-augment", dest="augment", action="store_false", help="no flips/crops")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

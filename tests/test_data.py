@@ -320,6 +320,26 @@ def test_scan_with_no_usable_image_is_an_error(tmp_path):
             data.scan_dataset(tmp_path)
 
 
+def test_summarized_scan_prints_one_line_instead_of_a_warning_per_file(tmp_path, capsys):
+    root = _make_tree(tmp_path, {"Apple": 2, "Banana": 1})
+    for i, category in enumerate(["Apple", "Apple", "Banana", "Banana", "Banana", "Apple", "Banana"]):
+        (root / category / f"s{i}").write_bytes(b"\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # not a single warning
+        index = data.scan_dataset_summarized(root)
+    assert index.categories == {"Apple": 2, "Banana": 1} and len(index.skipped) == 7
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("skipped 7 files that are not images (") and "and 2 more" in lines[0]
+    assert f"inspect {root}" in lines[0]
+
+    clean = _make_tree(tmp_path / "clean", {"Apple": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data.scan_dataset_summarized(clean)
+    assert capsys.readouterr().out == ""
+
+
 # ------------------------------------------------------------- split_dataset
 def _records(counts: dict[str, int], prefix: str = "") -> list[data.ImageRecord]:
     return [
@@ -504,3 +524,20 @@ def test_scan_real_ncd_copy(ncd_dir):
     for record in index.records[:: max(1, len(index.records) // 5)]:
         image = data.load_image(record.path, max_side=128)
         assert image.dtype == np.uint8 and image.ndim == 3 and max(image.shape[:2]) <= 128
+
+
+# ------------------------------------------------------------ stratified_subset
+def test_stratified_subset_covers_every_category_deterministically():
+    records = _records({"Apple": 10, "Banana": 4, "Cherry": 1, "Date": 6})
+    subset = data.stratified_subset(records, 9)
+    counts = collections.Counter(r.category for r in subset)
+    # Round-robin in sorted category order: A B C D, A B D (Cherry has run out), A B.
+    assert counts == {"Apple": 3, "Banana": 3, "Cherry": 1, "Date": 2}
+    assert len(subset) == 9
+    assert subset == data.stratified_subset(list(records), 9)  # deterministic
+    assert subset == [r for r in records if r in subset]  # input order kept
+    # Within a category the first images are taken.
+    assert [r.relpath for r in subset if r.category == "Apple"] == ["Apple/0.jpg", "Apple/1.jpg", "Apple/2.jpg"]
+    assert data.stratified_subset(records, 100) == records
+    assert data.stratified_subset(records, 0) == []
+
