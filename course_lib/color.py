@@ -81,7 +81,8 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     if lab.shape[-1] != 3:
         raise ValueError(f"expected LAB with 3 channels last, got shape {lab.shape}")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        # Only this warning ("... resulted in N negative Z values that have been clipped to zero").
+        warnings.filterwarnings("ignore", message=r".*negative Z values", category=UserWarning)
         rgb = skcolor.lab2rgb(lab, channel_axis=-1)
     return np.clip(rgb, 0.0, 1.0).astype(np.float32)
 

@@ -43,3 +43,22 @@ class SplitRatioError(CourseError, ValueError):
 
 class ModelFileError(CourseError):
     """A model file is missing, or is not a colorizer this course wrote."""
+
+
+def describe_exception(exc: BaseException, limit: int = 240) -> str:
+    """``"TypeName: message"`` for quoting a low-level error inside a course message.
+
+    Keeps the first line of the message only (tracebacks and dumps follow on later lines)
+    and, when that is longer than ``limit`` characters, cuts it at a word boundary and ends
+    it with "...", never in the middle of a word or number.
+    """
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    text = lines[0] if lines else ""
+    if len(lines) > 1:
+        text += " ..."
+    if len(text) > limit:
+        cut = text[:limit]
+        if not text[limit].isspace() and " " in cut:  # mid-word: drop the partial word
+            cut = cut[: cut.rindex(" ")]
+        text = cut.rstrip(" ,;:-") + " ..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import keras
 
-from course_lib.errors import CourseError, ModelFileError, WeightsUnavailableError
+from course_lib.errors import CourseError, ModelFileError, WeightsUnavailableError, describe_exception
 
 #: Where Keras keeps the ImageNet VGG19 weights (no classifier top) it downloads.
 IMAGENET_NOTOP_URL = (
@@ -100,7 +100,7 @@ def _load_vgg19(image_size: int, weights):
             return keras.applications.VGG19(include_top=False, weights="imagenet", input_shape=input_shape)
         except Exception as exc:  # Keras raises a bare Exception on a failed download
             raise WeightsUnavailableError(
-                f"could not get the ImageNet VGG19 weights ({type(exc).__name__}: {str(exc)[:160]}). "
+                f"could not get the ImageNet VGG19 weights ({describe_exception(exc)}). "
                 f"Download {IMAGENET_NOTOP_URL} and either place it at {imagenet_cache_path()} "
                 "or pass its path with --weights PATH (weights=PATH in Python); "
                 "or run offline with --weights none (weights=None: random init, the whole network trains)."
@@ -117,7 +117,7 @@ def _load_vgg19(image_size: int, weights):
         vgg.load_weights(str(path))
     except Exception as exc:  # wrong format / wrong architecture: say which file and what is expected
         raise WeightsUnavailableError(
-            f"could not load VGG19 weights from {path} ({type(exc).__name__}: {str(exc)[:160]}). "
+            f"could not load VGG19 weights from {path} ({describe_exception(exc)}). "
             "The file must hold Keras' VGG19 without its top (include_top=False), as .h5 or .weights.h5."
         ) from exc
     return vgg
@@ -298,7 +298,7 @@ def load_colorizer(path):
     try:
         return keras.models.load_model(path, custom_objects=custom_objects(), compile=False)
     except Exception as exc:
-        raise ModelFileError(f"could not load the model {path} ({type(exc).__name__}: {str(exc)[:200]}); "
+        raise ModelFileError(f"could not load the model {path} ({describe_exception(exc)}); "
                              "is it a .keras file written by this course?") from exc
 
 

@@ -106,6 +106,21 @@ def test_saturation_scales_ab_and_zero_is_the_gray_baseline(model):
         inference.recombine(photo, ab_small, saturation=-1)
 
 
+def test_colorize_emits_no_warnings(model):
+    """Out-of-gamut predictions (common with an untrained model) are handled silently:
+    no scikit-image "negative Z values" warning, nor any other, for a notebook to show."""
+    import warnings
+
+    photo = _photo(90, 120, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = inference.colorize_image(model, photo, saturation=2.0)  # extra chroma: far out of gamut
+        inference.colorize_images(model, [photo, photo[:50]], progress=False)
+        inference.gray_baseline(photo)
+        color.lab_to_rgb(np.array([[[30.0, -120.0, 120.0], [5.0, 100.0, -127.0]]]))
+    assert out.shape == photo.shape
+
+
 def test_fit_to_gamut_keeps_lightness_and_hue():
     lab = np.array([[50.0, 120.0, -120.0], [90.0, 0.0, 90.0], [40.0, 10.0, 5.0]])
     fitted = inference.fit_to_gamut(lab)

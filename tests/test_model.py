@@ -78,13 +78,26 @@ def test_imagenet_without_network_fails_with_instructions(monkeypatch, tmp_path)
     from keras.src.utils import file_utils
 
     def no_network(*args, **kwargs):
-        raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
+        # What Keras really raises (about 190 characters).
+        raise Exception(f"URL fetch failure on {cm.IMAGENET_NOTOP_URL}: None -- [Errno -2] Name or service not known")
 
     monkeypatch.setattr(file_utils, "get_file", no_network)
     with pytest.raises(WeightsUnavailableError) as info:
         cm.build_colorizer(SIZE, weights="imagenet")
     message = str(info.value)
     assert cm.IMAGENET_NOTOP_URL in message and "--weights PATH" in message and "--weights none" in message
+    assert "[Errno -2] Name or service not known)" in message  # the cause, whole
+
+
+def test_quoted_exception_texts_are_cut_at_a_word_boundary():
+    from course_lib.errors import describe_exception
+
+    long = OSError("the file " + " ".join(f"word{i}" for i in range(100)))
+    text = describe_exception(long, limit=60)
+    assert text.startswith("OSError: the file word0") and text.endswith(" ...") and len(text) <= len("OSError: ") + 60 + len(" ...")
+    assert text[: -len(" ...")].split()[-1] in {f"word{i}" for i in range(100)}  # a whole word
+    assert describe_exception(ValueError("first line\n  Traceback dump\n")) == "ValueError: first line ..."
+    assert describe_exception(KeyError()) == "KeyError"
 
 
 def test_bad_settings_are_course_errors():
