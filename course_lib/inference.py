@@ -27,12 +27,11 @@ import numpy as np
 from PIL import Image
 
 from course_lib import color
+from course_lib.data import IMAGE_SUFFIXES  # the file types `colorize` picks up inside a folder
 from course_lib.errors import CourseError
 
 #: Rows converted at a time, so a 12-megapixel photo needs only tens of MB of temporaries.
 STRIP_ROWS = 512
-#: File types ``colorize`` picks up inside a folder given as INPUT.
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 
 
 # ----------------------------------------------------------------------------- inputs
