@@ -83,6 +83,47 @@ def _first_line(source: str) -> str:
     return lines[0][:80] if lines else "<empty cell>"
 
 
+#: Longest single wait for a cell's reply; see :func:`_sliced_waits`.
+REPLY_POLL_SECONDS = 2.0
+
+
+def _sliced_waits(get_msg, step: float = REPLY_POLL_SECONDS):
+    """Wrap a kernel channel's async ``get_msg`` so one long wait becomes many short ones.
+
+    nbclient waits for a cell's reply with a single ``get_msg(timeout=<cell timeout>)``.
+    After a cell with widgets (``ipywidgets.interact``), that wait can miss the wake-up
+    for a reply that has already arrived, and the run stalls, kernel idle, until the
+    cell timeout expires (an hour here; jupyter/nbclient#312). Each short wait ends with
+    a real, non-blocking check of the socket, so a missed wake-up costs ``step`` seconds.
+    """
+    from queue import Empty
+
+    async def get_msg_in_slices(timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = step if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await get_msg(timeout=min(step, left))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return get_msg_in_slices
+
+
+def _notebook_client_class():
+    """nbclient's NotebookClient whose reply waits go through :func:`_sliced_waits`."""
+    from nbclient import NotebookClient
+
+    class SlicedWaitNotebookClient(NotebookClient):
+        async def async_start_new_kernel_client(self, **kwargs):
+            started = await super().async_start_new_kernel_client(**kwargs)
+            self.kc.shell_channel.get_msg = _sliced_waits(self.kc.shell_channel.get_msg)
+            return started
+
+    return SlicedWaitNotebookClient
+
+
 def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_CELL_TIMEOUT,
                      out_path: Path | None = None, env: dict | None = None):
     """Run one notebook in a fresh ``python3`` kernel with ``notebooks/`` as working folder.
@@ -112,7 +153,6 @@ def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_C
         Naming the notebook, the failing cell (number and first line) and the error.
     """
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     path = Path(path)
@@ -121,7 +161,7 @@ def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_C
     kernel_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if fast:
         kernel_env[config.FAST_ENV_VAR] = "1"
-    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout,
+    client = _notebook_client_class()(nb, kernel_name=KERNEL_NAME, timeout=timeout,
                             resources={"metadata": {"path": str(path.parent)}})
     log_path = kernel_log_path(out_path) if out_path is not None else None
     if log_path is not None:

@@ -136,3 +136,37 @@ def test_kernel_process_output_goes_to_a_log_beside_the_executed_copy(notebook_d
     runner.execute_notebook(noisy, out_path=out, timeout=60)
     assert "C++ says hello" in runner.kernel_log_path(out).read_text()
     assert out.is_file()
+
+
+# --------------------------------------------------------------- sliced reply waits
+def test_sliced_waits_never_waits_longer_than_a_step_and_returns_the_reply():
+    import asyncio
+    from queue import Empty
+
+    from course_lib.runner import _sliced_waits
+
+    asked = []
+
+    async def get_msg(timeout=None):
+        asked.append(timeout)
+        if len(asked) < 3:
+            raise Empty  # the reply is "missed" by the first two waits
+        return {"msg_type": "execute_reply"}
+
+    reply = asyncio.run(_sliced_waits(get_msg, step=0.01)(timeout=3600))
+    assert reply == {"msg_type": "execute_reply"}
+    assert len(asked) == 3 and all(t is not None and t <= 0.01 for t in asked)
+
+
+def test_sliced_waits_still_times_out_at_the_cell_deadline():
+    import asyncio
+    from queue import Empty
+
+    from course_lib.runner import _sliced_waits
+
+    async def get_msg(timeout=None):
+        await asyncio.sleep(timeout)
+        raise Empty
+
+    with pytest.raises(Empty):
+        asyncio.run(_sliced_waits(get_msg, step=0.01)(timeout=0.05))
