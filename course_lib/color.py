@@ -14,9 +14,26 @@ model output ab    float32          ``ab / 128``    in [-1, 1] (tanh range)
 
 All images are channels-last: one image is ``(H, W, C)``, a batch ``(N, H, W, C)``.
 Every NumPy function here accepts either. Illuminant D65, 2-degree observer, as in
-:func:`skimage.color.rgb2lab`, which does the NumPy conversions (we do not re-derive
-them). :func:`tf_rgb_to_lab` re-implements the same formulas in TensorFlow so the
-conversion can run inside a ``tf.data`` pipeline; tests check it against scikit-image.
+:func:`skimage.color.rgb2lab`, which does the general NumPy conversions.
+
+Two ways back from LAB to RGB
+-----------------------------
+Not every LAB colour can be shown: at a given lightness sRGB reaches only so far in a and
+b (the *gamut*), and a model's predicted ab often goes beyond it.
+
+* :func:`lab_to_rgb` (float, scikit-image) clips R, G and B into [0, 1]. Clipping a
+  channel changes the colour's lightness and hue. Fine for looking at LAB itself.
+* :func:`lab_to_rgb_uint8` **fits** the colour into the gamut first: it lowers the
+  chroma (the distance from gray) of each out-of-gamut pixel until sRGB can show it,
+  keeping L and hue. Every colorization the course shows or scores goes this way
+  (:mod:`course_lib.inference`, :mod:`course_lib.evaluate`, and, through
+  :func:`model_io_to_rgb_uint8`, the training callbacks), so a number measured during
+  training and one measured by ``evaluate`` see the same pixels.
+
+The fitted path is written out in float32 NumPy, with the same constants as
+scikit-image, because it runs on 12-megapixel photos; tests check it against
+:func:`skimage.color.lab2rgb`. :func:`tf_rgb_to_lab` re-implements RGB -> LAB in
+TensorFlow so the conversion can run inside a ``tf.data`` pipeline.
 """
 
 from __future__ import annotations
@@ -30,6 +47,26 @@ from skimage import color as skcolor
 L_SCALE = 50.0
 #: a and b are divided by this so the tanh output range [-1, 1] covers them.
 AB_SCALE = 128.0
+
+# The constants scikit-image uses (sRGB primaries, D65 white, 2-degree observer).
+_XYZ_FROM_RGB = np.array(
+    [[0.412453, 0.357580, 0.180423],
+     [0.212671, 0.715160, 0.072169],
+     [0.019334, 0.119193, 0.950227]],
+    dtype=np.float32,
+)
+_RGB_FROM_XYZ = np.linalg.inv(_XYZ_FROM_RGB.astype(np.float64)).astype(np.float32)
+_D65_WHITE = np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
+#: CIE: below this value of f = cbrt(Y / Y_white) the cube law is replaced by a straight line.
+_CIE_EPSILON = 6.0 / 29.0
+#: sRGB gamma undone for every uint8 value: a lookup table beats pow() on 12 million pixels.
+_LINEAR_FROM_UINT8 = np.where(
+    (v := np.arange(256) / 255.0) > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92
+).astype(np.float64)
+#: Linear RGB may overshoot [0, 1] by this much (float32 rounding) and still count as inside the gamut.
+GAMUT_TOLERANCE = 1e-5
+#: L may overshoot [0, 100] by this much (float rounding of a normalised L) and still be accepted.
+_L_TOLERANCE = 0.01
 
 
 # ----------------------------------------------------------------------------- dtypes
@@ -71,11 +108,13 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
 
 
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
-    """Convert CIE-LAB to RGB float32 in [0, 1].
+    """Convert CIE-LAB to RGB float32 in [0, 1], clipping out-of-gamut colours.
 
-    Predicted colours can fall outside the sRGB gamut; they are clipped to [0, 1]
-    (scikit-image warns when that happens, which would flood a notebook, so the
-    warning is silenced here and the clipping documented instead).
+    Colours outside the sRGB gamut are clipped channel by channel to [0, 1], which
+    changes their lightness and hue (scikit-image warns when that happens, which would
+    flood a notebook, so the warning is silenced here and the clipping documented
+    instead). To show or score a *prediction*, use :func:`lab_to_rgb_uint8`, which
+    keeps L and hue.
     """
     lab = np.asarray(lab, dtype=np.float64)
     if lab.shape[-1] != 3:
@@ -133,19 +172,237 @@ def rgb_to_model_io(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def model_io_to_rgb(l_norm: np.ndarray, ab_norm: np.ndarray) -> np.ndarray:
-    """``(L_norm, ab_norm)`` -> RGB float32 in [0, 1]."""
+    """``(L_norm, ab_norm)`` -> RGB float32 in [0, 1], clipping like :func:`lab_to_rgb`.
+
+    To show or score a model's prediction, use :func:`model_io_to_rgb_uint8` instead:
+    it fits colours into the gamut exactly as ``colorize`` and ``evaluate`` do.
+    """
     return lab_to_rgb(merge_lab(denormalize_l(np.asarray(l_norm)), denormalize_ab(np.asarray(ab_norm))))
 
 
+# ------------------------------------------------- LAB -> RGB uint8, keeping L and hue
+def _as_lab(lab) -> np.ndarray:
+    """Validate a LAB array (the one check of this section's public functions) -> float32."""
+    lab = np.asarray(lab)
+    if lab.ndim == 0 or lab.shape[-1] != 3:
+        raise ValueError(f"expected LAB with 3 channels last, shape (..., 3), got shape {lab.shape}")
+    if lab.dtype == bool or not (np.issubdtype(lab.dtype, np.floating) or np.issubdtype(lab.dtype, np.integer)):
+        raise TypeError(f"LAB must be a float or integer array, got {lab.dtype}")
+    lab = lab.astype(np.float32, copy=False)
+    if not np.isfinite(lab).all():
+        raise ValueError("LAB contains NaN or infinity; if it comes from a model, the model has diverged "
+                         "(lower the learning rate, or restart from the last good checkpoint)")
+    lightness = lab[..., 0]
+    if lab.size and (lightness.min() < -_L_TOLERANCE or lightness.max() > 100 + _L_TOLERANCE):
+        raise ValueError(
+            f"L must lie in [0, 100], got values from {lightness.min():g} to {lightness.max():g}; "
+            "a model input L_norm goes back to L with denormalize_l"
+        )
+    return lab
+
+
+def _finv(f: np.ndarray) -> np.ndarray:
+    """Inverse of the CIE f(): cube above the threshold, a straight line below it."""
+    return np.where(f > _CIE_EPSILON, f * f * f, (f - 16.0 / 116.0) * (3 * _CIE_EPSILON**2))
+
+
+def _linear_rgb(lab: np.ndarray) -> np.ndarray:
+    """Validated float32 LAB ``(..., 3)`` -> linear-light RGB ``(..., 3)``, not clipped."""
+    fy = (lab[..., 0] + 16.0) / 116.0
+    x = _finv(fy + lab[..., 1] / 500.0) * _D65_WHITE[0]
+    y = _finv(fy)  # the white's Y is 1
+    z = _finv(fy - lab[..., 2] / 200.0) * _D65_WHITE[2]
+    m = _RGB_FROM_XYZ  # written out per channel: much faster than (N, 3) @ (3, 3) on millions of pixels
+    return np.stack([m[i, 0] * x + m[i, 1] * y + m[i, 2] * z for i in range(3)], axis=-1)
+
+
+def _inside(linear: np.ndarray) -> np.ndarray:
+    return (linear.min(axis=-1) >= -GAMUT_TOLERANCE) & (linear.max(axis=-1) <= 1 + GAMUT_TOLERANCE)
+
+
+def lab_to_linear_rgb(lab: np.ndarray) -> np.ndarray:
+    """Convert CIE-LAB to linear-light RGB, *not* clipped.
+
+    Parameters
+    ----------
+    lab : array_like, shape (..., 3)
+        L in [0, 100], a and b in LAB units.
+
+    Returns
+    -------
+    linear : ndarray of float32, shape (..., 3)
+        Linear (not gamma-encoded) sRGB. Values outside [0, 1] mean the colour is
+        outside the sRGB gamut.
+
+    Raises
+    ------
+    ValueError
+        If the last axis is not 3, a value is NaN or infinite, or L is outside [0, 100].
+    TypeError
+        If ``lab`` is not a float or integer array.
+    """
+    return _linear_rgb(_as_lab(lab))
+
+
+def in_gamut(lab: np.ndarray) -> np.ndarray:
+    """Whether sRGB can show each LAB colour.
+
+    Parameters
+    ----------
+    lab : array_like, shape (..., 3)
+
+    Returns
+    -------
+    ndarray of bool, shape (...)
+        True where linear RGB lies in [0, 1] (to :data:`GAMUT_TOLERANCE`).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`lab_to_linear_rgb`.
+    """
+    return _inside(_linear_rgb(_as_lab(lab)))
+
+
+def _fit(lab: np.ndarray, steps: int) -> np.ndarray:
+    """:func:`fit_to_gamut` on validated float32 LAB."""
+    lab = lab.copy()
+    flat = lab.reshape(-1, 3)
+    outside = np.nonzero(~_inside(_linear_rgb(flat)))[0]
+    if outside.size == 0:
+        return lab
+    pixels = flat[outside]
+    low = np.zeros(len(pixels), np.float32)  # chroma factors known to be inside (0: gray always is)
+    high = np.ones(len(pixels), np.float32)  # ... and known to be outside
+    for _ in range(steps):
+        mid = (low + high) / 2
+        ok = _inside(_linear_rgb(pixels * np.stack([np.ones_like(mid), mid, mid], axis=-1)))
+        low, high = np.where(ok, mid, low), np.where(ok, high, mid)
+    flat[outside, 1:] = pixels[:, 1:] * low[:, None]
+    return lab
+
+
+def fit_to_gamut(lab: np.ndarray, steps: int = 7) -> np.ndarray:
+    """Reduce the chroma of out-of-gamut colours until sRGB can show them; L and hue stay.
+
+    Parameters
+    ----------
+    lab : array_like, shape (..., 3)
+        L in [0, 100], a and b in LAB units.
+    steps : int
+        Bisection steps: the chroma factor is found to ``2**-steps`` (7: within 1 %).
+
+    Returns
+    -------
+    ndarray of float32, same shape
+        Each out-of-gamut pixel's ``ab`` scaled by the largest factor in [0, 1] that keeps
+        its linear RGB inside [0, 1]; in-gamut pixels unchanged.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`lab_to_linear_rgb`.
+    """
+    return _fit(_as_lab(lab), steps)
+
+
+def _encode_uint8(linear: np.ndarray) -> np.ndarray:
+    """Linear RGB -> sRGB gamma -> uint8, rounding (what is left outside [0, 1] is rounding, clipped)."""
+    linear = np.clip(linear, 0.0, 1.0)
+    srgb = np.where(linear > 0.0031308, 1.055 * np.power(linear, 1 / 2.4) - 0.055, 12.92 * linear)
+    return (srgb * 255.0 + 0.5).astype(np.uint8)
+
+
+def lab_to_rgb_uint8(lab: np.ndarray) -> np.ndarray:
+    """Convert CIE-LAB to RGB uint8, fitting out-of-gamut colours instead of clipping them.
+
+    Parameters
+    ----------
+    lab : array_like, shape (..., 3)
+        L in [0, 100], a and b in LAB units; e.g. one image ``(H, W, 3)`` or a batch
+        ``(N, H, W, 3)``.
+
+    Returns
+    -------
+    rgb : ndarray of uint8, shape (..., 3)
+        In-gamut colours as :func:`skimage.color.lab2rgb` gives them (rounded to uint8);
+        out-of-gamut ones first brought inside by :func:`fit_to_gamut`, so the output's L
+        is the given L up to uint8 rounding.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`lab_to_linear_rgb`.
+    """
+    return _encode_uint8(_linear_rgb(_fit(_as_lab(lab), steps=7)))
+
+
+def model_io_to_rgb_uint8(l_norm: np.ndarray, ab_norm: np.ndarray) -> np.ndarray:
+    """A model's input and output -> RGB uint8, exactly as ``colorize`` and ``evaluate`` make it.
+
+    Parameters
+    ----------
+    l_norm : array_like, shape (N, S, S, 1) or (S, S, 1)
+        Model input ``L / 50 - 1``.
+    ab_norm : array_like, shape (N, S, S, 2) or (S, S, 2)
+        Model output ``ab / 128``.
+
+    Returns
+    -------
+    rgb : ndarray of uint8, shape (N, S, S, 3) or (S, S, 3)
+        Gamut-fitted (see :func:`lab_to_rgb_uint8`), never clipped.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match (``(..., 1)`` and ``(..., 2)`` with equal leading
+        axes), or for the reasons of :func:`lab_to_linear_rgb`.
+    TypeError
+        As :func:`lab_to_linear_rgb`.
+    """
+    l_norm, ab_norm = np.asarray(l_norm), np.asarray(ab_norm)
+    if l_norm.ndim == 0 or ab_norm.ndim == 0 or l_norm.shape[-1] != 1 or ab_norm.shape[-1] != 2 \
+            or l_norm.shape[:-1] != ab_norm.shape[:-1]:
+        raise ValueError(
+            f"expected L_norm (..., 1) and ab_norm (..., 2) with the same leading shape, got {l_norm.shape} "
+            f"and {ab_norm.shape}; pass the model's input and its prediction for the same images"
+        )
+    lab = np.concatenate([denormalize_l(l_norm.astype(np.float32)), denormalize_ab(ab_norm.astype(np.float32))], -1)
+    return lab_to_rgb_uint8(lab)
+
+
+def rgb_uint8_to_lightness(rgb: np.ndarray) -> np.ndarray:
+    """L channel of RGB uint8 image(s), fast.
+
+    L depends only on the luminance Y, so this needs neither a and b nor a float64 copy
+    of the image: the same value as ``rgb_to_lab(rgb)[..., :1]``, several times faster.
+
+    Parameters
+    ----------
+    rgb : ndarray of uint8, shape (..., 3)
+
+    Returns
+    -------
+    lightness : ndarray of float32, shape (..., 1), in [0, 100]
+
+    Raises
+    ------
+    ValueError
+        If the last axis is not 3.
+    TypeError
+        If ``rgb`` is not uint8.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.ndim == 0 or rgb.shape[-1] != 3:
+        raise ValueError(f"expected RGB with 3 channels last, shape (..., 3), got shape {rgb.shape}")
+    if rgb.dtype != np.uint8:
+        raise TypeError(f"expected RGB uint8, got {rgb.dtype}; convert with to_uint8_rgb")
+    luminance = _LINEAR_FROM_UINT8[rgb] @ _XYZ_FROM_RGB[1].astype(np.float64)  # Y row; the white has Y = 1
+    f = np.where(luminance > 0.008856, np.cbrt(luminance), 7.787 * luminance + 16.0 / 116.0)
+    return (116.0 * f - 16.0).astype(np.float32)[..., None]
+
+
 # ------------------------------------------------------------- TensorFlow version
-# The same constants scikit-image uses (sRGB primaries, D65 white, 2-degree observer).
-_XYZ_FROM_RGB = np.array(
-    [[0.412453, 0.357580, 0.180423],
-     [0.212671, 0.715160, 0.072169],
-     [0.019334, 0.119193, 0.950227]],
-    dtype=np.float32,
-)
-_D65_WHITE = np.array([0.95047, 1.0, 1.08883], dtype=np.float32)
 
 
 def tf_rgb_to_lab(rgb):

@@ -11,7 +11,8 @@ Colour varies slowly across an object while lightness carries the edges and text
 low-resolution ``ab`` recombined with the original ``L`` keeps every detail of the input.
 The output's L equals the input's L: where the predicted colour is outside what RGB can
 show at that lightness, its chroma is reduced (hue and L kept) instead of clipping RGB,
-which would change L.
+which would change L (:func:`course_lib.color.lab_to_rgb_uint8`, the one conversion every
+colorization of the course goes through).
 
 :func:`gray_baseline` is the same recombination with ``ab = 0``: the "leave it gray"
 reference that the evaluation compares every model against.
@@ -71,100 +72,26 @@ def resize_ab(ab: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.stack(channels, axis=-1)
 
 
-# ----------------------------------------------------------------------------- LAB -> RGB keeping L
-# Photos have millions of pixels, so the conversions here are float32 NumPy versions of
-# the formulas scikit-image uses (same constants as course_lib.color; tests compare them).
-_RGB_FROM_XYZ = np.linalg.inv(color._XYZ_FROM_RGB.astype(np.float64)).astype(np.float32)
-_EPSILON = 6.0 / 29.0  # CIE: the cube law switches to a straight line below this f value
-#: sRGB gamma undone for every uint8 value: a lookup table beats pow() on 12 million pixels.
-_LINEAR_FROM_UINT8 = np.where(
-    (v := np.arange(256) / 255.0) > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92
-).astype(np.float64)
-
-
-def _finv(f: np.ndarray) -> np.ndarray:
-    """Inverse of the CIE f(): cube above the threshold, a straight line below it."""
-    return np.where(f > _EPSILON, f * f * f, (f - 16.0 / 116.0) * (3 * _EPSILON**2))
-
-
-def _linear_rgb_from_lab(lab: np.ndarray) -> np.ndarray:
-    """LAB ``(..., 3)`` -> linear-light RGB ``(..., 3)`` float32, not clipped (to test the gamut)."""
-    lab = np.asarray(lab, dtype=np.float32)
-    fy = (lab[..., 0] + 16.0) / 116.0
-    x = _finv(fy + lab[..., 1] / 500.0) * color._D65_WHITE[0]
-    y = _finv(fy)  # white Y = 1
-    z = _finv(fy - lab[..., 2] / 200.0) * color._D65_WHITE[2]
-    m = _RGB_FROM_XYZ  # written out per channel: much faster than (N, 3) @ (3, 3) on millions of pixels
-    return np.stack([m[i, 0] * x + m[i, 1] * y + m[i, 2] * z for i in range(3)], axis=-1)
-
-
-def _in_gamut(linear: np.ndarray, tol: float = 1e-5) -> np.ndarray:
-    return (linear.min(axis=-1) >= -tol) & (linear.max(axis=-1) <= 1 + tol)
-
-
-def fit_to_gamut(lab: np.ndarray, steps: int = 7) -> np.ndarray:
-    """Reduce the chroma of out-of-gamut colours until RGB can show them; L and hue stay.
-
-    Parameters
-    ----------
-    lab : ndarray of float, shape (..., 3)
-
-    Returns
-    -------
-    ndarray of float32, same shape; each out-of-gamut pixel's ``ab`` is scaled by the
-    largest factor in [0, 1] (found by bisection, to ``2**-steps``) that keeps linear RGB
-    inside [0, 1]. In-gamut pixels are returned unchanged.
-    """
-    lab = np.array(lab, dtype=np.float32)
-    flat = lab.reshape(-1, 3)
-    outside = np.nonzero(~_in_gamut(_linear_rgb_from_lab(flat)))[0]
-    if outside.size == 0:
-        return lab
-    pixels = flat[outside]
-    low = np.zeros(len(pixels), np.float32)  # scale factors known to be in gamut (0: gray always is)
-    high = np.ones(len(pixels), np.float32)  # ... and known to be outside
-    for _ in range(steps):
-        mid = (low + high) / 2
-        trial = pixels * np.stack([np.ones_like(mid), mid, mid], axis=-1)
-        ok = _in_gamut(_linear_rgb_from_lab(trial))
-        low, high = np.where(ok, mid, low), np.where(ok, high, mid)
-    flat[outside, 1:] = pixels[:, 1:] * low[:, None]
-    return flat.reshape(lab.shape)
-
-
-def _srgb_uint8_from_linear(linear: np.ndarray) -> np.ndarray:
-    linear = np.clip(linear, 0.0, 1.0)
-    srgb = np.where(linear > 0.0031308, 1.055 * np.power(linear, 1 / 2.4) - 0.055, 12.92 * linear)
-    return color.to_uint8_rgb(srgb)
-
-
-def lab_to_rgb_uint8(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
-    """Recombine ``L (H, W, 1)`` and ``ab (H, W, 2)`` into RGB uint8 ``(H, W, 3)``, in strips.
-
-    Out-of-gamut colours are first brought into the gamut by :func:`fit_to_gamut`, so
-    the output's L is the given L up to uint8 rounding.
-    """
-    out = np.empty((*lightness.shape[:2], 3), dtype=np.uint8)
-    for top in range(0, lightness.shape[0], STRIP_ROWS):
-        rows = slice(top, top + STRIP_ROWS)
-        lab = fit_to_gamut(np.concatenate([lightness[rows], ab[rows]], axis=-1))
-        out[rows] = _srgb_uint8_from_linear(_linear_rgb_from_lab(lab))
-    return out
+# ----------------------------------------------------------------------------- L + ab -> RGB, in strips
+# The conversions themselves live in course_lib.color (lab_to_rgb_uint8 fits colours into
+# the gamut, keeping L). Here only the memory: a 12-megapixel photo goes through them a
+# strip of rows at a time, so the temporaries stay at tens of MB.
+def _in_strips(convert, *images: np.ndarray) -> np.ndarray:
+    """``convert(*strips)`` over strips of :data:`STRIP_ROWS` rows, assembled into one array."""
+    height = images[0].shape[0]
+    parts = [convert(*(image[top : top + STRIP_ROWS] for image in images)) for top in range(0, height, STRIP_ROWS)]
+    return np.concatenate(parts, axis=0)
 
 
 def lightness_of(image: np.ndarray) -> np.ndarray:
-    """L channel ``(H, W, 1)`` float32 in [0, 100] of an RGB uint8 image.
+    """L channel ``(H, W, 1)`` float32 in [0, 100] of an RGB uint8 image (:func:`color.rgb_uint8_to_lightness`)."""
+    return _in_strips(color.rgb_uint8_to_lightness, image)
 
-    L depends only on the luminance Y, so this needs neither a and b nor float64 copies
-    of the photo: the same value as :func:`course_lib.color.rgb_to_lab`, much faster.
-    """
-    out = np.empty((*image.shape[:2], 1), dtype=np.float32)
-    y_weights = color._XYZ_FROM_RGB[1].astype(np.float64)  # Y row; the D65 white has Y = 1
-    for top in range(0, image.shape[0], STRIP_ROWS):
-        luminance = _LINEAR_FROM_UINT8[image[top : top + STRIP_ROWS]] @ y_weights  # (rows, W)
-        f = np.where(luminance > 0.008856, np.cbrt(luminance), 7.787 * luminance + 16.0 / 116.0)
-        out[top : top + STRIP_ROWS, :, 0] = 116.0 * f - 16.0
-    return out
+
+def _merge_to_rgb_uint8(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
+    """``L (H, W, 1)`` + ``ab (H, W, 2)`` -> RGB uint8 ``(H, W, 3)``, gamut-fitted (L kept)."""
+    return _in_strips(lambda l_part, ab_part: color.lab_to_rgb_uint8(np.concatenate([l_part, ab_part], axis=-1)),
+                      lightness, ab)
 
 
 def recombine(image: np.ndarray, ab_small: np.ndarray, saturation: float = 1.0) -> np.ndarray:
@@ -188,7 +115,7 @@ def recombine(image: np.ndarray, ab_small: np.ndarray, saturation: float = 1.0) 
     image = as_rgb_uint8(image)
     height, width = image.shape[:2]
     ab_full = resize_ab(np.asarray(ab_small, dtype=np.float32) * float(saturation), height, width)
-    return lab_to_rgb_uint8(lightness_of(image), ab_full)
+    return _merge_to_rgb_uint8(lightness_of(image), ab_full)
 
 
 def gray_baseline(image: np.ndarray) -> np.ndarray:

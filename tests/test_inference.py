@@ -121,16 +121,15 @@ def test_colorize_emits_no_warnings(model):
     assert out.shape == photo.shape
 
 
-def test_fit_to_gamut_keeps_lightness_and_hue():
-    lab = np.array([[50.0, 120.0, -120.0], [90.0, 0.0, 90.0], [40.0, 10.0, 5.0]])
-    fitted = inference.fit_to_gamut(lab)
-    np.testing.assert_array_equal(fitted[:, 0], lab[:, 0])
-    np.testing.assert_array_equal(fitted[2], lab[2])  # already in gamut: untouched
-    for before, after in zip(lab[:2], fitted[:2]):
-        assert np.hypot(*after[1:]) < np.hypot(*before[1:])  # chroma reduced...
-        assert np.isclose(np.arctan2(after[2], after[1]), np.arctan2(before[2], before[1]))  # ...hue kept
-    linear = inference._linear_rgb_from_lab(fitted)
-    assert linear.min() > -1e-6 and linear.max() < 1 + 1e-6
+def test_recombine_is_colors_gamut_fitted_conversion_in_strips(monkeypatch):
+    """Full-resolution recombination = course_lib.color.lab_to_rgb_uint8 (one conversion for
+    colorize, evaluate and training), whatever the strip size."""
+    photo = _photo(70, 50, seed=4)
+    ab = np.random.default_rng(5).uniform(-120, 120, (70, 50, 2)).astype(np.float32)  # mostly out of gamut
+    expected = color.lab_to_rgb_uint8(np.concatenate([color.rgb_uint8_to_lightness(photo), ab], axis=-1))
+    monkeypatch.setattr(inference, "STRIP_ROWS", 16)  # 5 strips, the last one short
+    np.testing.assert_array_equal(inference.recombine(photo, ab), expected)
+    np.testing.assert_allclose(inference.lightness_of(photo), color.rgb_to_lab(photo)[..., :1], atol=1e-3)
 
 
 def test_colorize_cli_errors_are_one_line(tmp_path, capsys, model_path):
