@@ -68,28 +68,16 @@ def default_ncd_dir(explicit: str | os.PathLike | None = None) -> Path:
     return data_dir() / "ncd"
 
 
-#: Training settings of the notebooks' fast mode (``COURSE_FAST=1``, CI): a tiny model trained
-#: on a subset in about a minute on 2 CPU cores. It proves that everything runs; it is never a
-#: result. Without fast mode the notebooks train with ``course_lib.train``'s defaults (the
-#: recommended recipe, the same as the ``train`` command's).
-FAST_TRAIN_SETTINGS = {
-    "image_size": 32,
-    "encoder_blocks": 2,
-    "decoder_width": 8,
-    "epochs": 3,
-    "batch_size": 16,
-    "max_images_per_split": 32,
-}
-
-
 def course_train_settings(fast: bool | None = None) -> dict:
     """Keyword arguments for ``course_lib.train.train`` in the notebooks.
 
-    ``fast`` defaults to :func:`fast_mode`. Fast mode gives :data:`FAST_TRAIN_SETTINGS`;
-    otherwise an empty dict, i.e. the ``train`` command's defaults.
+    ``fast`` defaults to :func:`fast_mode`. Fast mode gives ``{"recipe": "fast"}`` (a tiny
+    model trained on a subset in about a minute: it proves that everything runs and is never a
+    result); otherwise ``{}``, i.e. the ``train`` command's recipe (``auto``: ``gpu`` on a GPU,
+    else ``cpu``). The recipes themselves are in :mod:`course_lib.recipes`.
     """
     fast = fast_mode() if fast is None else fast
-    return dict(FAST_TRAIN_SETTINGS) if fast else {}
+    return {"recipe": "fast"} if fast else {}
 
 
 def course_run_dir(fast: bool | None = None) -> Path:

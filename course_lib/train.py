@@ -25,30 +25,20 @@ A crash or a lost Colab runtime loses at most the epoch in progress: ``resume=Tr
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from course_lib import color
 from course_lib.errors import CourseError
+from course_lib.recipes import LOSSES, RECIPE_CHOICES, RECIPES, TrainSettings, get_recipe
 
-#: The recipe recommended for a CPU-only machine (2 cores, about 30 minutes, offline).
-CPU_DEFAULTS = dict(
-    image_size=48,
-    encoder_blocks=3,
-    decoder_width=32,
-    epochs=60,
-    batch_size=16,
-    learning_rate=2e-3,
-    loss="mse",
-)
-#: On a GPU the batch grows (and mixed precision is switched on).
-GPU_BATCH_SIZE = 64
-LOSSES = ("mse", "l1", "huber")
 #: Validation images shown in each epoch's grid.
 GRID_IMAGES = 6
 #: Feature caching is skipped above this many bytes (it would not fit comfortably in RAM).
@@ -117,15 +107,6 @@ def make_optimizer(learning_rate: float, total_steps: int):
 
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1), alpha=LR_FLOOR)
     return keras.optimizers.Adam(schedule)
-
-
-def _weights_setting(weights):
-    """CLI/Python weights value -> "imagenet", None or a path string."""
-    if weights is None or (isinstance(weights, str) and weights.lower() == "none"):
-        return None
-    if isinstance(weights, str) and weights.lower() == "imagenet":
-        return "imagenet"
-    return str(Path(weights).expanduser())
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -338,28 +319,207 @@ class FixedBatchPredictor:
 
 
 # ----------------------------------------------------------------------------- training
+@dataclass(frozen=True)
+class Stage:
+    """One ``fit`` of the plan: epochs ``first_epoch`` to ``last_epoch`` (0-based, end exclusive).
+
+    ``encoder`` says what of the encoder trains: None (frozen), ``"all"`` or a tuple of blocks.
+    """
+
+    name: str
+    first_epoch: int
+    last_epoch: int
+    learning_rate: float
+    encoder: object
+    seed: int
+
+
+def plan_stages(settings: TrainSettings) -> list[Stage]:
+    """Stage 1 (decoder, or the whole network when offline), then stage 2 (fine-tuning)."""
+    s = settings
+    stages = [Stage("stage 1", 0, s.epochs, s.learning_rate, None if s.pretrained else "all", s.seed)]
+    if s.pretrained and s.fine_tune_epochs > 0:
+        kept = s.encoder_blocks
+        blocks = s.fine_tune_blocks or tuple(b for b in (kept - 1, kept) if b >= 1)
+        stages.append(Stage("stage 2", s.epochs, s.epochs + s.fine_tune_epochs, s.learning_rate / 10, blocks,
+                            s.seed + 1))
+    return stages
+
+
+def resolve_settings(settings: TrainSettings | None = None, recipe: str | None = None, **overrides) -> TrainSettings:
+    """``settings`` (or the recipe ``recipe``, default ``"auto"``) with ``overrides`` applied."""
+    if settings is not None and recipe is not None:
+        raise CourseError("pass either settings or recipe, not both")
+    base = settings if settings is not None else get_recipe(recipe or "auto")
+    return base.override(**overrides)
+
+
+def _open_run(run_dir: Path, settings: TrainSettings, resume: bool) -> dict:
+    """The run's state: a fresh one, or the saved one (whose settings must match) when resuming."""
+    state_path = run_dir / "checkpoints" / "state.json"
+    if resume:
+        if not state_path.is_file():
+            raise CourseError(f"nothing to resume in {run_dir}: no checkpoints/state.json. "
+                              "Start the run without --resume.")
+        state = json.loads(state_path.read_text())
+        different = settings.differences_for_resume(TrainSettings.from_dict(state["settings"]))
+        if different:
+            raise CourseError("--resume needs the run's own settings; " + "; ".join(different)
+                              + ". Repeat the original command with --resume (or start a new --out folder).")
+        state["settings"] = settings.to_dict()  # the plan may be longer now (more epochs)
+        return state
+    if state_path.exists() or (run_dir / "model.keras").exists():
+        raise CourseError(f"{run_dir} already holds a training run: pass --resume to continue it, "
+                          "or choose another --out folder")
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    return dict(settings=settings.to_dict(), epochs_done=0, best_val_psnr=-np.inf, best_epoch=0, history={})
+
+
+def _set_up_tensorflow(settings: TrainSettings) -> bool:
+    """Seeds, op determinism and mixed precision; returns whether a GPU is used."""
+    import keras
+    import tensorflow as tf
+
+    on_gpu = gpu_available()
+    keras.utils.set_random_seed(settings.seed)
+    if settings.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    policy = "mixed_float16" if settings.mixed_precision and on_gpu else "float32"
+    keras.mixed_precision.set_global_policy(policy)
+    if settings.mixed_precision and not on_gpu:
+        print("no GPU: mixed precision off (a CPU gains nothing from float16)")
+    print(f"recipe {settings.recipe}: {settings.image_size} px, VGG blocks 1-{settings.encoder_blocks}, "
+          f"{settings.decoder} decoder, {settings.epochs}+{settings.fine_tune_epochs} epochs, batch "
+          f"{settings.batch_size}, {'GPU, ' + policy if on_gpu else 'CPU'}"
+          f"{', deterministic ops' if settings.deterministic else ''}")
+    return on_gpu
+
+
+@dataclass
+class TrainingData:
+    """Images decoded and resized once: ``train_rgb (N, S, S, 3)`` uint8 and the validation arrays."""
+
+    train_rgb: np.ndarray
+    val_rgb: np.ndarray
+    val_l: np.ndarray
+    val_ab: np.ndarray
+
+
+def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
+    """Split, decode and resize once; with ``class_balanced``, every category equally often."""
+    from course_lib.pipeline import load_images_resized
+
+    splits = _load_split(data_dir, settings.max_images_per_split)
+    train_records = splits["train"]
+    if settings.class_balanced:
+        train_records = balanced_records(train_records, settings.seed)
+    train_rgb = load_images_resized(train_records, settings.image_size)
+    val_rgb = load_images_resized(splits["val"], settings.image_size)
+    val_l, val_ab = color.rgb_to_model_io(val_rgb)
+    return TrainingData(train_rgb, val_rgb, val_l, val_ab)
+
+
+def balanced_records(records, seed: int = 0) -> list:
+    """The same number of records per category, as many in all as ``records`` holds.
+
+    A category with fewer images repeats them (each repeat is augmented differently); a
+    larger one contributes a random subset of the same size. The list keeps the records'
+    order, so it is reproducible.
+    """
+    by_category: dict[str, list[int]] = {}
+    for index, record in enumerate(records):
+        by_category.setdefault(record.category, []).append(index)
+    per_category = int(np.ceil(len(records) / max(len(by_category), 1)))
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for name in sorted(by_category):
+        members = rng.permutation(by_category[name])
+        chosen.extend(np.resize(members, per_category).tolist())
+    return [records[i] for i in sorted(chosen)]
+
+
+def _build_or_restore(run_dir: Path, settings: TrainSettings, resume: bool):
+    from course_lib.model import build_colorizer, load_colorizer
+
+    last = run_dir / "checkpoints" / "last.keras"
+    if resume and last.is_file():
+        return load_colorizer(last)
+    return build_colorizer(settings.image_size, settings.decoder, settings.weights, settings.encoder_blocks,
+                           settings.decoder_width)
+
+
+def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, cache_features):
+    """``(trainer, train_dataset, val_dataset, steps)`` for one stage.
+
+    A frozen pretrained encoder never changes its features, so (when they fit in memory)
+    they are computed once and the decoder alone trains on them.
+    """
+    from course_lib.model import set_encoder_trainable
+    from course_lib.pipeline import make_dataset_from_images
+
+    set_encoder_trainable(colorizer, stage.encoder)
+    bs = settings.batch_size
+    if stage.encoder is None:
+        encoder = colorizer.get_layer("encoder")
+        fits = _feature_bytes(encoder, 2 * len(data.train_rgb)) <= FEATURE_CACHE_LIMIT
+        if bool(cache_features) and (cache_features != "auto" or fits):
+            print(f"{stage.name}: frozen encoder, features cached once; training the decoder only")
+            train_l, train_ab = color.rgb_to_model_io(data.train_rgb)
+            if settings.augment:  # the mirror images double the data at no cost per epoch
+                train_l = np.concatenate([train_l, train_l[:, :, ::-1]])
+                train_ab = np.concatenate([train_ab, train_ab[:, :, ::-1]])
+            train_data = _feature_dataset(_encode(encoder, train_l, bs), train_ab, bs, stage.seed, True)
+            val_data = _feature_dataset(_encode(encoder, data.val_l, bs), data.val_ab, bs, stage.seed, False)
+            return colorizer.get_layer("decoder"), train_data, val_data, int(np.ceil(len(train_ab) / bs))
+        print(f"{stage.name}: frozen encoder (features not cached); the decoder trains on images")
+    elif stage.encoder == "all" and not settings.pretrained:
+        print("=" * 78 + "\nOFFLINE MODE: weights=None, the VGG19 encoder starts from RANDOM weights (no "
+              "ImageNet),\nso the whole network trains. Expect lower quality than with ImageNet weights.\n" + "=" * 78)
+    else:
+        print(f"{stage.name}: fine-tuning VGG blocks {list(stage.encoder)} at learning rate {stage.learning_rate:g}")
+    train_data = make_dataset_from_images(data.train_rgb, bs, augment=settings.augment, shuffle=True, seed=stage.seed)
+    return colorizer, train_data, _array_dataset(data.val_l, data.val_ab, bs), int(np.ceil(len(data.train_rgb) / bs))
+
+
+def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, run_dir: Path, state: dict,
+              *, stop_at: int, cache_features="auto", callbacks=(), verbose=2) -> None:
+    """Train ``stage`` from the run's ``epochs_done`` up to ``stop_at``, checkpointing every epoch.
+
+    The learning-rate schedule spans the whole stage (``first_epoch`` to ``last_epoch``), and
+    a resumed stage restores the optimizer (its step count included), so the schedule goes
+    on where it stopped.
+    """
+    import keras
+
+    done = state["epochs_done"]
+    trainer, train_data, val_data, steps = _stage_data(colorizer, stage, data, settings, cache_features)
+    optimizer = make_optimizer(stage.learning_rate, steps * (stage.last_epoch - stage.first_epoch))
+    trainer.compile(optimizer, make_loss(settings.loss), jit_compile=False)
+    if done > stage.first_epoch:  # resuming inside this stage
+        load_optimizer_state(trainer.optimizer, trainer.trainable_variables,
+                             run_dir / "checkpoints" / "last_optimizer.npz")
+    ValidationPSNR, PredictionGrid, Checkpoint = _callbacks_module()
+    predictor = FixedBatchPredictor(colorizer, settings.image_size, min(PREDICT_BATCH, len(data.val_l)))
+    val_psnr = ValidationPSNR(predictor, data.val_l, data.val_rgb)
+    all_callbacks = [val_psnr, PredictionGrid(val_psnr, run_dir / "grids"), Checkpoint(colorizer, run_dir, state),
+                     keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True), *callbacks]
+    # repeat() + steps_per_epoch: epochs are exactly `steps` batches and Keras knows the length.
+    trainer.fit(train_data.repeat(), steps_per_epoch=steps, validation_data=val_data, initial_epoch=done,
+                epochs=min(stage.last_epoch, stop_at), callbacks=all_callbacks, verbose=verbose, shuffle=False)
+
+
 def train(
     data_dir,
     out_dir,
+    settings: TrainSettings | None = None,
     *,
-    weights=None,
-    decoder: str = "unet",
-    image_size: int | None = None,
-    encoder_blocks: int | None = None,
-    decoder_width: int | None = None,
-    epochs: int | None = None,
-    batch_size: int | None = None,
-    learning_rate: float | None = None,
-    loss: str | None = None,
-    fine_tune_epochs: int = 0,
-    fine_tune_blocks: tuple[int, ...] | None = None,
-    augment: bool = True,
-    cache_features: bool | str = "auto",
+    recipe: str | None = None,
     resume: bool = False,
-    seed: int = 0,
-    max_images_per_split: int | None = None,
+    stop_after: int | None = None,
+    cache_features: bool | str = "auto",
     callbacks=(),
     verbose: int | str = "auto",
+    **overrides,
 ) -> TrainResult:
     """Train a colorizer on an NCD-layout folder and write the run folder.
 
@@ -370,233 +530,104 @@ def train(
         :func:`course_lib.data.split_dataset` (train for training, val for the metrics).
     out_dir : path
         The run folder (see the module docstring). Must not hold a run unless ``resume``.
-    weights : "imagenet", None, or path
-        Encoder initialisation (see :func:`course_lib.model.build_colorizer`).
-    decoder : "unet" or "seed"
-    image_size, encoder_blocks, decoder_width, epochs, batch_size, learning_rate, loss
-        ``None`` takes :data:`CPU_DEFAULTS` (batch :data:`GPU_BATCH_SIZE` on a GPU).
-        ``epochs`` counts stage 1 only.
-    fine_tune_epochs : int
-        Stage 2 epochs (pretrained encoder only), at ``learning_rate / 10``.
-    fine_tune_blocks : tuple of int, optional
-        VGG blocks unfrozen in stage 2; default the two deepest kept blocks.
-    augment : bool
-        Random flips and resized crops (full-network training; cached features use the
-        images and their mirror images).
+    settings : TrainSettings, optional
+        Everything about the run; default: the recipe ``recipe``.
+    recipe : "auto", "cpu", "gpu" or "fast", optional
+        Start from this recipe (:data:`course_lib.recipes.RECIPES`); ``"auto"`` (the default)
+        is ``"gpu"`` when TensorFlow sees a GPU.
+    resume : bool
+        Continue the run in ``out_dir`` from its last checkpoint.
+    stop_after : int, optional
+        Stop once this many epochs are done, keeping the plan (schedule included) of the full
+        run: ``resume=True`` later continues exactly where it stopped.
     cache_features : bool or "auto"
         Stage 1 with a frozen encoder: compute encoder features once. ``"auto"`` caches when
         they fit in :data:`FEATURE_CACHE_LIMIT` bytes.
-    resume : bool
-        Continue the run in ``out_dir`` from its last checkpoint.
-    seed : int
-        Seeds Python, NumPy, TensorFlow and the data order; ops run deterministically, so two
-        runs with the same arguments on the same machine give the same model.
-    max_images_per_split : int, optional
-        Use at most N images of each split, spread evenly over the categories (quick
-        experiments, tests).
     callbacks : sequence of keras.callbacks.Callback
         Extra callbacks for every ``fit`` call.
+    verbose : "auto", 0, 1 or 2
+        Keras' verbosity; ``"auto"``: a progress bar on a terminal, one line per epoch otherwise
+        (a log file or a notebook).
+    **overrides
+        Any :class:`~course_lib.recipes.TrainSettings` field (``epochs=10``, ``weights=None`` ...).
 
     Returns
     -------
     TrainResult
+
+    Raises
+    ------
+    CourseError
+        Bad settings, a run folder already in use, nothing to resume, or too few images.
     """
-    import keras
-    import tensorflow as tf
-
-    from course_lib.model import build_colorizer, load_colorizer, set_encoder_trainable
-    from course_lib.pipeline import load_images_resized, make_dataset_from_images
-
     started = time.time()
+    settings = resolve_settings(settings, recipe, **overrides)
     run_dir = Path(out_dir).expanduser()
-    ckpt_dir = run_dir / "checkpoints"
-    state_path = ckpt_dir / "state.json"
-    on_gpu = gpu_available()
-    settings = dict(
-        weights=_weights_setting(weights),
-        decoder=decoder,
-        image_size=image_size or CPU_DEFAULTS["image_size"],
-        encoder_blocks=encoder_blocks or CPU_DEFAULTS["encoder_blocks"],
-        decoder_width=decoder_width or CPU_DEFAULTS["decoder_width"],
-        epochs=CPU_DEFAULTS["epochs"] if epochs is None else int(epochs),
-        batch_size=batch_size or (GPU_BATCH_SIZE if on_gpu else CPU_DEFAULTS["batch_size"]),
-        learning_rate=learning_rate or CPU_DEFAULTS["learning_rate"],
-        loss=loss or CPU_DEFAULTS["loss"],
-        fine_tune_epochs=int(fine_tune_epochs) if settings_pretrained(weights) else 0,
-        fine_tune_blocks=list(fine_tune_blocks) if fine_tune_blocks else None,
-        augment=bool(augment),
-        seed=int(seed),
-        max_images_per_split=max_images_per_split,
-        mixed_precision=on_gpu,
-    )
-    make_loss(settings["loss"])  # fail early on a bad name
-
-    # ---- the run folder: fresh, or resumed with the same settings
-    if resume:
-        if not state_path.is_file():
-            raise CourseError(f"nothing to resume in {run_dir}: no checkpoints/state.json. "
-                              "Start the run without --resume.")
-        state = json.loads(state_path.read_text())
-        _check_same_settings(state["settings"], settings)
-    else:
-        if state_path.exists() or (run_dir / "model.keras").exists():
-            raise CourseError(f"{run_dir} already holds a training run: pass --resume to continue it, "
-                              "or choose another --out folder")
-        state = dict(settings=settings, epochs_done=0, best_val_psnr=-np.inf, best_epoch=0, history={})
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    log_path, grid_dir = run_dir / "log.csv", run_dir / "grids"
-
-    # ---- reproducibility: same seeds and deterministic kernels -> same model
-    keras.utils.set_random_seed(settings["seed"])
-    tf.config.experimental.enable_op_determinism()
-    if on_gpu:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-        print("GPU found: mixed precision (float16 compute, float32 weights), batch", settings["batch_size"])
-
-    # ---- data: images decoded and resized once
-    splits = _load_split(data_dir, settings["max_images_per_split"])
-    size = settings["image_size"]
-    train_rgb = load_images_resized(splits["train"], size)  # (N, S, S, 3) uint8
-    val_rgb = load_images_resized(splits["val"], size)
-    val_l, val_ab = color.rgb_to_model_io(val_rgb)  # (M, S, S, 1), (M, S, S, 2)
-
-    # ---- the model: fresh, or the last checkpoint
-    if resume and (ckpt_dir / "last.keras").is_file():
-        colorizer = load_colorizer(ckpt_dir / "last.keras")
-    else:
-        colorizer = build_colorizer(size, decoder, settings["weights"], settings["encoder_blocks"],
-                                    settings["decoder_width"])
-    pretrained = settings["weights"] is not None
-    stage1_epochs = settings["epochs"]
-    total_epochs = stage1_epochs + settings["fine_tune_epochs"]
-    steps_per_epoch = int(np.ceil(len(train_rgb) / settings["batch_size"]))
-
-    ValidationPSNR, PredictionGrid, Checkpoint = _callbacks_module()
-    predictor = FixedBatchPredictor(colorizer, size, min(PREDICT_BATCH, len(val_l)))
-
-    def fit(trainer, train_data, steps, val_data, first_epoch, last_epoch, optimizer_path):
-        val_psnr = ValidationPSNR(predictor, val_l, val_rgb)
-        all_callbacks = [
-            val_psnr,
-            PredictionGrid(val_psnr, grid_dir),
-            Checkpoint(colorizer, run_dir, state),
-            keras.callbacks.CSVLogger(str(log_path), append=True),
-            *callbacks,
-        ]
-        if optimizer_path is not None:
-            load_optimizer_state(trainer.optimizer, trainer.trainable_variables, optimizer_path)
-        # repeat() + steps_per_epoch: epochs are exactly `steps` batches and Keras knows the length.
-        trainer.fit(train_data.repeat(), steps_per_epoch=steps, validation_data=val_data, initial_epoch=first_epoch,
-                    epochs=last_epoch, callbacks=all_callbacks, verbose=verbose, shuffle=False)
-
-    done = state["epochs_done"]
-    resume_optimizer = ckpt_dir / "last_optimizer.npz" if resume and done > 0 else None
-
-    # ---- stage 1
-    if done < stage1_epochs:
-        lr = settings["learning_rate"]
-        cached = False
-        if pretrained:
-            set_encoder_trainable(colorizer, None)
-            encoder = colorizer.get_layer("encoder")
-            fits = _feature_bytes(encoder, 2 * len(train_rgb)) <= FEATURE_CACHE_LIMIT
-            cached = bool(cache_features) and (cache_features != "auto" or fits)
-        if cached:
-            print("stage 1: frozen encoder, features cached once; training the decoder only")
-            head = colorizer.get_layer("decoder")
-            train_l, train_ab = color.rgb_to_model_io(train_rgb)
-            if settings["augment"]:  # the mirror images double the data at no cost per epoch
-                train_l = np.concatenate([train_l, train_l[:, :, ::-1]])
-                train_ab = np.concatenate([train_ab, train_ab[:, :, ::-1]])
-            bs = settings["batch_size"]
-            train_data = _feature_dataset(_encode(encoder, train_l, bs), train_ab, bs, settings["seed"], True)
-            val_data = _feature_dataset(_encode(encoder, val_l, bs), val_ab, bs, settings["seed"], False)
-            trainer, steps = head, int(np.ceil(len(train_ab) / bs))
-        else:
-            if pretrained:
-                print("stage 1: frozen encoder (features not cached); the decoder trains on images")
-            else:
-                print("=" * 78 + "\nOFFLINE MODE: weights=None, the VGG19 encoder starts from RANDOM weights (no "
-                      "ImageNet),\nso the whole network trains. Expect lower quality than with ImageNet weights.\n"
-                      + "=" * 78)
-                set_encoder_trainable(colorizer, "all")
-            train_data = make_dataset_from_images(train_rgb, settings["batch_size"], augment=settings["augment"],
-                                                  shuffle=True, seed=settings["seed"])
-            val_data = _array_dataset(val_l, val_ab, settings["batch_size"])
-            trainer, steps = colorizer, steps_per_epoch
-        trainer.compile(make_optimizer(lr, steps * stage1_epochs), make_loss(settings["loss"]), jit_compile=False)
-        fit(trainer, train_data, steps, val_data, done, stage1_epochs, resume_optimizer)
-        done, resume_optimizer = state["epochs_done"], None
-
-    # ---- stage 2: fine-tune the upper VGG blocks
-    if pretrained and done < total_epochs:
-        kept = settings["encoder_blocks"]
-        blocks = settings["fine_tune_blocks"] or [b for b in (kept - 1, kept) if b >= 1]
-        print(f"stage 2: fine-tuning VGG blocks {blocks} at learning rate {settings['learning_rate'] / 10:g}")
-        set_encoder_trainable(colorizer, blocks)
-        train_data = make_dataset_from_images(train_rgb, settings["batch_size"], augment=settings["augment"],
-                                              shuffle=True, seed=settings["seed"] + 1)
-        colorizer.compile(make_optimizer(settings["learning_rate"] / 10, steps_per_epoch * settings["fine_tune_epochs"]),
-                          make_loss(settings["loss"]))
-        resume_optimizer = ckpt_dir / "last_optimizer.npz" if resume and done > stage1_epochs else None
-        fit(colorizer, train_data, steps_per_epoch, _array_dataset(val_l, val_ab, settings["batch_size"]), done,
-            total_epochs, resume_optimizer)
-
+    state = _open_run(run_dir, settings, resume)
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else 2
+    _set_up_tensorflow(settings)
+    data = prepare_data(data_dir, settings)
+    colorizer = _build_or_restore(run_dir, settings, resume)
+    stop_at = np.inf if stop_after is None else int(stop_after)
+    for stage in plan_stages(settings):
+        if state["epochs_done"] < min(stage.last_epoch, stop_at):
+            run_stage(colorizer, stage, data, settings, run_dir, state, stop_at=stop_at,
+                      cache_features=cache_features, callbacks=callbacks, verbose=verbose)
     return TrainResult(
         history=state["history"], run_dir=run_dir, model_path=run_dir / "model.keras",
-        last_checkpoint=ckpt_dir / "last.keras", log_path=log_path, grid_dir=grid_dir,
-        epochs_done=state["epochs_done"], best_val_psnr=state["best_val_psnr"],
-        seconds=time.time() - started, settings=settings,
+        last_checkpoint=run_dir / "checkpoints" / "last.keras", log_path=run_dir / "log.csv",
+        grid_dir=run_dir / "grids", epochs_done=state["epochs_done"], best_val_psnr=state["best_val_psnr"],
+        seconds=time.time() - started, settings=settings.to_dict(),
     )
-
-
-def settings_pretrained(weights) -> bool:
-    """True when ``weights`` asks for a pretrained encoder (ImageNet or a file)."""
-    return _weights_setting(weights) is not None
-
-
-def _check_same_settings(saved: dict, asked: dict) -> None:
-    keys = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_width", "batch_size", "loss", "seed")
-    different = [f"{k}: run has {saved.get(k)!r}, asked {asked.get(k)!r}" for k in keys if saved.get(k) != asked.get(k)]
-    if different:
-        raise CourseError("--resume needs the run's own settings; " + "; ".join(different)
-                          + ". Repeat the original command with --resume (or start a new --out folder).")
 
 
 # ----------------------------------------------------------------------------- CLI
 def configure_parser(parser) -> None:
-    d = CPU_DEFAULTS
+    cpu, gpu = RECIPES["cpu"], RECIPES["gpu"]
     parser.add_argument("--data", required=True, help="NCD folder (<root>/<Category>/*.jpg)")
     parser.add_argument("--out", required=True, help="run folder: model.keras, checkpoints/, log.csv, grids/")
+    parser.add_argument("--recipe", choices=RECIPE_CHOICES, default="auto",
+                        help=f"starting settings (default auto: gpu when TensorFlow sees a GPU, else cpu). "
+                             f"cpu: {cpu.image_size} px, VGG blocks 1-{cpu.encoder_blocks}, {cpu.epochs} epochs; "
+                             f"gpu: {gpu.image_size} px, all {gpu.encoder_blocks} blocks, {gpu.epochs} epochs + "
+                             f"{gpu.fine_tune_epochs} fine-tuning, mixed precision. The flags below override "
+                             "single settings")
     parser.add_argument("--weights", default="imagenet",
                         help="encoder weights: imagenet (download once, default), none (offline: random init, "
                              "the whole network trains), or PATH to a VGG19 notop weights file")
-    parser.add_argument("--decoder", choices=("unet", "seed"), default="unet", help="decoder (default unet)")
-    parser.add_argument("--image-size", type=int, default=d["image_size"],
-                        help=f"square side the model works at (default {d['image_size']}; colour is "
-                             "predicted at this size and recombined with the full-resolution L)")
-    parser.add_argument("--encoder-blocks", type=int, default=d["encoder_blocks"],
-                        help=f"VGG19 blocks kept in the encoder, 1-5 (default {d['encoder_blocks']})")
-    parser.add_argument("--epochs", type=int, default=d["epochs"], help=f"stage-1 epochs (default {d['epochs']})")
-    parser.add_argument("--fine-tune-epochs", type=int, default=0,
-                        help="stage-2 epochs fine-tuning the upper VGG blocks (pretrained weights only; default 0)")
-    parser.add_argument("--batch-size", type=int, default=None,
-                        help=f"default {d['batch_size']} on CPU, {GPU_BATCH_SIZE} on GPU")
-    parser.add_argument("--learning-rate", type=float, default=d["learning_rate"],
-                        help=f"Adam, cosine-decayed to {LR_FLOOR * 100:g}%% of it (default {d['learning_rate']:g})")
-    parser.add_argument("--loss", choices=LOSSES, default=d["loss"], help=f"default {d['loss']}")
-    parser.add_argument("--no-augment", dest="augment", action="store_false", help="no flips/crops")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--decoder", choices=("unet", "seed"), help="decoder (recipe: unet)")
+    parser.add_argument("--image-size", type=int,
+                        help="square side the model works at (colour is predicted at this size and "
+                             "recombined with the full-resolution L)")
+    parser.add_argument("--encoder-blocks", type=int, help="VGG19 blocks kept in the encoder, 1-5")
+    parser.add_argument("--decoder-width", type=int, help="filters of the unet decoder's top level")
+    parser.add_argument("--epochs", type=int, help="stage-1 epochs")
+    parser.add_argument("--fine-tune-epochs", type=int,
+                        help="stage-2 epochs fine-tuning the upper VGG blocks (pretrained weights only)")
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--learning-rate", type=float, help=f"Adam, cosine-decayed to {LR_FLOOR * 100:g}%% of it")
+    parser.add_argument("--loss", choices=LOSSES)
+    parser.add_argument("--class-balanced", action="store_true", default=None,
+                        help="draw every category equally often in an epoch")
+    parser.add_argument("--no-augment", dest="augment", action="store_false", default=None, help="no flips/crops")
+    parser.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=None,
+                        help="op determinism: bit-identical reruns, slower on a GPU (recipe: on for cpu, off for gpu)")
+    parser.add_argument("--max-images-per-split", type=int,
+                        help="use at most N images of each split, spread over the categories (quick runs)")
+    parser.add_argument("--seed", type=int)
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
 
 
+#: CLI arguments that are TrainSettings fields of the same name.
+_SETTING_ARGS = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_width", "epochs", "fine_tune_epochs",
+                 "batch_size", "learning_rate", "loss", "class_balanced", "augment", "deterministic",
+                 "max_images_per_split", "seed")
+
+
 def run_cli(args) -> int:
-    result = train(
-        args.data, args.out, weights=args.weights, decoder=args.decoder, image_size=args.image_size,
-        encoder_blocks=args.encoder_blocks, epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, loss=args.loss, fine_tune_epochs=args.fine_tune_epochs,
-        augment=args.augment, seed=args.seed, resume=args.resume,
-    )
+    overrides = {name: getattr(args, name) for name in _SETTING_ARGS}
+    result = train(args.data, args.out, recipe=args.recipe, resume=args.resume, **overrides)
     print(f"done: {result.epochs_done} epochs in {result.seconds / 60:.1f} min; best val PSNR "
           f"{result.best_val_psnr:.2f} dB (model resolution); model: {result.model_path}")
     return 0

@@ -145,3 +145,71 @@ def test_set_encoder_trainable_freezes_and_unfreezes_blocks():
     assert len(model.trainable_weights) == n_decoder + 4 * 2  # block3: 4 convs, kernel + bias
     cm.set_encoder_trainable(model, "all")
     assert len(model.trainable_weights) == n_decoder + (2 + 2 + 4) * 2
+
+
+# Ops that raise UnimplementedError on a GPU under tf.config.experimental.enable_op_determinism,
+# because they have no deterministic GPU kernel. Sources: the TensorFlow determinism RFC's op list
+# (tensorflow/community rfcs/20210119-determinism.md), less the ops that TensorFlow 2.7/2.8 gave
+# deterministic GPU kernels (RELEASE.md of 2.8, "Deterministic Op Functionality"); the nearest-
+# neighbour resize gradient's exception is tensorflow PR 51023.
+GPU_NONDETERMINISTIC_OPS = {
+    "ResizeNearestNeighborGrad": "tf.image.resize(method=NEAREST) gradient; UpSampling2D(interpolation='nearest')",
+    "CropAndResizeGradImage": "tf.image.crop_and_resize gradient w.r.t. the image",
+    "CropAndResizeGradBoxes": "tf.image.crop_and_resize gradient w.r.t. the boxes",
+    "AdjustContrastv2": "tf.image.adjust_contrast",
+    "DepthwiseConv2dNativeBackpropFilter": "tf.nn.depthwise_conv2d gradient w.r.t. the filter",
+    "SparseTensorDenseMatMul": "tf.sparse.sparse_dense_matmul",
+    "SoftmaxCrossEntropyWithLogits": "tf.nn.softmax_cross_entropy_with_logits",
+}
+
+
+def _training_step_ops(decoder: str) -> set[str]:
+    """Op types in the graph of one training step (forward, loss, gradients, Adam update)."""
+    import tensorflow as tf
+
+    from course_lib.train import make_loss, make_optimizer
+
+    model = cm.build_colorizer(32, decoder, weights=None, encoder_blocks=2, decoder_width=8)
+    loss_fn, optimizer = make_loss("mse"), make_optimizer(1e-3, 10)
+    optimizer.build(model.trainable_variables)
+
+    @tf.function
+    def step(l_norm, ab_norm):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(ab_norm, model(l_norm, training=True))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    graph = step.get_concrete_function(tf.TensorSpec((2, 32, 32, 1)), tf.TensorSpec((2, 32, 32, 2))).graph
+    ops = {op.type for op in graph.get_operations()}
+    for function in graph.as_graph_def().library.function:  # ops inside nested functions too
+        ops |= {node.op for node in function.node_def}
+    return ops
+
+
+@pytest.mark.parametrize("decoder", ["unet", "seed"])
+def test_every_decoder_trains_under_gpu_op_determinism(decoder):
+    ops = _training_step_ops(decoder)
+    assert {"Conv2DBackpropFilter", "MaxPoolGrad"} <= ops  # the graph really holds the backward pass
+    offending = {op: GPU_NONDETERMINISTIC_OPS[op] for op in ops if op in GPU_NONDETERMINISTIC_OPS}
+    assert not offending, f"{decoder} decoder would crash a deterministic GPU run: {offending}"
+
+
+def test_the_op_check_sees_a_nearest_neighbour_resize():
+    """The check can fail: tf.image.resize(method="nearest") puts the offending gradient in the graph.
+
+    (Keras 3's ``UpSampling2D(interpolation="nearest")``, which the seed decoder uses, is a
+    repeat -- Tile and Reshape -- whose gradient is deterministic, so it needs no change.)
+    """
+    import tensorflow as tf
+
+    x = tf.Variable(tf.ones((1, 4, 4, 1)))
+
+    @tf.function
+    def grad():
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.image.resize(x, (8, 8), method="nearest"))
+        return tape.gradient(y, x)
+
+    ops = {op.type for op in grad.get_concrete_function().graph.get_operations()}
+    assert "ResizeNearestNeighborGrad" in ops and "ResizeNearestNeighborGrad" in GPU_NONDETERMINISTIC_OPS

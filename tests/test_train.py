@@ -196,3 +196,49 @@ def test_fixed_batch_predictor_traces_once():
     np.testing.assert_allclose(full, model.predict_on_batch(l_norm), atol=1e-5)
     assert predictor._predict.experimental_get_tracing_count() == 1
 
+
+
+def test_stopped_run_resumes_on_the_same_learning_rate_schedule(tiny_data, tmp_path):
+    """stop_after keeps the plan: the resumed half continues the cosine decay where it stopped."""
+    straight = train(tiny_data, tmp_path / "straight", weights=None, **{**TINY, "epochs": 4})
+    first = train(tiny_data, tmp_path / "split", weights=None, stop_after=2, **{**TINY, "epochs": 4})
+    assert first.epochs_done == 2 and len(first.history["lr"]) == 2
+    state = json.loads((tmp_path / "split" / "checkpoints" / "state.json").read_text())
+    assert state["settings"]["epochs"] == 4  # the plan, not the part done so far
+    second = train(tiny_data, tmp_path / "split", weights=None, resume=True, **{**TINY, "epochs": 4})
+    assert second.epochs_done == 4
+    np.testing.assert_allclose(second.history["lr"], straight.history["lr"], rtol=1e-6)
+    assert second.history["lr"][0] > second.history["lr"][2] > second.history["lr"][3]
+
+
+def test_a_log_file_gets_one_line_per_epoch(tiny_data, tmp_path, capfd):
+    # Under pytest stdout is not a terminal, as when `train ... > log.txt`.
+    train(tiny_data, tmp_path / "run", weights=None, **{**TINY, "epochs": 2, "verbose": "auto"})
+    out = capfd.readouterr().out
+    epoch_lines = [line for line in out.splitlines() if " - loss: " in line]
+    assert len(epoch_lines) == 2, out
+    assert "\r" not in out and "\b" not in out  # no progress-bar redraws
+
+
+def test_recorded_settings_name_the_recipe(tiny_data, tmp_path):
+    result = train(tiny_data, tmp_path / "run", recipe="fast", weights=None, **{**TINY, "epochs": 1})
+    state = json.loads((tmp_path / "run" / "checkpoints" / "state.json").read_text())
+    assert state["settings"] == result.settings
+    assert state["settings"]["recipe"] == "fast" and state["settings"]["image_size"] == 32
+    assert state["settings"]["weights"] is None
+
+
+@pytest.mark.slow
+def test_gpu_recipe_runs_on_a_cpu_and_its_model_colorizes(tiny_data, tmp_path):
+    """The issue's command: --recipe gpu on a CPU, one epoch on 8 images per split."""
+    from PIL import Image
+
+    run = tmp_path / "run"
+    assert cli.main(["train", "--recipe", "gpu", "--weights", "none", "--data", str(tiny_data), "--out", str(run),
+                     "--epochs", "1", "--max-images-per-split", "8"]) == 0
+    settings = json.loads((run / "checkpoints" / "state.json").read_text())["settings"]
+    assert settings["recipe"] == "gpu" and settings["image_size"] >= 176 and settings["encoder_blocks"] == 5
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.full((50, 70, 3), 128, np.uint8)).save(photo)
+    assert cli.main(["colorize", "--model", str(run / "model.keras"), str(photo), "--out", str(tmp_path / "out")]) == 0
+    assert len(list((tmp_path / "out").iterdir())) == 1

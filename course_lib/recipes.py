@@ -1,0 +1,235 @@
+"""Training settings as data: one frozen dataclass, :class:`TrainSettings`, and the course's recipes.
+
+Every training setting is defined here and nowhere else. ``course_lib.train.train``, the
+``train`` command, ``checkpoints/state.json``, the resume check, the notebooks' fast mode and
+the recipes all read this one dataclass. A recipe is a complete :class:`TrainSettings`;
+explicit arguments override single fields (:meth:`TrainSettings.override`).
+
+=========  ======================================================================================
+recipe     what it is for
+=========  ======================================================================================
+``cpu``    a 2-core laptop, offline (``weights=None``: the whole network trains), about 20 min
+``gpu``    a Colab GPU (T4, 16 GB): ImageNet encoder, all 5 VGG blocks at 224 px, features
+           cached for stage 1, then the upper blocks fine-tuned; mixed precision; ~20 min
+``fast``   the notebooks' fast mode (``COURSE_FAST=1``, CI): proves everything runs, in a minute;
+           never a result
+=========  ======================================================================================
+
+This module imports neither Keras nor TensorFlow, so the command line, the checkers and the
+tests can use it cheaply.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from course_lib.errors import CourseError
+
+#: Decoders of :func:`course_lib.model.build_colorizer`.
+DECODERS = ("unet", "seed")
+#: Losses of :func:`course_lib.train.make_loss`.
+LOSSES = ("mse", "l1", "huber")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that decides what a training run does.
+
+    Attributes
+    ----------
+    recipe : str
+        Name of the recipe these settings started from (``"cpu"``, ``"gpu"``, ``"fast"``).
+    weights : str or None
+        ``"imagenet"``, a path to a VGG19 notop weights file, or None (random encoder,
+        offline mode: the whole network trains).
+    decoder : "unet" or "seed"
+    image_size : int
+        Side of the square images the model sees. Colour is predicted at this size and
+        recombined with the photo's full-resolution lightness.
+    encoder_blocks : int
+        VGG19 blocks kept (1-5). Each block halves the resolution and widens the features.
+    decoder_width : int
+        Filters of the unet decoder's full-resolution level (doubling per level, at most 256).
+    epochs : int
+        Stage-1 epochs: the whole plan, also when a run is split by a crash or ``stop_after``.
+    fine_tune_epochs : int
+        Stage-2 epochs fine-tuning the upper VGG blocks (pretrained encoder only), at a tenth
+        of the learning rate.
+    fine_tune_blocks : tuple of int or None
+        Blocks unfrozen in stage 2; None: the two deepest kept blocks.
+    batch_size : int
+    learning_rate : float
+        Adam's initial rate, cosine-decayed over the stage to 1 % of it.
+    loss : "mse", "l1" or "huber"
+    augment : bool
+        Random flips and resized crops (on cached features: the mirror images).
+    class_balanced : bool
+        Draw every category equally often in an epoch, whatever its number of images.
+    seed : int
+    max_images_per_split : int or None
+        At most this many images per split, spread over the categories (quick runs).
+    mixed_precision : bool
+        float16 compute with float32 weights (GPU only: a CPU gains nothing).
+    deterministic : bool
+        ``tf.config.experimental.enable_op_determinism()``: bit-identical reruns on the same
+        machine, at some speed on a GPU (deterministic cuDNN algorithms).
+    """
+
+    recipe: str = "cpu"
+    weights: str | None = None
+    decoder: str = "unet"
+    image_size: int = 48
+    encoder_blocks: int = 3
+    decoder_width: int = 32
+    epochs: int = 60
+    fine_tune_epochs: int = 0
+    fine_tune_blocks: tuple[int, ...] | None = None
+    batch_size: int = 16
+    learning_rate: float = 2e-3
+    loss: str = "mse"
+    augment: bool = True
+    class_balanced: bool = False
+    seed: int = 0
+    max_images_per_split: int | None = None
+    mixed_precision: bool = False
+    deterministic: bool = True
+
+    def __post_init__(self):
+        self.validate()
+
+    # ------------------------------------------------------------------ building
+    def override(self, **changes) -> "TrainSettings":
+        """A copy with ``changes`` applied; a value of None keeps the recipe's.
+
+        Except ``weights``, where None is a value of its own (a random encoder): it is always
+        applied when given.
+
+        Raises
+        ------
+        CourseError
+            An unknown setting name, or a value that :meth:`validate` refuses.
+        """
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise CourseError(f"unknown training setting(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(f.name for f in dataclasses.fields(self))}")
+        changes = {key: value for key, value in changes.items() if value is not None or key == "weights"}
+        if "weights" in changes:
+            changes["weights"] = normalize_weights(changes["weights"])
+        if "fine_tune_blocks" in changes:
+            changes["fine_tune_blocks"] = tuple(int(b) for b in changes["fine_tune_blocks"]) or None
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (what ``state.json`` stores under ``settings``)."""
+        data = dataclasses.asdict(self)
+        data["fine_tune_blocks"] = list(self.fine_tune_blocks) if self.fine_tune_blocks else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainSettings":
+        """The settings stored by :meth:`to_dict` (unknown keys of older runs are ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls().override(**{key: value for key, value in data.items() if key in names})
+
+    # ---------------------------------------------------------------- checking
+    @property
+    def pretrained(self) -> bool:
+        """True when the encoder starts from trained weights (ImageNet or a file)."""
+        return self.weights is not None
+
+    def validate(self) -> None:
+        """Refuse settings that cannot train, with what to do.
+
+        Raises
+        ------
+        CourseError
+        """
+        problems = []
+        if self.decoder not in DECODERS:
+            problems.append(f"decoder {self.decoder!r} is not one of {', '.join(DECODERS)}")
+        if self.loss not in LOSSES:
+            problems.append(f"loss {self.loss!r} is not one of {', '.join(LOSSES)}")
+        if not 1 <= self.encoder_blocks <= 5:
+            problems.append(f"encoder_blocks must be 1-5, got {self.encoder_blocks}")
+        elif self.image_size < 32 or self.image_size % 2**self.encoder_blocks:
+            problems.append(f"image_size {self.image_size} must be at least 32 and a multiple of "
+                            f"{2**self.encoder_blocks} for {self.encoder_blocks} VGG blocks")
+        for name in ("epochs", "fine_tune_epochs"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("batch_size", "decoder_width"):
+            if getattr(self, name) < 1:
+                problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.max_images_per_split is not None and self.max_images_per_split < 1:
+            problems.append(f"max_images_per_split must be >= 1, got {self.max_images_per_split}")
+        if problems:
+            raise CourseError("bad training settings: " + "; ".join(problems))
+
+    #: Settings a resumed run may change: how long it trains, not what it trains.
+    RESUMABLE_CHANGES = ("epochs", "fine_tune_epochs", "recipe")
+
+    def differences_for_resume(self, saved: "TrainSettings") -> list[str]:
+        """What differs from the ``saved`` run in a way that a resume cannot honour."""
+        return [
+            f"{f.name}: run has {getattr(saved, f.name)!r}, asked {getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if f.name not in self.RESUMABLE_CHANGES and getattr(saved, f.name) != getattr(self, f.name)
+        ]
+
+
+def normalize_weights(weights) -> str | None:
+    """``"imagenet"``, None (also for ``"none"``), or a path string."""
+    if weights is None or (isinstance(weights, str) and weights.lower() == "none"):
+        return None
+    if isinstance(weights, str) and weights.lower() == "imagenet":
+        return "imagenet"
+    from pathlib import Path
+
+    return str(Path(weights).expanduser())
+
+
+#: The course's recipes. Why each value is what it is: benchmarks/README.md.
+RECIPES: dict[str, TrainSettings] = {
+    # Chosen on the validation split of ../shared/ncd (benchmarks/README.md, "Choosing the CPU
+    # recipe"); the test split was evaluated once, for the chosen recipe.
+    "cpu": TrainSettings(recipe="cpu"),
+    # A Colab T4 (16 GB, about 25 TFLOP/s of usable float16): stage 1 trains the decoder on
+    # cached features of the frozen ImageNet encoder; stage 2 fine-tunes blocks 4-5.
+    # Epoch counts from the FLOP estimate in benchmarks/README.md ("The GPU recipe").
+    "gpu": TrainSettings(
+        recipe="gpu", weights="imagenet", image_size=224, encoder_blocks=5, decoder_width=32,
+        epochs=30, fine_tune_epochs=10, batch_size=32, learning_rate=1e-3,
+        mixed_precision=True, deterministic=False,
+    ),
+    "fast": TrainSettings(
+        recipe="fast", image_size=32, encoder_blocks=2, decoder_width=8, epochs=3, batch_size=16,
+        max_images_per_split=32,
+    ),
+}
+#: ``--recipe`` choices.
+RECIPE_CHOICES = ("auto", *RECIPES)
+
+
+def get_recipe(name: str = "auto", gpu: bool | None = None) -> TrainSettings:
+    """The recipe ``name``; ``"auto"`` is ``"gpu"`` when ``gpu`` is true, else ``"cpu"``.
+
+    ``gpu`` None asks TensorFlow whether it sees a GPU (importing it).
+
+    Raises
+    ------
+    CourseError
+        An unknown recipe name.
+    """
+    if name == "auto":
+        if gpu is None:
+            import tensorflow as tf
+
+            gpu = bool(tf.config.list_physical_devices("GPU"))
+        name = "gpu" if gpu else "cpu"
+    if name not in RECIPES:
+        raise CourseError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPE_CHOICES)}")
+    return RECIPES[name]

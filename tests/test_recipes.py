@@ -1,0 +1,69 @@
+"""Training settings as data (course_lib.recipes): overrides, checks, storage, resume rules."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from course_lib.errors import CourseError
+from course_lib.recipes import RECIPES, TrainSettings, get_recipe
+
+
+def test_overrides_change_single_fields_and_none_keeps_the_recipe():
+    gpu = RECIPES["gpu"]
+    changed = gpu.override(epochs=1, image_size=None, max_images_per_split=8)
+    assert (changed.epochs, changed.image_size, changed.max_images_per_split) == (1, gpu.image_size, 8)
+    assert changed.recipe == "gpu" and gpu.epochs != 1  # the recipe itself is untouched (frozen)
+    with pytest.raises(AttributeError):
+        gpu.epochs = 3
+
+
+def test_weights_none_means_a_random_encoder_not_the_recipes_weights():
+    assert RECIPES["gpu"].weights == "imagenet"
+    assert RECIPES["gpu"].override(weights=None).weights is None
+    assert RECIPES["gpu"].override(weights="NONE").weights is None
+    assert RECIPES["cpu"].override(weights="ImageNet").weights == "imagenet"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"decoder": "vae"}, "decoder"),
+    ({"loss": "l2"}, "loss"),
+    ({"encoder_blocks": 6}, "encoder_blocks"),
+    ({"image_size": 40, "encoder_blocks": 4}, "multiple of 16"),
+    ({"epochs": -1}, "epochs"),
+    ({"learning_rate": 0.0}, "learning_rate"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"colour": "red"}, "unknown training setting"),
+])
+def test_bad_settings_are_refused_with_the_reason(changes, message):
+    with pytest.raises(CourseError, match=message):
+        RECIPES["cpu"].override(**changes)
+
+
+def test_settings_survive_a_round_trip_through_json():
+    settings = RECIPES["gpu"].override(fine_tune_blocks=[4, 5], weights="/tmp/vgg.h5")
+    stored = json.loads(json.dumps(settings.to_dict()))
+    assert stored["recipe"] == "gpu" and stored["fine_tune_blocks"] == [4, 5]
+    assert TrainSettings.from_dict(stored) == settings
+
+
+def test_resume_may_lengthen_a_run_but_not_change_what_it_trains():
+    saved = RECIPES["cpu"]
+    assert saved.override(epochs=90, fine_tune_epochs=2).differences_for_resume(saved) == []
+    different = saved.override(image_size=64, loss="l1").differences_for_resume(saved)
+    assert [d.split(":")[0] for d in different] == ["image_size", "loss"]
+
+
+def test_auto_picks_the_gpu_recipe_only_with_a_gpu():
+    assert get_recipe("auto", gpu=True) is RECIPES["gpu"]
+    assert get_recipe("auto", gpu=False) is RECIPES["cpu"]
+    with pytest.raises(CourseError, match="unknown recipe"):
+        get_recipe("tpu")
+
+
+def test_the_gpu_recipe_is_the_transfer_learning_setting():
+    gpu = RECIPES["gpu"]
+    assert gpu.weights == "imagenet" and gpu.image_size >= 176 and gpu.encoder_blocks == 5
+    assert gpu.fine_tune_epochs > 0 and gpu.mixed_precision
+    assert not RECIPES["cpu"].mixed_precision and RECIPES["cpu"].deterministic
