@@ -5,7 +5,9 @@ One module per concern:
 - ``config``     where things live (repository URL, data folder, fast mode)
 - ``errors``     the exceptions the course raises, each with a "what to do" message
 - ``color``      RGB <-> LAB and the L / ab normalisation the models use
-- ``data``       finding, loading and splitting the Natural-Color Dataset (NCD)
+- ``layout``     what an NCD-style folder looks like (standard library only)
+- ``sources``    where the data comes from: NCD_DIR, data/ncd, a download, or the sample set
+- ``data``       loading, scanning and splitting the Natural-Color Dataset (NCD)
 - ``download``   fetching NCD safely; ``sample_data`` the offline sample set
 - ``pipeline``   the ``tf.data`` input pipeline yielding ``(L, ab)`` batches
 - ``model``      the VGG19 encoder with the ``seed`` and ``unet`` decoders

@@ -18,7 +18,7 @@ import sys
 #: command -> (module, one-line help)
 COMMANDS = {
     "inspect": ("course_lib.data", "summarise an NCD folder: categories, counts, skipped files, sizes"),
-    "download": ("course_lib.download", "download (or unpack a local copy of) NCD safely"),
+    "download": ("course_lib.sources", "download (or unpack a local copy of) NCD safely"),
     "sample": ("course_lib.sample_data", "generate the offline sample set of NCD-like images"),
     "train": ("course_lib.train", "train the VGG19 colorization model, with checkpoints and --resume"),
     "colorize": ("course_lib.inference", "colorize images at full resolution with a trained model"),

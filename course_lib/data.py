@@ -1,20 +1,12 @@
-"""Finding, loading and splitting the Natural-Color Dataset (NCD).
+"""Loading, scanning and splitting the Natural-Color Dataset (NCD), and the ``inspect`` command.
 
-NCD is one folder per category (``Apple/``, ``Banana/``, ...) of JPEG photos of one
-object on a white background. The public copies come in two layouts, and both work::
+Which folder layouts count as NCD is :mod:`course_lib.layout`'s business (:func:`find_ncd_root`
+is re-exported here); where the data comes from -- an explicit path, ``$NCD_DIR``,
+``data/ncd/``, a download or the offline sample set -- is :mod:`course_lib.sources`'.
 
-    <root>/<Category>/*.jpg                           # as the survey describes it
-    <root>/ColorfulOriginal/<Category>/*.jpg          # as the archives unpack (the wrapper's
-                                                      # name varies: "Colour Images Dataset", ...)
-
-They also contain stray one-letter files that are not images. :func:`scan_dataset`
+The public copies contain stray one-letter files that are not images. :func:`scan_dataset`
 checks every file with Pillow and lists what it skips, and why, instead of crashing
 halfway through an epoch.
-
-Where the data comes from (:func:`get_dataset`): an explicit path wins, then
-``$NCD_DIR``, then ``data/ncd/`` in the repository; if none of those holds NCD it is
-downloaded, and if that fails too the offline sample set is used, with a loud banner.
-The two are never mixed.
 
 The ``inspect DIR [--json]`` command summarises a folder: categories, image counts,
 skipped files and image sizes.
@@ -34,14 +26,12 @@ from typing import Sequence
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from course_lib.errors import DataNotFoundError, ImageLoadError, SplitRatioError
+from course_lib.errors import CourseError, DataNotFoundError, ImageLoadError, SplitRatioError
+from course_lib.layout import IMAGE_SUFFIXES, find_ncd_root, is_sample_dataset, visible_subdirs
 
-#: File name endings that are worth treating as images when locating the dataset.
-#: (Scanning does not trust the ending: every file is opened with Pillow.)
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
-
-#: Folders that archive tools add and that are never categories.
-_IGNORED_DIR_NAMES = frozenset({"__MACOSX"})
+# Re-exported only because the notebooks (and evaluate.py) still say `from course_lib.data import
+# get_dataset`; new code imports it from course_lib.sources, which never imports data (no cycle).
+from course_lib.sources import get_dataset  # noqa: F401
 
 #: The three splits, in the order the ratios are given.
 SPLIT_NAMES = ("train", "val", "test")
@@ -103,68 +93,6 @@ class DatasetIndex:
 
     def __len__(self) -> int:
         return len(self.records)
-
-
-# ------------------------------------------------------------------- finding NCD
-def _visible_subdirs(folder: Path) -> list[Path]:
-    """Sub-folders, sorted, without hidden ones and archive-tool litter."""
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and p.name not in _IGNORED_DIR_NAMES
-    )
-
-
-def _looks_like_category(folder: Path) -> bool:
-    """True when ``folder`` directly holds at least one file with an image ending."""
-    return any(p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES for p in folder.iterdir())
-
-
-def _is_layout_root(folder: Path) -> bool:
-    return any(_looks_like_category(sub) for sub in _visible_subdirs(folder))
-
-
-def find_ncd_root(path: str | os.PathLike) -> Path:
-    """Locate the folder whose sub-folders are the categories.
-
-    Parameters
-    ----------
-    path : path-like
-        Either the category folders' parent (``<root>/<Category>/*.jpg``) or a folder
-        that wraps it one level down (``<path>/Colour Images Dataset/<Category>/``).
-
-    Returns
-    -------
-    Path
-        The folder holding the category folders.
-
-    Raises
-    ------
-    DataNotFoundError
-        ``path`` does not exist, holds no category folders, or wraps several
-        candidate datasets (then pass the one you mean).
-    """
-    path = Path(path).expanduser()
-    if not path.exists():
-        raise DataNotFoundError(
-            f"dataset folder {path} does not exist; check the path, set $NCD_DIR, "
-            "or run 'python -m course_lib download'"
-        )
-    if not path.is_dir():
-        raise DataNotFoundError(f"{path} is a file, not a folder; pass the folder that holds the category folders")
-    if _is_layout_root(path):
-        return path
-    wrapped = [sub for sub in _visible_subdirs(path) if _is_layout_root(sub)]
-    if len(wrapped) == 1:
-        return wrapped[0]
-    if len(wrapped) > 1:
-        names = ", ".join(repr(sub.name) for sub in wrapped)
-        raise DataNotFoundError(
-            f"{path} holds several datasets ({names}); pass the one you want, e.g. {wrapped[0]}"
-        )
-    raise DataNotFoundError(
-        f"no category folders with images found in {path} (expected <folder>/<Category>/*.jpg, "
-        "or the same one level down); point to the NCD folder or run 'python -m course_lib download'"
-    )
 
 
 # ----------------------------------------------------------------------- loading
@@ -287,7 +215,7 @@ def load_image(path: str | os.PathLike, max_side: int | None = None) -> np.ndarr
         Pillow refuses it as a possible decompression bomb.
     """
     if max_side is not None and max_side < 1:
-        raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
+        raise CourseError(f"max_side must be a positive number of pixels (or None: full size), got {max_side}")
     rgb = open_rgb(path, max_side=max_side)
     if max_side is not None and max(rgb.size) > max_side:
         scale = max_side / max(rgb.size)
@@ -365,7 +293,7 @@ def scan_dataset(path: str | os.PathLike, verify: bool = True) -> DatasetIndex:
     from tqdm.auto import tqdm
 
     root = find_ncd_root(path)
-    files = [file for category_dir in _visible_subdirs(root) for file in sorted(category_dir.iterdir())]
+    files = [file for category_dir in visible_subdirs(root) for file in sorted(category_dir.iterdir())]
     records: list[ImageRecord] = []
     skipped: list[SkippedFile] = []
     for file in tqdm(files, desc=f"scanning {root.name}", unit="file", disable=len(files) < 200, leave=False):
@@ -441,7 +369,7 @@ def _ranges(ratios: tuple[float, float, float]) -> list[tuple[float, float]]:
 def split_of(relpath: str, ratios: Sequence[float] = (0.7, 0.15, 0.15)) -> str:
     """The split ``relpath`` belongs to by its hash alone: ``"train"``, ``"val"`` or ``"test"``."""
     u = hash_fraction(relpath)
-    for name, (low, high) in zip(SPLIT_NAMES, _ranges(_validate_ratios(ratios))):
+    for name, (low, high) in zip(SPLIT_NAMES, _ranges(_validate_ratios(ratios)), strict=True):
         if low <= u < high:
             return name
     return SPLIT_NAMES[-1]  # unreachable: the ranges cover [0, 1)
@@ -459,7 +387,7 @@ def _split_category(records: list[ImageRecord], ratios: tuple[float, float, floa
     for record in records:
         assigned[split_of(record.relpath, ratios)].append(record)
 
-    wanted = [name for name, ratio in zip(SPLIT_NAMES, ratios) if ratio > 0]
+    wanted = [name for name, ratio in zip(SPLIT_NAMES, ratios, strict=True) if ratio > 0]
     if len(records) < len(wanted):
         return assigned  # too few images to give every split one
     for name in wanted:
@@ -544,122 +472,6 @@ def stratified_subset(records: Sequence[ImageRecord], n: int) -> list[ImageRecor
     return [record for record in records if id(record) in kept]
 
 
-# ------------------------------------------------------------ choosing a dataset
-@dataclass(frozen=True)
-class DatasetSource:
-    """Which dataset :func:`get_dataset` chose.
-
-    Attributes
-    ----------
-    root : Path
-        Folder holding the category folders.
-    kind : str
-        ``"ncd"`` for the real Natural-Color Dataset, ``"sample"`` for the offline
-        sample set of generated images.
-    message : str
-        What was chosen and why, for printing.
-    """
-
-    root: Path
-    kind: str
-    message: str
-
-    @property
-    def is_sample(self) -> bool:
-        return self.kind == "sample"
-
-
-def sample_banner(root: Path, reason: str) -> str:
-    """The loud notice printed whenever the offline sample set stands in for NCD."""
-    bar = "!" * 78
-    lines = [
-        bar,
-        "!!  OFFLINE SAMPLE SET -- NOT THE NATURAL-COLOR DATASET (NCD)",
-        f"!!  {reason}",
-        f"!!  Using generated images from {root}.",
-        "!!  Every number and picture below comes from these generated images, not NCD.",
-        "!!  To use NCD: set NCD_DIR, pass a path, or run 'python -m course_lib download'.",
-        bar,
-    ]
-    return "\n".join(lines)
-
-
-def _source_for(root: Path, origin: str) -> DatasetSource:
-    """A DatasetSource for an existing folder; the sample set is recognised by its marker file."""
-    from course_lib.sample_data import is_sample_dataset, sample_set_reason
-
-    root = find_ncd_root(root)
-    if is_sample_dataset(root):
-        return DatasetSource(root, "sample", sample_banner(root, sample_set_reason(origin)))
-    return DatasetSource(root, "ncd", f"Using NCD at {root} ({origin}).")
-
-
-def get_dataset(
-    path: str | os.PathLike | None = None, download: bool = True, allow_sample: bool = True
-) -> DatasetSource:
-    """Choose the dataset to use, and say which (loudly for the sample set).
-
-    Order: an explicit ``path``, then ``$NCD_DIR``, then ``data/ncd/``. An explicit
-    path or ``$NCD_DIR`` that does not hold a dataset is an error (a typo should not
-    quietly switch datasets). When ``data/ncd/`` is missing and ``download`` is true,
-    NCD is downloaded there; if that fails and ``allow_sample`` is true, the offline
-    sample set in ``data/sample/`` is generated (or reused) and a banner says so.
-
-    Returns
-    -------
-    DatasetSource
-        ``root``, ``kind`` (``"ncd"`` or ``"sample"``) and ``message``, which is also
-        printed.
-
-    Raises
-    ------
-    DataNotFoundError
-        No dataset could be found, downloaded or (with ``allow_sample``) generated.
-    """
-    from course_lib import config
-
-    if path is not None or os.environ.get(config.NCD_ENV_VAR):
-        origin = "the path given" if path is not None else f"${config.NCD_ENV_VAR}"
-        source = _source_for(config.default_ncd_dir(path), origin)
-        print(source.message)
-        return source
-
-    default = config.default_ncd_dir()
-    if default.is_dir():
-        try:
-            source = _source_for(default, "the default data folder")
-            print(source.message)
-            return source
-        except DataNotFoundError as exc:
-            problem = f"{default} holds no dataset ({exc})"
-    else:
-        problem = f"NCD not found at {default} and $NCD_DIR is not set"
-
-    if download:
-        from course_lib.download import download_ncd
-        from course_lib.errors import DownloadError
-
-        try:
-            root = download_ncd(default)
-            source = _source_for(root, "downloaded")
-            print(source.message)
-            return source
-        except DownloadError as exc:
-            problem = f"{problem}; the download failed: {exc}"
-    else:
-        problem = f"{problem}; downloading was not allowed"
-
-    if not allow_sample:
-        raise DataNotFoundError(f"{problem}. Set NCD_DIR to your NCD folder or run 'python -m course_lib download'")
-
-    from course_lib.sample_data import make_sample_dataset
-
-    root = make_sample_dataset()
-    source = DatasetSource(find_ncd_root(root), "sample", sample_banner(root, problem))
-    print(source.message)
-    return source
-
-
 # -------------------------------------------------------------- inspect command
 def _size_stats(values: list[int]) -> dict[str, float]:
     return {
@@ -677,8 +489,6 @@ def summarize(index: DatasetIndex) -> dict:
     (name -> count), ``skipped`` (list of ``{path, relpath, reason}``) and ``sizes``
     (min / median / mean / max of ``width``, ``height`` and the longer side, in pixels).
     """
-    from course_lib.sample_data import is_sample_dataset
-
     sizes = [record.size for record in index.records if record.size is not None]
     summary = {
         "root": str(index.root),

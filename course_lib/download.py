@@ -1,8 +1,9 @@
-"""Downloading NCD safely, and the ``download`` command.
+"""Downloading NCD safely.
 
 :func:`download_ncd` fetches the Natural-Color Dataset archive (or takes a local zip),
-checks it, and unpacks it into ``dest`` (``data/ncd/`` by default, never the package
-folder). Every step is defensive, because a half-finished or hostile download must
+checks it, and unpacks it into ``dest``. Which folder that is (``$NCD_DIR``, else
+``data/ncd/``, never the package folder) is :mod:`course_lib.sources`' decision, and the
+``download`` command lives there. Every step is defensive, because a half-finished or hostile download must
 not end up looking like a dataset:
 
 1. **Transfer** into ``<dest>/ncd.zip.part`` with a progress bar. When a
@@ -36,7 +37,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from course_lib.errors import DataNotFoundError, DownloadError, UnsafeArchiveError
+from course_lib.errors import DownloadError, UnsafeArchiveError, describe_exception
+from course_lib.layout import dataset_in
 
 
 @dataclass(frozen=True)
@@ -79,16 +81,14 @@ _CHUNK = 1 << 16
 
 
 # ------------------------------------------------------------------------ helpers
-def _has_dataset(folder: Path) -> Path | None:
-    """The dataset root inside ``folder`` when there is one, else None."""
-    from course_lib.data import find_ncd_root
-
-    if not folder.is_dir():
-        return None
+def _make_folder(folder: Path) -> None:
+    """``folder`` and its parents, or a DownloadError that says what to do."""
     try:
-        return find_ncd_root(folder)
-    except DataNotFoundError:
-        return None
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission, read-only disk
+        raise DownloadError(
+            f"cannot create the folder {folder} ({describe_exception(exc)}); choose a writable folder with --dest"
+        ) from None
 
 
 def _looks_like_html(first_bytes: bytes) -> bool:
@@ -200,8 +200,14 @@ def fetch(url: str, target: Path, *, timeout: float = 60.0, expected_size: int |
 
         received = 0
         mode = "ab" if offset else "wb"
-        target.parent.mkdir(parents=True, exist_ok=True)  # only now: a failed attempt leaves no empty folder
-        with open(part, mode) as out, tqdm(
+        _make_folder(target.parent)  # only now: a failed attempt leaves no empty folder
+        try:
+            out = open(part, mode)
+        except OSError as exc:  # the folder exists but is not writable
+            raise DownloadError(
+                f"cannot write {part} ({describe_exception(exc)}); choose a writable folder with --dest"
+            ) from None
+        with out, tqdm(
             total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
             desc=f"downloading {target.name}", leave=False,
         ) as bar:
@@ -287,7 +293,7 @@ def safe_extract(archive_path: Path, dest: Path, max_bytes: int = MAX_UNPACKED_B
         total = sum(info.file_size for info, _ in members)
         if total > max_bytes:
             raise DownloadError(f"{archive_path} would unpack to {total} bytes (limit {max_bytes}); refusing")
-        dest.mkdir(parents=True, exist_ok=True)
+        _make_folder(dest)
         staging = Path(tempfile.mkdtemp(prefix=".extracting-", dir=dest))
         try:
             root = staging.resolve()
@@ -307,6 +313,11 @@ def safe_extract(archive_path: Path, dest: Path, max_bytes: int = MAX_UNPACKED_B
                 entry.rename(final)
         except (zipfile.BadZipFile, EOFError) as exc:
             raise DownloadError(f"{archive_path} is damaged ({exc}); delete it and download again") from None
+        except OSError as exc:  # disk full, permissions
+            raise DownloadError(
+                f"could not unpack into {dest} ({describe_exception(exc)}); free some disk space "
+                "or choose another folder with --dest"
+            ) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -321,7 +332,7 @@ def _sources(source: str | os.PathLike | None) -> list[NcdSource]:
 
 
 def download_ncd(
-    dest: str | os.PathLike | None = None,
+    dest: str | os.PathLike,
     source: str | os.PathLike | None = None,
     *,
     sha256: str | None = None,
@@ -333,8 +344,8 @@ def download_ncd(
 
     Parameters
     ----------
-    dest : path-like, optional
-        Target folder; default ``config.default_ncd_dir()`` (``$NCD_DIR`` or ``data/ncd``).
+    dest : path-like
+        Target folder (``sources.ncd_dir()`` gives the course's: ``$NCD_DIR``, else ``data/ncd``).
     source : str or path-like, optional
         A URL (``http(s)://``, ``file://``) or a local ``.zip``. Default: ``$NCD_URL`` if
         set, then each of :data:`NCD_SOURCES` until one works.
@@ -358,10 +369,10 @@ def download_ncd(
     UnsafeArchiveError
         The archive tries to write outside ``dest``; nothing was written.
     """
-    from course_lib import config
-
-    dest = Path(dest).expanduser() if dest is not None else config.default_ncd_dir()
-    existing = _has_dataset(dest)
+    dest = Path(dest).expanduser()
+    if dest.exists() and not dest.is_dir():
+        raise DownloadError(f"{dest} is a file, not a folder; choose a folder to unpack NCD into with --dest")
+    existing = dataset_in(dest)
     if existing is not None:
         print(f"NCD is already in {existing}; nothing to download.")
         return existing
@@ -383,7 +394,7 @@ def download_ncd(
             continue
         if archive.name == _ARCHIVE_NAME and archive.parent == dest and not keep_archive:
             archive.unlink()
-        root = _has_dataset(dest)
+        root = dataset_in(dest)
         if root is None:
             raise DownloadError(
                 f"the archive from {candidate.name} unpacked into {dest} but holds no category folders of images; "
@@ -406,7 +417,10 @@ def _obtain_archive(candidate: NcdSource, dest: Path, timeout: float, size, sha2
         path = Path(location).expanduser()
         if not path.is_file():
             raise DownloadError(f"{path} does not exist; pass an existing .zip file or a URL")
-        verify_zip(path, size=size, sha256=sha256)
+        try:
+            verify_zip(path, size=size, sha256=sha256)
+        except OSError as exc:  # e.g. no permission to read it
+            raise DownloadError(f"cannot read {path} ({describe_exception(exc)}); check its permissions") from None
         return path
     archive = dest / _ARCHIVE_NAME
     if not archive.exists():
@@ -417,16 +431,3 @@ def _obtain_archive(candidate: NcdSource, dest: Path, timeout: float, size, sha2
         archive.unlink()  # a bad complete file must not be reused by the next attempt
         raise
     return archive
-
-
-# ------------------------------------------------------------------------ command
-def configure_parser(parser) -> None:
-    parser.add_argument("--dest", default=None, help="folder to unpack into (default: $NCD_DIR or data/ncd/)")
-    parser.add_argument("--source", default=None, help="URL or local .zip (default: the public sources)")
-    parser.add_argument("--sha256", default=None, help="expected SHA-256 of the archive, if you know it")
-
-
-def run_cli(args) -> int:
-    root = download_ncd(args.dest, args.source, sha256=args.sha256)
-    print(root)
-    return 0

@@ -5,7 +5,7 @@
 1. **versions** of Python, TensorFlow, Keras and scikit-image;
 2. **a GPU** (training in notebook 04 wants one; on Colab, switch the runtime);
 3. **the data**: NCD found or downloaded, or the offline sample set (via
-   :func:`course_lib.data.get_dataset`, which announces the sample set loudly);
+   :func:`course_lib.sources.get_dataset`, which announces the sample set loudly);
 4. **the ImageNet VGG19 weights**: already cached by Keras, reachable for download
    (a quick ``HEAD`` request with a short timeout), or neither -- then the course runs
    in *offline mode* with ``--weights none`` and this is said loudly.
@@ -179,8 +179,8 @@ def check_weights(url: str | None = None, cache_path: Path | None = None, timeou
 
 
 def check_data(download: bool = True) -> tuple[str | None, Path | None, str]:
-    """``(kind, root, message)`` from :func:`course_lib.data.get_dataset`; kind None when none is usable."""
-    from course_lib.data import get_dataset
+    """``(kind, root, message)`` from :func:`course_lib.sources.get_dataset`; kind None when none is usable."""
+    from course_lib.sources import get_dataset
     from course_lib.errors import CourseError
 
     try:
@@ -199,7 +199,7 @@ def check_environment(*, data: bool = True, download: bool = True, weights: bool
     data, weights, gpu : bool
         Which of the slower checks to run (the GPU check imports TensorFlow).
     download : bool
-        Let :func:`course_lib.data.get_dataset` download NCD when it is not found.
+        Let :func:`course_lib.sources.get_dataset` download NCD when it is not found.
     timeout : float
         Seconds for the weights ``HEAD`` request.
 

@@ -29,6 +29,10 @@ class WeightsUnavailableError(CourseError):
     """Pretrained weights were asked for but cannot be downloaded or found."""
 
 
+class OutputPathError(CourseError):
+    """Output cannot go where the user asked: a file is in the way, or the folder is not writable."""
+
+
 class NotebookExecutionError(CourseError):
     """A course notebook failed (or timed out) while being executed headlessly."""
 

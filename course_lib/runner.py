@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib import config
-from course_lib.errors import DataNotFoundError, NotebookExecutionError
+from course_lib.errors import DataNotFoundError, NotebookExecutionError, OutputPathError, describe_exception
 
 #: Where the notebooks live, and where executed copies go.
 NOTEBOOK_DIR = config.REPO_ROOT / "notebooks"
@@ -221,6 +221,11 @@ def run_notebooks(notebooks: list[Path], out_dir: Path = DEFAULT_OUT_DIR, *, fas
     from tqdm.auto import tqdm
 
     out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in the way, no permission
+        raise OutputPathError(f"cannot create the folder {out_dir} for the executed notebooks "
+                              f"({describe_exception(exc)}); choose a writable folder with --out") from None
     runs = []
     progress = tqdm(notebooks, desc="notebooks", unit="nb")
     for path in progress:
@@ -236,38 +241,17 @@ def run_notebooks(notebooks: list[Path], out_dir: Path = DEFAULT_OUT_DIR, *, fas
 def announce_data() -> dict:
     """Find (or fetch, or generate) the course data once; return the kernels' environment.
 
-    ``get_dataset`` prints what it chose (the offline sample set with a loud banner).
-    ``NCD_DIR`` then points every notebook at that same folder, so none of them searches
-    or tries a download again; the sample set keeps its banner because ``get_dataset``
-    recognises it by its marker file. When the sample set stands in because NCD was not
-    found or could not be downloaded, ``COURSE_SAMPLE_REASON`` tells the kernels why, so the
-    notebooks say so instead of pointing at a ``$NCD_DIR`` the learner never set.
+    ``get_dataset`` prints what it chose (the offline sample set with a loud banner), and
+    :func:`course_lib.sources.kernel_env` hands that choice and its reason to every notebook, so
+    none of them searches or downloads again, and none blames a ``$NCD_DIR`` the learner never set.
     """
-    from course_lib.data import get_dataset
+    from course_lib import sources
 
-    learner_chose = bool(os.environ.get(config.NCD_ENV_VAR))
-    source = get_dataset()
-    env = {config.NCD_ENV_VAR: str(source.root)}
-    if not source.is_sample:
-        return env
-    if learner_chose:
-        print(f"The notebooks will run on the OFFLINE SAMPLE SET (generated images, not NCD): "
-              f"${config.NCD_ENV_VAR} points at {source.root}.")
-        return env
-    cause = _sample_cause(source.message)
-    env[config.SAMPLE_REASON_ENV_VAR] = cause
-    print("The notebooks will run on the OFFLINE SAMPLE SET (generated images, not NCD) because NCD was "
-          f"not found or could not be downloaded: {cause}")
-    return env
-
-
-def _sample_cause(banner: str) -> str:
-    """The cause named in ``get_dataset``'s sample-set banner (its line after the title), if any."""
-    lines = [line.removeprefix("!!").strip() for line in banner.splitlines()]
-    for title, cause in zip(lines, lines[1:]):
-        if title.startswith("OFFLINE SAMPLE SET") and cause:
-            return cause
-    return "see the messages printed when run-notebooks started"
+    source = sources.get_dataset()
+    if source.is_sample:
+        print(f"The notebooks will run on the OFFLINE SAMPLE SET (generated images, not NCD) "
+              f"because {source.reason.rstrip('.')}.")
+    return sources.kernel_env(source)
 
 
 # --------------------------------------------------------------------------------- CLI

@@ -6,9 +6,9 @@ tapered), sometimes a green stem or cap, a soft shadow, and a specular highlight
 Shapes, sizes, positions, rotations and colours vary from image to image, and
 everything follows from a seed, so two runs give the same files.
 
-It is NOT NCD. The folder carries a marker file, :data:`MARKER_NAME`, so that
-:func:`is_sample_dataset` (and through it ``get_dataset`` and ``inspect``) can say so,
-loudly, wherever it is used. Numbers measured on it say nothing about NCD.
+It is NOT NCD. The folder carries a marker file, :data:`~course_lib.layout.SAMPLE_MARKER_NAME`,
+so that :func:`~course_lib.layout.is_sample_dataset` (and through it ``get_dataset`` and
+``inspect``) can say so, loudly, wherever it is used. Numbers measured on it say nothing about NCD.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from course_lib.errors import CourseError
-
-#: The file whose presence marks a folder as the offline sample set.
-MARKER_NAME = "OFFLINE_SAMPLE.txt"
+from course_lib.errors import CourseError, OutputPathError, describe_exception
+from course_lib.layout import SAMPLE_MARKER_NAME, is_sample_dataset
 
 
 @dataclass(frozen=True)
@@ -150,29 +148,6 @@ def default_sample_dir() -> Path:
     return data_dir() / "sample"
 
 
-def is_sample_dataset(root: str | os.PathLike) -> bool:
-    """True when ``root`` is the offline sample set (it holds :data:`MARKER_NAME`)."""
-    return (Path(root) / MARKER_NAME).is_file()
-
-
-def sample_set_reason(origin: str) -> str:
-    """Why the course runs on the sample set, for the banner of a folder recognised as the sample set.
-
-    ``origin`` says who named the folder (``"$NCD_DIR"``, ``"the path given"``...). When
-    ``run-notebooks`` chose the sample set, it names the real cause (NCD not found, the download
-    failed) in ``$COURSE_SAMPLE_REASON`` for its kernels, and that cause is given; the learner
-    never set ``$NCD_DIR`` then, the runner did.
-    """
-    from course_lib.config import SAMPLE_REASON_ENV_VAR
-
-    cause = os.environ.get(SAMPLE_REASON_ENV_VAR, "").strip()
-    if cause:
-        return ("The course is running on the offline sample set because NCD was not found or could not "
-                f"be downloaded: {cause}")
-    return ("The course is running on the offline sample set, which stands in when NCD is not found or "
-            f"cannot be downloaded ({origin} points at it).")
-
-
 def _marker_text(settings: dict) -> str:
     return (
         "OFFLINE SAMPLE SET -- generated images, NOT the Natural-Color Dataset (NCD).\n"
@@ -183,7 +158,7 @@ def _marker_text(settings: dict) -> str:
 
 
 def _settings_of(root: Path) -> dict | None:
-    for line in (root / MARKER_NAME).read_text().splitlines():
+    for line in (root / SAMPLE_MARKER_NAME).read_text().splitlines():
         if line.startswith("settings: "):
             return json.loads(line[len("settings: "):])
     return None
@@ -223,7 +198,7 @@ def make_sample_dataset(
     -------
     Path
         ``dest``, whose category folders hold ``<Category><i>.jpg`` and whose
-        :data:`MARKER_NAME` marks it as the sample set.
+        :data:`~course_lib.layout.SAMPLE_MARKER_NAME` marks it as the sample set.
     """
     from PIL import Image
     from tqdm.auto import tqdm
@@ -238,9 +213,11 @@ def make_sample_dataset(
     settings = {"per_category": per_category, "seed": seed, "categories": categories,
                 "min_side": min_side, "max_side": max_side, "version": 1}
 
+    if dest.exists() and not dest.is_dir():
+        raise OutputPathError(f"{dest} is a file, not a folder; choose a folder for the sample set with --dest")
     if dest.exists() and any(dest.iterdir()):
         if not is_sample_dataset(dest):
-            raise CourseError(
+            raise OutputPathError(
                 f"{dest} exists and is not the offline sample set; refusing to write generated images "
                 "into it. Choose an empty or new folder with --dest"
             )
@@ -248,7 +225,12 @@ def make_sample_dataset(
             return dest
         shutil.rmtree(dest)  # safe: the marker says we made it
 
-    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # no permission, read-only disk, a file higher up the path
+        raise OutputPathError(
+            f"cannot create the folder {dest} ({describe_exception(exc)}); choose a writable folder with --dest"
+        ) from None
     jobs = [(c, i) for c in categories for i in range(per_category)]
     for category, i in tqdm(jobs, desc="generating sample set", unit="img", disable=len(jobs) < 100, leave=False):
         rng = np.random.default_rng([seed, list(CATEGORIES).index(category), i])
@@ -257,7 +239,7 @@ def make_sample_dataset(
         (dest / category).mkdir(exist_ok=True)
         Image.fromarray(image).save(dest / category / f"{category}{i + 1}.jpg", quality=92)
     # The marker goes last: a half-written set is not mistaken for a finished one.
-    (dest / MARKER_NAME).write_text(_marker_text(settings))
+    (dest / SAMPLE_MARKER_NAME).write_text(_marker_text(settings))
     return dest
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import cli, sample_data
+from course_lib import cli, layout, sample_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +64,7 @@ def test_sample_command(tmp_path, capsys):
     dest = tmp_path / "sample"
     assert cli.main(["sample", "--dest", str(dest), "--per-category", "1"]) == 0
     assert "NOT NCD" in capsys.readouterr().out
-    assert sample_data.is_sample_dataset(dest)
+    assert layout.is_sample_dataset(dest)
     assert cli.main(["inspect", str(dest), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["kind"] == "sample" and report["n_images"] == len(sample_data.CATEGORIES)
@@ -90,6 +90,16 @@ def test_download_command_error_exit_2(tmp_path, capsys):
     assert "not a zip" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["download", "--source", "unused.zip", "--dest"], ["sample", "--dest"]])
+def test_a_file_where_a_folder_belongs_is_one_line_and_exit_2(tmp_path, capsys, command):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    assert cli.main([*command, str(tmp_path / "taken")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "is a file, not a folder; choose a folder" in err and "--dest" in err
+
+
+@pytest.mark.slow  # decodes every image of the copy, twice
 def test_inspect_real_ncd_copy_acceptance(ncd_dir):
     """The acceptance check: 20 categories, counts of valid images, every stray file skipped."""
     result = subprocess.run(

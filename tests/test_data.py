@@ -1,7 +1,8 @@
 """course_lib.data: finding, loading, scanning and splitting NCD-style folders.
 
 Every awkward image type is generated here with Pillow / tifffile; the real NCD
-development copy is used through the ``ncd_dir`` fixture (skipped without it).
+development copy is used through the ``ncd_dir`` fixture (skipped without it). Folder layouts
+are tested in test_layout.py, where the data comes from in test_sources.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from PIL import Image
 
 from course_lib import data
-from course_lib.errors import DataNotFoundError, DownloadError, ImageLoadError, SplitRatioError
+from course_lib.errors import CourseError, DataNotFoundError, ImageLoadError, SplitRatioError
 
 
 # ------------------------------------------------------------------ helpers
@@ -153,28 +154,30 @@ def test_gif_with_transparency(tmp_path):
     np.testing.assert_array_equal(loaded[0, 1], (0, 0, 200))
 
 
-@pytest.mark.parametrize("mode", ["RGBA", "LA", "PA"])
-def test_alpha_is_composited_onto_white(tmp_path, mode):
-    """RGBA and LA files; PA (which Pillow cannot write to a file) through the same conversion."""
+def _transparent_red_opaque_red_half_black() -> Image.Image:
     rgba = np.zeros((1, 3, 4), np.uint8)
     rgba[0, 0] = (200, 0, 0, 0)  # fully transparent red -> white
-    rgba[0, 1] = (200, 0, 0, 255)  # opaque red stays red
+    rgba[0, 1] = (200, 0, 0, 255)  # opaque red stays red (LA: red's luminance, 60)
     rgba[0, 2] = (0, 0, 0, 128)  # half-transparent black -> mid grey
-    image = Image.fromarray(rgba, mode="RGBA")
-    if mode == "LA":
-        image = image.convert("LA")
-    elif mode == "PA":
-        image = image.convert("PA")
-    if mode == "PA":
-        loaded = np.asarray(data._to_rgb(image)).astype(int)
-    else:
-        path = tmp_path / f"{mode}.png"
-        image.save(path)
-        assert Image.open(path).mode == mode
-        loaded = data.load_image(path).astype(int)
+    return Image.fromarray(rgba, mode="RGBA")
+
+
+@pytest.mark.parametrize("mode, opaque", [("RGBA", (200, 0, 0)), ("LA", (60, 60, 60))])
+def test_alpha_is_composited_onto_white(tmp_path, mode, opaque):
+    path = tmp_path / f"{mode}.png"
+    _transparent_red_opaque_red_half_black().convert(mode).save(path)
+    assert Image.open(path).mode == mode
+    loaded = data.load_image(path).astype(int)
     np.testing.assert_array_equal(loaded[0, 0], (255, 255, 255))
-    expected_opaque = (200, 0, 0) if mode != "LA" else (60, 60, 60)  # LA: red's luminance
-    assert np.abs(loaded[0, 1] - expected_opaque).max() <= 2
+    assert np.abs(loaded[0, 1] - opaque).max() <= 2
+    assert np.abs(loaded[0, 2] - 127).max() <= 2
+
+
+def test_palette_alpha_is_composited_onto_white():
+    """PA, which Pillow cannot write to a file, through the same conversion."""
+    loaded = np.asarray(data._to_rgb(_transparent_red_opaque_red_half_black().convert("PA"))).astype(int)
+    np.testing.assert_array_equal(loaded[0, 0], (255, 255, 255))
+    assert np.abs(loaded[0, 1] - (200, 0, 0)).max() <= 2
     assert np.abs(loaded[0, 2] - 127).max() <= 2
 
 
@@ -237,40 +240,8 @@ def test_missing_file_raises_image_load_error(tmp_path):
 
 
 def test_max_side_must_be_positive(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(CourseError, match="max_side must be a positive number"):
         data.load_image(tmp_path / "x.jpg", max_side=0)
-
-
-# ------------------------------------------------------------- find_ncd_root
-def test_find_root_flat_layout(tmp_path):
-    root = _make_tree(tmp_path / "ncd", {"Apple": 1, "Banana": 1})
-    assert data.find_ncd_root(root) == root
-
-
-@pytest.mark.parametrize("wrapper", ["Colour Images Dataset", "ColorfulOriginal"])
-def test_find_root_one_level_down(tmp_path, wrapper):
-    inner = _make_tree(tmp_path / "ncd" / wrapper, {"Apple": 1})
-    (tmp_path / "ncd" / "README.txt").write_text("wrapper folder with a readme beside it")
-    (tmp_path / "ncd" / "__MACOSX" / "Apple").mkdir(parents=True)  # archive litter is ignored
-    assert data.find_ncd_root(tmp_path / "ncd") == inner
-
-
-def test_find_root_refuses_two_candidate_datasets(tmp_path):
-    _make_tree(tmp_path / "ncd" / "Colour", {"Apple": 1})
-    _make_tree(tmp_path / "ncd" / "Gray", {"Apple": 1})
-    with pytest.raises(DataNotFoundError, match="several datasets"):
-        data.find_ncd_root(tmp_path / "ncd")
-
-
-def test_find_root_errors(tmp_path):
-    with pytest.raises(DataNotFoundError, match="does not exist"):
-        data.find_ncd_root(tmp_path / "missing")
-    (tmp_path / "empty" / "Apple").mkdir(parents=True)
-    with pytest.raises(DataNotFoundError, match="no category folders"):
-        data.find_ncd_root(tmp_path / "empty")
-    (tmp_path / "file.jpg").write_bytes(b"x")
-    with pytest.raises(DataNotFoundError, match="not a folder"):
-        data.find_ncd_root(tmp_path / "file.jpg")
 
 
 # -------------------------------------------------------------- scan_dataset
@@ -415,83 +386,6 @@ def test_split_of_is_a_pure_function_of_the_relative_path():
     assert data.hash_fraction("Apple/Apple1.jpg") != data.hash_fraction("Apple/Apple2.jpg")
 
 
-# --------------------------------------------------------------- get_dataset
-@pytest.fixture
-def isolated_data_dir(tmp_path, monkeypatch):
-    """Point config.data_dir() at an empty folder and clear $NCD_DIR."""
-    from course_lib import config
-
-    monkeypatch.setattr(config, "data_dir", lambda: tmp_path / "data")
-    monkeypatch.delenv("NCD_DIR", raising=False)
-    monkeypatch.delenv("NCD_URL", raising=False)
-    return tmp_path / "data"
-
-
-def test_explicit_path_wins(isolated_data_dir, tmp_path, monkeypatch, capsys):
-    explicit = _make_tree(tmp_path / "mine", {"Apple": 1})
-    monkeypatch.setenv("NCD_DIR", str(_make_tree(tmp_path / "env", {"Pear": 1})))
-    source = data.get_dataset(explicit)
-    assert (source.root, source.kind) == (explicit, "ncd")
-    assert str(explicit) in capsys.readouterr().out
-
-
-def test_env_var_then_default_folder(isolated_data_dir, tmp_path, monkeypatch):
-    env = _make_tree(tmp_path / "env", {"Pear": 1})
-    default = _make_tree(isolated_data_dir / "ncd", {"Plum": 1})
-    monkeypatch.setenv("NCD_DIR", str(env))
-    assert data.get_dataset().root == env
-    monkeypatch.delenv("NCD_DIR")
-    assert data.get_dataset().root == default
-
-
-def test_a_wrong_explicit_path_is_an_error_not_a_fallback(isolated_data_dir, tmp_path):
-    with pytest.raises(DataNotFoundError):
-        data.get_dataset(tmp_path / "typo")
-
-
-def test_download_is_tried_when_nothing_is_there(isolated_data_dir, monkeypatch):
-    from course_lib import download
-
-    def fake_download(dest):
-        return _make_tree(Path(dest), {"Apple": 1})
-
-    monkeypatch.setattr(download, "download_ncd", fake_download)
-    source = data.get_dataset()
-    assert source.kind == "ncd" and source.root == isolated_data_dir / "ncd"
-
-
-def test_falls_back_to_the_sample_set_loudly(isolated_data_dir, monkeypatch, capsys):
-    from course_lib import download, sample_data
-
-    def failing_download(dest):
-        raise DownloadError("no network here")
-
-    monkeypatch.setattr(download, "download_ncd", failing_download)
-    small = sample_data.make_sample_dataset
-    monkeypatch.setattr(sample_data, "make_sample_dataset", lambda: small(per_category=1))
-    source = data.get_dataset()
-    assert source.kind == "sample" and source.is_sample
-    assert source.root == isolated_data_dir / "sample"
-    assert sample_data.is_sample_dataset(source.root)
-    out = capsys.readouterr().out
-    assert "OFFLINE SAMPLE SET" in out and "no network here" in out
-    assert not (isolated_data_dir / "ncd").exists()  # never mixed into the NCD folder
-
-
-def test_no_sample_when_not_allowed(isolated_data_dir):
-    with pytest.raises(DataNotFoundError, match="NCD_DIR"):
-        data.get_dataset(download=False, allow_sample=False)
-
-
-def test_a_sample_set_given_as_path_is_reported_as_sample(isolated_data_dir, tmp_path, capsys):
-    from course_lib import sample_data
-
-    root = sample_data.make_sample_dataset(tmp_path / "s", per_category=1, categories=["Tomato"])
-    source = data.get_dataset(root)
-    assert source.kind == "sample"
-    assert "OFFLINE SAMPLE SET" in capsys.readouterr().out
-
-
 # ------------------------------------------------------------ the real NCD copy
 def _valid_images_by_folder(root: Path) -> tuple[dict[str, int], set[str]]:
     """Count images independently of course_lib: Pillow's verify() on every file."""
@@ -507,6 +401,7 @@ def _valid_images_by_folder(root: Path) -> tuple[dict[str, int], set[str]]:
     return counts, strays
 
 
+@pytest.mark.slow  # decodes every image of the copy
 def test_scan_real_ncd_copy(ncd_dir):
     expected_counts, strays = _valid_images_by_folder(ncd_dir)
     with warnings.catch_warnings():

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import download
+from course_lib import download, layout
 from course_lib.errors import DownloadError, UnsafeArchiveError
 
 CATEGORIES = {"Apple": 3, "Banana": 2}
@@ -150,7 +150,7 @@ def test_interrupted_transfer_is_reported_then_resumed(server, tmp_path):
     part = dest / "ncd.zip.part"
     assert part.exists() and 0 < part.stat().st_size < len(server.payload)
     assert not (dest / "ncd.zip").exists()  # never renamed while incomplete
-    assert download._has_dataset(dest) is None
+    assert layout.dataset_in(dest) is None
 
     server.mode = "ok"
     root = download.download_ncd(dest, server.url)
@@ -176,14 +176,14 @@ def test_html_error_page_is_refused(server, tmp_path):
     server.mode = "html"
     with pytest.raises(DownloadError, match="web page"):
         download.download_ncd(dest, server.url)
-    assert _tree(dest) <= {"ncd.zip.part"} and not (dest / "ncd.zip.part").exists()
+    assert not dest.exists()  # refused before anything was written
 
 
 def test_html_page_labelled_as_zip_is_refused(server, tmp_path):
     server.mode = "html-as-zip"
     with pytest.raises(DownloadError, match="web page"):
         download.download_ncd(tmp_path / "ncd", server.url)
-    assert download._has_dataset(tmp_path / "ncd") is None
+    assert layout.dataset_in(tmp_path / "ncd") is None
 
 
 def test_http_error_is_reported(server, tmp_path):
@@ -230,7 +230,7 @@ def test_damaged_zip_is_refused(tmp_path):
     (tmp_path / "bad.zip").write_bytes(bytes(payload))
     with pytest.raises(DownloadError):
         download.download_ncd(tmp_path / "ncd", tmp_path / "bad.zip")
-    assert download._has_dataset(tmp_path / "ncd") is None
+    assert layout.dataset_in(tmp_path / "ncd") is None
 
 
 # ------------------------------------------------------------ hostile archives
@@ -263,7 +263,7 @@ def test_hostile_archive_is_refused_and_nothing_is_written(tmp_path, server, kin
 
     assert _tree(sandbox) == before  # nothing extracted, and the hostile download deleted
     assert not Path("/tmp/colorize-course-escaped.txt").exists()
-    assert download._has_dataset(dest) is None
+    assert layout.dataset_in(dest) is None
 
 
 def test_zip_bomb_limit(tmp_path):
@@ -271,7 +271,7 @@ def test_zip_bomb_limit(tmp_path):
     archive.write_bytes(build_archive())
     with pytest.raises(DownloadError, match="would unpack"):
         download.safe_extract(archive, tmp_path / "out", max_bytes=100)
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 def test_extraction_never_overwrites(tmp_path):
@@ -281,3 +281,39 @@ def test_extraction_never_overwrites(tmp_path):
     with pytest.raises(DownloadError, match="already exists"):
         download.safe_extract(archive, tmp_path / "out")
     assert _tree(tmp_path / "out") == {"ColorfulOriginal"}
+
+
+# ------------------------------------------------------- folders the user got wrong
+def test_a_file_as_destination_says_what_to_do(tmp_path):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(build_archive())
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(DownloadError, match="is a file, not a folder; choose a folder .* with --dest"):
+        download.download_ncd(tmp_path / "taken", archive)
+    with pytest.raises(DownloadError, match="cannot create the folder .* choose a writable folder with --dest"):
+        download.download_ncd(tmp_path / "taken" / "ncd", archive)
+
+
+def test_an_unreadable_local_zip_says_what_to_do(tmp_path, monkeypatch):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(build_archive())
+
+    def refuse(path, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(download, "verify_zip", refuse)  # tests run as root: chmod would not stop them
+    with pytest.raises(DownloadError, match="cannot read .*a.zip .*check its permissions"):
+        download.download_ncd(tmp_path / "ncd", archive)
+
+
+def test_a_full_disk_while_unpacking_says_what_to_do(tmp_path, monkeypatch):
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(build_archive())
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(download.shutil, "copyfileobj", disk_full)
+    with pytest.raises(DownloadError, match="No space left on device.*free some disk space"):
+        download.safe_extract(archive, tmp_path / "out")
+    assert _tree(tmp_path / "out") == set()  # the staging folder is gone too

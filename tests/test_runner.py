@@ -1,4 +1,7 @@
-"""The ``run-notebooks`` command on small generated notebooks (real kernels, a few seconds)."""
+"""The ``run-notebooks`` command on small generated notebooks.
+
+The tests that start real kernels take seconds each and are marked ``slow``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import argparse
 import nbformat
 import pytest
 
-from course_lib import runner
-from course_lib.errors import CourseError, DataNotFoundError, NotebookExecutionError
+from course_lib import runner, sources
+from course_lib.errors import CourseError, DataNotFoundError, NotebookExecutionError, OutputPathError
+from course_lib.sources import DatasetSource
 
 
 def _write_notebook(path, *sources):
@@ -44,6 +48,7 @@ def test_find_notebooks_unknown_number_says_what_exists(notebook_dir):
         runner.find_notebooks(["07"], folder=notebook_dir)
 
 
+@pytest.mark.slow
 def test_fast_mode_reaches_the_kernel_and_cwd_is_the_notebook_folder(notebook_dir, tmp_path):
     out = tmp_path / "executed"
     runs = runner.run_notebooks(runner.find_notebooks(["00"], folder=notebook_dir), out, fast=True, timeout=60)
@@ -51,6 +56,7 @@ def test_fast_mode_reaches_the_kernel_and_cwd_is_the_notebook_folder(notebook_di
     assert runs[0].executed_copy == out / "00_ok.ipynb" and runs[0].executed_copy.is_file()
 
 
+@pytest.mark.slow
 def test_stops_at_first_failure_naming_notebook_and_cell(notebook_dir, tmp_path):
     out = tmp_path / "executed"
     with pytest.raises(NotebookExecutionError) as info:
@@ -63,6 +69,7 @@ def test_stops_at_first_failure_naming_notebook_and_cell(notebook_dir, tmp_path)
     assert failed_copy.cells[1].outputs[0]["output_type"] == "error"
 
 
+@pytest.mark.slow
 def test_cell_timeout_is_reported(notebook_dir, tmp_path):
     slow = _write_notebook(notebook_dir / "03_slow.ipynb", "import time\ntime.sleep(30)")
     with pytest.raises(NotebookExecutionError, match="03_slow.ipynb"):
@@ -77,58 +84,55 @@ def _parse(*argv):
     return parser.parse_args(list(argv))
 
 
+@pytest.mark.slow
 def test_cli_failure_raises_course_error_naming_notebook(notebook_dir, tmp_path):
     args = _parse("--notebook-dir", str(notebook_dir), "--out", str(tmp_path / "o"), "--skip-data", "--timeout", "60")
     with pytest.raises(CourseError, match=r"^notebook 01_broken.ipynb failed at code cell 2"):
         runner.run_cli(args)
 
 
+@pytest.mark.slow
 def test_cli_success(notebook_dir, tmp_path, capsys):
     args = _parse("--notebook-dir", str(notebook_dir), "--only", "00", "--out", str(tmp_path / "o"), "--skip-data")
     assert runner.run_cli(args) == 0
     assert "All 1 notebook(s) ran" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_dataset_chosen_once_is_passed_to_every_kernel(notebook_dir, tmp_path, monkeypatch):
-    from course_lib import data
-
-    chosen = tmp_path / "some_dataset"
-    monkeypatch.setattr(data, "get_dataset", lambda: data.DatasetSource(chosen, "sample", "BANNER"))
+    chosen = DatasetSource(tmp_path / "some_dataset", "sample", "the download failed: no network here")
+    monkeypatch.setattr(sources, "get_dataset", lambda: chosen)
     probe = _write_notebook(notebook_dir / "04_probe.ipynb",
-                            "import os, pathlib\npathlib.Path('ncd_dir.txt').write_text(os.environ['NCD_DIR'])")
+                            "import os, pathlib\n"
+                            "env = os.environ['NCD_DIR'] + '|' + os.environ['COURSE_DATA_REASON']\n"
+                            "pathlib.Path('env.txt').write_text(env)")
     args = _parse("--notebook-dir", str(notebook_dir), "--only", "04", "--out", str(tmp_path / "o"))
     assert runner.run_cli(args) == 0
-    assert (probe.parent / "ncd_dir.txt").read_text() == str(chosen)
+    assert (probe.parent / "env.txt").read_text() == f"{chosen.root}|{chosen.reason}"
 
 
-def test_a_sample_fallback_tells_the_kernels_why(notebook_dir, tmp_path, monkeypatch, capsys):
-    from course_lib import data
-
-    chosen = tmp_path / "sample"
-    banner = data.sample_banner(chosen, "NCD not found at data/ncd; the download failed: no network here")
-    monkeypatch.delenv("NCD_DIR", raising=False)
-    monkeypatch.setattr(data, "get_dataset", lambda: data.DatasetSource(chosen, "sample", banner))
-    env = runner.announce_data()
-    assert env["NCD_DIR"] == str(chosen)
-    assert env["COURSE_SAMPLE_REASON"] == "NCD not found at data/ncd; the download failed: no network here"
-    out = capsys.readouterr().out
-    assert "OFFLINE SAMPLE SET" in out and "because NCD was not found or could not be downloaded" in out
-    probe = _write_notebook(notebook_dir / "04_probe.ipynb",
-                            "import os, pathlib\npathlib.Path('why.txt').write_text(os.environ['COURSE_SAMPLE_REASON'])")
-    runner.execute_notebook(probe, timeout=60, env=env)
-    assert "no network here" in (probe.parent / "why.txt").read_text()
+def test_a_sample_fallback_says_why(tmp_path, monkeypatch, capsys):
+    chosen = DatasetSource(tmp_path / "sample", "sample", "NCD was not found at data/ncd; the download failed: offline")
+    monkeypatch.setattr(sources, "get_dataset", lambda: chosen)
+    assert runner.announce_data() == sources.kernel_env(chosen)
+    assert capsys.readouterr().out == ("The notebooks will run on the OFFLINE SAMPLE SET (generated images, not NCD) "
+                                       "because NCD was not found at data/ncd; the download failed: offline.\n")
 
 
-def test_a_sample_set_named_by_ncd_dir_needs_no_reason(tmp_path, monkeypatch, capsys):
-    from course_lib import data
-
-    chosen = tmp_path / "sample"
-    monkeypatch.setenv("NCD_DIR", str(chosen))
-    monkeypatch.setattr(data, "get_dataset", lambda: data.DatasetSource(chosen, "sample", "BANNER"))
-    assert runner.announce_data() == {"NCD_DIR": str(chosen)}
-    assert "OFFLINE SAMPLE SET" in capsys.readouterr().out
+def test_ncd_needs_no_extra_words(tmp_path, monkeypatch, capsys):
+    chosen = DatasetSource(tmp_path / "ncd", "ncd", "$NCD_DIR points at it")
+    monkeypatch.setattr(sources, "get_dataset", lambda: chosen)
+    assert runner.announce_data() == {"NCD_DIR": str(chosen.root), "COURSE_DATA_REASON": "$NCD_DIR points at it"}
+    assert capsys.readouterr().out == ""  # get_dataset (replaced here) prints the one line
 
 
+def test_an_output_folder_that_cannot_be_made_is_a_course_error(notebook_dir, tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(OutputPathError, match="cannot create the folder .* choose a writable folder with --out"):
+        runner.run_notebooks(runner.find_notebooks(["00"], folder=notebook_dir), tmp_path / "taken", timeout=60)
+
+
+@pytest.mark.slow
 def test_kernel_process_output_goes_to_a_log_beside_the_executed_copy(notebook_dir, tmp_path):
     # os.write(2, ...) bypasses IPython's capture, like TensorFlow's C++ logging does.
     noisy = _write_notebook(notebook_dir / "05_noisy.ipynb", "import os\nos.write(2, b'C++ says hello\\n')")

@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from course_lib import data, sample_data
-from course_lib.errors import CourseError
+from course_lib import data, layout, sample_data
+from course_lib.errors import CourseError, OutputPathError
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def small_set(tmp_path_factory):
 
 def test_layout_marker_and_scan(small_set):
     assert sample_data.is_sample_dataset(small_set)
-    marker = (small_set / sample_data.MARKER_NAME).read_text()
+    marker = (small_set / layout.SAMPLE_MARKER_NAME).read_text()
     assert "NOT the Natural-Color Dataset" in marker
     with warnings.catch_warnings():
         warnings.simplefilter("error", data.SkippedFileWarning)  # nothing may be skipped
@@ -87,7 +87,7 @@ def test_never_writes_into_a_folder_that_is_not_a_sample_set(tmp_path):
     real = tmp_path / "ncd" / "Apple"
     real.mkdir(parents=True)
     (real / "Apple1.jpg").write_bytes(b"pretend NCD")
-    with pytest.raises(CourseError, match="not the offline sample set"):
+    with pytest.raises(OutputPathError, match="not the offline sample set"):
         sample_data.make_sample_dataset(tmp_path / "ncd", per_category=1)
     assert sorted(p.name for p in (tmp_path / "ncd").rglob("*")) == ["Apple", "Apple1.jpg"]
 
@@ -106,21 +106,9 @@ def test_make_sample_image_shape():
     assert image.shape == (50, 70, 3) and image.dtype == np.uint8
 
 
-def test_banner_of_a_sample_set_named_by_the_runner_says_why(small_set, monkeypatch, capsys):
-    # run-notebooks set NCD_DIR itself and says why in COURSE_SAMPLE_REASON: the learner never set NCD_DIR.
-    monkeypatch.setenv("NCD_DIR", str(small_set))
-    monkeypatch.setenv("COURSE_SAMPLE_REASON", "NCD not found at data/ncd; the download failed: no network here")
-    assert data.get_dataset().is_sample
-    out = capsys.readouterr().out
-    assert "OFFLINE SAMPLE SET" in out
-    assert "because NCD was not found or could not be downloaded: NCD not found at data/ncd" in out
-    assert "no network here" in out and "is the sample set" not in out
-
-
-def test_banner_of_a_sample_set_named_by_the_learner_does_not_blame_ncd_dir(small_set, monkeypatch, capsys):
-    monkeypatch.setenv("NCD_DIR", str(small_set))
-    monkeypatch.delenv("COURSE_SAMPLE_REASON", raising=False)
-    assert data.get_dataset().is_sample
-    out = capsys.readouterr().out
-    assert "running on the offline sample set, which stands in when NCD is not found or cannot be downloaded" in out
-    assert "($NCD_DIR points at it)" in out
+def test_a_file_in_the_way_is_a_course_error(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(OutputPathError, match="is a file, not a folder; choose a folder .* with --dest"):
+        sample_data.make_sample_dataset(tmp_path / "taken", per_category=1)
+    with pytest.raises(OutputPathError, match="cannot create the folder .* choose a writable folder with --dest"):
+        sample_data.make_sample_dataset(tmp_path / "taken" / "inside", per_category=1)
