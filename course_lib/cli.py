@@ -1,12 +1,14 @@
 """``python -m course_lib COMMAND ...``: the course's command line.
 
-Each command lives in the module that owns its concern. That module defines
-``configure_parser(parser)`` (adds the command's arguments) and ``run_cli(args) -> int``
-(does the work, returns the exit status). Modules import TensorFlow lazily, so
-``--help`` is instant.
+Each command lives in the module that owns its concern, named in :data:`COMMANDS` (the one
+registry of commands). That module defines ``configure_parser(parser)`` (adds the command's
+arguments) and ``run_cli(args) -> int`` (does the work, returns the exit status). Only the
+module of the command being run is imported, so ``--help`` is instant and never loads
+TensorFlow or scikit-image.
 
-Errors the course anticipates (:class:`~course_lib.errors.CourseError`, missing files,
-bad values) print one line on stderr and exit with status 2 -- never a traceback.
+Errors the user can fix (:class:`~course_lib.errors.CourseError` and its subclasses) print one
+line on stderr and exit with status 2. Anything else is a bug in the course and keeps its
+traceback: it must not look like the user's mistake.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported, to add that command's arguments."""
     parser = argparse.ArgumentParser(
         prog="python -m course_lib",
         description="Colorize Course command line. Run 'python -m course_lib COMMAND --help' for details.",
@@ -35,19 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        module = importlib.import_module(module_name)
-        module.configure_parser(command_parser)
-        command_parser.set_defaults(_module=module)
+        if name == command:
+            module = importlib.import_module(module_name)
+            module.configure_parser(command_parser)
+            command_parser.set_defaults(_module=module)
     return parser
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The command named in ``argv``: its first argument that is not an option (the top level has none)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def main(argv: list[str] | None = None) -> int:
     from course_lib.errors import CourseError
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(_command_in(argv)).parse_args(argv)
     try:
         return int(args._module.run_cli(args) or 0)
-    except (CourseError, OSError, ValueError) as exc:  # OSError: missing, existing or unwritable paths
+    except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
