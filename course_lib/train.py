@@ -129,25 +129,26 @@ def _callbacks_module():
             from course_lib.metrics import psnr
 
             self.prediction = self.predictor(self.val_l)
-            rgb = color.to_uint8_rgb(color.model_io_to_rgb(self.val_l, self.prediction))  # (N, S, S, 3)
+            # Gamut-fitted like `evaluate` and `colorize`, so the best epoch is chosen on their score.
+            rgb = color.model_io_to_rgb_uint8(self.val_l, self.prediction)  # (N, S, S, 3)
             logs["val_psnr"] = float(np.mean([psnr(p, t, data_range=255) for p, t in zip(rgb, self.val_rgb)]))
             logs["lr"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
     class PredictionGrid(keras.callbacks.Callback):
-        """Saves ``grids/epoch_NNN.png``: rows gray input / prediction / truth.
+        """Saves ``grids/epoch_NNN.png``: rows gray input / prediction / truth, labelled.
 
-        Shows the first :data:`GRID_IMAGES` validation images, as predicted by the
-        ``ValidationPSNR`` callback ``source`` (which must run before it).
+        Shows the validation images at ``indices`` (one per category where it can), as
+        predicted by the ``ValidationPSNR`` callback ``source`` (which must run before it).
         """
 
-        def __init__(self, source, grid_dir):
+        def __init__(self, source, grid_dir, indices, labels):
             super().__init__()
-            self.source, self.grid_dir = source, Path(grid_dir)
+            self.source, self.grid_dir, self.indices, self.labels = source, Path(grid_dir), list(indices), labels
 
         def on_epoch_end(self, epoch, logs=None):
-            n = GRID_IMAGES
-            save_prediction_grid(self.grid_dir / f"epoch_{epoch + 1:03d}.png", self.source.val_l[:n],
-                                 self.source.prediction[:n], self.source.val_rgb[:n])
+            i = self.indices
+            save_prediction_grid(self.grid_dir / f"epoch_{epoch + 1:03d}.png", self.source.val_l[i],
+                                 self.source.prediction[i], self.source.val_rgb[i], labels=self.labels)
 
     class Checkpoint(keras.callbacks.Callback):
         """Every epoch: last model + optimizer state + state.json; the best model as model.keras.
@@ -209,22 +210,48 @@ def load_optimizer_state(optimizer, variables, path) -> None:
         optimizer.load_own_variables({key: saved[key] for key in saved.files})
 
 
-def save_prediction_grid(path, l_norm, ab_norm_pred, rgb_true, scale: int = 3) -> Path:
-    """Save a PNG grid: row 1 gray input, row 2 prediction, row 3 ground truth.
+GRID_ROWS = ("gray input", "prediction", "truth")
 
-    ``l_norm (N, S, S, 1)``, ``ab_norm_pred (N, S, S, 2)``, ``rgb_true (N, S, S, 3)`` uint8.
-    Each tile is enlarged ``scale`` times (nearest neighbour) so small images stay visible.
+
+def save_prediction_grid(path, l_norm, ab_norm_pred, rgb_true, labels=None, scale: int = 3) -> Path:
+    """Save a PNG grid: row 1 gray input, row 2 prediction, row 3 ground truth, each row named.
+
+    ``l_norm (N, S, S, 1)``, ``ab_norm_pred (N, S, S, 2)``, ``rgb_true (N, S, S, 3)`` uint8;
+    ``labels``: one caption per column (e.g. the category). Each tile is enlarged ``scale``
+    times (nearest neighbour) so small images stay visible.
     """
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
-    gray = color.to_uint8_rgb(color.model_io_to_rgb(l_norm, np.zeros_like(ab_norm_pred)))
-    pred = color.to_uint8_rgb(color.model_io_to_rgb(l_norm, ab_norm_pred))
+    gray = color.model_io_to_rgb_uint8(l_norm, np.zeros_like(ab_norm_pred))
+    pred = color.model_io_to_rgb_uint8(l_norm, ab_norm_pred)
     rows = [np.concatenate(list(images), axis=1) for images in (gray, pred, rgb_true)]  # (S, N*S, 3)
-    grid = np.concatenate(rows, axis=0).repeat(scale, axis=0).repeat(scale, axis=1)
+    tiles = np.concatenate(rows, axis=0).repeat(scale, axis=0).repeat(scale, axis=1)
+    tile = tiles.shape[0] // len(GRID_ROWS)
+    margin_left, margin_top = 80, 14
+    canvas = Image.new("RGB", (tiles.shape[1] + margin_left, tiles.shape[0] + margin_top), "white")
+    canvas.paste(Image.fromarray(tiles), (margin_left, margin_top))
+    draw = ImageDraw.Draw(canvas)
+    for row, name in enumerate(GRID_ROWS):
+        draw.text((4, margin_top + row * tile + tile // 2 - 5), name, fill="black")
+    for column, label in enumerate(labels or []):
+        draw.text((margin_left + column * tile + 2, 1), str(label)[: max(tile // 6, 4)], fill="black")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(grid).save(path)
+    canvas.save(path)
     return path
+
+
+def grid_choice(categories, n: int = GRID_IMAGES) -> list[int]:
+    """Indices of ``n`` images for the grid: the first of each category, categories spread evenly."""
+    firsts = {}
+    for index, category in enumerate(categories):
+        firsts.setdefault(category, index)
+    names = sorted(firsts)
+    m = min(n, len(names))
+    picked = [firsts[names[int(k * len(names) / m)]] for k in range(m)]
+    if len(picked) < n:  # fewer categories than tiles: fill with the next images
+        picked += [i for i in range(len(categories)) if i not in picked][: n - len(picked)]
+    return sorted(picked)
 
 
 # ----------------------------------------------------------------------------- data
@@ -403,6 +430,7 @@ class TrainingData:
     val_rgb: np.ndarray
     val_l: np.ndarray
     val_ab: np.ndarray
+    val_categories: list[str]
 
 
 def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
@@ -416,7 +444,7 @@ def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
     train_rgb = load_images_resized(train_records, settings.image_size)
     val_rgb = load_images_resized(splits["val"], settings.image_size)
     val_l, val_ab = color.rgb_to_model_io(val_rgb)
-    return TrainingData(train_rgb, val_rgb, val_l, val_ab)
+    return TrainingData(train_rgb, val_rgb, val_l, val_ab, [r.category for r in splits["val"]])
 
 
 def balanced_records(records, seed: int = 0) -> list:
@@ -501,7 +529,9 @@ def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettin
     ValidationPSNR, PredictionGrid, Checkpoint = _callbacks_module()
     predictor = FixedBatchPredictor(colorizer, settings.image_size, min(PREDICT_BATCH, len(data.val_l)))
     val_psnr = ValidationPSNR(predictor, data.val_l, data.val_rgb)
-    all_callbacks = [val_psnr, PredictionGrid(val_psnr, run_dir / "grids"), Checkpoint(colorizer, run_dir, state),
+    shown = grid_choice(data.val_categories)
+    grid = PredictionGrid(val_psnr, run_dir / "grids", shown, [data.val_categories[i] for i in shown])
+    all_callbacks = [val_psnr, grid, Checkpoint(colorizer, run_dir, state),
                      keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True), *callbacks]
     # repeat() + steps_per_epoch: epochs are exactly `steps` batches and Keras knows the length.
     trainer.fit(train_data.repeat(), steps_per_epoch=steps, validation_data=val_data, initial_epoch=done,

@@ -242,3 +242,19 @@ def test_gpu_recipe_runs_on_a_cpu_and_its_model_colorizes(tiny_data, tmp_path):
     Image.fromarray(np.full((50, 70, 3), 128, np.uint8)).save(photo)
     assert cli.main(["colorize", "--model", str(run / "model.keras"), str(photo), "--out", str(tmp_path / "out")]) == 0
     assert len(list((tmp_path / "out").iterdir())) == 1
+
+
+def test_grid_shows_several_categories_with_named_rows(tmp_path):
+    from PIL import Image
+
+    from course_lib.train import grid_choice, save_prediction_grid
+
+    categories = ["Apple"] * 5 + ["Banana"] * 3 + ["Cherry"] * 4
+    assert grid_choice(categories, 3) == [0, 5, 8]
+    assert grid_choice(categories, 4) == [0, 1, 5, 8]  # fewer categories than tiles: filled in order
+    l_norm = np.zeros((3, 8, 8, 1), np.float32)
+    path = save_prediction_grid(tmp_path / "g.png", l_norm, np.zeros((3, 8, 8, 2), np.float32),
+                                np.zeros((3, 8, 8, 3), np.uint8), labels=["Apple", "Banana", "Cherry"])
+    image = np.asarray(Image.open(path))
+    assert image.shape[0] > 3 * 8 * 3 and image.shape[1] > 3 * 8 * 3  # tiles plus the label margins
+    assert (image[:, :70] < 128).any()  # the row names are drawn in the left margin
