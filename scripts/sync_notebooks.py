@@ -1,37 +1,62 @@
 #!/usr/bin/env python
-"""Keep every course notebook's standard header and setup cells in sync.
+"""Build every course notebook and its solutions from the notebook's text source.
 
-Every ``notebooks/NN_*.ipynb`` starts with two generated cells:
+The source of truth of notebook ``NN_name`` is ``notebooks/NN_name.py``, a jupytext
+"percent" file: cells start with ``# %%`` (``# %% [markdown]`` for text), a cell's tags and
+its stable id sit on that line (``# %% tags=["exercise"] id="c06"``), and the YAML header holds
+the author's text for the generated cells::
 
-1. a markdown cell tagged ``course-header``: title, Colab and Binder badges, goals and the
-   estimated time on a Colab GPU and on CPU;
-2. a code cell tagged ``course-setup``: on Colab it clones the repository and installs only
-   what is missing (never TensorFlow, Keras or NumPy); elsewhere it only makes
-   ``import course_lib`` work, whatever folder the kernel was started in.
+    # ---
+    # jupyter:
+    #   course:
+    #     title: ...
+    #     goals: [..., ...]
+    #     time_gpu: 10 min
+    #     time_cpu: 20 min
+    #     needs_data: true
+    # ---
 
-The author's text lives in the notebook metadata, so regenerating never loses it::
+An exercise is ONE code cell holding both the learner's stub and the solution::
 
-    "metadata": {"course": {"title": "...", "goals": ["...", "..."],
-                            "time_gpu": "10 min", "time_cpu": "20 min",
-                            "needs_data": true}}
+    # %% tags=["exercise"] id="c06"
+    ### BEGIN STUB
+    def conv_param_count(kernel_size, in_channels, filters):
+        # YOUR CODE HERE: replace None with the formula
+        return None
+    ### END STUB
+    ### BEGIN SOLUTION
+    # Exercise 1 -- parameters of a convolution
+    def conv_param_count(kernel_size, in_channels, filters):
+        return (kernel_size * kernel_size * in_channels + 1) * filters
+    ### END SOLUTION
 
-Edit it in JupyterLab (Property Inspector -> Notebook metadata) or in this JSON, then run
-this script. The badge links and the clone URL come from ``course_lib.config`` (``REPO_URL``),
-so a fork changes that one line and re-runs the script.
+Lines outside the blocks go to both. (``### BEGIN/END SOLUTION`` are nbgrader's markers; the
+stub comes first so that running the source itself, e.g. opened with jupytext, ends with the
+solution defined and every check passing.) From each source this script writes
+
+- ``notebooks/NN_name.ipynb``, the learner's copy: no SOLUTION blocks, and two generated
+  cells in front: a markdown header tagged ``course-header`` (title, Colab and Binder badges,
+  goals, times) and a code cell tagged ``course-setup`` (on Colab it clones the repository and
+  installs only what is missing, never TensorFlow, Keras or NumPy; elsewhere it only makes
+  ``import course_lib`` work). Badge links and the clone URL come from ``course_lib.config``
+  (``REPO_URL``), so a fork changes that one line and re-runs the script. Kernelspec
+  ``python3``; no outputs except in cells marked ``# NBVAL_CHECK_OUTPUT``, whose outputs are
+  kept from the current ``.ipynb`` (matched by cell id; they are what ``pytest --nbval-lax``
+  compares against) with an execution count fixed by position;
+- ``solutions/NN_name.py``: every exercise cell without its STUB blocks, in notebook order,
+  under a generated docstring (put the imports a solution needs inside its SOLUTION block).
 
 It also regenerates the Colab and Binder badges in ``README.md`` (between
-``<!-- badges:start -->`` and ``<!-- badges:end -->``) and applies the notebook-wide
-conventions: kernelspec ``python3``, outputs and execution counts stripped except in cells
-marked ``# NBVAL_CHECK_OUTPUT`` (their stored output is what ``pytest --nbval-lax`` compares
-against, with a fixed execution count nbval needs), no saved widget state.
+``<!-- badges:start -->`` and ``<!-- badges:end -->``).
 
 Usage::
 
-    python scripts/sync_notebooks.py                 # rewrite notebooks that are out of sync
-    python scripts/sync_notebooks.py --check         # exit 1 (listing them) if any is out of sync
-    python scripts/sync_notebooks.py --execute notebooks/01_lab_color_space.ipynb
-                                                     # run it (COURSE_FAST=1), keep only the
-                                                     # NBVAL_CHECK_OUTPUT outputs, then sync
+    python scripts/sync_notebooks.py                 # rebuild what is out of date
+    python scripts/sync_notebooks.py --check         # change nothing; exit 1 naming every
+                                                     # .ipynb/solutions file its source would change
+    python scripts/sync_notebooks.py --execute notebooks/01_lab_color_space.py
+                                                     # build, run it (COURSE_FAST=1), keep the
+                                                     # NBVAL_CHECK_OUTPUT outputs
     python scripts/sync_notebooks.py --new 07_my_topic --title "My topic"
 """
 
@@ -39,11 +64,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
+import hashlib
 import re
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +82,11 @@ from course_lib import config  # noqa: E402
 HEADER_TAG = "course-header"
 SETUP_TAG = "course-setup"
 CHECK_OUTPUT_MARKER = "# NBVAL_CHECK_OUTPUT"
+SOURCE_GLOB = "[0-9][0-9]_*.py"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
+SOURCE_FORMAT = "py:percent"
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_STUB, END_STUB = "### BEGIN STUB", "### END STUB"
 #: Placeholder text a new notebook starts with; tests refuse notebooks that still carry it.
 TODO = "TODO"
 
@@ -73,15 +103,29 @@ COLAB_PACKAGES = {
 }
 
 
-# --------------------------------------------------------------------------- the cells
-def notebook_files(folder: Path = NOTEBOOK_DIR) -> list[Path]:
-    """Course notebooks ``NN_*.ipynb`` in order."""
-    return sorted(folder.glob(NOTEBOOK_GLOB))
+class SourceError(ValueError):
+    """A text source the build cannot use (unbalanced markers); the message names the cell."""
 
 
-def course_metadata(nb, notebook_name: str) -> dict:
-    """The notebook's ``course`` metadata with every key present (placeholders for new ones)."""
-    meta = dict(nb.metadata.get("course", {}))
+# --------------------------------------------------------------------------- the files
+def source_files(folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    """Text sources ``NN_*.py`` of the course notebooks, in order."""
+    return sorted(folder.glob(SOURCE_GLOB))
+
+
+def notebook_path(source: Path) -> Path:
+    """The learner's notebook built from ``source``: same folder, same name, ``.ipynb``."""
+    return source.with_suffix(".ipynb")
+
+
+def solutions_path(source: Path) -> Path:
+    """The solutions built from ``source``: ``solutions/`` beside ``notebooks/``, same name."""
+    return source.parent.parent / "solutions" / source.name
+
+
+def course_metadata(meta: dict, notebook_name: str) -> dict:
+    """The ``course`` metadata with every key present (placeholders for new notebooks)."""
+    meta = dict(meta)
     default_title = notebook_name.removesuffix(".ipynb").split("_", 1)[-1].replace("_", " ").capitalize()
     meta.setdefault("title", default_title)
     meta.setdefault("goals", [f"{TODO}: what the learner can do after this notebook"])
@@ -170,10 +214,6 @@ import course_lib
 print(f"course_lib {{course_lib.__version__}} from {{Path(course_lib.__file__).parent}}" + (" (Colab)" if IN_COLAB else ""))'''
 
 
-def _tagged(cell, tag: str) -> bool:
-    return tag in cell.get("metadata", {}).get("tags", [])
-
-
 def _standard_cell(kind: str, source: str, tag: str):
     maker = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
     cell = maker(source)
@@ -184,65 +224,154 @@ def _standard_cell(kind: str, source: str, tag: str):
     return cell
 
 
-def _clean_code_cell(cell, number: int) -> None:
-    """Strip outputs unless the cell pins them with ``# NBVAL_CHECK_OUTPUT``.
+def split_exercise(code: str, where: str = "a cell") -> tuple[str, str | None]:
+    """``(learner's code, solution code or None)`` of one code cell of a text source.
 
-    A pinned cell keeps its outputs and gets the execution count ``number`` (its position
-    among the code cells): nbval refuses stored outputs without a count, and a count fixed
-    by position does not change from one run to the next.
+    The learner's code drops the SOLUTION blocks, the solution drops the STUB blocks; lines
+    outside the blocks go to both, marker lines to neither.
     """
-    if CHECK_OUTPUT_MARKER in cell.source and cell.outputs:
-        cell.execution_count = number
-        for output in cell.outputs:
-            if output.get("output_type") == "execute_result":
-                output["execution_count"] = number
-        return
-    cell.outputs = []
-    cell.execution_count = None
+    ends = {BEGIN_SOLUTION: END_SOLUTION, BEGIN_STUB: END_STUB}
+    learner, solution = [], []
+    block, has_solution = None, False
+    for number, line in enumerate(code.splitlines(), start=1):
+        marker = line.strip()
+        if marker in ends:
+            if block:
+                raise SourceError(f"{where}, line {number}: {marker} before {ends[block]}")
+            block, has_solution = marker, has_solution or marker == BEGIN_SOLUTION
+        elif marker in ends.values():
+            if marker != ends.get(block):
+                raise SourceError(f"{where}, line {number}: {marker} without its BEGIN line")
+            block = None
+        else:
+            if block != BEGIN_SOLUTION:
+                learner.append(line)
+            if block != BEGIN_STUB:
+                solution.append(line)
+    if block:
+        raise SourceError(f"{where}: {block} is never closed by {ends[block]}")
+    # Blank lines around a removed block would otherwise pile up at the cell's ends.
+    return "\n".join(learner).strip("\n"), "\n".join(solution).strip("\n") if has_solution else None
 
 
-def sync_notebook(nb, notebook_name: str):
-    """Return a synced deep copy of ``nb`` (the input is left untouched)."""
-    nb = copy.deepcopy(nb)
-    meta = course_metadata(nb, notebook_name)
-    nb.metadata["course"] = meta
-    nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    nb.metadata.pop("widgets", None)  # saved widget state: large, and may embed images
+def _pinned_outputs(stored) -> dict:
+    """Cell id -> outputs of the ``# NBVAL_CHECK_OUTPUT`` cells of a built notebook (or {})."""
+    if stored is None:
+        return {}
+    return {cell.id: copy.deepcopy(cell.outputs) for cell in stored.cells
+            if cell.cell_type == "code" and CHECK_OUTPUT_MARKER in cell.source}
 
-    body = [c for c in nb.cells if not (_tagged(c, HEADER_TAG) or _tagged(c, SETUP_TAG))]
-    header = _standard_cell("markdown", header_source(notebook_name, meta), HEADER_TAG)
-    setup = _standard_cell("code", setup_source(meta), SETUP_TAG)
-    nb.cells = [header, setup, *body]
+
+def _fallback_id(source: str, taken: set[str]) -> str:
+    """A deterministic id for a cell written without ``id=`` (it changes when the cell does)."""
+    digest = hashlib.sha1(source.encode("utf-8")).hexdigest()
+    return next(digest[i:i + 8] for i in range(0, 33) if digest[i:i + 8] not in taken)
+
+
+def _solutions_source(notebook_name: str, source_name: str, parts: list[str], checks_module: str | None) -> str:
+    accepted = (f"; the\nmatching check in :mod:`course_lib.checks.{checks_module}` accepts it" if checks_module else "")
+    head = (
+        f'"""Solutions to the exercises of notebooks/{notebook_name} (for instructors).\n'
+        f"\n"
+        f"Each function is what a learner writes in the exercise cell of the same name{accepted}.\n"
+        f"\n"
+        f"Generated by scripts/sync_notebooks.py from the exercise cells of\n"
+        f"notebooks/{source_name}: edit those, then re-run the script.\n"
+        f'"""\n'
+        f"\n"
+        f"from __future__ import annotations\n"
+    )
+    if not parts:
+        return head
+    # PEP 8 spacing: one blank line before more imports, two before a function.
+    first_gap = "\n" if re.match(r"(import|from) ", parts[0]) else "\n\n"
+    return head + first_gap + "\n\n\n".join(parts) + "\n"
+
+
+def build(source: Path, stored=None):
+    """``(learner notebook, solutions text)`` built from the text source ``source``.
+
+    ``stored``, a notebook built before (default: the current ``.ipynb``, if any), supplies
+    the outputs of the ``# NBVAL_CHECK_OUTPUT`` cells.
+    """
+    name = notebook_path(source).name
+    if stored is None and notebook_path(source).is_file():
+        try:
+            stored = nbformat.read(notebook_path(source), as_version=4)
+        except ValueError as exc:  # e.g. a merge conflict in the generated file: rebuild it anyway
+            print(f"warning: {notebook_path(source)} is unreadable ({exc}); its NBVAL_CHECK_OUTPUT outputs "
+                  f"are lost: record them again with --execute", file=sys.stderr)
+    pinned = _pinned_outputs(stored)
+    text = jupytext.read(source, fmt=SOURCE_FORMAT)
+    makers = {"markdown": nbformat.v4.new_markdown_cell, "raw": nbformat.v4.new_raw_cell, "code": nbformat.v4.new_code_cell}
+    cells, solutions, taken = [], [], set()
+    for index, text_cell in enumerate(text.cells):
+        metadata = dict(text_cell.metadata)
+        cell_id = metadata.pop("id", None) or _fallback_id(text_cell.source, taken)
+        if cell_id in taken:  # typically a copied cell, id line included
+            raise SourceError(f"{source.name}, cell {index}: id {cell_id!r} is used twice; "
+                              f"remove id=... from the copy's # %% line (the build makes one up)")
+        taken.add(cell_id)
+        cell_source = text_cell.source
+        if text_cell.cell_type == "code":
+            cell_source, solution = split_exercise(cell_source, f"{source.name}, cell {index} (id {cell_id})")
+            if solution is not None:
+                solutions.append(solution)
+        cell = makers[text_cell.cell_type](cell_source, metadata=metadata)
+        cell.id = cell_id
+        if cell.cell_type == "code" and CHECK_OUTPUT_MARKER in cell.source:
+            cell.outputs = pinned.get(cell_id, [])
+        cells.append(cell)
+
+    meta = course_metadata(text.metadata.get("course", {}), name)
+    nb = nbformat.v4.new_notebook(metadata={"course": meta, "kernelspec": dict(KERNELSPEC)})
+    nb.cells = [_standard_cell("markdown", header_source(name, meta), HEADER_TAG),
+                _standard_cell("code", setup_source(meta), SETUP_TAG), *cells]
+    # nbval refuses stored outputs without an execution count; one fixed by the cell's
+    # position among the code cells (the setup cell is number 1) does not change between runs.
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
-    for number, cell in enumerate(code_cells[1:], start=2):  # the setup cell is number 1
-        _clean_code_cell(cell, number)
-    nbformat.validator.normalize(nb)
-    return nb
+    for number, cell in enumerate(code_cells, start=1):
+        if cell.outputs:
+            cell.execution_count = number
+            for output in cell.outputs:
+                if output.get("output_type") == "execute_result":
+                    output["execution_count"] = number
+    checks = re.search(r"course_lib\.checks\.(\w+)", "\n".join(c.source for c in code_cells))
+    return nb, _solutions_source(name, source.name, solutions, checks and checks.group(1))
 
 
-def _comparable(nb) -> str:
-    return json.dumps(nb, sort_keys=True)
-
-
-def is_in_sync(path: Path) -> bool:
-    """True when ``path`` is exactly what :func:`sync_notebook` would write."""
-    nb = nbformat.read(path, as_version=4)
-    return _comparable(nb) == _comparable(sync_notebook(nb, path.name))
-
-
-def write_notebook(nb, path: Path) -> None:
+def notebook_text(nb) -> str:
+    """The file content of ``nb``, exactly as written (what ``--check`` compares)."""
     nbformat.validate(nb)
-    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    return nbformat.writes(nb) + "\n"
 
 
-def sync_file(path: Path) -> bool:
-    """Sync one notebook in place; return True when the file changed."""
-    nb = nbformat.read(path, as_version=4)
-    synced = sync_notebook(nb, path.name)
-    if _comparable(nb) == _comparable(synced):
-        return False
-    write_notebook(synced, path)
-    return True
+def generated_files(source: Path, stored=None) -> dict[Path, str]:
+    """Path -> expected content of every file built from ``source``."""
+    nb, solutions = build(source, stored)
+    return {notebook_path(source): notebook_text(nb), solutions_path(source): solutions}
+
+
+def stale_files(source: Path) -> list[Path]:
+    """The files built from ``source`` whose content differs from what it would build now."""
+    return [path for path, text in generated_files(source).items()
+            if not path.is_file() or path.read_text(encoding="utf-8") != text]
+
+
+def sync_source(source: Path, stored=None) -> list[Path]:
+    """Write the files built from ``source``; return those that changed."""
+    changed = []
+    for path, text in generated_files(source, stored).items():
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+def orphan_notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:
+    """Course notebooks without a text source (they would never be rebuilt)."""
+    return [path for path in sorted(folder.glob(NOTEBOOK_GLOB)) if not path.with_suffix(".py").is_file()]
 
 
 # ------------------------------------------------------------------------ README badges
@@ -281,57 +410,89 @@ def sync_readme(path: Path = README, check: bool = False) -> bool:
 
 
 # ------------------------------------------------------------------------ extra modes
+def write_source(nb, path: Path) -> None:
+    """Write ``nb`` as a text source: the ``course`` metadata, each cell's id and tags."""
+    nb = copy.deepcopy(nb)
+    nb.metadata = {"course": nb.metadata.get("course", {}),
+                   "jupytext": {"notebook_metadata_filter": "course,-all"}}  # no kernelspec/version noise
+    for cell in nb.cells:
+        cell.metadata["id"] = cell.id  # the .py keeps ids in the cell's metadata
+    path.write_text(jupytext.writes(nb, fmt=SOURCE_FORMAT), encoding="utf-8")
+
+
 def new_notebook(stem: str, title: str, folder: Path = NOTEBOOK_DIR) -> Path:
-    """Create ``folder/<stem>.ipynb`` with placeholder metadata and the standard cells."""
+    """Create the text source ``folder/<stem>.py`` (placeholders, one sample exercise) and build it."""
     if not re.fullmatch(r"\d\d_[a-z0-9_]+", stem):
         raise SystemExit(f"notebook name must look like 07_my_topic, got {stem!r}")
-    path = folder / f"{stem}.ipynb"
-    if path.exists():
-        raise SystemExit(f"{path} already exists")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["course"] = {"title": title}
-    nb.cells = [nbformat.v4.new_markdown_cell("## First section\n\nTell the story here.")]
-    write_notebook(sync_notebook(nb, path.name), path)
+    path = folder / f"{stem}.py"
+    if path.exists() or notebook_path(path).exists():
+        raise SystemExit(f"{path} or its .ipynb already exists")
+    nb = nbformat.v4.new_notebook(metadata={"course": {"title": title}})
+    exercise = nbformat.v4.new_code_cell(
+        f"{BEGIN_STUB}\ndef double(x):\n    # YOUR CODE HERE: replace None\n    return None\n{END_STUB}\n"
+        f"{BEGIN_SOLUTION}\n# Exercise 1 -- {TODO}\ndef double(x):\n    return 2 * x\n{END_SOLUTION}",
+        metadata={"tags": ["exercise"]})
+    nb.cells = [nbformat.v4.new_markdown_cell("## First section\n\nTell the story here."),
+                nbformat.v4.new_markdown_cell(f"## Exercise 1 -- {TODO}"), exercise]
+    write_source(nb, path)
+    sync_source(path)
     return path
 
 
-def execute_and_pin(path: Path, timeout: int = 600) -> None:
-    """Execute ``path`` in fast mode so ``# NBVAL_CHECK_OUTPUT`` cells get their reference output."""
+def execute_and_pin(source: Path, timeout: int = 600) -> None:
+    """Build, execute in fast mode, and keep the ``# NBVAL_CHECK_OUTPUT`` cells' new outputs."""
     from course_lib.runner import execute_notebook
 
-    executed = execute_notebook(path, fast=True, timeout=timeout)
-    write_notebook(sync_notebook(executed, path.name), path)
+    sync_source(source)
+    executed = execute_notebook(notebook_path(source), fast=True, timeout=timeout)
+    sync_source(source, stored=executed)
+
+
+def _as_source(path: Path) -> Path:
+    """Accept a notebook's ``.py`` source or its ``.ipynb``."""
+    return path.with_suffix(".py")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to sync (default: all notebooks/NN_*.ipynb)")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any notebook is out of sync")
+    parser.add_argument("sources", nargs="*", type=Path,
+                        help="text sources notebooks/NN_*.py (or their .ipynb) to build (default: all)")
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 naming every generated file that is out of date")
     parser.add_argument("--execute", action="store_true",
-                        help="execute the notebooks first (COURSE_FAST=1) to record NBVAL_CHECK_OUTPUT outputs")
-    parser.add_argument("--new", metavar="NN_NAME", help="create a new notebook with the standard cells")
+                        help="also execute the notebooks (COURSE_FAST=1) to record NBVAL_CHECK_OUTPUT outputs")
+    parser.add_argument("--new", metavar="NN_NAME", help="create a new notebook source with the standard cells")
     parser.add_argument("--title", help="title for --new")
     args = parser.parse_args(argv)
 
     if args.new:
         print(f"created {new_notebook(args.new, args.title or args.new[3:].replace('_', ' ').capitalize())}")
         return 0
-    paths = args.notebooks or notebook_files()
-    if args.check:
-        stale = [p for p in paths if not is_in_sync(p)]
-        if not args.notebooks and sync_readme(check=True):
-            stale.append(README)
-        for p in stale:
-            print(f"out of sync: {p}  (run: python scripts/sync_notebooks.py)", file=sys.stderr)
-        return 1 if stale else 0
-    if not args.notebooks and sync_readme():
-        print(f"synced the badges in {README}")
-    for path in paths:
-        if args.execute:
-            execute_and_pin(path)
-            print(f"executed and synced {path}")
-        elif sync_file(path):
-            print(f"synced {path}")
+    sources = [_as_source(p) for p in args.sources] or source_files()
+    try:
+        if args.check:
+            problems = [f"{path} is not what {source.name} builds" for source in sources for path in stale_files(source)]
+            if not args.sources:
+                problems += [f"{path} has no text source {path.stem}.py" for path in orphan_notebooks()]
+                if sync_readme(check=True):
+                    problems.append(f"the badges of {README} are out of date")
+            for problem in problems:
+                print(f"out of date: {problem} (edit the source, never the built file; then run "
+                      f"python scripts/sync_notebooks.py)", file=sys.stderr)
+            return 1 if problems else 0
+        if not args.sources and sync_readme():
+            print(f"synced the badges in {README}")
+        for source in sources:
+            if args.execute:
+                execute_and_pin(source)
+                print(f"executed and built {notebook_path(source)}")
+            for path in sync_source(source):
+                print(f"wrote {path}")
+        for orphan in ([] if args.sources else orphan_notebooks()):
+            print(f"warning: {orphan} has no text source {orphan.with_suffix('.py').name}", file=sys.stderr)
+    except (SourceError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

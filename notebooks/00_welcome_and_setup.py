@@ -1,0 +1,161 @@
+# ---
+# jupyter:
+#   course:
+#     goals:
+#     - say what image colorization is and where it is used
+#     - 'know the course map: seven notebooks from colour spaces to your own photos'
+#     - 'check your environment: versions, GPU, data, pretrained weights (or offline
+#       mode)'
+#     needs_data: true
+#     time_cpu: 15 min
+#     time_gpu: 10 min
+#     title: Welcome and setup
+# ---
+
+# %% [markdown] id="87700e98"
+# ## What is colorization?
+#
+# A grayscale photograph records only how **light** each point is. Colorization puts back the
+# **colour**: given the lightness of every pixel, guess a plausible hue and saturation for it.
+#
+# The guess is genuinely ambiguous: a gray T-shirt may have been red, green or blue. A model learns
+# which colours are *plausible* from many colour photos -- bananas are yellow, broccoli is green,
+# the sky is blue. In this course you build such a model: a **VGG19 network pretrained on ImageNet**
+# (transfer learning) as the encoder of an **autoencoder** whose decoder paints the colours.
+#
+# ### Where it is used
+# - **Old photographs and film**: family albums, newsreels and documentaries are colorized to make
+#   the past feel closer (always as an interpretation, never as a record of the true colours).
+# - **Historical archives**: libraries and museums digitise millions of black-and-white plates;
+#   automatic colorization helps browsing and outreach, with the original kept alongside.
+# - **Astronomy**: telescope cameras record one filter at a time in grayscale; colour images are
+#   *composed* by assigning colours to filters -- "representative colour" rather than true colour.
+# - **Science and medicine**: false colour for microscopy stains, infrared and radar imaging,
+#   where colour makes structure visible to the eye.
+#
+# Here is the task in one picture: the model gets the left image and must produce the right one.
+
+# %% id="dfb2d11f"
+import matplotlib.pyplot as plt
+from skimage import data
+
+from course_lib import color
+from course_lib.plots import show_images
+
+photo = data.coffee()                        # uint8 (400, 600, 3), a test photo shipped with scikit-image
+lightness = color.rgb_to_lab(photo)[..., 0]  # float32 (400, 600), L in [0, 100]
+show_images([lightness / 100.0, photo], ["what the model gets: lightness L", "what it must produce"], ncols=2, size=4);
+
+# %% [markdown] id="f8ab2a24"
+# ## The course map
+#
+# | notebook | what you do |
+# |---|---|
+# | **00 Welcome and setup** | this notebook: the task, the map, the environment check |
+# | **01 The LAB colour space** | why we predict the colour channels *a, b* from the lightness *L* |
+# | **02 Exploring NCD** | the Natural-Color Dataset: 20 categories of fruit and vegetables |
+# | **03 The VGG19 autoencoder** | transfer learning, VGG19's feature maps, the seed and U-Net decoders |
+# | **04 Training on a GPU** | the input pipeline, mixed precision, checkpoints, loss curves |
+# | **05 Evaluation metrics** | RMSE, PSNR, SSIM built by you; why some numbers barely move |
+# | **06 Results** | the per-category table, galleries, failure modes, colorizing your own photo |
+#
+# ### How the notebooks work
+# - The first code cell of every notebook is the **setup cell**. On Colab it downloads the course and
+#   installs what is missing (never TensorFlow: Colab's own build matches its GPU). Elsewhere it only
+#   makes `import course_lib` work. Always run it first.
+# - The heavy lifting lives in the tested library `course_lib`; the notebooks tell the story.
+# - **Exercises** are cells tagged `exercise`: replace the `None` with your code, run the cell, then run
+#   the **check** cell below it. The check says *accepted* or gives a hint; it never stops the notebook,
+#   so every notebook also runs top to bottom before you solve anything.
+# - `COURSE_FAST=1` (environment variable) selects a quick version with small images and few epochs.
+# - Data: the course uses the folder in `$NCD_DIR`, else `data/ncd/` (downloaded when possible). When
+#   the dataset cannot be had, a generated **offline sample set** stands in -- and every notebook that
+#   uses it says so in capital letters.
+
+# %% [markdown] id="cd455104"
+# ## Environment check
+#
+# `check_environment()` looks at the versions, the GPU, the data and the ImageNet weights, and prints
+# a summary. Read the lines that say what to do.
+
+# %% id="56fd6fe3"
+from course_lib.environment import check_environment
+
+report = check_environment()
+
+
+# %% [markdown] id="5e87489a"
+# **Reading the report**
+#
+# - **GPU none**: everything still runs; training in notebook 04 takes its CPU fast path. On Colab,
+#   switch the runtime to a GPU (*Runtime > Change runtime type*) and run the notebook again.
+# - **Data**: *NCD* means the real dataset; *OFFLINE SAMPLE SET* means generated images that only
+#   imitate it -- fine for learning the mechanics, meaningless for comparing with published numbers.
+# - **VGG19 weights**: *cached* or *reachable* means the encoder starts from ImageNet; *unreachable*
+#   means **offline mode**: the encoder starts from random weights (`weights=None`, `--weights none`).
+
+# %% [markdown] id="0dbd39ff"
+# ## Exercise 1 -- what goes in, what comes out
+#
+# The model reads the lightness of an image and predicts its two colour channels. For an image of
+# `height` x `width` pixels, return the shape of the model's input and of its output, channels last,
+# as NumPy writes image shapes: `(height, width, channels)`.
+
+# %% tags=["exercise"] id="8511460f"
+### BEGIN STUB
+def io_shapes(height, width):
+    '''Return (input_shape, output_shape) for a height x width image, e.g. ((H, W, ?), (H, W, ?)).'''
+    # YOUR CODE HERE: replace None
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 1 -- what goes into the model and what comes out
+def io_shapes(height, width):
+    """``(input_shape, output_shape)`` of the colorizer for an image of ``height`` x ``width``."""
+    # L is given (one channel); the model only has to guess the two colour channels a and b.
+    return (height, width, 1), (height, width, 2)
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="227cbcaf"
+from course_lib.checks.welcome import check_choose_weights, check_io_shapes
+
+check_io_shapes(io_shapes);
+
+
+# %% [markdown] id="a4e213b8"
+# ## Exercise 2 -- pretrained weights or offline mode
+#
+# Later notebooks build the model with `weights="imagenet"` when the ImageNet VGG19 weights can be had,
+# and with `weights=None` (random initialisation) in offline mode. Write `choose_weights(report)` that
+# returns the right one for an environment report like `report` above. Hint: look at `report.offline`.
+
+# %% tags=["exercise"] id="d714c7b3"
+### BEGIN STUB
+def choose_weights(report):
+    '''"imagenet" when the VGG19 weights are cached or downloadable, None in offline mode.'''
+    # YOUR CODE HERE: replace None
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 2 -- pretrained or not
+def choose_weights(report):
+    """``"imagenet"`` when the VGG19 weights can be had, else ``None`` (offline mode)."""
+    if report.offline:
+        return None
+    return "imagenet"
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="a3a01547"
+check_choose_weights(choose_weights);
+
+# %% id="d811672b"
+# What the rest of the course will use on this machine (the library's own answer):
+weights = report.weights.weights_option
+print(f"weights for the VGG19 encoder here: {weights!r}" + ("   (offline mode)" if report.offline else ""))
+
+# %% [markdown] id="64e06494"
+# ## Next
+#
+# Open **01 The LAB colour space** to see why a colorizer predicts two channels, not three.

@@ -1,0 +1,341 @@
+# ---
+# jupyter:
+#   course:
+#     goals:
+#     - explain transfer learning and why a pretrained VGG19 makes a good encoder for
+#       colorization
+#     - see what VGG19's feature maps respond to, block by block
+#     - compare the seed decoder with the U-Net decoder and its skip connections
+#     - count trainable and frozen parameters and read model.summary()
+#     needs_data: false
+#     time_cpu: 25 min
+#     time_gpu: 20 min
+#     title: The VGG19 autoencoder
+# ---
+
+# %% [markdown] id="c00"
+# ## 1. Colorization as an encoder-decoder problem
+#
+# In notebook 01 we split every colour photo into **L** (lightness: the black-and-white picture) and
+# **ab** (the colour). Colorization is then a function
+#
+# $$ f_\theta:\ L \in \mathbb{R}^{S\times S\times 1} \ \longrightarrow\ ab \in \mathbb{R}^{S\times S\times 2} $$
+#
+# that we learn from examples. The network shape that fits is an **encoder-decoder** (the family that
+# autoencoders belong to):
+#
+# * the **encoder** shrinks the image step by step into a stack of small, deep *feature maps*: what is in
+#   the picture (a banana, a leaf, a white background), not where every pixel is;
+# * the **decoder** grows those features back to full size and paints two numbers, a and b, per pixel.
+#
+# A classic *autoencoder* reconstructs its own input; ours reconstructs something it never sees (the
+# colour), so it must recognise objects. Recognising objects is a job someone has already paid for:
+# **VGG19** was trained on 1.2 million ImageNet photos to tell 1000 classes apart. Reusing its convolutional
+# layers as our encoder is **transfer learning**: we keep the knowledge, and train only the decoder
+# (at first) on our small dataset.
+
+# %% id="c01"
+import numpy as np
+import matplotlib.pyplot as plt
+import keras
+from skimage import data as skimage_data
+from skimage.transform import resize
+
+from course_lib import color, config
+from course_lib.errors import WeightsUnavailableError
+from course_lib.model import (VGG_BLOCK_OUTPUTS, build_colorizer, set_encoder_trainable)
+
+FAST = config.fast_mode()
+# 224 px is the size VGG19 was trained at; building the model costs nothing, so even fast mode uses it here.
+IMAGE_SIZE = 224
+print(f"fast mode: {FAST}, image size: {IMAGE_SIZE}, Keras {keras.__version__}")
+
+# %% [markdown] id="c02"
+# ## 2. Getting VGG19 and its ImageNet weights
+#
+# `course_lib.model.build_colorizer` puts the pieces together. Its `weights` argument is always explicit:
+#
+# | `weights=` | what you get |
+# |---|---|
+# | `"imagenet"` | the pretrained VGG19 (Keras downloads about 80 MB once, to `~/.keras/models/`) |
+# | a path | the same weights from a file you downloaded yourself |
+# | `None` | random weights: **offline mode**, where the whole network has to be trained from scratch |
+#
+# The next cell asks for ImageNet weights. Without internet (some CI machines, a laptop on a train) the
+# download fails and the cell says so loudly, then carries on with `weights=None`. Everything below still
+# runs, but an untrained VGG19 only passes on blurred versions of the brightness, not learned edges,
+# textures and object parts.
+
+# %% id="c03"
+try:
+    unet_model = build_colorizer(IMAGE_SIZE, decoder="unet", weights="imagenet")
+    WEIGHTS = "imagenet"
+    print("Loaded VGG19 with its ImageNet weights.")
+except WeightsUnavailableError as exc:
+    WEIGHTS = None
+    print("!" * 78)
+    print("!!  OFFLINE MODE: the ImageNet weights of VGG19 could not be downloaded.")
+    print("!!  The encoder below starts from RANDOM weights (weights=None): feature maps")
+    print("!!  show no learned edges or textures, and training must update the whole network.")
+    print(f"!!  Reason: {exc}")
+    print("!" * 78)
+    unet_model = build_colorizer(IMAGE_SIZE, decoder="unet", weights=None)
+WEIGHTS_LABEL = "ImageNet weights" if WEIGHTS == "imagenet" else "random weights (offline mode)"
+
+
+# %% [markdown] id="c04"
+# ## 3. Inside VGG19: five blocks of 3x3 convolutions
+#
+# VGG19 is deliberately simple: 16 convolutions of size 3x3 in five **blocks**, each block ending with a
+# 2x2 max-pooling that halves the image side. Deeper blocks see a larger part of the image (a larger
+# *receptive field*) through more filters:
+#
+# | block | convolutions | filters | side at 224 px input |
+# |---|---|---|---|
+# | 1 | 2 | 64 | 224 |
+# | 2 | 2 | 128 | 112 |
+# | 3 | 4 | 256 | 56 |
+# | 4 | 4 | 512 | 28 |
+# | 5 | 4 | 512 | 14 |
+#
+# Each convolution has, per filter, one 3x3 kernel *for every input channel* plus one bias. That is where
+# VGG19's 20 million parameters come from.
+
+# %% [markdown] id="c05"
+# ### Exercise 1: how many parameters does a convolution have?
+#
+# Write `conv_param_count(kernel_size, in_channels, filters)`, the number of parameters of a Keras
+# `Conv2D(filters, kernel_size)` layer (with its bias) applied to an input with `in_channels` channels.
+# *Hint:* VGG19's very first layer, `block1_conv1`, maps 3 channels to 64 with 3x3 kernels and has 1,792.
+
+# %% tags=["exercise"] id="c06"
+### BEGIN STUB
+def conv_param_count(kernel_size, in_channels, filters):
+    # YOUR CODE HERE: replace None with the formula
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 1 -- parameters of a convolution
+def conv_param_count(kernel_size: int, in_channels: int, filters: int) -> int:
+    """Parameters of ``Conv2D(filters, kernel_size)`` (with bias) on ``in_channels`` inputs."""
+    # Every filter is a kernel_size x kernel_size x in_channels block of weights, plus one bias.
+    return (kernel_size * kernel_size * in_channels + 1) * filters
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c07"
+from course_lib.checks.autoencoder import check_conv_param_count
+
+check_conv_param_count(conv_param_count)
+
+
+# %% [markdown] id="c08"
+# ### Exercise 2: the shape of each block's feature map
+#
+# The U-Net decoder (section 5) takes the output of the *last convolution* of every block, for example
+# `block3_conv4`. Write `vgg_feature_shape(image_size, block)` returning its shape `(side, side, channels)`
+# for a square input of side `image_size` and a block number 1 to 5. Remember where the pooling sits.
+
+# %% tags=["exercise"] id="c09"
+### BEGIN STUB
+def vgg_feature_shape(image_size, block):
+    # YOUR CODE HERE: return (side, side, channels)
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 2 -- shapes of VGG19's feature maps
+def vgg_feature_shape(image_size: int, block: int) -> tuple[int, int, int]:
+    """``(side, side, channels)`` of the last convolution of VGG19 block ``block`` (1..5)."""
+    channels = (64, 128, 256, 512, 512)[block - 1]
+    # Block 1 works at full size; each later block starts after a 2x2 pooling.
+    side = image_size // 2 ** (block - 1)
+    return (side, side, channels)
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c10"
+from course_lib.checks.autoencoder import check_vgg_feature_shape
+
+check_vgg_feature_shape(vgg_feature_shape)
+
+# %% [markdown] id="c11"
+# Keras agrees: these are the shapes of the encoder's five outputs, the skip connections of the U-Net.
+
+# %% id="c12"
+# NBVAL_CHECK_OUTPUT
+encoder = unet_model.get_layer("encoder")
+for layer_name, tensor in zip(VGG_BLOCK_OUTPUTS, encoder.outputs):
+    print(f"{layer_name:13s} {tuple(tensor.shape[1:])}")
+
+# %% [markdown] id="c13"
+# ## 4. What VGG19 sees: feature maps
+#
+# A feature map is one filter's response over the whole image. Let us feed the encoder a photograph that
+# is *not* from our dataset (a cat from `skimage.data`), reduced to its L channel exactly as the model
+# will see every image, and look at a few channels of blocks 1, 3 and 5.
+#
+# With ImageNet weights, block 1 responds to edges and colours-of-light (remember: we only give it
+# lightness), block 3 to textures such as fur, and block 5 to larger parts, coarse but meaningful. With
+# random weights (offline mode) the maps are just blurred, scrambled copies of the input: nothing has been
+# learned yet, which is exactly why transfer learning helps.
+
+# %% id="c14"
+photo = skimage_data.chelsea()                       # (300, 451, 3) uint8, a cat
+side = min(photo.shape[:2])
+top, left = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
+square = photo[top:top + side, left:left + side]      # centre crop, (300, 300, 3)
+square = color.to_uint8_rgb(resize(square, (IMAGE_SIZE, IMAGE_SIZE), anti_aliasing=True))
+l_norm, _ = color.rgb_to_model_io(square)             # (224, 224, 1) float32 in [-1, 1]
+
+features = encoder.predict(l_norm[None], verbose=0)   # 5 arrays, (1, side, side, channels)
+for name, fmap in zip(VGG_BLOCK_OUTPUTS, features):
+    print(f"{name:13s} {fmap.shape}  mean activation {fmap.mean():.3f}")
+
+
+# %% id="c15"
+def show_feature_maps(features, blocks=(1, 3, 5), n_channels=6):
+    # One row per block: the input L, then the most active channels of that block.
+    fig, axes = plt.subplots(len(blocks), n_channels + 1, figsize=(2 * (n_channels + 1), 2.1 * len(blocks)))
+    for row, block in zip(axes, blocks):
+        fmap = features[block - 1][0]                              # (side, side, channels)
+        strongest = np.argsort(fmap.mean(axis=(0, 1)))[::-1][:n_channels]
+        row[0].imshow(color.denormalize_l(l_norm[..., 0]), cmap="gray", vmin=0, vmax=100)
+        row[0].set_title("input L", fontsize=9)
+        for ax, channel in zip(row[1:], strongest):
+            ax.imshow(fmap[..., channel], cmap="viridis")
+            ax.set_title(f"block{block} #{channel}\n{fmap.shape[0]}x{fmap.shape[1]}", fontsize=8)
+        for ax in row:
+            ax.axis("off")
+    fig.suptitle(f"VGG19 feature maps, {WEIGHTS_LABEL}")
+    fig.tight_layout()
+    plt.show()
+
+
+show_feature_maps(features)
+
+# %% [markdown] id="c16"
+# ## 5. Two decoders: the seed's and the U-Net
+#
+# The course keeps two decoders so you can compare them:
+#
+# * **`seed`**, the original project's decoder: take only the deepest, pooled feature map
+#   (7x7 at 224 px) and grow it back with convolutions and 2x upsamplings, ending in a `tanh` that
+#   outputs `ab / 128` in [-1, 1]. Every fine detail must be re-invented from a 7x7 grid, so colours bleed
+#   across edges.
+# * **`unet`**, the course's model: the same upward path, but at each resolution it *concatenates* the
+#   encoder's feature map of that size (the skip connections from exercise 2). Edges found at 224 px by
+#   block 1 are handed straight to the layers that paint at 224 px.
+#
+# ```
+#   L (224)  -> block1 (224) ------------------------------> concat -> conv -> ab (224)
+#                  block2 (112) --------------------> concat -> conv -> up ^
+#                     block3 (56) ------------> concat -> conv -> up ^
+#                        block4 (28) ----> concat -> conv -> up ^
+#                           block5 (14) -> conv -> up ^          (the seed decoder has only this path,
+#                                                                  starting from the 7x7 pooled map)
+# ```
+#
+# Both are built with the same weights choice as above.
+
+# %% id="c17"
+seed_model = build_colorizer(IMAGE_SIZE, decoder="seed", weights=WEIGHTS)
+models = {"seed": seed_model, "unet": unet_model}
+for model in models.values():
+    set_encoder_trainable(model, None)   # stage 1 of training: the encoder is frozen
+seed_model.summary()
+
+# %% id="c18"
+unet_model.summary()
+
+# %% id="c19"
+unet_model.get_layer("decoder").summary(line_length=110)
+
+
+# %% [markdown] id="c20"
+# The summaries show the encoder and decoder as single nested layers; the last one opens the U-Net
+# decoder. Notice the `Concatenate` layers (the skips) and the final `ab_norm` layer: 2 channels, `tanh`,
+# and kept in float32 even when training in mixed precision (notebook 04).
+#
+# ### Exercise 3: trainable versus frozen parameters
+#
+# Freezing a layer (`layer.trainable = False`) keeps its weights fixed during training. Write
+# `count_params_split(model)` returning `(trainable, frozen)`: the number of parameters in the model's
+# trainable weights and in its non-trainable weights. Keras lists the weight tensors in
+# `model.trainable_weights` and `model.non_trainable_weights`; each has a `.shape`.
+
+# %% tags=["exercise"] id="c21"
+### BEGIN STUB
+def count_params_split(model):
+    # YOUR CODE HERE: return (trainable, frozen)
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 3 -- trainable versus frozen parameters
+def count_params_split(model) -> tuple[int, int]:
+    """``(trainable, frozen)`` parameter counts of a Keras model."""
+    import numpy as np
+
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    return trainable, frozen
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c22"
+from course_lib.checks.autoencoder import check_count_params_split
+
+check_count_params_split(count_params_split)
+
+
+# %% [markdown] id="c23"
+# Here are the counts for our two models with the encoder frozen. The encoder is the same 20 million
+# VGG19 parameters in both; the decoders differ. The frozen column is slightly larger than the encoder
+# because BatchNormalization's running mean and variance are never trained by gradient descent.
+
+# %% id="c24"
+# NBVAL_CHECK_OUTPUT
+def n_params(weights):
+    return sum(int(np.prod(w.shape)) for w in weights)
+
+
+print(f"{'decoder':8s} {'encoder':>12s} {'decoder':>12s} {'trainable':>12s} {'frozen':>12s} {'total':>12s}")
+for name, model in models.items():
+    print(f"{name:8s} {model.get_layer('encoder').count_params():>12,} {model.get_layer('decoder').count_params():>12,}"
+          f" {n_params(model.trainable_weights):>12,} {n_params(model.non_trainable_weights):>12,}"
+          f" {model.count_params():>12,}")
+
+# %% [markdown] id="c25"
+# ## 6. One forward pass, before any training
+#
+# An untrained decoder paints noise, but the shapes are already right: `L_norm (1, 224, 224, 1)` in,
+# `ab_norm (1, 224, 224, 2)` out, which `course_lib.color` turns back into an RGB picture. Notebook 04
+# trains the U-Net; notebook 06 judges the result.
+
+# %% id="c26"
+# NBVAL_CHECK_OUTPUT
+for name, model in models.items():
+    ab_norm = model.predict(l_norm[None], verbose=0)            # (1, 224, 224, 2)
+    print(f"{name}: input {(1, *l_norm.shape)} -> output {ab_norm.shape}, "
+          f"inside [-1, 1]: {bool(np.abs(ab_norm).max() <= 1.0)}")
+
+# %% id="c27"
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+axes[0].imshow(color.gray_to_rgb(color.denormalize_l(l_norm)[..., 0] / 100.0))
+axes[0].set_title("input L")
+for ax, (name, model) in zip(axes[1:], models.items()):
+    ab_norm = model.predict(l_norm[None], verbose=0)[0]
+    ax.imshow(color.model_io_to_rgb(l_norm, ab_norm))
+    ax.set_title(f"{name}, untrained")
+for ax in axes:
+    ax.axis("off")
+plt.show()
+
+# %% [markdown] id="c28"
+# ## Summary
+#
+# * Colorization maps L to ab; an encoder-decoder does it, and a pretrained VGG19 makes a strong encoder.
+# * VGG19 has five blocks; block *n* works at `S / 2**(n-1)` with 64 to 512 filters, about 20 M parameters.
+# * The `seed` decoder works from the 7x7 bottleneck only; the `unet` decoder adds skip connections so
+#   colours respect edges.
+# * With the encoder frozen, only the decoder's few million parameters train: that is what makes training
+#   on a free Colab GPU (or even a CPU) possible. Next: **04 · Training on a GPU**.

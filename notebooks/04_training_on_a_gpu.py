@@ -1,0 +1,408 @@
+# ---
+# jupyter:
+#   course:
+#     goals:
+#     - feed the model with a tf.data pipeline that keeps a GPU busy
+#     - switch Colab to a GPU runtime, and understand mixed precision and cached encoder
+#       features
+#     - save checkpoints and a log with Keras callbacks, and resume an interrupted training
+#     - read loss curves and the prediction grids to judge training
+#     needs_data: true
+#     time_cpu: 45 min (30 of them training)
+#     time_gpu: 30 min
+#     title: Training on a GPU
+# ---
+
+# %% [markdown] id="c00"
+# ## 1. The plan
+#
+# Notebook 03 built the model: a VGG19 encoder and a U-Net decoder, about 25 million parameters. Training
+# it well needs three things this notebook walks through:
+#
+# 1. an **input pipeline** that keeps the GPU busy (decode every JPEG once, do the rest in TensorFlow);
+# 2. a **GPU**, used well: mixed precision, and, while the encoder is frozen, its features computed
+#    once and **cached**, so each epoch only runs the small decoder;
+# 3. **checkpoints** every epoch, so that a lost Colab runtime costs at most one epoch: you **resume**.
+#
+# All of it lives in `course_lib.train` (also available as `python -m course_lib train`); here we look
+# inside, run it, interrupt it and resume it.
+#
+# **Fast mode.** With `COURSE_FAST=1` (as in CI) everything is shrunk: tiny images, a subset of the data
+# and a couple of epochs, so this notebook runs in a minute or two on a laptop CPU. The model you get is
+# correspondingly poor. Without it, the notebook trains the course's recommended recipe.
+
+# %% id="c01"
+import csv
+import json
+import shutil
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+import keras
+
+from course_lib import config, train
+from course_lib.data import get_dataset, scan_dataset_summarized, split_dataset, stratified_subset
+from course_lib.environment import COLAB_GPU_HINT, check_weights, in_colab, list_gpus
+from course_lib.model import build_colorizer
+from course_lib.pipeline import make_dataset
+
+FAST = config.fast_mode()
+print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, fast mode: {FAST}")
+
+# %% [markdown] id="c02"
+# ## 2. Is there a GPU?
+#
+# Training a VGG19-based model is dozens of times faster on a GPU. On **Colab**, choose
+# *Runtime > Change runtime type > Hardware accelerator: GPU (T4)*, then run the notebook again from the
+# top (changing the runtime restarts it). Elsewhere, TensorFlow finds an NVIDIA GPU when the CUDA build is
+# installed (see `requirements.txt`). Without one, this notebook takes the **CPU fast path**: smaller
+# images and fewer epochs, the recipe that the `train` command uses by default.
+
+# %% id="c03"
+gpus = list_gpus()
+if gpus:
+    print(f"GPU found: {', '.join(gpus)}. Training will use it, with mixed precision.")
+else:
+    print("No GPU: training runs on the CPU (the CPU fast path).")
+    if in_colab():
+        print(COLAB_GPU_HINT)
+
+# %% [markdown] id="c04"
+# ## 3. The data and its split
+#
+# `get_dataset` finds NCD (explicit path, then `$NCD_DIR`, then `data/ncd/`, else a download), and falls
+# back to the generated **offline sample set** only with a loud banner. The split is deterministic: each
+# image's train / val / test assignment comes from a hash of its file name, so it never changes when
+# images are added.
+
+# %% id="c05"
+source = get_dataset()
+# One summary line for the stray files that are not images (notebook 02 lists them), not a warning each.
+index = scan_dataset_summarized(source.root)
+print(f"{len(index.records)} images in {len(index.categories)} categories")
+splits = split_dataset(index.records)
+print({name: len(split) for name, split in splits.items()})
+
+# %% [markdown] id="c06"
+# ## 4. The input pipeline
+#
+# `course_lib.pipeline.make_dataset` turns a list of images into batches of `(L_norm, ab_norm)`:
+#
+# ```
+# JPEG files --decode + resize once (threads, cached on disk)--> uint8 (N, S, S, 3)
+#    --> shuffle --> batch --> augment (flip, random resized crop) --> RGB -> LAB in TensorFlow
+#    --> (L / 50 - 1,  ab / 128) --> prefetch
+# ```
+#
+# Decoding JPEGs is the slow part, so it happens once; everything per epoch runs inside TensorFlow on
+# whole batches, and `prefetch` prepares the next batch while the GPU works on the current one.
+
+# %% id="c07"
+PIPELINE_SIZE, PIPELINE_BATCH = (32, 8) if FAST else (128, 32)
+demo_records = stratified_subset(splits["train"], 64) if FAST else splits["train"]  # fast mode: every category, fewer images
+train_ds = make_dataset(demo_records, PIPELINE_SIZE, PIPELINE_BATCH, augment=True, shuffle=True, seed=0)
+l_batch, ab_batch = next(iter(train_ds))
+print(f"L_norm  {l_batch.shape} {l_batch.dtype.name} in [{float(tf.reduce_min(l_batch)):.2f}, {float(tf.reduce_max(l_batch)):.2f}]")
+print(f"ab_norm {ab_batch.shape} {ab_batch.dtype.name} in [{float(tf.reduce_min(ab_batch)):.2f}, {float(tf.reduce_max(ab_batch)):.2f}]")
+
+start = time.perf_counter()
+n_images = sum(int(l.shape[0]) for l, _ in train_ds)       # one full epoch through the pipeline
+print(f"one epoch of the pipeline: {n_images} images at {n_images / (time.perf_counter() - start):.0f} images/s")
+
+
+# %% [markdown] id="c08"
+# ### Exercise 1: batches per epoch
+#
+# Keras reports progress in *steps*, one per batch. Write `steps_per_epoch(n_images, batch_size)`: how
+# many batches one pass over `n_images` images takes, when the last batch may be smaller than the others
+# (our pipeline keeps it: `drop_remainder=False`).
+
+# %% tags=["exercise"] id="c09"
+### BEGIN STUB
+def steps_per_epoch(n_images, batch_size):
+    # YOUR CODE HERE
+    return None
+### END STUB
+### BEGIN SOLUTION
+import math
+from pathlib import Path
+
+
+# Exercise 1 -- batches per epoch
+def steps_per_epoch(n_images: int, batch_size: int) -> int:
+    """Batches in one epoch over ``n_images`` images."""
+    # Round up: the last batch is smaller but still has to be seen.
+    return math.ceil(n_images / batch_size)
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c10"
+from course_lib.checks.training import check_steps_per_epoch
+
+check_steps_per_epoch(steps_per_epoch)
+
+# %% [markdown] id="c11"
+# ## 5. Mixed precision
+#
+# A GPU computes much faster in 16-bit floats (float16) than in 32-bit, and a T4's Tensor Cores only
+# engage in float16. **Mixed precision** computes in float16 but keeps the weights in float32 (tiny
+# gradient updates would vanish in float16), and scales the loss so small gradients do not underflow.
+# Keras does all of it with one policy; `course_lib.train` turns it on automatically when it finds a GPU,
+# and leaves it off on a CPU, where float16 is slower. Our model's last layer stays float32 because `tanh`
+# saturates in float16 (see `course_lib.model`).
+
+# %% id="c12"
+# NBVAL_CHECK_OUTPUT
+policy = keras.mixed_precision.Policy("mixed_float16")
+print(f"{policy.name}: computations in {policy.compute_dtype}, weights kept in {policy.variable_dtype}")
+print(f"float16 can represent gradients down to about {np.finfo(np.float16).tiny:.1e}; float32 to {np.finfo(np.float32).tiny:.1e}")
+
+# %% [markdown] id="c13"
+# ## 6. Cached encoder features
+#
+# While the VGG19 encoder is frozen, its output for a given image never changes, yet it costs most of
+# every forward pass (measured below). So `course_lib.train` computes the encoder's features for every training image
+# **once**, keeps them, and trains the decoder on them: each epoch then costs only the decoder. (This is
+# what makes the course's pipeline many times faster than the original project's image-by-image loop; see
+# `benchmarks/README.md`.) The price: no random crops during that stage, since every new crop would need
+# fresh features; the mirror image of every photo is cached too, which doubles the data for free.
+#
+# In **offline mode** (no ImageNet weights) there is nothing useful to freeze: a random encoder must
+# learn too, so the whole network trains on augmented images, and the cache is not used.
+
+# %% id="c14"
+# How much of a forward pass is the encoder? Time both halves on a batch (weights do not matter here).
+demo = build_colorizer(64, decoder="unet", weights=None)
+demo_encoder, demo_decoder = demo.get_layer("encoder"), demo.get_layer("decoder")
+demo_l = np.random.default_rng(0).uniform(-1, 1, (32, 64, 64, 1)).astype(np.float32)
+demo_features = demo_encoder.predict(demo_l, verbose=0)             # warm-up, and the cached features
+
+
+def seconds(fn, repeats=3):
+    fn()  # warm-up
+    start = time.perf_counter()
+    for _ in range(repeats):
+        fn()
+    return (time.perf_counter() - start) / repeats
+
+
+encoder_s = seconds(lambda: demo_encoder.predict(demo_l, verbose=0))
+decoder_s = seconds(lambda: demo_decoder.predict(demo_features, verbose=0))
+print(f"encoder {encoder_s * 1000:.0f} ms, decoder {decoder_s * 1000:.0f} ms per batch of 32 at 64 px: "
+      f"the encoder is {encoder_s / (encoder_s + decoder_s):.0%} of the forward pass")
+
+# %% [markdown] id="c15"
+# Which case applies here? The next cell checks whether the ImageNet weights can be had (the same check
+# as notebook 00). If not, the course runs in offline mode, and says so loudly.
+
+# %% id="c16"
+weights_status = check_weights()
+WEIGHTS = weights_status.weights_option       # "imagenet", or None when offline
+if WEIGHTS is None:
+    print("!" * 78)
+    print("!!  OFFLINE MODE: the ImageNet VGG19 weights cannot be downloaded here.")
+    print("!!  Training uses weights=None: the encoder starts from random weights and is trained")
+    print("!!  together with the decoder. Expect weaker results than with ImageNet weights.")
+    print(f"!!  ({weights_status.detail})")
+    print("!" * 78)
+else:
+    print(f"ImageNet weights: {weights_status.state} ({weights_status.detail})")
+
+
+# %% [markdown] id="c17"
+# ## 7. Callbacks and checkpoints
+#
+# Keras *callbacks* run code at the end of every epoch. Training on Colab needs at least two: a
+# **checkpoint** that keeps the best model seen so far (judged on the validation set), and a **log** of
+# every epoch's losses. `course_lib.train` uses its own versions of both, plus two more:
+#
+# * `Checkpoint`: after every epoch, `checkpoints/last.keras` with the optimizer's state and the epoch
+#   count (what resuming needs), and `model.keras`, the best model so far by validation PSNR;
+# * `keras.callbacks.CSVLogger(..., append=True)`: `log.csv`, one row per epoch;
+# * `ValidationPSNR`: adds the validation PSNR (in RGB, what notebook 05 measures) to the log;
+# * `PredictionGrid`: saves the same few validation images, colorized, after every epoch.
+#
+# ### Exercise 2: the two essential callbacks
+#
+# Write `make_callbacks(run_dir)` returning a list with
+#
+# * a `keras.callbacks.ModelCheckpoint` writing `run_dir / "best.keras"`, keeping only the best model by
+#   validation loss;
+# * a `keras.callbacks.CSVLogger` writing `run_dir / "log.csv"`, set up so that a resumed run *adds* to
+#   the log instead of starting it over.
+#
+# `run_dir` is a `pathlib.Path`.
+
+# %% tags=["exercise"] id="c18"
+### BEGIN STUB
+def make_callbacks(run_dir):
+    # YOUR CODE HERE: return [checkpoint, logger]
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 2 -- checkpoint and log callbacks
+def make_callbacks(run_dir) -> list:
+    """ModelCheckpoint of the best model by val_loss and a CSV log that a resume appends to."""
+    import keras
+
+    run_dir = Path(run_dir)
+    return [
+        keras.callbacks.ModelCheckpoint(run_dir / "best.keras", monitor="val_loss", save_best_only=True),
+        keras.callbacks.CSVLogger(run_dir / "log.csv", append=True),
+    ]
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c19"
+from course_lib.checks.training import check_make_callbacks
+
+check_make_callbacks(make_callbacks)
+
+# %% [markdown] id="c20"
+# ## 8. Train, interrupt, resume
+#
+# The settings: in fast mode, tiny ones (`config.FAST_TRAIN_SETTINGS`); otherwise the `train` command's
+# defaults (`train.CPU_DEFAULTS`), the recipe the course recommends for a CPU, which finishes in about
+# 30 minutes on 2 cores. On a GPU the batch grows automatically. The model ends up in a run folder that
+# notebook 06 reads.
+
+# %% id="c21"
+RUN_DIR = config.course_run_dir()          # runs/course (runs/course-fast in fast mode)
+SETTINGS = config.course_train_settings()  # {} = the train command's defaults
+TOTAL_EPOCHS = SETTINGS.get("epochs", train.CPU_DEFAULTS["epochs"])
+print(f"run folder: {RUN_DIR}")
+print("settings:", SETTINGS if SETTINGS else f"the train command's defaults {train.CPU_DEFAULTS}")
+
+# %% [markdown] id="c22"
+# First we train only the first part of the epochs, as if Colab had disconnected us halfway. (A real
+# interruption kills the kernel mid-epoch; what it leaves on disk is the same: the checkpoint of the last
+# finished epoch.) We start from an empty run folder: `train` refuses to overwrite an existing run
+# unless told to resume it.
+
+# %% id="c23"
+if RUN_DIR.exists():
+    shutil.rmtree(RUN_DIR)                   # a fresh start for this demonstration
+first_part = max(1, TOTAL_EPOCHS // 2)
+result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **{**SETTINGS, "epochs": first_part})
+print(f"\nstopped after epoch {result.epochs_done} of {TOTAL_EPOCHS}. The run folder holds:")
+for path in sorted(RUN_DIR.rglob("*")):
+    if path.is_file():
+        print("   ", path.relative_to(RUN_DIR))
+
+# %% [markdown] id="c24"
+# Now we **resume**: the same call with `resume=True` (or `--resume` on the command line) and the full
+# number of epochs. Training reloads `checkpoints/last.keras` and the optimizer's state (Adam's moments
+# and its step count, so the learning-rate schedule continues where it was) and carries on from the next
+# epoch. Watch the epoch counter: it does not start from 1. (Our first call asked for fewer epochs, so its
+# learning-rate schedule was a shorter one; after a real disconnect the resumed run continues the very
+# same schedule.)
+
+# %% id="c25"
+result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **SETTINGS, resume=True)
+print(f"\n{result.epochs_done} epochs done; best validation PSNR {result.best_val_psnr:.2f} dB "
+      f"(at the model's {result.settings['image_size']} px); model: {result.model_path}")
+
+# %% [markdown] id="c26"
+# ## 9. Loss curves
+#
+# The log is a plain CSV file, one row per epoch, which survived the interruption because the logger
+# appends. Training loss usually keeps falling; the validation loss tells us when the model stops
+# generalising.
+
+# %% id="c27"
+with open(RUN_DIR / "log.csv", newline="") as handle:
+    rows = list(csv.DictReader(handle))
+history = {key: [float(row[key]) for row in rows] for key in rows[0] if key != "epoch"}
+epochs = [int(row["epoch"]) + 1 for row in rows]     # Keras logs epochs from 0
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(epochs, history["loss"], "o-", label="training loss")
+ax.plot(epochs, history["val_loss"], "o-", label="validation loss")
+ax.axvline(first_part + 0.5, color="gray", ls="--", lw=1, label="interrupted / resumed")
+ax.set_xlabel("epoch")
+ax.set_ylabel("loss")
+ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+ax.legend()
+plt.show()
+
+
+# %% [markdown] id="c28"
+# ### Exercise 3: which epoch should we keep?
+#
+# Write `best_epoch(history)`: given a dict with the lists `history["loss"]` and `history["val_loss"]`
+# (one value per epoch, as read from the log above), return the number of the epoch, counted from 1,
+# whose weights `ModelCheckpoint(save_best_only=True)` keeps.
+
+# %% tags=["exercise"] id="c29"
+### BEGIN STUB
+def best_epoch(history):
+    # YOUR CODE HERE
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 3 -- which epoch to keep
+def best_epoch(history: dict) -> int:
+    """1-based epoch with the lowest validation loss."""
+    val_loss = history["val_loss"]
+    return min(range(len(val_loss)), key=val_loss.__getitem__) + 1
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c30"
+from course_lib.checks.training import check_best_epoch
+
+check_best_epoch(best_epoch)
+
+# %% [markdown] id="c31"
+# `course_lib.train` keeps the best model by validation **PSNR** rather than validation loss (PSNR in
+# RGB is what we report in the end); its choice is recorded in the run's state file:
+
+# %% id="c32"
+state = json.loads((RUN_DIR / "checkpoints" / "state.json").read_text())
+print(f"model.keras holds epoch {state['best_epoch']} of {state['epochs_done']} "
+      f"(validation PSNR {state['best_val_psnr']:.2f} dB)")
+your_answer = best_epoch(history)
+if your_answer is not None:
+    print(f"by validation loss, your best_epoch picks epoch {your_answer}")
+
+# %% [markdown] id="c33"
+# ## 10. Predictions over the epochs
+#
+# After every epoch a callback colorizes the same few validation images and saves the grid. Looking
+# at them side by side shows *how* the model learns: typically a uniform brownish average first, then the
+# dominant colour of each kind of object, then details. (In fast mode, three epochs on a few images show
+# little more than noise settling down.)
+
+# %% id="c34"
+grids = sorted((RUN_DIR / "grids").glob("*.png"))
+print(f"{len(grids)} prediction grids in {RUN_DIR / 'grids'}")
+shown = grids if len(grids) <= 3 else [grids[0], grids[len(grids) // 2], grids[-1]]
+fig, axes = plt.subplots(len(shown), 1, figsize=(10, 3.2 * len(shown)), squeeze=False)
+for ax, path in zip(axes[:, 0], shown):
+    ax.imshow(plt.imread(path))
+    ax.set_title(path.stem)
+    ax.axis("off")
+plt.show()
+
+# %% [markdown] id="c35"
+# ## 11. From the command line
+#
+# Everything above is one command; this is what to run for a long training outside the notebook (for
+# example in a terminal, or in a Colab cell starting with `!`), and what to run again after a disconnect:
+#
+# ```bash
+# python -m course_lib train --data data/ncd --out runs/course                 # the recommended recipe
+# python -m course_lib train --data data/ncd --out runs/course --resume        # after an interruption
+# ```
+#
+# Offline (no ImageNet weights), add `--weights none`; `--help` lists every option.
+#
+# ## Summary
+#
+# * The pipeline decodes every image once and does the rest in TensorFlow, prefetching batches.
+# * On a GPU: mixed precision (float16 compute, float32 weights) and cached encoder features while the
+#   encoder is frozen; on a CPU the same code runs with smaller settings.
+# * Checkpoints every epoch, a log that appends, and `resume=True` make a lost runtime cost one epoch.
+# * The model is in the run folder printed above; **06 · Results** evaluates it.

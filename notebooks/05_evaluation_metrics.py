@@ -1,0 +1,358 @@
+# ---
+# jupyter:
+#   course:
+#     goals:
+#     - implement RMSE, PSNR and SSIM yourself and check them against the course library
+#     - explain why PSNR and SSIM flatter colorization on NCD (white background, preserved
+#       L)
+#     - recognise the seed project's 4095 data-range mistake behind its 38 dB
+#     - measure colour with CIEDE2000, colorfulness, AuC and foreground-masked metrics
+#     - 'evaluate the gray baseline with the course protocol: per image, per category,
+#       dataset'
+#     needs_data: true
+#     time_cpu: 35 min
+#     time_gpu: 30 min
+#     title: Evaluation metrics
+# ---
+
+# %% [markdown] id="c4b7d707"
+# ## 1. How good is a colorization?
+#
+# A colorizer gets the lightness **L** of a photo and predicts its colour **ab**. To score it we compare its
+# output with the original colour photo, the *ground truth*. Image restoration has three classic numbers
+# for that, and you will write all three yourself:
+#
+# | metric | question it answers | unit | better |
+# |---|---|---|---|
+# | **RMSE** | how far off is a typical pixel value? | uint8 levels (0-255) | lower |
+# | **PSNR** | the same error on a log scale, relative to the largest possible value | dB | higher |
+# | **SSIM** | do local patterns (edges, textures, contrast) match? | -1 to 1 | higher |
+#
+# They were designed for noise and blur, not for colour. On NCD -- one fruit or vegetable on a **white
+# background** -- they can look good for a picture that has no colour at all. So we add metrics that look at
+# colour: CIEDE2000 colour difference, colorfulness, Zhang et al.'s AuC, and versions restricted to the
+# object (the *foreground*).
+#
+# **The evaluation protocol** (written once, in `course_lib/metrics.py`, and used by every table in the course):
+#
+# 1. compare **RGB uint8** images (the photo as loaded, and the colorized result), so `data_range = 255`;
+# 2. at the photo's **native resolution** (the colorizer upsamples its ab to the full size; nothing is resized);
+# 3. each metric **per image**, then the **mean per category**, then the **mean over all images** for the
+#    dataset row (every image weighs the same).
+
+# %% id="2849f8ab"
+import math
+
+import numpy as np
+
+from course_lib import color, config, metrics, plots
+from course_lib.inference import gray_baseline
+from course_lib.sample_data import make_sample_image
+
+FAST = config.fast_mode()
+print(f"fast mode: {FAST}")
+
+# %% [markdown] id="2fbb56e3"
+# ## 2. A ground truth and three "colorizations"
+#
+# We start with a generated tomato on a white background (generated, so the numbers below are the same on
+# every machine) and three candidate colorizations of it:
+#
+# * **gray**: keep L, set ab = 0 -- the *do-nothing baseline*, the floor any colorizer must beat;
+# * **washed out**: the right colours at half strength, as an unsure regression model tends to produce;
+# * **perfect**: the ground truth itself.
+
+# %% id="5aac7640"
+truth = make_sample_image("Tomato", seed=0, size=(120, 160))  # (120, 160, 3) uint8, not an NCD photo
+gray = gray_baseline(truth)                                   # same L, ab = 0
+
+lab = color.rgb_to_lab(truth)                                 # (120, 160, 3) float32
+lab[..., 1:] *= 0.5                                           # half the colour, same L
+washed_out = color.to_uint8_rgb(color.lab_to_rgb(lab))
+
+candidates = {"gray": gray, "washed out": washed_out, "perfect": truth}
+plots.show_images([truth, gray, washed_out], ["ground truth", "gray (ab = 0)", "washed out (ab x 0.5)"], ncols=3);
+
+# %% [markdown] id="999db55c"
+# ## 3. RMSE, and a trap in uint8 arithmetic
+#
+# The **root mean squared error** over all pixels and channels:
+#
+# $$ \mathrm{RMSE}(x, y) = \sqrt{\frac{1}{N}\sum_{i=1}^{N} (x_i - y_i)^2} $$
+#
+# Images are stored as `uint8`, and NumPy keeps that type when you subtract: the result wraps around
+# instead of going negative. Always convert to float *before* subtracting.
+
+# %% id="26870398"
+# NBVAL_CHECK_OUTPUT
+a = np.array([3], dtype=np.uint8)
+b = np.array([5], dtype=np.uint8)
+print("uint8 :  3 - 5 =", (a - b)[0])
+print("float :  3 - 5 =", (a.astype(np.float64) - b.astype(np.float64))[0])
+
+
+# %% [markdown] id="72d81055"
+# ### Exercise 1: RMSE
+#
+# Write `my_rmse(a, b)`: the RMSE of two uint8 images of the same shape, in uint8 levels, as a float.
+
+# %% tags=["exercise"] id="3c69ce3e"
+### BEGIN STUB
+def my_rmse(a, b):
+    # YOUR CODE HERE: convert to float, square the differences, average, take the square root
+    return None
+### END STUB
+### BEGIN SOLUTION
+import numpy as np
+
+from course_lib import metrics
+
+
+# Exercise 1 -- RMSE
+def my_rmse(a: np.ndarray, b: np.ndarray) -> float:
+    """Root mean squared error of two uint8 images, in uint8 levels."""
+    difference = a.astype(np.float64) - b.astype(np.float64)  # float first: uint8 would wrap
+    return float(np.sqrt(np.mean(difference**2)))
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="d21704bf"
+from course_lib.checks.metrics import check_rmse
+
+check_rmse(my_rmse)
+
+
+# %% [markdown] id="74dba19e"
+# ## 4. PSNR: the error in decibels
+#
+# The **peak signal-to-noise ratio** compares the error with the largest possible pixel difference,
+# `data_range` (255 for uint8 images, 1.0 for float images in [0, 1]):
+#
+# $$ \mathrm{PSNR} = 10 \log_{10} \frac{\mathrm{data\_range}^2}{\mathrm{MSE}} = 20 \log_{10} \frac{\mathrm{data\_range}}{\mathrm{RMSE}} \quad \text{dB} $$
+#
+# Every +6 dB halves the RMSE. Identical images have an infinite PSNR. `data_range` must describe how the
+# pixels are *stored*; section 5 shows what happens otherwise.
+#
+# ### Exercise 2: PSNR
+#
+# Write `my_psnr(a, b, data_range)`. The check tries uint8 images with `data_range=255` and float images
+# in [0, 1] with `data_range=1.0`.
+
+# %% tags=["exercise"] id="0197ff30"
+### BEGIN STUB
+def my_psnr(a, b, data_range):
+    # YOUR CODE HERE: the mean squared error (in float), then 10 * log10(data_range**2 / mse)
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 2 -- PSNR
+def my_psnr(a: np.ndarray, b: np.ndarray, data_range: float) -> float:
+    """Peak signal-to-noise ratio in dB; data_range is 255 for uint8, 1.0 for floats in [0, 1]."""
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float(10 * np.log10(data_range**2 / mse))
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="b6b0bb4a"
+from course_lib.checks.metrics import check_psnr
+
+check_psnr(my_psnr)
+
+# %% [markdown] id="5e3d73f9"
+# The library versions, `metrics.rmse` and `metrics.psnr`, do the same and also refuse what would give a
+# wrong number silently: different shapes or dtypes, NaN, and float images without an explicit
+# `data_range`. Here are our three candidates:
+
+# %% id="c9d4ac02"
+# NBVAL_CHECK_OUTPUT
+for name, prediction in candidates.items():
+    print(f"{name:<11} RMSE {metrics.rmse(prediction, truth):6.2f}   PSNR {metrics.psnr(prediction, truth):6.2f} dB")
+
+# %% [markdown] id="8d9c65af"
+# The gray image -- no colour at all -- is only a few dB behind the washed-out one. Keep that in mind.
+#
+# ## 5. Where the seed project's 38 dB came from
+#
+# The project this course grew out of reported **38 dB** PSNR. It computed PSNR with `data_range=4095`, the
+# range of 12-bit camera data, on 8-bit images. Since PSNR is `20 log10(data_range / RMSE)`, the wrong range
+# adds the same `20 log10(4095 / 255) = 24.1 dB` to *every* result, whatever the model does:
+
+# %% id="c7344912"
+# NBVAL_CHECK_OUTPUT
+honest = metrics.psnr(gray, truth, data_range=255)
+inflated = metrics.psnr(gray, truth, data_range=4095)   # the seed's call
+print(f"gray baseline, data_range=255 : {honest:6.2f} dB")
+print(f"gray baseline, data_range=4095: {inflated:6.2f} dB  (+{inflated - honest:.2f} dB)")
+print(f"20*log10(4095/255)            : {metrics.data_range_inflation_db(4095):6.2f} dB")
+print(f"the seed's 38 dB, corrected   : {38 - metrics.data_range_inflation_db(4095):6.2f} dB")
+
+
+# %% [markdown] id="10ae63fa"
+# Even the do-nothing gray image scores far above 38 dB with the wrong range. Corrected, the seed's 38 dB is
+# about **13.9 dB**, which is *below* the gray floor we measure on NCD in section 8 (about 17.5 dB over all
+# images). A metric is only as honest as its `data_range`; the test
+# `tests/test_metrics.py::test_seed_38_db_is_the_4095_data_range_mistake` keeps this explanation checked.
+#
+# ## 6. SSIM: do the structures match?
+#
+# The **structural similarity** index (Wang et al., 2004) compares *local* statistics in a sliding window:
+# means $\mu$ (luminance), standard deviations $\sigma$ (contrast) and the covariance $\sigma_{xy}$ (structure):
+#
+# $$ \mathrm{SSIM}(x, y) = \frac{(2\mu_x\mu_y + C_1)(2\sigma_{xy} + C_2)}{(\mu_x^2 + \mu_y^2 + C_1)(\sigma_x^2 + \sigma_y^2 + C_2)},
+# \qquad C_1 = (0.01\,R)^2,\ C_2 = (0.03\,R)^2 $$
+#
+# with $R$ = `data_range`. The window is an 11x11 Gaussian with $\sigma = 1.5$ (`metrics.gaussian_window()`),
+# and `metrics.local_mean(image, window)` gives the weighted mean around every pixel, so
+# $\mu_x$ = `local_mean(x, w)` and $\sigma_x^2$ = `local_mean(x * x, w) - mu_x**2`. The formula gives an SSIM
+# *map*; the score is its mean over the pixels where the whole window fits inside the image (5 pixels away
+# from every border). Colour images: one SSIM per channel, then the average.
+#
+# ### Exercise 3: SSIM of one channel
+#
+# Write `my_ssim(x, y, data_range)` for two 2-D images `(H, W)`.
+
+# %% tags=["exercise"] id="83c6bbdd"
+### BEGIN STUB
+def my_ssim(x, y, data_range):
+    window = metrics.gaussian_window()  # (11, 11), sums to 1
+    # YOUR CODE HERE: float images, mu_x and mu_y, variances, covariance, C1 and C2,
+    # the SSIM map, and the mean of its interior (drop 5 pixels on every side)
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 3 -- SSIM of one channel
+def my_ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
+    """Mean SSIM of two 2-D images (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5."""
+    x, y = x.astype(np.float64), y.astype(np.float64)
+    window = metrics.gaussian_window()                       # (11, 11), sums to 1
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    mu_x, mu_y = metrics.local_mean(x, window), metrics.local_mean(y, window)
+    var_x = metrics.local_mean(x * x, window) - mu_x**2
+    var_y = metrics.local_mean(y * y, window) - mu_y**2
+    cov_xy = metrics.local_mean(x * y, window) - mu_x * mu_y
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov_xy + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    return float(ssim_map[5:-5, 5:-5].mean())                # only where the whole window fits
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="46d9c5e7"
+from course_lib.checks.metrics import check_ssim
+
+check_ssim(my_ssim)
+
+# %% [markdown] id="90496ebc"
+# ### Why SSIM barely moves on NCD
+#
+# Compare the SSIM of the three candidates, and the SSIM of their **L** channel alone:
+
+# %% id="a1aed919"
+# NBVAL_CHECK_OUTPUT
+truth_l = color.rgb_to_lab(truth)[..., 0]
+for name, prediction in candidates.items():
+    rgb_ssim = metrics.ssim(prediction, truth)
+    l_ssim = metrics.ssim(color.rgb_to_lab(prediction)[..., 0], truth_l, data_range=100.0)
+    print(f"{name:<11} SSIM on RGB {rgb_ssim:.4f}   SSIM on L {l_ssim:.4f}")
+
+# %% [markdown] id="49452900"
+# Two reasons make SSIM nearly blind to colour here:
+#
+# * **the colorizer keeps L.** Edges and textures -- what SSIM's covariance term measures -- live almost
+#   entirely in the lightness, and every candidate has the ground truth's L (SSIM on L is 1 up to rounding);
+# * **the white background.** Most of an NCD photo is white, and white has ab = 0, so every colorizer gets
+#   it right. Those windows score SSIM = 1 and dominate the mean.
+#
+# PSNR has the second problem too: the background adds many perfect pixels to the average.
+#
+# ## 7. Metrics that look at colour
+#
+# * **CIEDE2000 (ΔE00)**: the perceptual colour difference per pixel, averaged (`skimage.color.deltaE_ciede2000`);
+#   about 1 is just noticeable, above 10 a different colour.
+# * **Colorfulness** (Hasler and Süsstrunk, 2003): spread and strength of the opponent colours
+#   $rg = R - G$ and $yb = (R + G)/2 - B$. We report *prediction / ground truth*: 0 is gray, 1 is as
+#   colourful as the photo, below 1 washed out.
+# * **AuC** (Zhang et al., 2016): for every threshold $t = 0..150$, the fraction of pixels whose ab error is at
+#   most $t$; the area under that curve, normalised to [0, 1].
+# * **Foreground-masked PSNR and ΔE**: computed only on the object. The foreground is every pixel of the
+#   ground truth that is not white: a pixel is background when R, G and B are all at least
+#   `metrics.WHITE_THRESHOLD` = 240 (NCD's white is JPEG-compressed, so exact 255 would miss it).
+
+# %% id="aca68efd"
+mask = metrics.foreground_mask(truth)  # (120, 160) bool, True on the object
+print(f"foreground: {mask.mean():.0%} of the pixels")
+plots.show_images([truth, mask], ["ground truth", "foreground mask"], ncols=2);
+
+# %% id="d90e7eaa"
+# NBVAL_CHECK_OUTPUT
+keys = ["psnr", "psnr_fg", "ssim", "deltaE", "deltaE_fg", "colorfulness_ratio", "auc"]
+print(f"{'':<11}" + "".join(f"{key:>19}" for key in keys))
+for name, prediction in candidates.items():
+    scores = metrics.evaluate_pair(prediction, truth)
+    print(f"{name:<11}" + "".join(f"{scores[key]:>19.3f}" for key in keys))
+
+# %% [markdown] id="846a4f63"
+# Now the gray image is exposed: its colorfulness ratio is 0, its foreground PSNR is far below its overall
+# PSNR, and its ΔE on the object is several times its ΔE over the whole picture.
+#
+# ## 8. The gray floor on NCD, with the course protocol
+#
+# `course_lib.evaluate.evaluate_colorizer` applies the protocol to any colorizer -- a function from an RGB
+# uint8 photo to an RGB uint8 colorization of the same size. The same runs from the command line:
+#
+# ```bash
+# python -m course_lib evaluate --model gray --data data/ncd --split all --json gray.json
+# python -m course_lib evaluate --model runs/unet/model.keras --data data/ncd --split test --csv ours.csv
+# ```
+#
+# Here we evaluate the gray baseline on the **test split**. In fast mode (CI) we take one photo per category
+# and shrink it, which is *not* the protocol -- the table says so underneath.
+
+# %% id="aa9bb03b"
+from course_lib.data import get_dataset
+from course_lib.evaluate import evaluate_colorizer, format_table, select_records
+
+source = get_dataset()
+test_records = select_records(source.root, "test")
+if FAST:
+    first_per_category = {}
+    for record in test_records:
+        first_per_category.setdefault(record.category, record)
+    chosen, max_side = list(first_per_category.values()), 192
+else:
+    chosen, max_side = test_records, None
+print(f"{source.kind}: evaluating the gray baseline on {len(chosen)} of {len(test_records)} test images")
+gray_result = evaluate_colorizer(gray_baseline, chosen, max_side=max_side, model="gray", split="test")
+print(format_table(gray_result))
+
+# %% [markdown] id="20e4f44e"
+# Read the dataset row (`ALL`) with sections 5-7 in mind: PSNR around 17 dB and SSIM near 0.9 for a
+# picture with no colour at all, while the foreground PSNR is much lower, ΔE on the object is large and the
+# colorfulness ratio is about 0. A colorizer is worth something when it beats this row -- above all on the
+# colour metrics.
+#
+# ## 9. Next to the published methods
+#
+# The NCD survey (Anwar et al., *Image Colorization: A Survey and Dataset*, Information Fusion 2024) ran six
+# pretrained colorizers on NCD. `course_lib.published` holds the numbers we could source, with the citation,
+# and puts any result next to them (here "ours" is the gray baseline itself; notebook 06 puts the trained
+# model there). Their methods were **not trained on NCD** and were run on the whole
+# dataset, so read the comparison as orders of magnitude, not decimals. Notebook 06 does this for the
+# trained model.
+
+# %% id="b7e7dc9e"
+from course_lib import published
+
+comparison = published.compare_with_survey(gray_result, gray=gray_result)
+print(comparison.to_text())
+plots.plot_category_psnr(comparison);
+
+# %% [markdown] id="0a591a9c"
+# ## Summary
+#
+# * RMSE, PSNR and SSIM compare RGB uint8 images with `data_range = 255`; compute in float, never in uint8.
+# * A wrong `data_range` shifts every PSNR by the same amount: 4095 on 8-bit images adds 24.1 dB (the seed's 38 dB).
+# * On NCD, PSNR and SSIM flatter any colorizer: the white background is free, and L (where structure lives)
+#   is copied from the input. ΔE, colorfulness, AuC and the foreground-masked metrics measure the colour.
+# * Every table has its floor: the gray baseline.
+#
+# Next, notebook 06 evaluates the trained model with `python -m course_lib evaluate` and compares it with the
+# gray floor and the survey.

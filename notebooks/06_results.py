@@ -1,0 +1,396 @@
+# ---
+# jupyter:
+#   course:
+#     goals:
+#     - evaluate the trained model per category, next to the survey's methods and the
+#       gray floor
+#     - recognise typical failure modes (desaturation, sepia) in galleries and numbers
+#     - colorize a genuinely grayscale photograph and your own photos, and use the saturation
+#       knob
+#     needs_data: true
+#     time_cpu: 30 min
+#     time_gpu: 20 min
+#     title: Results
+# ---
+
+# %% [markdown] id="c00"
+# ## 1. Where we are
+#
+# Notebook 04 trained the U-Net colorizer; notebook 05 built the metrics. Now we judge the model
+# honestly: per category, next to the published methods on the same dataset and next to the **gray
+# floor** (keeping L and setting ab = 0, i.e. doing nothing), then we look at what goes wrong, and finally
+# you colorize your own photos.
+
+# %% id="c01"
+import tempfile
+import warnings
+from pathlib import Path
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display
+from skimage import data as skimage_data
+
+from course_lib import color, config, train
+from course_lib.data import SkippedFileWarning, get_dataset, load_image
+from course_lib.environment import check_weights, in_colab
+from course_lib.errors import CourseError
+from course_lib.evaluate import evaluate_colorizer, format_table, gray_colorize_fn, select_records
+from course_lib.inference import colorize_image
+from course_lib.model import load_colorizer, model_image_size
+from course_lib.plots import plot_best_worst, plot_category_psnr, show_images
+from course_lib.published import compare_with_survey
+
+FAST = config.fast_mode()
+source = get_dataset()
+# Stray non-image files are skipped with a warning on every scan; notebook 02 shows them once.
+warnings.simplefilter("ignore", SkippedFileWarning)
+
+# %% [markdown] id="c02"
+# ## 2. The model
+#
+# This notebook uses the model that notebook 04 left in the course's run folder. If there is none (you
+# opened this notebook first), it trains one now, with the same settings 04 would use; in fast mode that
+# is a tiny model trained for a minute, **good for trying the notebook out, not for judging the method**.
+
+# %% id="c03"
+RUN_DIR = config.course_run_dir()
+MODEL_PATH = RUN_DIR / "model.keras"
+if MODEL_PATH.is_file():
+    print(f"Using the model trained by notebook 04: {MODEL_PATH}")
+else:
+    print("#" * 78)
+    print(f"##  No trained model at {MODEL_PATH}.")
+    print("##  Training one now with notebook 04's settings"
+          + (" (FAST MODE: a tiny model, for trying the notebook out only)." if FAST else "."))
+    print("#" * 78)
+    weights = check_weights().weights_option
+    if weights is None:
+        print("!!  OFFLINE MODE: the ImageNet weights cannot be downloaded; training with weights=None "
+              "(random encoder).")
+    # An interrupted run (checkpoints but no model yet) is resumed rather than refused.
+    resume = (RUN_DIR / "checkpoints" / "state.json").is_file()
+    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(), resume=resume)
+model = load_colorizer(MODEL_PATH)
+print(f"model input: {model_image_size(model)} px")
+
+# %% [markdown] id="c04"
+# ## 3. Evaluation on the test split
+#
+# The protocol (written once in `course_lib.metrics`): RGB uint8, each image at its **native resolution**,
+# metrics per image, then averaged per category, then over all images. Colorization predicts ab at the
+# model's small size, upsamples it, and recombines it with the *original* full-resolution L
+# (`course_lib.inference.colorize_image`), so no detail is lost.
+#
+# In fast mode only a few test images per category are evaluated, shrunk to at most 256 px: the numbers
+# then are **not** the protocol's, and the result records it (`settings`).
+
+# %% id="c05"
+test_records = select_records(source.root, "test")
+MAX_SIDE = None
+if FAST:
+    per_category = {}
+    for record in test_records:
+        per_category.setdefault(record.category, [])
+        if len(per_category[record.category]) < 2:
+            per_category[record.category].append(record)
+    test_records = [record for records in per_category.values() for record in records]
+    MAX_SIDE = 256
+print(f"{len(test_records)} test images" + (f" (fast mode: at most 2 per category, shrunk to {MAX_SIDE} px)" if FAST else ""))
+
+
+def colorize_with_model(image):
+    return colorize_image(model, image)
+
+
+ours = evaluate_colorizer(colorize_with_model, test_records, max_side=MAX_SIDE, model=str(MODEL_PATH), split="test")
+gray = evaluate_colorizer(gray_colorize_fn(), test_records, max_side=MAX_SIDE, model="gray", split="test")
+print(format_table(ours))
+
+# %% [markdown] id="c06"
+# ### Next to the survey and the gray floor
+#
+# The NCD survey (Anwar et al.) ran six published colorizers on NCD. Read the comparison with care: their
+# methods were trained on other data (mostly ImageNet) and **never saw NCD**, and they cover the whole
+# dataset, while ours is trained on NCD's own train split. And the gray floor is high: NCD photos are
+# mostly white background, which gray gets exactly right.
+
+# %% id="c07"
+comparison = compare_with_survey(ours, gray)
+print(comparison.to_text())
+
+# %% id="c08"
+fig = plot_category_psnr(comparison)
+plt.show()
+
+
+# %% [markdown] id="c09"
+# ### Exercise 1: what did training buy us?
+#
+# Write `gain_over_gray(ours, gray)`: both arguments are dicts `category -> PSNR`; return a dict
+# `category -> ours - gray` (in dB) for the categories that appear in **both** tables. A positive gain
+# means the model beat leaving the photo gray.
+
+# %% tags=["exercise"] id="c10"
+### BEGIN STUB
+def gain_over_gray(ours, gray):
+    # YOUR CODE HERE
+    return None
+### END STUB
+### BEGIN SOLUTION
+import numpy as np
+
+from course_lib import color
+
+
+# Exercise 1 -- how much better than gray?
+def gain_over_gray(ours: dict, gray: dict) -> dict:
+    """Per-category ``ours - gray`` for the categories both tables share."""
+    return {name: ours[name] - gray[name] for name in ours if name in gray}
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c11"
+from course_lib.checks.results import check_gain_over_gray
+
+check_gain_over_gray(gain_over_gray)
+
+# %% [markdown] id="c12"
+# Your function on the real per-category PSNRs (with fast mode's tiny model, expect many negative gains):
+
+# %% id="c13"
+ours_psnr = {name: row["psnr"] for name, row in ours.categories.items()}
+gray_psnr = {name: row["psnr"] for name, row in gray.categories.items()}
+answer = gain_over_gray(ours_psnr, gray_psnr)
+if answer is None:
+    print("Complete exercise 1 to see the gain of each category here.")
+else:
+    for name, gain in sorted(answer.items(), key=lambda item: item[1], reverse=True):
+        print(f"{name:15s} {gain:+6.2f} dB")
+
+# %% [markdown] id="c14"
+# ## 4. The best and the worst
+#
+# Numbers hide a lot. Here are the two best and the two worst test images by PSNR: what the model saw
+# (L), what it painted, and the truth.
+
+# %% id="c15"
+fig = plot_best_worst(ours, colorize_with_model, k=2)
+plt.show()
+
+# %% [markdown] id="c16"
+# And inside the category where the model does worst (lowest mean PSNR), its best and worst image:
+
+# %% id="c17"
+hardest = min(ours.categories, key=lambda name: ours.categories[name]["psnr"])
+print(f"hardest category: {hardest} (PSNR {ours.categories[hardest]['psnr']:.2f} dB, "
+      f"gray floor {gray.categories[hardest]['psnr']:.2f} dB)")
+fig = plot_best_worst(ours, colorize_with_model, category=hardest, k=1)
+plt.show()
+
+# %% [markdown] id="c18"
+# ## 5. Failure modes: desaturation and sepia
+#
+# Two failures are typical of colorizers trained with a pixel-wise loss (MSE, L1):
+#
+# * **desaturation**: when a pixel could be red or green, the prediction that minimises the squared error
+#   is the average, a dull grayish colour. The colourfulness ratio (predicted / true, notebook 05) measures
+#   it: below 1 means washed out.
+# * **sepia**: the average of many plausible colours of natural objects is a warm brown, so uncertain
+#   models tint everything yellowish-brown, like an old print. The mean a and b of a picture reveal it:
+#   b > 0 is yellow, a > 0 red.
+
+# %% id="c19"
+print(f"{'category':15s} {'colourfulness ratio':>20s}")
+for name, row in sorted(ours.categories.items(), key=lambda item: item[1]["colorfulness_ratio"]):
+    print(f"{name:15s} {row['colorfulness_ratio']:>20.2f}")
+print(f"{'ALL':15s} {ours.dataset['colorfulness_ratio']:>20.2f}  (1.0 = as colourful as the truth)")
+
+
+# %% [markdown] id="c20"
+# ### Exercise 2: measure a colour cast
+#
+# Write `mean_ab(rgb)`: for a uint8 RGB image, return `(mean_a, mean_b)`, the average a and b over all
+# pixels, in LAB units (use `course_lib.color`). A sepia print has a clearly positive mean b.
+
+# %% tags=["exercise"] id="c21"
+### BEGIN STUB
+def mean_ab(rgb):
+    # YOUR CODE HERE: return (mean_a, mean_b)
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 2 -- the colour cast of a picture
+def mean_ab(rgb: np.ndarray) -> tuple[float, float]:
+    """Mean a and b of a uint8 RGB image, in LAB units."""
+    lab = color.rgb_to_lab(rgb)
+    return float(lab[..., 1].mean()), float(lab[..., 2].mean())
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c22"
+from course_lib.checks.results import check_mean_ab
+
+check_mean_ab(mean_ab)
+
+# %% [markdown] id="c23"
+# The casts of the worst images: prediction against truth. A prediction whose (a, b) sits near (0, 0)
+# while the truth's does not is desaturated; one pulled towards positive a and b is sepia.
+
+# %% id="c24"
+if mean_ab(np.zeros((2, 2, 3), np.uint8)) is None:
+    print("Complete exercise 2 to see the colour casts here.")
+else:
+    for row in ours.ranked("psnr")[-4:]:
+        truth = load_image(row["path"], max_side=256)
+        predicted_ab, true_ab = mean_ab(colorize_with_model(truth)), mean_ab(truth)
+        print(f"{row['relpath']:40s} predicted (a, b) = ({predicted_ab[0]:+6.1f}, {predicted_ab[1]:+6.1f})"
+              f"   truth ({true_ab[0]:+6.1f}, {true_ab[1]:+6.1f})")
+
+# %% [markdown] id="c25"
+# ## 6. A genuinely grayscale photograph
+#
+# Everything so far started from colour photos that we turned gray. The real use is a photograph that
+# never had colour: here the classic *cameraman* test photograph (MIT), from `skimage.data`. Its L is the
+# photograph itself; only ab is invented. Our model was trained on fruit and vegetables on white
+# backgrounds, so expect it to be lost on a man in a field: a model only knows the colours of the world
+# it was trained on.
+
+# %% id="c26"
+cameraman = color.gray_to_rgb(skimage_data.camera())        # (512, 512, 3) uint8, R = G = B
+cameraman_colorized = colorize_image(model, cameraman)
+fig = show_images([cameraman, cameraman_colorized], ["original (grayscale)", "colorized"], ncols=2, size=4)
+plt.show()
+
+# %% [markdown] id="c27"
+# The colorized photograph keeps every detail of the original because its L *is* the original's
+# (colour was predicted at the model's small size and only ab was enlarged). Checked, not assumed:
+
+# %% id="c28"
+# NBVAL_CHECK_OUTPUT
+lightness_in = color.rgb_to_lab(cameraman)[..., 0]
+lightness_out = color.rgb_to_lab(cameraman_colorized)[..., 0]
+print(f"input {cameraman.shape} -> output {cameraman_colorized.shape} {cameraman_colorized.dtype}")
+print(f"L preserved within uint8 rounding (mean difference < 0.5): {bool(np.abs(lightness_out - lightness_in).mean() < 0.5)}")
+
+
+# %% [markdown] id="c29"
+# ## 7. The saturation knob
+#
+# `colorize_image(model, image, saturation=s)` multiplies the predicted ab by `s`: 0 gives the gray
+# image back, 1 is the model's prediction, above 1 counteracts the washed-out look of section 5.
+#
+# ### Exercise 3: turn the knob yourself
+#
+# Write `adjust_saturation(rgb, factor)`: scale the a and b channels of a uint8 RGB image by `factor`,
+# leaving L untouched, and return uint8 RGB (use `course_lib.color`).
+
+# %% tags=["exercise"] id="c30"
+### BEGIN STUB
+def adjust_saturation(rgb, factor):
+    # YOUR CODE HERE
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 3 -- the saturation knob
+def adjust_saturation(rgb: np.ndarray, factor: float) -> np.ndarray:
+    """Scale a and b of a uint8 RGB image by ``factor``; L (the detail) stays as it is."""
+    lab = color.rgb_to_lab(rgb)          # (H, W, 3) float32
+    lab[..., 1:] *= factor               # colour only
+    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c31"
+from course_lib.checks.results import check_adjust_saturation
+
+check_adjust_saturation(adjust_saturation)
+
+# %% [markdown] id="c32"
+# Now with the model: move the slider to change the saturation of a test image's colorization.
+
+# %% id="c33"
+knob_row = ours.ranked("psnr")[0]
+knob_photo = load_image(knob_row["path"], max_side=512)
+
+
+def show_with_saturation(saturation=1.0):
+    colorized = colorize_image(model, knob_photo, saturation=saturation)
+    show_images([knob_photo, colorized], ["ground truth", f"saturation {saturation:.2f}"], ncols=2, size=3.5)
+    plt.show()
+
+
+saturation_slider = widgets.FloatSlider(value=1.0, min=0.0, max=2.5, step=0.25, description="saturation")
+widgets.interact(show_with_saturation, saturation=saturation_slider);
+
+
+# %% [markdown] id="c34"
+# ## 8. Colorize your own photo
+#
+# Click **Upload a photo** and choose an image (JPEG, PNG, ...). The model predicts colour at its small
+# size and recombines it with your photo's full-resolution L; to keep the notebook responsive, photos
+# larger than 2048 px are shrunk to that first (the `colorize` command keeps any size). A colour photo is
+# turned gray first, so you can compare with the truth; a black-and-white one is colorized as it is. The
+# result appears below the button.
+
+# %% id="c35"
+def uploaded_files(value):
+    # ipywidgets 8 gives a tuple of dicts; ipywidgets 7 (older Colab images) a dict name -> {"content": ...}
+    if isinstance(value, dict):
+        return [(name, item["content"]) for name, item in value.items()]
+    return [(item["name"], item["content"]) for item in value]
+
+
+def show_colorized_photo(photo, name):
+    colorized = colorize_image(model, photo)
+    fig = show_images([color.rgb_to_lab(photo)[..., 0] / 100.0, colorized, photo],
+                      ["what the model sees (L)", "colorized", "your photo"], ncols=3, size=3.5, suptitle=name)
+    display(fig)
+    plt.close(fig)
+
+
+def on_upload(change):
+    upload_output.clear_output()
+    with upload_output:
+        for name, content in uploaded_files(change["new"]):
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / Path(name).name
+                path.write_bytes(bytes(content))
+                try:
+                    photo = load_image(path, max_side=2048)
+                except CourseError as exc:
+                    print(f"Could not read {name}: {exc}")
+                    continue
+            show_colorized_photo(photo, name)
+
+
+upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo")
+upload_output = widgets.Output()
+upload.observe(on_upload, names="value")
+display(widgets.VBox([upload, upload_output]))
+
+# %% [markdown] id="c36"
+# **On Colab**, if the upload button does not appear (custom widgets disabled), use Colab's own upload
+# instead: in a new cell run `from google.colab import files; PHOTO_PATH = next(iter(files.upload()))`,
+# or copy a photo into the file browser on the left, then set `PHOTO_PATH` below to its name and run the
+# cell.
+
+# %% id="c37"
+PHOTO_PATH = None   # for example "my_photo.jpg"
+if PHOTO_PATH:
+    show_colorized_photo(load_image(PHOTO_PATH, max_side=2048), str(PHOTO_PATH))
+elif in_colab():
+    print("Set PHOTO_PATH above (see the note) if the upload widget does not work here.")
+
+# %% [markdown] id="c38"
+# ## Summary
+#
+# * Judge a colorizer per category, next to the gray floor, and read published numbers with their
+#   conditions (other training data, whole dataset).
+# * Pixel losses lead to desaturated, sepia-tinted predictions; the colourfulness ratio and the mean ab
+#   cast measure it, the saturation knob partly hides it.
+# * A model knows the colours of its training world: fruit and vegetables, not cameramen.
+#
+# Where to go next: train longer on a GPU with ImageNet weights, fine-tune the upper VGG blocks
+# (`course_lib.train`, stage 2), or try a perceptual or adversarial loss to fight desaturation.
