@@ -33,7 +33,7 @@ from IPython.display import display
 from skimage import data as skimage_data
 
 from course_lib import color, config, train
-from course_lib.data import SkippedFileWarning, get_dataset, load_image
+from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.environment import check_weights, in_colab
 from course_lib.errors import CourseError
 from course_lib.evaluate import evaluate_colorizer, format_table, gray_colorize_fn, select_records
@@ -89,15 +89,10 @@ print(f"model input: {model_image_size(model)} px")
 # %% id="c05"
 test_records = select_records(source.root, "test")
 MAX_SIDE = None
-if FAST:
-    per_category = {}
-    for record in test_records:
-        per_category.setdefault(record.category, [])
-        if len(per_category[record.category]) < 2:
-            per_category[record.category].append(record)
-    test_records = [record for records in per_category.values() for record in records]
+if FAST:  # two test images of every category (stratified_subset draws them round-robin)
+    test_records = stratified_subset(test_records, 2 * len({record.category for record in test_records}))
     MAX_SIDE = 256
-print(f"{len(test_records)} test images" + (f" (fast mode: at most 2 per category, shrunk to {MAX_SIDE} px)" if FAST else ""))
+print(f"{len(test_records)} test images" + (f" (fast mode: about 2 per category, shrunk to {MAX_SIDE} px)" if FAST else ""))
 
 
 def colorize_with_model(image):
