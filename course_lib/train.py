@@ -303,8 +303,11 @@ def _feature_dataset(features, ab_norm, batch_size, seed, shuffle):
     return ds.map(cast, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-def _array_dataset(l_norm, ab_norm, batch_size):
+def _array_dataset(l_norm, ab_norm, batch_size, replicas: int = 1):
     """``tf.data`` over in-memory validation arrays, batched in order.
+
+    With several ``replicas``, only whole batches that split evenly (Keras' distributed
+    evaluation fails on a ragged last batch); the callbacks' PSNR still sees every image.
 
     Keras would wrap NumPy arrays in its own pipeline, whose parallel map TensorFlow
     rewrites under op determinism, logging a spurious ``E0000 ... use_unbounded_threadpool``
@@ -312,7 +315,11 @@ def _array_dataset(l_norm, ab_norm, batch_size):
     """
     import tensorflow as tf
 
-    return tf.data.Dataset.from_tensor_slices((l_norm, ab_norm)).batch(batch_size)
+    dataset = tf.data.Dataset.from_tensor_slices((l_norm, ab_norm))
+    if replicas > 1:
+        batch_size = max(replicas, min(batch_size, len(l_norm) // replicas * replicas))
+        return dataset.batch(batch_size, drop_remainder=True)
+    return dataset.batch(batch_size)
 
 
 class FixedBatchPredictor:
@@ -422,6 +429,43 @@ def _set_up_tensorflow(settings: TrainSettings) -> bool:
     return on_gpu
 
 
+#: ``--strategy`` choices.
+STRATEGIES = ("auto", "one", "mirrored", "tpu")
+
+
+def make_strategy(name: str = "auto"):
+    """The ``tf.distribute`` strategy that training runs under.
+
+    ``"one"``: the default device; ``"mirrored"``: ``MirroredStrategy`` over every visible GPU
+    (over the logical CPUs when there is no GPU: that is how the tests check it); ``"tpu"``: a
+    Colab TPU runtime; ``"auto"``: mirrored when there are several GPUs, else one.
+
+    Raises
+    ------
+    CourseError
+        An unknown name, or ``"tpu"`` when no TPU can be reached.
+    """
+    import tensorflow as tf
+
+    if name not in STRATEGIES:
+        raise CourseError(f"unknown strategy {name!r}: choose one of {', '.join(STRATEGIES)}")
+    gpus = [device.name for device in tf.config.list_logical_devices("GPU")]
+    if name == "auto":
+        name = "mirrored" if len(gpus) > 1 else "one"
+    if name == "one":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy(gpus or [device.name for device in tf.config.list_logical_devices("CPU")])
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except Exception as exc:  # TensorFlow raises ValueError, NotFoundError ... depending on the runtime
+        raise CourseError(f"no TPU could be reached ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}): "
+                          "on Colab choose Runtime > Change runtime type > TPU, or train with --strategy one") from exc
+    return tf.distribute.TPUStrategy(resolver)
+
+
 @dataclass
 class TrainingData:
     """Images decoded and resized once: ``train_rgb (N, S, S, 3)`` uint8 and the validation arrays."""
@@ -485,8 +529,11 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
     from course_lib.model import set_encoder_trainable
     from course_lib.pipeline import make_dataset_from_images
 
+    import tensorflow as tf
+
     set_encoder_trainable(colorizer, stage.encoder)
-    bs = settings.batch_size
+    # batch_size is per device: the global batch grows with the number of replicas.
+    bs = settings.batch_size * tf.distribute.get_strategy().num_replicas_in_sync
     if stage.encoder is None:
         encoder = colorizer.get_layer("encoder")
         fits = _feature_bytes(encoder, 2 * len(data.train_rgb)) <= FEATURE_CACHE_LIMIT
@@ -505,8 +552,13 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
               "ImageNet),\nso the whole network trains. Expect lower quality than with ImageNet weights.\n" + "=" * 78)
     else:
         print(f"{stage.name}: fine-tuning VGG blocks {list(stage.encoder)} at learning rate {stage.learning_rate:g}")
-    train_data = make_dataset_from_images(data.train_rgb, bs, augment=settings.augment, shuffle=True, seed=stage.seed)
-    return colorizer, train_data, _array_dataset(data.val_l, data.val_ab, bs), int(np.ceil(len(data.train_rgb) / bs))
+    # Several replicas: whole batches only, so every replica gets an equal share.
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    even = replicas > 1
+    train_data = make_dataset_from_images(data.train_rgb, bs, augment=settings.augment, shuffle=True, seed=stage.seed,
+                                          drop_remainder=even)
+    steps = len(data.train_rgb) // bs if even else int(np.ceil(len(data.train_rgb) / bs))
+    return colorizer, train_data, _array_dataset(data.val_l, data.val_ab, bs, replicas), max(steps, 1)
 
 
 def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, run_dir: Path, state: dict,
@@ -546,6 +598,7 @@ def train(
     recipe: str | None = None,
     resume: bool = False,
     stop_after: int | None = None,
+    strategy: str = "auto",
     cache_features: bool | str = "auto",
     callbacks=(),
     verbose: int | str = "auto",
@@ -570,6 +623,9 @@ def train(
     stop_after : int, optional
         Stop once this many epochs are done, keeping the plan (schedule included) of the full
         run: ``resume=True`` later continues exactly where it stopped.
+    strategy : "auto", "one", "mirrored" or "tpu"
+        How to spread training over devices (:func:`make_strategy`). ``batch_size`` is per
+        device, so the global batch is ``batch_size`` times the number of replicas.
     cache_features : bool or "auto"
         Stage 1 with a frozen encoder: compute encoder features once. ``"auto"`` caches when
         they fit in :data:`FEATURE_CACHE_LIMIT` bytes.
@@ -598,12 +654,17 @@ def train(
         verbose = 1 if sys.stdout.isatty() else 2
     _set_up_tensorflow(settings)
     data = prepare_data(data_dir, settings)
-    colorizer = _build_or_restore(run_dir, settings, resume)
-    stop_at = np.inf if stop_after is None else int(stop_after)
-    for stage in plan_stages(settings):
-        if state["epochs_done"] < min(stage.last_epoch, stop_at):
-            run_stage(colorizer, stage, data, settings, run_dir, state, stop_at=stop_at,
-                      cache_features=cache_features, callbacks=callbacks, verbose=verbose)
+    distribution = make_strategy(strategy)
+    if distribution.num_replicas_in_sync > 1:
+        print(f"{type(distribution).__name__} over {distribution.num_replicas_in_sync} devices: global batch "
+              f"{settings.batch_size * distribution.num_replicas_in_sync}")
+    with distribution.scope():  # variables (model, optimizer) are created on every replica
+        colorizer = _build_or_restore(run_dir, settings, resume)
+        stop_at = np.inf if stop_after is None else int(stop_after)
+        for stage in plan_stages(settings):
+            if state["epochs_done"] < min(stage.last_epoch, stop_at):
+                run_stage(colorizer, stage, data, settings, run_dir, state, stop_at=stop_at,
+                          cache_features=cache_features, callbacks=callbacks, verbose=verbose)
     return TrainResult(
         history=state["history"], run_dir=run_dir, model_path=run_dir / "model.keras",
         last_checkpoint=run_dir / "checkpoints" / "last.keras", log_path=run_dir / "log.csv",
@@ -646,6 +707,9 @@ def configure_parser(parser) -> None:
     parser.add_argument("--max-images-per-split", type=int,
                         help="use at most N images of each split, spread over the categories (quick runs)")
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
+                        help="devices: one, mirrored (all GPUs, batch per GPU), tpu (a Colab TPU runtime); "
+                             "default auto = mirrored with several GPUs")
     parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
 
 
@@ -657,7 +721,7 @@ _SETTING_ARGS = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_
 
 def run_cli(args) -> int:
     overrides = {name: getattr(args, name) for name in _SETTING_ARGS}
-    result = train(args.data, args.out, recipe=args.recipe, resume=args.resume, **overrides)
+    result = train(args.data, args.out, recipe=args.recipe, resume=args.resume, strategy=args.strategy, **overrides)
     print(f"done: {result.epochs_done} epochs in {result.seconds / 60:.1f} min; best val PSNR "
           f"{result.best_val_psnr:.2f} dB (model resolution); model: {result.model_path}")
     return 0

@@ -258,3 +258,26 @@ def test_grid_shows_several_categories_with_named_rows(tmp_path):
     image = np.asarray(Image.open(path))
     assert image.shape[0] > 3 * 8 * 3 and image.shape[1] > 3 * 8 * 3  # tiles plus the label margins
     assert (image[:, :70] < 128).any()  # the row names are drawn in the left margin
+
+
+@pytest.mark.slow
+def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(tiny_data, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).with_name("distributed_run.py")
+    done = subprocess.run([sys.executable, str(script), str(tiny_data), str(tmp_path)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    losses = json.loads(done.stdout.strip().splitlines()[-1])
+    assert losses["replicas"] == 2
+    assert "MirroredStrategy over 2 devices" in done.stdout
+    assert losses["mirrored"] == pytest.approx(losses["one"], rel=1e-3)
+
+
+def test_no_tpu_is_a_clear_error():
+    from course_lib.train import make_strategy
+
+    with pytest.raises(CourseError, match="no TPU could be reached"):
+        make_strategy("tpu")
