@@ -87,8 +87,10 @@ report = check_environment()
 # %% [markdown] id="5e87489a"
 # **Reading the report**
 #
-# - **GPU none**: everything still runs; training in notebook 04 takes its CPU fast path. On Colab,
-#   switch the runtime to a GPU (*Runtime > Change runtime type*) and run the notebook again.
+# - **GPU none**: everything still runs; notebook 04 trains with the `cpu` recipe (48 px images, 3 VGG
+#   blocks, about 20 minutes on 2 cores) instead of the `gpu` recipe (224 px, all 5 blocks, ImageNet
+#   weights and fine-tuning, about 20 minutes on a T4). On Colab, switch the runtime to a GPU
+#   (*Runtime > Change runtime type*) and run the notebook again.
 # - **Data**: *NCD* means the real dataset; *OFFLINE SAMPLE SET* means generated images that only
 #   imitate it -- fine for learning the mechanics, meaningless for comparing with published numbers.
 # - **VGG19 weights**: *cached* or *reachable* means the encoder starts from ImageNet; *unreachable*

@@ -16,8 +16,9 @@
 # %% [markdown] id="c00"
 # ## 1. The plan
 #
-# Notebook 03 built the model: a VGG19 encoder and a U-Net decoder, about 25 million parameters. Training
-# it well needs three things this notebook walks through:
+# Notebook 03 built the model: a VGG19 encoder and a U-Net decoder. How much of VGG19 it keeps depends on
+# the recipe (section 8): all five blocks (about 20 million encoder parameters) on a GPU, the first three
+# (about 2.3 million) on a CPU. Training it well needs three things this notebook walks through:
 #
 # 1. an **input pipeline** that keeps the GPU busy (decode every JPEG once, do the rest in TensorFlow);
 # 2. a **GPU**, used well: mixed precision, and, while the encoder is frozen, its features computed
@@ -57,15 +58,16 @@ print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, fast mode: {FAST
 # Training a VGG19-based model is dozens of times faster on a GPU. On **Colab**, choose
 # *Runtime > Change runtime type > Hardware accelerator: GPU (T4)*, then run the notebook again from the
 # top (changing the runtime restarts it). Elsewhere, TensorFlow finds an NVIDIA GPU when the CUDA build is
-# installed (see `requirements.txt`). Without one, this notebook takes the **CPU fast path**: smaller
-# images and fewer epochs, the recipe that the `train` command uses by default.
+# installed (see `requirements.txt`). `train` picks its **recipe** from what it finds (section 8): the
+# `gpu` recipe (ImageNet encoder, 224 px, all 5 VGG blocks, fine-tuning) on a GPU, the `cpu` recipe
+# (48 px, 3 blocks, the whole network trained from scratch when offline) without one.
 
 # %% id="c03"
 gpus = list_gpus()
 if gpus:
     print(f"GPU found: {', '.join(gpus)}. Training will use it, with mixed precision.")
 else:
-    print("No GPU: training runs on the CPU (the CPU fast path).")
+    print("No GPU: training runs on the CPU, with the cpu recipe.")
     if in_colab():
         print(COLAB_GPU_HINT)
 
@@ -263,41 +265,56 @@ check_make_callbacks(make_callbacks)
 # %% [markdown] id="c20"
 # ## 8. Train, interrupt, resume
 #
-# The settings: in fast mode, tiny ones (`config.FAST_TRAIN_SETTINGS`); otherwise the `train` command's
-# defaults (`train.CPU_DEFAULTS`), the recipe the course recommends for a CPU, which finishes in about
-# 30 minutes on 2 cores. On a GPU the batch grows automatically. The model ends up in a run folder that
-# notebook 06 reads.
+# Every training setting lives in one frozen dataclass, `TrainSettings`, and the course names three
+# complete sets of them, the **recipes** (`course_lib.recipes.RECIPES`):
+#
+# | recipe | for | what it does |
+# | --- | --- | --- |
+# | `gpu` | a Colab T4 | ImageNet VGG19, 224 px, all 5 blocks; stage 1 trains the decoder on cached encoder features, stage 2 fine-tunes blocks 4-5 at a tenth of the learning rate; mixed precision, batch 32 |
+# | `cpu` | 2 laptop cores | 48 px, VGG blocks 1-3, U-Net decoder of width 32, 60 epochs, batch 16; offline the encoder starts random, so the whole network trains |
+# | `fast` | CI, `COURSE_FAST=1` | 32 px, 2 blocks, 3 epochs on a subset: proves everything runs, never a result |
+#
+# Both real recipes use the **MSE loss** on the normalised *ab* channels (PSNR, what we report, is a
+# function of the MSE), **Adam** with a **cosine decay** of the learning rate over the whole run down to
+# 1 % of its start (large steps early, small ones to settle), flips and random crops. Why 48 px and three
+# blocks on a CPU: each halving of the image size makes an epoch four times cheaper, and at 48 px a fourth
+# block would see 6x6 maps; the choice was made on the *validation* split (benchmarks/README.md).
+# `image_size` is the side of the square the model sees (colour is predicted at that size and
+# recombined with the photo's full-resolution lightness), `encoder_blocks` how many VGG blocks it keeps,
+# and `decoder_width` the number of filters of the decoder's top level. `train` picks `gpu` or `cpu` by
+# itself (`recipe="auto"`); any field can be overridden (`train.train(..., epochs=10)`, or
+# `--epochs 10` on the command line). The model ends up in a run folder that notebook 06 reads.
 
 # %% id="c21"
 RUN_DIR = config.course_run_dir()          # runs/course (runs/course-fast in fast mode)
-SETTINGS = config.course_train_settings()  # {} = the train command's defaults
-TOTAL_EPOCHS = SETTINGS.get("epochs", train.CPU_DEFAULTS["epochs"])
+SETTINGS = config.course_train_settings()  # {"recipe": "fast"} in fast mode, else {} (recipe "auto")
+RECIPE = train.resolve_settings(weights=WEIGHTS, **SETTINGS)
+TOTAL_EPOCHS = RECIPE.epochs + (RECIPE.fine_tune_epochs if RECIPE.pretrained else 0)
 print(f"run folder: {RUN_DIR}")
-print("settings:", SETTINGS if SETTINGS else f"the train command's defaults {train.CPU_DEFAULTS}")
+print(RECIPE)
 
 # %% [markdown] id="c22"
-# First we train only the first part of the epochs, as if Colab had disconnected us halfway. (A real
+# First we train only the first half of the epochs, as if Colab had disconnected us halfway:
+# `stop_after` stops the run after that many epochs, keeping the plan of the whole run (a real
 # interruption kills the kernel mid-epoch; what it leaves on disk is the same: the checkpoint of the last
-# finished epoch.) We start from an empty run folder: `train` refuses to overwrite an existing run
+# finished epoch). We start from an empty run folder: `train` refuses to overwrite an existing run
 # unless told to resume it.
 
 # %% id="c23"
 if RUN_DIR.exists():
     shutil.rmtree(RUN_DIR)                   # a fresh start for this demonstration
 first_part = max(1, TOTAL_EPOCHS // 2)
-result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **{**SETTINGS, "epochs": first_part})
+result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **SETTINGS, stop_after=first_part)
 print(f"\nstopped after epoch {result.epochs_done} of {TOTAL_EPOCHS}. The run folder holds:")
 for path in sorted(RUN_DIR.rglob("*")):
     if path.is_file():
         print("   ", path.relative_to(RUN_DIR))
 
 # %% [markdown] id="c24"
-# Now we **resume**: the same call with `resume=True` (or `--resume` on the command line) and the full
-# number of epochs. Training reloads `checkpoints/last.keras` and the optimizer's state (Adam's moments
-# and its step count, so the learning-rate schedule continues where it was) and carries on from the next
-# epoch. Watch the epoch counter: it does not start from 1. (Our first call asked for fewer epochs, so its
-# learning-rate schedule was a shorter one; after a real disconnect the resumed run continues the very
-# same schedule.)
+# Now we **resume**: the same call with `resume=True` (or `--resume` on the command line). Training
+# reloads `checkpoints/last.keras` and the optimizer's state (Adam's moments and its step count, so the
+# learning-rate schedule continues exactly where it was) and carries on from the next epoch. Watch the
+# epoch counter: it does not start from 1.
 
 # %% id="c25"
 result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **SETTINGS, resume=True)
