@@ -197,12 +197,12 @@ RECIPES: dict[str, TrainSettings] = {
     # Chosen on the validation split of ../shared/ncd (benchmarks/README.md, "Choosing the CPU
     # recipe"); the test split was evaluated once, for the chosen recipe.
     "cpu": TrainSettings(recipe="cpu"),
-    # A Colab T4 (16 GB, about 25 TFLOP/s of usable float16): stage 1 trains the decoder on
-    # cached features of the frozen ImageNet encoder; stage 2 fine-tunes blocks 4-5.
-    # Epoch counts from the FLOP estimate in benchmarks/README.md ("The GPU recipe").
+    # A Colab T4 (16 GB): stage 1 trains the decoder on cached features of the frozen ImageNet
+    # encoder, stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/README.md,
+    # "The GPU recipe"): about 8 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.
     "gpu": TrainSettings(
         recipe="gpu", weights="imagenet", image_size=224, encoder_blocks=5, decoder_width=32,
-        epochs=30, fine_tune_epochs=10, batch_size=32, learning_rate=1e-3,
+        epochs=50, fine_tune_epochs=30, batch_size=32, learning_rate=1e-3,
         mixed_precision=True, deterministic=False,
     ),
     "fast": TrainSettings(
