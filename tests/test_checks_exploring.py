@@ -91,3 +91,13 @@ def test_example_object_is_orange():
 def test_odd_answers_get_a_hint_never_an_exception(capsys, check, odd_answer):
     assert check(lambda *args: odd_answer) is False
     assert capsys.readouterr().out.strip()
+
+
+def test_ab_histogram_density_is_told_counts_not_density(capsys):
+    def density(ab, bins=32):
+        ab = np.asarray(ab).reshape(-1, 2)
+        return np.histogram2d(ab[:, 0], ab[:, 1], bins=bins, range=[(-128, 128), (-128, 128)], density=True)[0]
+
+    assert checks.check_ab_histogram(density) is False
+    out = capsys.readouterr().out
+    assert "density=True" in out and "counts" in out

@@ -105,3 +105,12 @@ def test_to_model_input_typical_mistakes(capsys, wrong, hint):
 def test_odd_answers_get_a_hint_never_an_exception(capsys, check, odd_answer):
     assert check(lambda rgb: odd_answer) is False
     assert capsys.readouterr().out.strip()
+
+
+def test_to_model_input_must_be_float32(capsys):
+    def float64(rgb):
+        lab = color.rgb_to_lab(rgb).astype(np.float64)
+        return lab[..., :1] / 50.0 - 1.0, lab[..., 1:] / 128.0
+
+    result, out = _verdict(capsys, checks.check_to_model_input, float64)
+    assert result is False and "float32" in out and "float64" in out

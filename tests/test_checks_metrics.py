@@ -132,3 +132,20 @@ def test_test_pair_exposes_the_mistakes():
     assert (pred < truth).any() and (pred > truth).any()           # uint8 subtraction wraps
     assert abs(diff.mean()) > 3                                     # std(a - b) != RMSE
     assert (truth[:10, :10] == 255).all()                           # flat area for SSIM's constants
+
+
+def test_ssim_in_uint8_is_told_about_wrap_around(capsys):
+    """The solution without its float conversion: local_mean of uint8 is uint8, and everything wraps."""
+    def no_cast(x, y, r):
+        window = metrics.gaussian_window()
+        c1, c2 = (0.01 * r) ** 2, (0.03 * r) ** 2
+        mu_x, mu_y = metrics.local_mean(x, window), metrics.local_mean(y, window)
+        var_x = metrics.local_mean(x * x, window) - mu_x**2
+        var_y = metrics.local_mean(y * y, window) - mu_y**2
+        cov = metrics.local_mean(x * y, window) - mu_x * mu_y
+        ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+        return float(ssim_map[5:-5, 5:-5].mean())
+
+    assert checks.check_ssim(no_cast) is False
+    out = capsys.readouterr().out
+    assert "wraps around" in out and "uint8" in out and "expected" not in out

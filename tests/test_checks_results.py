@@ -68,14 +68,6 @@ def test_saturation_float_output(capsys):
     assert "uint8" in capsys.readouterr().out
 
 
-def test_saturation_scaling_lab_including_l(capsys):
-    def scale_all(rgb, f):
-        return color.to_uint8_rgb(color.lab_to_rgb(color.rgb_to_lab(rgb) * f))
-
-    assert not checks.check_adjust_saturation(scale_all)
-    assert "LAB" in capsys.readouterr().out
-
-
 def test_mean_ab_on_rgb(capsys):
     assert not checks.check_mean_ab(lambda rgb: tuple(rgb.reshape(-1, 3).mean(axis=0)[:2]))
     assert "RGB" in capsys.readouterr().out
@@ -100,3 +92,21 @@ def test_gain_assuming_same_categories(capsys):
     # iterating over one table and indexing the other crashes on a category the other lacks
     assert not checks.check_gain_over_gray(lambda ours, gray: {k: ours[k] - gray[k] for k in ours})
     assert "KeyError" in capsys.readouterr().out
+
+
+def test_saturation_scaling_l_too_is_told_l_must_stay(capsys):
+    # lab *= factor: the colours scale, and so does L -- not a brightness change in RGB
+    def scale_all(rgb, f):
+        return color.to_uint8_rgb(color.lab_to_rgb(color.rgb_to_lab(rgb) * f))
+
+    assert not checks.check_adjust_saturation(scale_all)
+    out = capsys.readouterr().out
+    assert "scaled L as well" in out and "L must stay" in out and "Scaling RGB" not in out
+
+
+def test_gain_key_error_names_the_missing_key(capsys):
+    assert not checks.check_gain_over_gray(lambda ours, gray: {k: ours[k] - gray[k] for k in ours})
+    out = capsys.readouterr().out
+    assert "'Tomato'" in out and "missing from `gray`" in out and "raised KeyError" not in out
+    assert not checks.check_gain_over_gray(lambda ours, gray: {k: ours[k] - gray[k] for k in gray})
+    assert "'Carrot'" in capsys.readouterr().out

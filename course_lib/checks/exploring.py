@@ -94,6 +94,10 @@ def check_ab_histogram(ab_histogram: Callable | None) -> bool:
     if np.isclose(got.sum(), ab[..., 0].size) and np.allclose(got / got.sum(), want):
         return hint("these are raw counts: divide by the total so the histogram sums to 1 "
                     "(images of different sizes then weigh the same)")
+    if got.sum() > 0 and not np.isclose(got.sum(), 1.0) and np.allclose(got / got.sum(), want):
+        return hint(f"the shape of the histogram is right but it sums to {got.sum():.3g}, not 1: "
+                    "np.histogram2d(..., density=True) divides by the bin *area*, not by the number of "
+                    "pixels. Take the counts (density=False) and divide them by counts.sum()")
     if np.allclose(got, want.T):
         return hint("rows and columns are swapped: pass a first, then b, to np.histogram2d")
     if np.isclose(got.sum(), 1.0):

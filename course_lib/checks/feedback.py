@@ -37,28 +37,31 @@ def not_attempted(name: str) -> bool:
     return False
 
 
-def call_safely(fn: Callable, *args) -> tuple[bool, Any]:
+def call_safely(fn: Callable, *args, explain: Callable[[Exception], str | None] | None = None) -> tuple[bool, Any]:
     """Call the learner's ``fn(*args)``; return ``(ok, value)``.
 
     When ``fn`` raises, a hint naming the arguments and the exception is printed and
     ``(False, None)`` is returned: the learner's code may raise anything, and the check
-    reports it instead of re-raising.
+    reports it instead of re-raising. ``explain(exc)``, when given, may return a better
+    hint for an exception it recognises (``None``: the generic one).
     """
     try:
         return True, fn(*args)
     except Exception as exc:  # the learner's code may raise anything; report it, never re-raise
-        hint(f"calling it with {args!r} raised {type(exc).__name__}: {exc}")
+        better = explain(exc) if explain is not None else None
+        hint(better or f"calling it with {args!r} raised {type(exc).__name__}: {exc}")
         return False, None
 
 
-def learner_answer(fn: Callable, name: str, *args) -> tuple[bool, Any]:
+def learner_answer(fn: Callable, name: str, *args,
+                   explain: Callable[[Exception], str | None] | None = None) -> tuple[bool, Any]:
     """:func:`call_safely`, and an answer of ``None`` counts as not attempted.
 
     Returns ``(True, value)`` when there is an answer to judge. Otherwise the reason has
     already been printed (the crash as a hint, or the not-attempted reminder for ``name``)
     and ``(False, None)`` is returned, so the checker just returns ``False``.
     """
-    ok, value = call_safely(fn, *args)
+    ok, value = call_safely(fn, *args, explain=explain)
     if not ok:
         return False, None
     if value is None:

@@ -39,10 +39,12 @@ def _pair(got, name: str) -> tuple[np.ndarray, np.ndarray] | None:
     return first, second
 
 
-def _answer_pair(fn: Callable, name: str, image: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _answer_pair(fn: Callable, name: str, image: np.ndarray,
+                 dtypes: list | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """Call ``fn(copy of image)``; its ``(first, second)`` as float arrays, or None after printing why not.
 
     A crash becomes a hint; ``None`` or a tuple of ``None`` (the untouched stub) is not attempted.
+    ``dtypes``, when given, receives the dtypes of the two values as returned (before the conversion).
     """
     ok, got = call_safely(fn, image.copy())
     if not ok:
@@ -50,7 +52,10 @@ def _answer_pair(fn: Callable, name: str, image: np.ndarray) -> tuple[np.ndarray
     if got is None or (isinstance(got, tuple) and all(g is None for g in got)):
         not_attempted(name)
         return None
-    return _pair(got, name)
+    pair = _pair(got, name)
+    if pair is not None and dtypes is not None:
+        dtypes.extend(np.asarray(value).dtype for value in got)
+    return pair
 
 
 # ------------------------------------------------------------ exercise 1: L and ab
@@ -133,7 +138,8 @@ def check_to_model_input(to_model_input: Callable | None) -> bool:
     if to_model_input is None:
         return not_attempted("to_model_input")
     image = example_image()
-    pair = _answer_pair(to_model_input, "to_model_input", image)
+    dtypes = []
+    pair = _answer_pair(to_model_input, "to_model_input", image, dtypes)
     if pair is None:
         return False
     l_got, ab_got = pair
@@ -157,4 +163,8 @@ def check_to_model_input(to_model_input: Callable | None) -> bool:
         return hint("ab is not normalised: divide by 128")
     if not np.allclose(ab_got, ab_want, atol=tol):
         return hint(f"ab_norm differs from ab / 128 by up to {np.abs(ab_got - ab_want).max():.3f}")
+    if any(dtype != np.float32 for dtype in dtypes):
+        return hint(f"the values are right, but the dtypes are {' and '.join(str(d) for d in dtypes)}: the exercise "
+                    "asks for float32, what the model and the tf.data pipeline use (half the memory of "
+                    "float64). Convert with .astype(np.float32)")
     return accept("L / 50 - 1 and ab / 128: both in [-1, 1], the range the model reads and its tanh writes.")

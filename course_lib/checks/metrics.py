@@ -217,6 +217,13 @@ def check_ssim(my_ssim: Callable | None) -> bool:
         "numerator and denominator terms; without them flat areas (the white background!) blow up. ":
             _ssim_variant(xf, yf, 255, gaussian, constants=False),
     })
+    on_floats = _silent_number(my_ssim, xf, yf, 255) if diagnosis is None else None
+    if on_floats is not None and _close(on_floats, want):
+        # Right on float images, wrong on uint8 ones: the uint8 arithmetic wrapped somewhere.
+        diagnosis = ("on float64 images your SSIM is right, on these uint8 images it is not: uint8 arithmetic "
+                     "wraps around (200 * 200 gives 64, 3 - 5 gives 254), and metrics.local_mean of a uint8 "
+                     "image is uint8 too. Convert first, as in RMSE and PSNR: `x, y = x.astype(np.float64), "
+                     "y.astype(np.float64)`.")
     if diagnosis is None:
         # uint8 products wrap too (200 * 200 in uint8 is 64): recognise SSIM computed without a cast.
         wrapped = _ssim_overflowed(x, y)
@@ -226,6 +233,14 @@ def check_ssim(my_ssim: Callable | None) -> bool:
     return hint(diagnosis or f"expected {want:.4f}, got {got:.4f}. Follow the formula cell: local means, "
                              "variances and covariance with metrics.local_mean, C1 and C2 from data_range, the "
                              "SSIM map, then the mean of its interior.")
+
+
+def _silent_number(fn: Callable, *args) -> float | None:
+    """``fn(*args)`` as one number, or None when it raises or is not a number (nothing printed)."""
+    try:
+        return _as_number(fn(*args))
+    except Exception:  # a second, diagnostic call: its failure is not news to the learner
+        return None
 
 
 def _ssim_overflowed(x: np.ndarray, y: np.ndarray) -> float:

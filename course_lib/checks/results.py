@@ -46,7 +46,7 @@ def check_adjust_saturation(adjust_saturation: Callable | None) -> bool:
     if adjust_saturation is None:
         return not_attempted("adjust_saturation")
     image = _test_image()
-    for factor in (1.0, 0.0, 0.5, 1.6):
+    for factor in (1.0, 0.5, 0.0, 1.6):  # 0.5 before 0: at 0, scaling RGB and scaling all of LAB both give black
         ok, got = learner_answer(adjust_saturation, "adjust_saturation", image.copy(), factor)
         if not ok:
             return False
@@ -59,6 +59,11 @@ def check_adjust_saturation(adjust_saturation: Callable | None) -> bool:
         # One level of rounding either way is fine; anything more is a different method.
         if np.abs(got.astype(int) - want.astype(int)).max() <= 1:
             continue
+        scaled_lab = color.rgb_to_lab(image) * factor  # every LAB channel scaled, L included
+        if factor != 0.0 and np.abs(got.astype(int) - color.to_uint8_rgb(color.lab_to_rgb(scaled_lab)).astype(int)).max() <= 1:
+            return hint(f"with factor={factor} you scaled L as well (lab *= factor), so the image got "
+                        f"{'darker' if factor < 1 else 'lighter'}. L must stay as it is: scale only a and b, "
+                        "lab[..., 1:] *= factor.")
         lightness_change = np.abs(color.rgb_to_lab(got)[..., 0] - color.rgb_to_lab(want)[..., 0]).mean()
         if lightness_change > 1.0:
             return hint(f"with factor={factor} the lightness L changed by {lightness_change:.1f} on average. "
@@ -115,6 +120,20 @@ def gain_over_gray_reference(ours: dict, gray: dict) -> dict:
     return {name: ours[name] - gray[name] for name in sorted(ours) if name in gray}
 
 
+def _missing_key_hint(exc: Exception, ours: dict, gray: dict) -> str | None:
+    """Which table lacks the key of a ``KeyError`` raised by the learner's code (None: not a KeyError)."""
+    if not isinstance(exc, KeyError) or not exc.args:
+        return None
+    key = exc.args[0]
+    missing_from = [name for name, table in (("ours", ours), ("gray", gray)) if key not in table]
+    if len(missing_from) != 1:
+        return None
+    has = "gray" if missing_from[0] == "ours" else "ours"
+    return (f"KeyError {key!r}: the category {key!r} is in `{has}` but missing from `{missing_from[0]}`. "
+            "The two tables need not list the same categories; keep only those both have "
+            "(`if name in gray`).")
+
+
 @checker
 def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
     """Check ``gain_over_gray(ours, gray) -> dict`` of per-category differences."""
@@ -122,7 +141,8 @@ def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
         return not_attempted("gain_over_gray")
     ours = {"Apple": 24.1, "Banana": 21.5, "Lemon": 19.0, "Tomato": 22.2}
     gray = {"Apple": 18.0, "Banana": 20.5, "Lemon": 19.8, "Carrot": 17.1}  # no Tomato, extra Carrot
-    ok, got = learner_answer(gain_over_gray, "gain_over_gray", dict(ours), dict(gray))
+    ok, got = learner_answer(gain_over_gray, "gain_over_gray", dict(ours), dict(gray),
+                             explain=lambda exc: _missing_key_hint(exc, ours, gray))
     if not ok:
         return False
     if not isinstance(got, dict):
