@@ -1,7 +1,8 @@
-"""Where things live: the repository's public URL, the data folder, and fast mode.
+"""Where things live: the repository's public URL and ref, the data and runs folders, and fast mode.
 
-The repository URL is written here and nowhere else: badges, the Colab setup cell and
-the README's links derive from it, so a fork changes one line.
+The repository URL and ref are written here and nowhere else: badges, the Colab setup cell and
+the README's links derive from them, so a fork changes one line (and a class pins a term's tag
+in another), then runs ``scripts/sync_notebooks.py``.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from pathlib import Path
 
 #: The one line a fork changes.
 REPO_URL = "https://github.com/colorize-course/colorize-course"
-#: Branch that badges and the Colab setup cell point at.
-REPO_BRANCH = "main"
+#: What badges open and the Colab setup cell clones: a branch, a tag or a commit. "main" follows
+#: the latest course; for a term, set the tag you taught from (e.g. "v0.2"), so every learner
+#: gets the same notebooks all term, then run scripts/sync_notebooks.py.
+REPO_REF = "main"
 
 #: Root of the repository (the folder holding ``course_lib/``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +24,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NCD_ENV_VAR = "NCD_DIR"
 #: Environment variable selecting the fast mode that CI uses.
 FAST_ENV_VAR = "COURSE_FAST"
+#: Environment variable naming the folder that holds every run (trained models, executed notebooks).
+RUNS_ENV_VAR = "COURSE_RUNS_DIR"
 #: Set by ``run-notebooks`` for its kernels when it fell back to the offline sample set: why NCD
 #: could not be used (not found, download failed), so each notebook's banner can say so.
 SAMPLE_REASON_ENV_VAR = "COURSE_SAMPLE_REASON"
@@ -33,12 +38,12 @@ def repo_slug() -> str:
 
 def colab_url(notebook: str) -> str:
     """Open-in-Colab link for ``notebooks/<notebook>``."""
-    return f"https://colab.research.google.com/github/{repo_slug()}/blob/{REPO_BRANCH}/notebooks/{notebook}"
+    return f"https://colab.research.google.com/github/{repo_slug()}/blob/{REPO_REF}/notebooks/{notebook}"
 
 
 def binder_url(notebook: str | None = None) -> str:
     """Launch-on-Binder link, opening ``notebooks/<notebook>`` in JupyterLab when given."""
-    url = f"https://mybinder.org/v2/gh/{repo_slug()}/{REPO_BRANCH}"
+    url = f"https://mybinder.org/v2/gh/{repo_slug()}/{REPO_REF}"
     if notebook:
         url += f"?urlpath=lab/tree/notebooks/{notebook}"
     return url
@@ -68,6 +73,21 @@ def default_ncd_dir(explicit: str | os.PathLike | None = None) -> Path:
     return data_dir() / "ncd"
 
 
+def is_commit(ref: str) -> bool:
+    """True when ``ref`` looks like a commit hash (7 to 40 hex digits) rather than a branch or tag."""
+    return 7 <= len(ref) <= 40 and all(c in "0123456789abcdef" for c in ref.lower())
+
+
+def runs_dir() -> Path:
+    """Folder holding every run: ``$COURSE_RUNS_DIR``, else ``runs/`` in the repository (git ignores it).
+
+    Read here and only here. On Colab, :func:`course_lib.environment.use_google_drive` points it
+    at Google Drive, so a new runtime still finds the model notebook 04 trained.
+    """
+    env = os.environ.get(RUNS_ENV_VAR, "").strip()
+    return Path(env).expanduser() if env else REPO_ROOT / "runs"
+
+
 def course_train_settings(fast: bool | None = None) -> dict:
     """Keyword arguments for ``course_lib.train.train`` in the notebooks.
 
@@ -81,10 +101,24 @@ def course_train_settings(fast: bool | None = None) -> dict:
 
 
 def course_run_dir(fast: bool | None = None) -> Path:
-    """Run folder that notebook 04 trains into and notebook 06 reads (git ignores ``runs/``).
+    """Run folder that notebook 04 trains into and notebooks 05 and 06 read.
 
-    ``runs/course``, or ``runs/course-fast`` in fast mode, so that a tiny CI model never
-    stands in for a properly trained one.
+    ``course`` under :func:`runs_dir`, or ``course-fast`` in fast mode, so that a tiny CI model
+    never stands in for a properly trained one.
     """
     fast = fast_mode() if fast is None else fast
-    return REPO_ROOT / "runs" / ("course-fast" if fast else "course")
+    return runs_dir() / ("course-fast" if fast else "course")
+
+
+def missing_model_message(model_path: Path) -> str:
+    """The loud banner notebooks 05 and 06 print when notebook 04's model is not there."""
+    bar = "#" * 78
+    return "\n".join([
+        bar,
+        f"##  NO TRAINED MODEL at {model_path}",
+        "##  Notebook 04 trains it (about 20-30 min); its run folder is chosen by $COURSE_RUNS_DIR.",
+        "##  On Colab every notebook gets a new runtime: keep runs on Google Drive with",
+        "##    from course_lib.environment import use_google_drive; use_google_drive()",
+        "##  in the setup cell of notebook 04 and of this one.",
+        bar,
+    ])

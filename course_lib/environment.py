@@ -12,10 +12,14 @@
 
 Nothing here raises for a missing piece: the point is to report what is missing and what
 to do about it.
+
+:func:`use_google_drive` (Colab only) keeps the runs folder and NCD on Google Drive, so that a
+new runtime finds the trained model and the data.
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import urllib.error
@@ -128,6 +132,58 @@ def _version(module_name: str) -> str | None:
 def in_colab() -> bool:
     """True inside a Google Colab runtime."""
     return "google.colab" in sys.modules
+
+
+#: Where Colab mounts Google Drive, and the folder of "My Drive" inside the mount.
+COLAB_DRIVE_MOUNT = "/content/drive"
+MY_DRIVE = "MyDrive"
+
+
+def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_DRIVE_MOUNT) -> Path:
+    """On Colab: mount Google Drive and keep the course's runs and NCD there; return the Drive folder.
+
+    A Colab runtime forgets everything when it is recycled, and every notebook gets its own
+    runtime. After this call, ``$COURSE_RUNS_DIR`` is ``<My Drive>/<folder>/runs`` (the model
+    notebook 04 trains, executed notebooks) and ``$NCD_DIR`` is ``<My Drive>/<folder>/ncd``,
+    downloaded there once; a new runtime calling it again finds both. Call it in the setup cell,
+    before anything reads those folders (the setup cell has the line, commented out).
+
+    Raises
+    ------
+    CourseError
+        Outside Colab (set ``COURSE_RUNS_DIR`` and ``NCD_DIR`` yourself there).
+    """
+    from course_lib import config, sources
+    from course_lib.errors import CourseError, DownloadError
+    from course_lib.layout import dataset_in
+
+    if not in_colab():
+        raise CourseError(
+            "use_google_drive() is for Google Colab; elsewhere your files persist already "
+            f"(to move them, set {config.RUNS_ENV_VAR} and {sources.NCD_DIR_ENV_VAR} to folders of your choice)"
+        )
+    from google.colab import drive
+
+    drive.mount(mount_point)
+    home = Path(mount_point) / MY_DRIVE / folder
+    runs = home / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    os.environ[config.RUNS_ENV_VAR] = str(runs)
+    print(f"Runs are kept on Google Drive: {runs}")
+
+    ncd = home / "ncd"
+    if dataset_in(ncd) is None:
+        from course_lib.download import download_ncd
+
+        print(f"NCD is not on Drive yet: downloading it into {ncd} (once; later runtimes reuse it).")
+        try:
+            download_ncd(ncd)
+        except DownloadError as exc:
+            print(f"!! NCD could not be downloaded into Drive ({exc}); this runtime looks for it as usual.")
+            return home
+    os.environ[sources.NCD_DIR_ENV_VAR] = str(dataset_in(ncd))
+    print(f"NCD is kept on Google Drive: {os.environ[sources.NCD_DIR_ENV_VAR]}")
+    return home
 
 
 def list_gpus() -> list[str]:

@@ -2,7 +2,8 @@
 
 This is the course's main job (``scripts/course.sh``): it proves that every notebook runs in
 a fresh kernel without edits, and leaves executed copies (with all their figures) in
-``runs/executed/`` -- a folder git ignores, because those figures show NCD images.
+``executed/`` under the runs folder (``$COURSE_RUNS_DIR``, else ``runs/``, which git ignores,
+because those figures show NCD images).
 
 Each notebook runs with the ``python3`` kernel, its working folder set to ``notebooks/``
 (as in JupyterLab), and a time limit per cell. The run stops at the first failing notebook
@@ -28,12 +29,16 @@ from pathlib import Path
 from course_lib import config
 from course_lib.errors import DataNotFoundError, NotebookExecutionError, OutputPathError, describe_exception
 
-#: Where the notebooks live, and where executed copies go.
+#: Where the notebooks live.
 NOTEBOOK_DIR = config.REPO_ROOT / "notebooks"
-DEFAULT_OUT_DIR = config.REPO_ROOT / "runs" / "executed"
 #: Seconds one cell may run before the notebook counts as failed (training cells are long).
 DEFAULT_CELL_TIMEOUT = 3600
 KERNEL_NAME = "python3"
+
+
+def default_out_dir() -> Path:
+    """Where executed copies go by default: ``executed/`` in :func:`course_lib.config.runs_dir`."""
+    return config.runs_dir() / "executed"
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,7 @@ def _failure_message(path: Path, nb, exc: Exception, out_path: Path | None) -> s
     return f"notebook {path.name} failed at {where}{see}"
 
 
-def run_notebooks(notebooks: list[Path], out_dir: Path = DEFAULT_OUT_DIR, *, fast: bool = False,
+def run_notebooks(notebooks: list[Path], out_dir: Path | None = None, *, fast: bool = False,
                   timeout: int = DEFAULT_CELL_TIMEOUT, env: dict | None = None) -> list[NotebookRun]:
     """Execute ``notebooks`` in order, stopping at the first failure.
 
@@ -220,7 +225,7 @@ def run_notebooks(notebooks: list[Path], out_dir: Path = DEFAULT_OUT_DIR, *, fas
     """
     from tqdm.auto import tqdm
 
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file in the way, no permission
@@ -259,8 +264,8 @@ def configure_parser(parser) -> None:
     parser.add_argument("--fast", action="store_true",
                         help="set COURSE_FAST=1: small image size, few epochs, a subset (what CI runs)")
     parser.add_argument("--only", nargs="+", metavar="NN", help="run only these notebook numbers, e.g. --only 01 02")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT_DIR,
-                        help=f"folder for the executed copies (default: {DEFAULT_OUT_DIR.relative_to(config.REPO_ROOT)})")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"folder for the executed copies (default: executed/ in ${config.RUNS_ENV_VAR}, else runs/executed)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
                         help=f"seconds allowed per cell (default: {DEFAULT_CELL_TIMEOUT})")
     parser.add_argument("--notebook-dir", type=Path, default=NOTEBOOK_DIR, help="folder holding NN_*.ipynb")
@@ -271,6 +276,7 @@ def configure_parser(parser) -> None:
 def run_cli(args) -> int:
     notebooks = find_notebooks(args.only, folder=args.notebook_dir)
     fast = args.fast or config.fast_mode()
+    args.out = args.out if args.out is not None else default_out_dir()
     print(f"Running {len(notebooks)} notebook(s){' in fast mode (COURSE_FAST=1)' if fast else ''}; "
           f"executed copies go to {args.out}")
     env = {} if args.skip_data else announce_data()

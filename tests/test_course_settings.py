@@ -1,4 +1,4 @@
-"""The notebooks' training settings and run folder (course_lib.config, used by notebooks 04 and 06)."""
+"""The notebooks' training settings and run folders (course_lib.config, used by notebooks 04-06 and run-notebooks)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,25 @@ def test_fast_and_full_runs_never_share_a_folder(monkeypatch):
     assert full == config.REPO_ROOT / "runs" / "course"
     assert config.course_run_dir(fast=True) != full
     assert config.course_run_dir(fast=True).parent == full.parent  # both under the git-ignored runs/
+
+
+def test_course_runs_dir_moves_every_run_folder(monkeypatch, tmp_path):
+    from course_lib import runner
+
+    monkeypatch.delenv(config.RUNS_ENV_VAR, raising=False)
+    assert config.runs_dir() == config.REPO_ROOT / "runs"
+    monkeypatch.setenv(config.RUNS_ENV_VAR, str(tmp_path / "drive-runs"))
+    assert config.runs_dir() == tmp_path / "drive-runs"
+    assert config.course_run_dir(fast=False) == tmp_path / "drive-runs" / "course"
+    assert config.course_run_dir(fast=True) == tmp_path / "drive-runs" / "course-fast"
+    assert runner.default_out_dir() == tmp_path / "drive-runs" / "executed"
+
+
+def test_missing_model_message_names_the_path_and_the_drive_helper(tmp_path):
+    message = config.missing_model_message(tmp_path / "model.keras")
+    assert str(tmp_path / "model.keras") in message and "use_google_drive()" in message
+
+
+def test_a_commit_ref_is_told_from_a_branch_or_tag():
+    assert config.is_commit("0f4870d") and config.is_commit("0f4870d" * 5 + "abcde")
+    assert not config.is_commit("main") and not config.is_commit("v0.2") and not config.is_commit("abc")

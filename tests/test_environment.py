@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import http.server
+import os
 import socket
+import sys
 import threading
+import types
 import urllib.error
+import zipfile
+from pathlib import Path
 
 import pytest
 
-from course_lib import environment
+from course_lib import config, download, environment, sources
+from course_lib.errors import CourseError
 from course_lib.environment import WEIGHTS_CACHED, WEIGHTS_REACHABLE, WEIGHTS_UNREACHABLE
 
 
@@ -135,3 +141,70 @@ def test_missing_data_is_reported_not_raised(tmp_path, monkeypatch):
     monkeypatch.setenv("NCD_DIR", str(tmp_path / "no-such-folder"))
     report = environment.check_environment(gpu=False, weights=False, verbose=False)
     assert report.data_kind is None and "NOT FOUND" in report.summary()
+
+
+# ------------------------------------------------------------------ use_google_drive
+class _FakeDrive:
+    """Stands in for ``google.colab.drive``: records the mount and makes ``MyDrive``."""
+
+    def __init__(self):
+        self.mounts = []
+
+    def mount(self, mount_point, **kwargs):
+        self.mounts.append(mount_point)
+        (Path(mount_point) / "MyDrive").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def fake_colab(monkeypatch):
+    """A ``google.colab`` module in sys.modules (so in_colab() is True), with a fake ``drive``."""
+    drive = _FakeDrive()
+    colab = types.ModuleType("google.colab")
+    colab.drive = drive
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab.drive", drive)
+    for name in (config.RUNS_ENV_VAR, "NCD_DIR", "NCD_URL"):
+        monkeypatch.delenv(name, raising=False)  # the call sets them; monkeypatch restores them
+    return drive
+
+
+def _tiny_ncd_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for category in ("Apple", "Banana"):
+            archive.writestr(f"ColorfulOriginal/{category}/{category}0.jpg", b"not decoded here")
+    return path
+
+
+def test_use_google_drive_outside_colab_says_it_is_for_colab(monkeypatch):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    with pytest.raises(CourseError, match="for Google Colab"):
+        environment.use_google_drive()
+
+
+def test_use_google_drive_mounts_and_keeps_runs_and_ncd_on_drive(fake_colab, tmp_path, monkeypatch):
+    mount = tmp_path / "drive"
+    monkeypatch.setenv("NCD_URL", str(_tiny_ncd_zip(tmp_path / "mirror.zip")))  # an instructor's mirror
+    home = environment.use_google_drive(folder="my-course", mount_point=str(mount))
+    assert fake_colab.mounts == [str(mount)]
+    assert home == mount / "MyDrive" / "my-course"
+    assert os.environ[config.RUNS_ENV_VAR] == str(home / "runs") and (home / "runs").is_dir()
+    assert config.course_run_dir(fast=False) == home / "runs" / "course"
+    assert os.environ["NCD_DIR"] == str(home / "ncd" / "ColorfulOriginal")
+    assert sources.get_dataset().root == home / "ncd" / "ColorfulOriginal"
+
+    # A new runtime: the environment is gone, Drive is not; nothing is downloaded again.
+    monkeypatch.delenv(config.RUNS_ENV_VAR)
+    monkeypatch.delenv("NCD_DIR")
+    monkeypatch.setenv("NCD_URL", str(tmp_path / "gone.zip"))
+    environment.use_google_drive(folder="my-course", mount_point=str(mount))
+    assert os.environ["NCD_DIR"] == str(home / "ncd" / "ColorfulOriginal")
+    assert config.runs_dir() == home / "runs"
+
+
+def test_use_google_drive_without_ncd_still_keeps_the_runs(fake_colab, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("NCD_URL", str(tmp_path / "missing.zip"))
+    monkeypatch.setattr(download, "NCD_SOURCES", ())
+    home = environment.use_google_drive(mount_point=str(tmp_path / "drive"))
+    assert config.runs_dir() == home / "runs"
+    assert "NCD_DIR" not in os.environ  # get_dataset then looks for it as usual
+    assert "could not be downloaded" in capsys.readouterr().out

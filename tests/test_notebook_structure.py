@@ -444,13 +444,35 @@ def test_setup_cell_on_colab_clones_and_installs_only_what_is_missing(toy_source
     calls, namespace = _run_setup_cell_as_on_colab(source, monkeypatch, missing={"skimage"})
     assert namespace["IN_COLAB"] is True
     clone, install_course, install_missing, chdir = calls
-    assert clone[:2] == ["git", "clone"] and config.REPO_URL in clone and config.REPO_BRANCH in clone
+    assert clone[:2] == ["git", "clone"] and config.REPO_URL in clone and config.REPO_REF in clone
     assert install_course[-4:-1] == ["--quiet", "--no-deps", "-e"]
     assert install_missing[-1].startswith("scikit-image")
     assert chdir[0] == "chdir" and chdir[1].endswith("notebooks")
     for command in calls:  # Colab's TensorFlow/Keras/NumPy builds must never be replaced
         assert not any(word.split(">")[0].split("=")[0] in {"tensorflow", "keras", "numpy"} for word in command)
     assert "(Colab)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("ref", ["v0.2", "0f4870d"])
+def test_a_term_ref_reaches_the_badges_and_the_colab_clone(ref, toy_source, monkeypatch):
+    monkeypatch.setattr(config, "REPO_REF", ref)
+    nb, _ = sync.build(toy_source)
+    assert f"/blob/{ref}/notebooks/{toy_source.stem}.ipynb" in nb.cells[0].source
+    assert f"/{ref}?urlpath=" in nb.cells[0].source
+    assert f"/blob/{ref}/notebooks/" in sync.readme_badges()
+    calls, _ = _run_setup_cell_as_on_colab(nb.cells[1].source, monkeypatch)
+    if config.is_commit(ref):  # a commit cannot be cloned with --branch: clone, then check it out
+        assert calls[0][:2] == ["git", "clone"] and "--branch" not in calls[0]
+        assert calls[1][-3:] == ["checkout", "--quiet", ref]
+    else:
+        assert calls[0][calls[0].index("--branch") + 1] == ref
+
+
+def test_setup_cell_offers_google_drive_in_one_commented_line(toy_source):
+    lines = _toy_notebook(toy_source).cells[1].source.splitlines()
+    offer = [line for line in lines if "use_google_drive" in line]
+    assert offer == ["# from course_lib.environment import use_google_drive; use_google_drive()"]
+    ast.parse(offer[0].lstrip("# "))
 
 
 def test_setup_cell_on_colab_with_nothing_missing_installs_only_the_course(toy_source, monkeypatch):
