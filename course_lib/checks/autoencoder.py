@@ -166,3 +166,21 @@ def check_count_params_split(count_params_split: Callable | None) -> bool:
                     "BatchNormalization's moving statistics, which are never trained).")
     return hint(f"on a small test model you return {got}; expected {want}. Sum the sizes of the tensors "
                 "in `model.trainable_weights` and in `model.non_trainable_weights`.")
+
+
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Exercise("03", 1, "conv_param_count", check_conv_param_count, hints=(
+    "Count per filter: one kernel spans every input channel, and each filter has a bias.",
+    "(kernel_size * kernel_size * in_channels + 1) * filters.",
+))
+ex2 = Exercise("03", 2, "vgg_feature_shape", check_vgg_feature_shape, hints=(
+    "Each block after the first starts behind a 2x2 max-pooling that halves the side; "
+    "the block's pooling comes after its convolutions.",
+    "side = image_size // 2 ** (block - 1); channels = (64, 128, 256, 512, 512)[block - 1].",
+))
+ex3 = Exercise("03", 3, "count_params_split", check_count_params_split, hints=(
+    "model.trainable_weights and model.non_trainable_weights list tensors; count their numbers, not the tensors.",
+    "sum(int(np.prod(w.shape)) for w in model.trainable_weights), and the same over non_trainable_weights.",
+))

@@ -150,3 +150,21 @@ def check_mean_object_ab(mean_object_ab: Callable | None) -> bool:
     if np.allclose(got, want[::-1], atol=0.1):
         return hint("a and b are swapped")
     return hint(f"expected about ({want[0]:.1f}, {want[1]:.1f}), got ({got[0]:.1f}, {got[1]:.1f})")
+
+
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Exercise("02", 1, "count_per_category", check_count_per_category, hints=(
+    "Every record has a .category; count how often each one occurs.",
+    "collections.Counter(r.category for r in records) counts them; return dict(sorted(counter.items())).",
+))
+ex2 = Exercise("02", 2, "ab_histogram", check_ab_histogram, hints=(
+    "np.histogram2d(a, b, bins=bins, range=...) counts pairs of values; flatten ab to (N, 2) first.",
+    "Use range=[(-128, 128), (-128, 128)] so every image gets the same bins, keep the counts "
+    "(the first of the three results) and divide them by counts.sum().",
+))
+ex3 = Exercise("02", 3, "mean_object_ab", check_mean_object_ab, hints=(
+    "The white background has a = b = 0 and would pull the mean towards gray: average over the object only.",
+    "mask = metrics.foreground_mask(rgb); ab = color.rgb_to_lab(rgb)[..., 1:]; return ab[mask].mean(axis=0).",
+))

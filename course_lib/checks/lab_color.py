@@ -168,3 +168,20 @@ def check_to_model_input(to_model_input: Callable | None) -> bool:
                     "asks for float32, what the model and the tf.data pipeline use (half the memory of "
                     "float64). Convert with .astype(np.float32)")
     return accept("L / 50 - 1 and ab / 128: both in [-1, 1], the range the model reads and its tanh writes.")
+
+
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Exercise("01", 1, "split_l_ab", check_split_l_ab, hints=(
+    "Convert first (color.rgb_to_lab), then split the last axis: channel 0 is L, channels 1 and 2 are a and b.",
+    "Slices keep the channel axis: lab[..., :1] is (H, W, 1), lab[..., 1:] is (H, W, 2).",
+))
+ex2 = Exercise("01", 2, "desaturate", check_desaturate, hints=(
+    "Go to LAB, remove the colour, come back: color.rgb_to_lab, then color.lab_to_rgb, then color.to_uint8_rgb.",
+    "After lab = color.rgb_to_lab(rgb), set lab[..., 1:] = 0 (a and b), keep lab[..., 0] (L) as it is.",
+))
+ex3 = Exercise("01", 3, "to_model_input", check_to_model_input, hints=(
+    "L lies in [0, 100] and must land in [-1, 1]; ab is divided by color.AB_SCALE = 128. Return float32.",
+    "l_norm = lab[..., :1] / 50 - 1 and ab_norm = lab[..., 1:] / 128, each .astype(np.float32).",
+))

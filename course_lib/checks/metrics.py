@@ -255,3 +255,22 @@ def _ssim_overflowed(x: np.ndarray, y: np.ndarray) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     return float(ssim_map[5:-5, 5:-5].mean())
+
+
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Exercise("05", 1, "my_rmse", check_rmse, hints=(
+    "Convert to float before subtracting: uint8 arithmetic wraps around.",
+    "np.sqrt(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)).",
+))
+ex2 = Exercise("05", 2, "my_psnr", check_psnr, hints=(
+    "PSNR compares the squared peak value (data_range) with the mean squared error, in decibels.",
+    "mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2); return 10 * np.log10(data_range**2 / mse).",
+))
+ex3 = Exercise("05", 3, "my_ssim", check_ssim, hints=(
+    "Work in float64; local statistics come from metrics.local_mean(image, window): means, then "
+    "local_mean(x * x) - mu_x**2 for the variance, local_mean(x * y) - mu_x * mu_y for the covariance.",
+    "C1 = (0.01 * data_range)**2, C2 = (0.03 * data_range)**2; the map is "
+    "((2 mu_x mu_y + C1)(2 cov + C2)) / ((mu_x² + mu_y² + C1)(var_x + var_y + C2)); return ssim_map[5:-5, 5:-5].mean().",
+))

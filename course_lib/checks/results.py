@@ -159,3 +159,20 @@ def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
     if np.allclose(values, -expected, atol=1e-9):
         return hint("the sign is reversed: compute ours - gray, so a positive number means we did better.")
     return hint(f"for Apple you return {got['Apple']!r}; expected {want['Apple']:.1f} (ours - gray).")
+
+
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Exercise("06", 1, "gain_over_gray", check_gain_over_gray, hints=(
+    "The two tables need not list the same categories; a difference exists only where both have one.",
+    "{name: ours[name] - gray[name] for name in sorted(ours) if name in gray}.",
+))
+ex2 = Exercise("06", 2, "mean_ab", check_mean_ab, hints=(
+    "The colour cast lives in a and b: convert to LAB (color.rgb_to_lab) and average channels 1 and 2.",
+    "ab = color.rgb_to_lab(rgb)[..., 1:].reshape(-1, 2); mean_a, mean_b = ab.mean(axis=0).",
+))
+ex3 = Exercise("06", 3, "adjust_saturation", check_adjust_saturation, hints=(
+    "Saturation is the size of (a, b); L holds the detail and the brightness and must stay.",
+    "lab = color.rgb_to_lab(rgb); lab[..., 1:] *= factor; return color.to_uint8_rgb(color.lab_to_rgb(lab)).",
+))

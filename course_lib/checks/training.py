@@ -134,3 +134,21 @@ def check_best_epoch(best_epoch: Callable | None) -> bool:
                         "overfits. Look for the lowest *validation* loss.")
         return hint(f"for {shown} you return {got!r}; expected {want}.")
     return accept("that is the epoch whose weights ModelCheckpoint(save_best_only=True) keeps.")
+
+
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Exercise("04", 1, "steps_per_epoch", check_steps_per_epoch, hints=(
+    "The last batch may be smaller than batch_size, but it is still a step.",
+    "Round the division up: math.ceil(n_images / batch_size).",
+))
+ex2 = Exercise("04", 2, "make_callbacks", check_make_callbacks, hints=(
+    "Two callbacks: keras.callbacks.ModelCheckpoint for the best model, keras.callbacks.CSVLogger for the log.",
+    "ModelCheckpoint(run_dir / 'best.keras', monitor='val_loss', save_best_only=True) and "
+    "CSVLogger(run_dir / 'log.csv', append=True).",
+))
+ex3 = Exercise("04", 3, "best_epoch", check_best_epoch, hints=(
+    "The best model is the one with the lowest *validation* loss; epochs are counted from 1.",
+    "val = history['val_loss']; return val.index(min(val)) + 1.",
+))

@@ -72,3 +72,17 @@ def check_choose_weights(choose_weights: Callable | None) -> bool:
         return hint(f"when the weights are {state!r} you return {got!r}, expected {want!r}. "
                     "Look at report.offline (True when the weights cannot be had).")
     return accept("ImageNet weights when they can be had, random initialisation (None) offline.")
+
+
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Exercise("00", 1, "io_shapes", check_io_shapes, hints=(
+    "The model is given the lightness and predicts the colour. How many LAB channels is each?",
+    "Input: L, one channel, (height, width, 1). Output: a and b, two channels. "
+    "Return ((height, width, 1), (height, width, 2)).",
+))
+ex2 = Exercise("00", 2, "choose_weights", check_choose_weights, hints=(
+    "The report knows whether the ImageNet weights can be had: look at report.offline.",
+    'Return "imagenet" when report.offline is False, and Python\'s None (no quotes) when it is True.',
+))

@@ -1,0 +1,124 @@
+"""Help on demand for every exercise, Kaggle Learn style: ``check()``, ``hint()``, ``solution()``.
+
+A checks module declares its notebook's exercises at its end, wrapping its checkers::
+
+    ex1 = Exercise("01", 1, "split_l_ab", check_split_l_ab, hints=("a first nudge", "a more specific one"))
+
+and the notebook's check cell reads ``ex1.check(split_l_ab)``. ``ex1.hint()`` prints the first
+hint, each further call a more specific one; ``ex1.solution()`` prints the reference answer: the
+``### BEGIN SOLUTION`` block of the notebook's text source (``notebooks/NN_name.py``) that
+defines ``name``.
+
+Two environment variables, read here and nowhere else:
+
+``COURSE_HIDE_SOLUTIONS=1``
+    the instructor's switch for graded work: ``solution()`` says solutions are off (hints stay).
+``COURSE_GRADE_FILE=path``
+    every ``check()`` appends its verdict to ``path`` as one JSON line (notebook, exercise, name,
+    passed, hints used, solution viewed). ``python -m course_lib grade`` sets it for each kernel
+    and reads it back (:mod:`course_lib.grading`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Callable
+
+from course_lib import config
+
+HIDE_SOLUTIONS_ENV_VAR = "COURSE_HIDE_SOLUTIONS"
+GRADE_FILE_ENV_VAR = "COURSE_GRADE_FILE"
+#: notebook number -> the module of course_lib.checks that declares its exercises
+CHECK_MODULES = {"00": "welcome", "01": "lab_color", "02": "exploring", "03": "autoencoder",
+                 "04": "training", "05": "metrics", "06": "results"}
+_SOLUTION_BLOCK = re.compile(r"^### BEGIN SOLUTION\n(.*?)^### END SOLUTION", re.S | re.M)
+_REGISTRY: dict[str, dict[int, "Exercise"]] = {}
+
+
+def solutions_hidden() -> bool:
+    """True when the instructor switched solutions off (``COURSE_HIDE_SOLUTIONS=1``)."""
+    return os.environ.get(HIDE_SOLUTIONS_ENV_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def exercises(notebook: str) -> list["Exercise"]:
+    """The exercises of notebook ``notebook`` (``"01"``), in order."""
+    module = CHECK_MODULES.get(notebook)
+    if module is not None:
+        importlib.import_module(f"course_lib.checks.{module}")  # declaring them registers them
+    return [ex for _, ex in sorted(_REGISTRY.get(notebook, {}).items())]
+
+
+def solution_source(notebook: str, name: str, folder: Path | None = None) -> str | None:
+    """The SOLUTION block of ``notebooks/<notebook>_*.py`` that defines ``name``, or None."""
+    folder = Path(folder) if folder is not None else config.REPO_ROOT / "notebooks"
+    defines = re.compile(rf"^(def {re.escape(name)}\(|{re.escape(name)}\s*=)", re.M)
+    for source in sorted(folder.glob(f"{notebook}_*.py")):
+        for block in _SOLUTION_BLOCK.findall(source.read_text(encoding="utf-8")):
+            if defines.search(block):
+                return block.strip("\n")
+    return None
+
+
+class Exercise:
+    """One exercise: its checker, graded hints, the reference solution, and the verdict record."""
+
+    def __init__(self, notebook: str, number: int, name: str, check: Callable[..., bool],
+                 hints: tuple[str, ...] = ()):
+        self.notebook, self.number, self.name = notebook, number, name
+        self._check, self.hints = check, tuple(hints)
+        self.hints_used = 0
+        self.solution_viewed = False
+        self.passed: bool | None = None  # None until checked
+        _REGISTRY.setdefault(notebook, {})[number] = self
+
+    def __repr__(self) -> str:
+        return f"<exercise {self.number} of notebook {self.notebook}: {self.name}>"
+
+    def check(self, *answer) -> bool:
+        """Run the checker on the learner's answer; print and record the verdict; never raises."""
+        self.passed = bool(self._check(*answer))
+        self._record()
+        return self.passed
+
+    def hint(self) -> None:
+        """Print the next hint: each call is more specific than the one before."""
+        if not self.hints:
+            print(f"💡 no hint for this one; ex{self.number}.solution() shows an answer.")
+            return
+        index = min(self.hints_used, len(self.hints) - 1)
+        self.hints_used = min(self.hints_used + 1, len(self.hints))
+        last = index == len(self.hints) - 1
+        more = ("that was the last hint; " + ("ask your instructor." if solutions_hidden()
+                                              else f"ex{self.number}.solution() shows an answer.")
+                if last else f"call ex{self.number}.hint() again for a more specific one.")
+        print(f"💡 hint {index + 1}/{len(self.hints)}: {self.hints[index]}\n   ({more})")
+
+    def solution(self) -> None:
+        """Print the reference answer, unless the instructor switched solutions off."""
+        if solutions_hidden():
+            print(f"🔒 solutions are switched off for this course ({HIDE_SOLUTIONS_ENV_VAR}=1): this work is "
+                  f"graded. ex{self.number}.hint() still gives hints.")
+            return
+        code = solution_source(self.notebook, self.name)
+        if code is None:
+            print(f"the solution of `{self.name}` is not available here (it lives in the course's "
+                  f"notebooks/{self.notebook}_*.py).")
+            return
+        self.solution_viewed = True
+        print(f"One way to write it (run it, then ex{self.number}.check(...) again):\n\n{code}")
+
+    def _record(self) -> None:
+        path = os.environ.get(GRADE_FILE_ENV_VAR)
+        if not path:
+            return
+        verdict = {"notebook": self.notebook, "exercise": self.number, "name": self.name, "passed": self.passed,
+                   "hints": self.hints_used, "solution_viewed": self.solution_viewed}
+        try:
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(json.dumps(verdict) + "\n")
+        except OSError as exc:  # grading still goes on; this exercise then counts as not passed
+            print(f"note: could not record the verdict in {path} ({exc})")

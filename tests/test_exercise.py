@@ -1,0 +1,79 @@
+"""Help on demand: every exercise offers check(), graded hint() and solution(); one switch hides solutions."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from course_lib.checks import exercise
+from course_lib.checks.exercise import Exercise
+from conftest import REPO_ROOT, load_solutions
+
+ALL = [ex for notebook in exercise.CHECK_MODULES for ex in exercise.exercises(notebook)]
+
+
+def test_every_exercise_cell_has_a_registered_exercise():
+    for notebook in exercise.CHECK_MODULES:
+        path = next((REPO_ROOT / "notebooks").glob(f"{notebook}_*.ipynb"))
+        cells = nbformat.read(path, as_version=4).cells
+        n_cells = sum("exercise" in c.metadata.get("tags", []) for c in cells)
+        registered = exercise.exercises(notebook)
+        assert [ex.number for ex in registered] == list(range(1, len(registered) + 1))
+        assert len(registered) == n_cells, f"{path.name}: {n_cells} exercise cells, {len(registered)} registered"
+    assert len(ALL) >= 14
+
+
+@pytest.mark.parametrize("ex", ALL, ids=repr)
+def test_each_exercise_has_graded_hints_and_a_solution_its_check_accepts(ex, capsys):
+    assert len(ex.hints) >= 2
+    code = exercise.solution_source(ex.notebook, ex.name)
+    assert code is not None and ex.name in code
+    answer = getattr(load_solutions(ex.notebook), ex.name)
+    assert ex._check(answer) is True
+
+
+def test_hints_get_more_specific_then_point_to_the_solution(capsys, monkeypatch):
+    monkeypatch.delenv(exercise.HIDE_SOLUTIONS_ENV_VAR, raising=False)
+    ex = Exercise("99", 1, "f", lambda f: True, hints=("general", "specific"))
+    ex.hint()
+    first = capsys.readouterr().out
+    assert "hint 1/2: general" in first and "again" in first
+    ex.hint()
+    second = capsys.readouterr().out
+    assert "hint 2/2: specific" in second and "ex1.solution()" in second
+    ex.hint()
+    assert "hint 2/2" in capsys.readouterr().out and ex.hints_used == 2
+
+
+def test_solution_prints_the_reference_unless_hidden(capsys, monkeypatch):
+    ex = exercise.exercises("01")[1]
+    monkeypatch.delenv(exercise.HIDE_SOLUTIONS_ENV_VAR, raising=False)
+    ex.solution()
+    out = capsys.readouterr().out
+    assert "def desaturate(" in out and "lab[..., 1:] = 0.0" in out and ex.solution_viewed
+    monkeypatch.setenv(exercise.HIDE_SOLUTIONS_ENV_VAR, "1")
+    ex.solution()
+    out = capsys.readouterr().out
+    assert "switched off" in out and "def desaturate(" not in out
+
+
+def test_check_records_its_verdict_when_grading(tmp_path, monkeypatch, capsys):
+    grade_file = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv(exercise.GRADE_FILE_ENV_VAR, str(grade_file))
+    ex = Exercise("99", 2, "g", lambda g: g is not None and g() == 2, hints=("h1", "h2"))
+    ex.hint()
+    assert ex.check(lambda: 3) is False
+    assert ex.check(lambda: 2) is True
+    lines = [json.loads(line) for line in grade_file.read_text().splitlines()]
+    assert [line["passed"] for line in lines] == [False, True]
+    assert lines[-1] == {"notebook": "99", "exercise": 2, "name": "g", "passed": True, "hints": 1,
+                         "solution_viewed": False}
+
+
+def test_check_without_grading_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv(exercise.GRADE_FILE_ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert exercise.exercises("01")[0].check(None) is False
+    assert "not attempted" in capsys.readouterr().out and not list(tmp_path.iterdir())
