@@ -11,7 +11,7 @@ not end up looking like a dataset:
    request (or starts over when the server does not support that). The file is
    renamed to ``ncd.zip`` only once it is complete.
 2. **Check**: the byte count matches ``Content-Length``; size and SHA-256 match when
-   they are known; the file really is a zip whose members pass their CRC checks. A
+   they are known (:data:`KNOWN_ARCHIVE_SHA256`, ``--sha256`` or ``$NCD_SHA256``); the file really is a zip whose members pass their CRC checks. A
    server that answers with a web page (an error or a "confirm download" page) is
    reported as such.
 3. **Extract safely**: members with absolute paths, ``..`` components or symbolic
@@ -23,6 +23,7 @@ A second call when the data is already there does nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import http.client
 import os
@@ -70,8 +71,16 @@ NCD_SOURCES: tuple[NcdSource, ...] = (
     ),
 )
 
-#: Environment variable with an extra URL (a mirror, a GitHub release asset) to try first.
+#: Environment variable with an extra URL (a mirror, a GitHub release asset) or a local .zip
+#: (e.g. on a shared Google Drive) to try first.
 NCD_URL_ENV_VAR = "NCD_URL"
+#: Environment variable with the SHA-256 of the archive at ``$NCD_URL`` (or ``--source``), so an
+#: instructor's mirror is checked too.
+NCD_SHA256_ENV_VAR = "NCD_SHA256"
+
+#: SHA-256 of the NCD archives the course knows, by URL. ``None``: nobody has published it
+#: yet (then only the zip's own CRCs are checked); fill it in once measured from a good copy.
+KNOWN_ARCHIVE_SHA256: dict[str, str | None] = {source.url: source.sha256 for source in NCD_SOURCES}
 
 #: Refuse archives that would unpack to more than this (NCD is ~0.1 GB; a zip bomb is not).
 MAX_UNPACKED_BYTES = 8 * 1024**3
@@ -124,8 +133,14 @@ def verify_zip(path: Path, size: int | None = None, sha256: str | None = None) -
         )
     if not zipfile.is_zipfile(path):
         raise DownloadError(f"{path} is not a zip archive (it starts with {head[:8]!r}); pass the NCD zip file")
-    if sha256 is not None and _sha256_of(path) != sha256.lower():
-        raise DownloadError(f"{path} does not match the published SHA-256; delete it and download again")
+    if sha256 is not None:
+        actual = _sha256_of(path)
+        if actual != sha256.strip().lower():
+            raise DownloadError(
+                f"{path} has SHA-256 {actual}, expected {sha256.strip().lower()}: it is not the archive the course "
+                f"knows (damaged, or another file); nothing was unpacked. Download it again, or fix --sha256 / "
+                f"${NCD_SHA256_ENV_VAR} if the mirror changed"
+            )
     try:
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()  # reads every member and checks its CRC
@@ -323,12 +338,18 @@ def safe_extract(archive_path: Path, dest: Path, max_bytes: int = MAX_UNPACKED_B
 
 
 # ------------------------------------------------------------------ download_ncd
-def _sources(source: str | os.PathLike | None) -> list[NcdSource]:
+def _sources(source: str | os.PathLike | None, sha256: str | None = None) -> list[NcdSource]:
+    """Where to look, each with the SHA-256 to check: ``sha256``, else ``$NCD_SHA256`` for the given
+    source or ``$NCD_URL``, else the course's :data:`KNOWN_ARCHIVE_SHA256`."""
+    mirror_sha256 = sha256 or os.environ.get(NCD_SHA256_ENV_VAR, "").strip() or None
     if source is not None:
-        return [NcdSource(name=str(source), url=str(source), info_page=str(source))]
+        return [NcdSource(name=str(source), url=str(source), info_page=str(source),
+                          sha256=mirror_sha256 or KNOWN_ARCHIVE_SHA256.get(str(source)))]
     extra = os.environ.get(NCD_URL_ENV_VAR)
-    mirror = [NcdSource(name=f"${NCD_URL_ENV_VAR}", url=extra, info_page=extra)] if extra else []
-    return mirror + list(NCD_SOURCES)
+    mirror = [NcdSource(name=f"${NCD_URL_ENV_VAR}", url=extra, info_page=extra,
+                        sha256=mirror_sha256 or KNOWN_ARCHIVE_SHA256.get(extra))] if extra else []
+    known = [dataclasses.replace(s, sha256=s.sha256 or KNOWN_ARCHIVE_SHA256.get(s.url)) for s in NCD_SOURCES]
+    return mirror + known
 
 
 def download_ncd(
@@ -349,9 +370,12 @@ def download_ncd(
     source : str or path-like, optional
         A URL (``http(s)://``, ``file://``) or a local ``.zip``. Default: ``$NCD_URL`` if
         set, then each of :data:`NCD_SOURCES` until one works.
-    sha256, size : optional
-        Checked against the archive when given (for ``source``; the built-in sources
-        carry their own when known).
+    sha256 : str, optional
+        Expected SHA-256 of ``source``'s (or ``$NCD_URL``'s) archive; default ``$NCD_SHA256``.
+        The built-in sources are checked against :data:`KNOWN_ARCHIVE_SHA256` where it has a
+        value. A mismatch deletes the download and unpacks nothing.
+    size : int, optional
+        Expected size of ``source``'s archive in bytes.
     timeout : float
         Seconds to wait for the server before giving up on a source.
     keep_archive : bool
@@ -378,12 +402,11 @@ def download_ncd(
         return existing
 
     failures = []
-    for candidate in _sources(source):
+    for candidate in _sources(source, sha256):
         archive = None
         try:
             archive = _obtain_archive(candidate, dest, timeout,
-                                      size if source is not None else candidate.size,
-                                      sha256 if source is not None else candidate.sha256)
+                                      size if source is not None else candidate.size, candidate.sha256)
             safe_extract(archive, dest)
         except UnsafeArchiveError:
             if archive is not None and archive.parent == dest:

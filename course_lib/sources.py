@@ -165,8 +165,10 @@ def kernel_env(source: DatasetSource) -> dict[str, str]:
 # ------------------------------------------------------------------------ command
 def configure_parser(parser) -> None:
     parser.add_argument("--dest", default=None, help="folder to unpack into (default: $NCD_DIR, else data/ncd/)")
-    parser.add_argument("--source", default=None, help="URL or local .zip (default: the public sources)")
-    parser.add_argument("--sha256", default=None, help="expected SHA-256 of the archive, if you know it")
+    parser.add_argument("--source", default=None,
+                        help="URL or local .zip, e.g. an instructor's mirror (default: $NCD_URL, then the public sources)")
+    parser.add_argument("--sha256", default=None,
+                        help="expected SHA-256 of that archive (default: $NCD_SHA256); a mismatch unpacks nothing")
 
 
 def run_cli(args) -> int:

@@ -317,3 +317,49 @@ def test_a_full_disk_while_unpacking_says_what_to_do(tmp_path, monkeypatch):
     with pytest.raises(DownloadError, match="No space left on device.*free some disk space"):
         download.safe_extract(archive, tmp_path / "out")
     assert _tree(tmp_path / "out") == set()  # the staging folder is gone too
+
+
+# ------------------------------------------------------------ an instructor's mirror
+def _no_public_sources(monkeypatch):
+    dead = download.NcdSource(name="dead mirror", url="http://127.0.0.1:9/ncd.zip", info_page="https://example")
+    monkeypatch.setattr(download, "NCD_SOURCES", (dead,))
+
+
+def test_instructor_mirror_url_with_its_sha256(server, tmp_path, monkeypatch):
+    _no_public_sources(monkeypatch)
+    monkeypatch.setenv("NCD_URL", server.url)
+    monkeypatch.setenv("NCD_SHA256", hashlib.sha256(server.payload).hexdigest().upper())
+    root = download.download_ncd(tmp_path / "ncd")
+    assert (root / "Apple").is_dir() and server.requests
+
+
+def test_instructor_mirror_with_the_wrong_sha256_unpacks_nothing(server, tmp_path, monkeypatch):
+    _no_public_sources(monkeypatch)
+    monkeypatch.setenv("NCD_URL", server.url)
+    monkeypatch.setenv("NCD_SHA256", "0" * 64)
+    dest = tmp_path / "ncd"
+    with pytest.raises(DownloadError, match=r"has SHA-256 [0-9a-f]{64}, expected 0{64}.*nothing was unpacked"):
+        download.download_ncd(dest, timeout=5)
+    assert _tree(dest) == set()  # no archive, no partial file, no half-extracted folder
+
+
+def test_known_archive_sha256_is_checked(server, tmp_path, monkeypatch):
+    monkeypatch.delenv("NCD_SHA256", raising=False)
+    monkeypatch.setitem(download.KNOWN_ARCHIVE_SHA256, server.url, "f" * 64)
+    with pytest.raises(DownloadError, match="expected f{64}"):
+        download.download_ncd(tmp_path / "bad", server.url)
+    assert layout.dataset_in(tmp_path / "bad") is None
+    monkeypatch.setitem(download.KNOWN_ARCHIVE_SHA256, server.url, hashlib.sha256(server.payload).hexdigest())
+    assert (download.download_ncd(tmp_path / "ok", server.url) / "Banana").is_dir()
+
+
+def test_sha256_option_wins_over_the_environment_and_checks_a_local_zip(tmp_path, monkeypatch):
+    archive = tmp_path / "shared-drive" / "NCD.zip"  # e.g. a zip on a shared Google Drive
+    archive.parent.mkdir()
+    archive.write_bytes(build_archive())
+    monkeypatch.setenv("NCD_SHA256", "0" * 64)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert (download.download_ncd(tmp_path / "ncd", archive, sha256=digest) / "Apple").is_dir()
+    with pytest.raises(DownloadError, match="SHA-256"):
+        download.download_ncd(tmp_path / "other", archive)  # $NCD_SHA256 applies to --source too
+    assert archive.is_file()  # the instructor's own file is never deleted
