@@ -1,0 +1,128 @@
+"""Choose a training recipe the honest way: on the validation split, never on the test split.
+
+Each candidate is the ``cpu`` recipe with a few settings changed. Every candidate is trained on the
+train split and scored on the **validation** split, with the course's protocol (RGB uint8, native
+resolution): the mean over images, the mean over categories (what the NCD survey reports) and the
+gain over the gray baseline on the same images. The candidates are ranked by the **category-mean
+gain over gray**, the figure that carries over to a category-balanced, unseen set. ::
+
+    python benchmarks/select_recipe.py --data ../shared/ncd --out runs/select \\
+        --candidate base --candidate s64:image_size=64 --candidate bal:class_balanced=true
+
+Only once the recipe is chosen, and once per finished recipe, look at the test split::
+
+    python benchmarks/select_recipe.py --data ../shared/ncd --out runs/select --test-once s64
+
+A candidate already trained in ``--out`` is not trained again. Each candidate's training time
+(wall and CPU) is printed with its scores; the table goes to ``OUT/trials.md`` and ``OUT/trials.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def parse_candidate(text: str) -> tuple[str, dict]:
+    """``"name:key=value,key=value"`` -> ``(name, {key: value})`` with values read as JSON when they can be."""
+    name, _, spec = text.partition(":")
+    changes = {}
+    for item in filter(None, spec.split(",")):
+        key, _, value = item.partition("=")
+        try:
+            changes[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            changes[key.strip()] = value
+    return name, changes
+
+
+def train_candidate(data: str, out: Path, name: str, changes: dict) -> dict:
+    """Train one candidate (or reuse its finished run); returns its times."""
+    from course_lib.train import train
+
+    run = out / name
+    timing = run / "timing.json"
+    if timing.is_file():
+        return json.loads(timing.read_text())
+    cpu_before, started = _cpu_seconds(), time.time()
+    train(data, run, recipe="cpu", weights=None, **changes)
+    times = {"wall_min": (time.time() - started) / 60, "cpu_min": (_cpu_seconds() - cpu_before) / 60}
+    timing.write_text(json.dumps(times))
+    return times
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def score(data: str, model_path: Path, split: str) -> dict:
+    """The protocol's figures for one model on one split, with the gray baseline on the same images."""
+    from course_lib.evaluate import evaluate_colorizer, model_colorize_fn, select_records
+
+    result = evaluate_colorizer(model_colorize_fn(model_path), select_records(data, split), model=str(model_path),
+                                split=split, progress=False)
+    gain = result.gain_over_gray
+    return {
+        "n": result.dataset_image_mean["n"],
+        "psnr_images": result.dataset_image_mean["psnr"],
+        "psnr_categories": result.dataset_category_mean["psnr"],
+        "gain_images": gain["dataset_image_mean"]["psnr"],
+        "gain_categories": gain["dataset_category_mean"]["psnr"],
+        "ssim_categories": result.dataset_category_mean["ssim"],
+        "colorfulness_categories": result.dataset_category_mean["colorfulness_ratio"],
+        "per_category_psnr": {name: row["psnr"] for name, row in sorted(result.categories.items())},
+    }
+
+
+def markdown(rows: list[dict], split: str) -> str:
+    lines = [f"| candidate | settings | {split} PSNR (images) | {split} PSNR (categories) | gain over gray (categories) "
+             "| SSIM (cat.) | colorfulness (cat.) | train wall / CPU min |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row['name']} | {row['changes'] or 'cpu recipe'} | {row['psnr_images']:.2f} | "
+                     f"{row['psnr_categories']:.2f} | **{row['gain_categories']:+.2f}** | {row['ssim_categories']:.3f} | "
+                     f"{row['colorfulness_categories']:.3f} | {row['wall_min']:.1f} / {row['cpu_min']:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, help="NCD folder")
+    parser.add_argument("--out", required=True, type=Path, help="folder of the candidates' runs")
+    parser.add_argument("--candidate", action="append", default=[],
+                        help="NAME[:setting=value,...] on top of the cpu recipe (repeat the option)")
+    parser.add_argument("--test-once", metavar="NAME", help="the chosen candidate: score it on the test split")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    if args.test_once:
+        figures = score(args.data, args.out / args.test_once / "model.keras", "test")
+        (args.out / f"test_{args.test_once}.json").write_text(json.dumps(figures, indent=1))
+        print(json.dumps(figures, indent=1))
+        return 0
+
+    rows = []
+    for text in args.candidate:
+        name, changes = parse_candidate(text)
+        times = train_candidate(args.data, args.out, name, changes)
+        row = {"name": name, "changes": changes, **times, **score(args.data, args.out / name / "model.keras", "val")}
+        rows.append(row)
+        print(f"{name}: val gain over gray {row['gain_categories']:+.2f} dB (categories), "
+              f"{row['gain_images']:+.2f} dB (images); trained in {times['wall_min']:.1f} min", flush=True)
+    rows.sort(key=lambda row: row["gain_categories"], reverse=True)
+    (args.out / "trials.json").write_text(json.dumps(rows, indent=1))
+    (args.out / "trials.md").write_text(markdown(rows, "val") + "\n")
+    print(markdown(rows, "val"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
