@@ -66,7 +66,9 @@ show_images([lightness / 100.0, photo], ["what the model gets: lightness L", "wh
 # - The heavy lifting lives in the tested library `course_lib`; the notebooks tell the story.
 # - **Exercises** are cells tagged `exercise`: replace the `None` with your code, run the cell, then run
 #   the **check** cell below it. The check says *accepted* or gives a hint; it never stops the notebook,
-#   so every notebook also runs top to bottom before you solve anything.
+#   so every notebook also runs top to bottom before you solve anything. Stuck? `ex1.hint()` gives a
+#   hint (call it again for a more specific one), `ex1.solution()` shows an answer -- unless your
+#   instructor switched solutions off for graded work.
 # - `COURSE_FAST=1` (environment variable) selects a quick version with small images and few epochs.
 # - Data: the course uses the folder in `$NCD_DIR`, else `data/ncd/` (downloaded when possible). When
 #   the dataset cannot be had, a generated **offline sample set** stands in -- and every notebook that
@@ -120,9 +122,10 @@ def io_shapes(height, width):
 
 
 # %% tags=["exercise-check"] id="227cbcaf"
-from course_lib.checks.welcome import check_choose_weights, check_io_shapes
+from course_lib.checks.welcome import ex1, ex2
 
-check_io_shapes(io_shapes);
+ex1.check(io_shapes);
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
 
 # %% [markdown] id="a4e213b8"
@@ -150,7 +153,8 @@ def choose_weights(report):
 
 
 # %% tags=["exercise-check"] id="a3a01547"
-check_choose_weights(choose_weights);
+ex2.check(choose_weights);
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% id="d811672b"
 # What the rest of the course will use on this machine (the library's own answer):

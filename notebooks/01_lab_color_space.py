@@ -153,9 +153,10 @@ def split_l_ab(rgb):
 
 
 # %% tags=["exercise-check"] id="ae981ccc"
-from course_lib.checks.lab_color import check_desaturate, check_split_l_ab, check_to_model_input
+from course_lib.checks.lab_color import ex1, ex2, ex3
 
-check_split_l_ab(split_l_ab);
+ex1.check(split_l_ab);
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
 # %% [markdown] id="8a5446af"
 # ## The ab plane
@@ -224,7 +225,8 @@ def desaturate(rgb):
 
 
 # %% tags=["exercise-check"] id="783c234e"
-check_desaturate(desaturate);
+ex2.check(desaturate);
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="4d4c4a2f"
 # Is the gray baseline the same as averaging R, G and B? No: L weights green much more than blue,
@@ -307,7 +309,8 @@ def to_model_input(rgb):
 
 
 # %% tags=["exercise-check"] id="8393a16d"
-check_to_model_input(to_model_input);
+ex3.check(to_model_input);
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
 # %% id="c3576e46"
 # The library's version, used by the input pipeline. Where do the photo's values fall?

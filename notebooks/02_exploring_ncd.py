@@ -100,9 +100,10 @@ def count_per_category(records):
 
 # %% tags=["exercise-check"] id="4c7dac00"
 from course_lib.checks import exploring
-from course_lib.checks.exploring import check_ab_histogram, check_count_per_category, check_mean_object_ab
+from course_lib.checks.exploring import ex1, ex2, ex3
 
-if check_count_per_category(count_per_category):
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
+if ex1.check(count_per_category):
     print("and on this dataset it agrees with scan_dataset:", count_per_category(index.records) == index.categories)
 
 # %% [markdown] id="8c236dc8"
@@ -181,7 +182,8 @@ def ab_histogram(ab, bins=32):
 
 
 # %% tags=["exercise-check"] id="4909672d"
-ab_histogram_ok = check_ab_histogram(ab_histogram)
+ab_histogram_ok = ex2.check(ab_histogram)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 # The figures below use your function once it is accepted, the course's reference until then.
 histogram_of = ab_histogram if ab_histogram_ok else exploring.ab_histogram_reference
 
@@ -253,7 +255,8 @@ def mean_object_ab(rgb):
 
 
 # %% tags=["exercise-check"] id="c0ffacca"
-mean_object_ab_ok = check_mean_object_ab(mean_object_ab)
+mean_object_ab_ok = ex3.check(mean_object_ab)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 mean_colour_of = mean_object_ab if mean_object_ab_ok else exploring.mean_object_ab_reference
 
 # %% id="fb91f9c5"

@@ -124,9 +124,10 @@ def conv_param_count(kernel_size: int, in_channels: int, filters: int) -> int:
 
 
 # %% tags=["exercise-check"] id="c07"
-from course_lib.checks.autoencoder import check_conv_param_count
+from course_lib.checks.autoencoder import ex1, ex2, ex3
 
-check_conv_param_count(conv_param_count)
+ex1.check(conv_param_count)
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
 
 # %% [markdown] id="c08"
@@ -154,9 +155,8 @@ def vgg_feature_shape(image_size: int, block: int) -> tuple[int, int, int]:
 
 
 # %% tags=["exercise-check"] id="c10"
-from course_lib.checks.autoencoder import check_vgg_feature_shape
-
-check_vgg_feature_shape(vgg_feature_shape)
+ex2.check(vgg_feature_shape)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="c11"
 # Keras agrees: these are the shapes of the encoder's five outputs, the skip connections of the U-Net.
@@ -282,9 +282,8 @@ def count_params_split(model) -> tuple[int, int]:
 
 
 # %% tags=["exercise-check"] id="c22"
-from course_lib.checks.autoencoder import check_count_params_split
-
-check_count_params_split(count_params_split)
+ex3.check(count_params_split)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
 
 # %% [markdown] id="c23"
