@@ -141,9 +141,10 @@ def steps_per_epoch(n_images: int, batch_size: int) -> int:
 
 
 # %% tags=["exercise-check"] id="c10"
-from course_lib.checks.training import check_steps_per_epoch
+from course_lib.checks.training import ex1, ex2, ex3
 
-check_steps_per_epoch(steps_per_epoch)
+ex1.check(steps_per_epoch)
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
 # %% [markdown] id="c11"
 # ## 5. Mixed precision
@@ -258,9 +259,8 @@ def make_callbacks(run_dir) -> list:
 
 
 # %% tags=["exercise-check"] id="c19"
-from course_lib.checks.training import check_make_callbacks
-
-check_make_callbacks(make_callbacks)
+ex2.check(make_callbacks)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="c20"
 # ## 8. Train, interrupt, resume
@@ -368,9 +368,8 @@ def best_epoch(history: dict) -> int:
 
 
 # %% tags=["exercise-check"] id="c30"
-from course_lib.checks.training import check_best_epoch
-
-check_best_epoch(best_epoch)
+ex3.check(best_epoch)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
 # %% [markdown] id="c31"
 # `course_lib.train` keeps the best model by validation **PSNR** rather than validation loss (PSNR in

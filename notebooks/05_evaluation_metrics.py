@@ -117,9 +117,10 @@ def my_rmse(a: np.ndarray, b: np.ndarray) -> float:
 
 
 # %% tags=["exercise-check"] id="d21704bf"
-from course_lib.checks.metrics import check_rmse
+from course_lib.checks.metrics import ex1, ex2, ex3
 
-check_rmse(my_rmse)
+ex1.check(my_rmse)
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
 
 # %% [markdown] id="74dba19e"
@@ -154,9 +155,8 @@ def my_psnr(a: np.ndarray, b: np.ndarray, data_range: float) -> float:
 
 
 # %% tags=["exercise-check"] id="b6b0bb4a"
-from course_lib.checks.metrics import check_psnr
-
-check_psnr(my_psnr)
+ex2.check(my_psnr)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="5e3d73f9"
 # The library versions, `metrics.rmse` and `metrics.psnr`, do the same and also refuse what would give a
@@ -236,9 +236,8 @@ def my_ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
 
 
 # %% tags=["exercise-check"] id="46d9c5e7"
-from course_lib.checks.metrics import check_ssim
-
-check_ssim(my_ssim)
+ex3.check(my_ssim)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
 # %% [markdown] id="90496ebc"
 # ### Why SSIM barely moves on NCD
@@ -300,7 +299,7 @@ for name, prediction in candidates.items():
 #
 # ```bash
 # python -m course_lib evaluate --model gray --data data/ncd --split all --json gray.json
-# python -m course_lib evaluate --model runs/unet/model.keras --data data/ncd --split test --csv ours.csv
+# python -m course_lib evaluate --model runs/course/model.keras --data data/ncd --split test --csv ours.csv
 # ```
 #
 # Here we evaluate the gray baseline on the **test split**. In fast mode (CI) we take one photo per category
@@ -320,6 +319,25 @@ else:
 print(f"{source.kind}: evaluating the gray baseline on {len(chosen)} of {len(test_records)} test images")
 gray_result = evaluate_colorizer(gray_baseline, chosen, max_side=max_side, model="gray", split="test")
 print(format_table(gray_result))
+
+# %% [markdown] id="m05model"
+# And notebook 04's model, when it is in the course's run folder (`config.course_run_dir()`, under
+# `$COURSE_RUNS_DIR`), on the same images: read its row against the gray floor above. Without it, this
+# notebook carries on with the gray floor alone; notebook 06 evaluates the model properly.
+
+# %% id="m05model-eval"
+from course_lib.evaluate import model_colorize_fn
+
+MODEL_PATH = config.course_run_dir() / "model.keras"
+if MODEL_PATH.is_file():
+    print(f"notebook 04's model: {MODEL_PATH}" + (" (fast mode: a tiny model, not a result)" if FAST else ""))
+    model_result = evaluate_colorizer(model_colorize_fn(MODEL_PATH), chosen, max_side=max_side,
+                                      model=MODEL_PATH.parent.name, split="test")
+    print(format_table(model_result))
+else:
+    print(config.missing_model_message(MODEL_PATH))
+    print("Fast path: notebook 06 trains the tiny fast-recipe model in about a minute when it finds no model "
+          "(a smoke test, NOT a result). Nothing is trained here.")
 
 # %% [markdown] id="20e4f44e"
 # Read the dataset row (`ALL`) with sections 5-7 in mind: PSNR around 17 dB and SSIM near 0.9 for a
