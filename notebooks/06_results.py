@@ -50,28 +50,41 @@ warnings.simplefilter("ignore", SkippedFileWarning)
 # %% [markdown] id="c02"
 # ## 2. The model
 #
-# This notebook uses the model that notebook 04 left in the course's run folder. If there is none (you
-# opened this notebook first), it trains one now, with the same settings 04 would use; in fast mode that
-# is a tiny model trained for a minute, **good for trying the notebook out, not for judging the method**.
+# This notebook uses the model that notebook 04 left in the course's run folder (`config.course_run_dir()`,
+# under `$COURSE_RUNS_DIR`: on Colab, keep it on Google Drive with the setup cell's `use_google_drive()`
+# line, in notebook 04 and here, since every notebook gets its own runtime). If there is none, the cell
+# below says so loudly and, by default, trains the **tiny fast-recipe model** in about a minute: good for
+# trying the notebook out, **not for judging the method**. Set `IF_NO_MODEL = "full"` to train notebook
+# 04's recipe here instead (20-30 min), or `None` to stop and run notebook 04 first.
 
 # %% id="c03"
+IF_NO_MODEL = "fast"  # no model from notebook 04: "fast" (tiny, a minute), "full" (04's recipe, 20-30 min), None (stop)
 RUN_DIR = config.course_run_dir()
 MODEL_PATH = RUN_DIR / "model.keras"
+TINY_MODEL = FAST  # True when the model is the fast recipe's: it shows the notebook runs, it is no result
+if not MODEL_PATH.is_file():
+    print(config.missing_model_message(MODEL_PATH))
+    if IF_NO_MODEL not in ("fast", "full"):
+        raise CourseError(f"no model at {MODEL_PATH}: run notebook 04 first, or set IF_NO_MODEL = 'fast'")
+    TINY_MODEL = FAST or IF_NO_MODEL == "fast"
+    RUN_DIR = config.course_run_dir(fast=TINY_MODEL)  # a tiny model never lands where 04's model goes
+    MODEL_PATH = RUN_DIR / "model.keras"
+if TINY_MODEL:
+    print("!" * 78)
+    print("!!  TINY FAST-RECIPE MODEL (tiny images, a few epochs on a subset): it proves the notebook runs.")
+    print("!!  Every number and picture below judges this toy, NOT the method. Run notebook 04 for that.")
+    print("!" * 78)
 if MODEL_PATH.is_file():
-    print(f"Using the model trained by notebook 04: {MODEL_PATH}")
+    print(f"Using the model in {MODEL_PATH}")
 else:
-    print("#" * 78)
-    print(f"##  No trained model at {MODEL_PATH}.")
-    print("##  Training one now with notebook 04's settings"
-          + (" (FAST MODE: a tiny model, for trying the notebook out only)." if FAST else "."))
-    print("#" * 78)
+    print(f"Training it now into {RUN_DIR}" + (" (about a minute)." if TINY_MODEL else " (notebook 04's recipe: 20-30 min)."))
     weights = check_weights().weights_option
     if weights is None:
         print("!!  OFFLINE MODE: the ImageNet weights cannot be downloaded; training with weights=None "
               "(random encoder).")
     # An interrupted run (checkpoints but no model yet) is resumed rather than refused.
     resume = (RUN_DIR / "checkpoints" / "state.json").is_file()
-    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(), resume=resume)
+    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(fast=TINY_MODEL), resume=resume)
 model = load_colorizer(MODEL_PATH)
 print(f"model input: {model_image_size(model)} px")
 
