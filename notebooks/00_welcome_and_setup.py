@@ -127,7 +127,6 @@ from course_lib.checks.welcome import ex1, ex2
 ex1.check(io_shapes);
 # Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
-
 # %% [markdown] id="a4e213b8"
 # ## Exercise 2 -- pretrained weights or offline mode
 #

@@ -129,7 +129,6 @@ from course_lib.checks.autoencoder import ex1, ex2, ex3
 ex1.check(conv_param_count)
 # Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
-
 # %% [markdown] id="c08"
 # ### Exercise 2: the shape of each block's feature map
 #
@@ -284,7 +283,6 @@ def count_params_split(model) -> tuple[int, int]:
 # %% tags=["exercise-check"] id="c22"
 ex3.check(count_params_split)
 # Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
-
 
 # %% [markdown] id="c23"
 # Here are the counts for our two models with the encoder frozen. The encoder is the same 20 million

@@ -122,7 +122,6 @@ from course_lib.checks.metrics import ex1, ex2, ex3
 ex1.check(my_rmse)
 # Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
-
 # %% [markdown] id="74dba19e"
 # ## 4. PSNR: the error in decibels
 #

@@ -160,9 +160,10 @@ def gain_over_gray(ours: dict, gray: dict) -> dict:
 
 
 # %% tags=["exercise-check"] id="c11"
-from course_lib.checks.results import check_gain_over_gray
+from course_lib.checks.results import ex1, ex2, ex3
 
-check_gain_over_gray(gain_over_gray)
+ex1.check(gain_over_gray)
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
 # %% [markdown] id="c12"
 # Your function on the real per-category PSNRs (with fast mode's tiny model, expect many negative gains):
@@ -238,9 +239,8 @@ def mean_ab(rgb: np.ndarray) -> tuple[float, float]:
 
 
 # %% tags=["exercise-check"] id="c22"
-from course_lib.checks.results import check_mean_ab
-
-check_mean_ab(mean_ab)
+ex2.check(mean_ab)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="c23"
 # The casts of the worst images: prediction against truth. A prediction whose (a, b) sits near (0, 0)
@@ -311,9 +311,8 @@ def adjust_saturation(rgb: np.ndarray, factor: float) -> np.ndarray:
 
 
 # %% tags=["exercise-check"] id="c31"
-from course_lib.checks.results import check_adjust_saturation
-
-check_adjust_saturation(adjust_saturation)
+ex3.check(adjust_saturation)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
 # %% [markdown] id="c32"
 # Now with the model: move the slider to change the saturation of a test image's colorization.
