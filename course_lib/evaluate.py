@@ -1,24 +1,35 @@
 """Evaluate a colorizer (or the gray baseline) on NCD with the course's protocol.
 
 The protocol is written once, in :mod:`course_lib.metrics`: RGB uint8 images at their
-native resolution, every metric per image, then the mean per category, then the mean
-over all images for the dataset row.
+native resolution, every metric per image, then the mean per category, then two dataset
+means, each named for what it averages:
+
+* ``dataset_image_mean`` (table row ``ALL (images)``): every image weighs the same;
+* ``dataset_category_mean`` (row ``ALL (categories)``): every category weighs the same --
+  how the NCD survey computes its dataset row, so the one to compare with it.
+
+Every evaluation also measures the **gray baseline** (keep L, set ab = 0) on the same
+images -- it costs one more set of metrics, no model -- and reports the **gain over
+gray** (ours - gray) per category and for both means: a colorizer is worth what it adds
+to doing nothing.
 
 From Python::
 
-    from course_lib.evaluate import evaluate_colorizer, select_records, gray_colorize_fn
-    result = evaluate_colorizer(gray_colorize_fn(), select_records("data/ncd", "test"))
+    from course_lib.evaluate import evaluate_colorizer, format_table, model_colorize_fn, select_records
+    result = evaluate_colorizer(model_colorize_fn("runs/unet/model.keras"), select_records("data/ncd", "val"))
     print(format_table(result))
+    result.dataset_category_mean["psnr"], result.gain_over_gray["dataset_category_mean"]["psnr"]
 
 From the command line::
 
+    python -m course_lib evaluate --model runs/unet/model.keras --data data/ncd --split val
     python -m course_lib evaluate --model runs/unet/model.keras --data data/ncd --split test \\
-        --json results.json --csv results.csv
+        --json results.json --csv results.csv          # once per finished recipe
     python -m course_lib evaluate --model gray --data data/ncd --split all   # the floor
 
-``--model gray`` colorizes nothing: it keeps L and sets ab = 0, so every table has the
-score of doing nothing next to it. The JSON holds ``dataset`` (metric -> value) and
-``categories`` (name -> metric -> value), with the metric keys of
+The JSON holds ``categories`` (name -> metric -> value), ``dataset_image_mean``,
+``dataset_category_mean``, ``gray`` (the same three for the gray baseline) and
+``gain_over_gray`` (the same three, ours - gray), with the metric keys of
 :data:`course_lib.metrics.METRIC_KEYS` and ``n``, the number of images.
 """
 
@@ -27,6 +38,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,16 +49,24 @@ import numpy as np
 from course_lib.errors import CourseError
 from course_lib.metrics import METRIC_KEYS, evaluate_pair
 
-#: Name of the dataset row in tables and CSV files.
-DATASET_ROW = "ALL"
+#: Table and CSV row of the mean over all images (each image weighs the same).
+IMAGE_MEAN_ROW = "ALL (images)"
+#: Table and CSV row of the mean of the category rows (each category weighs the same; the NCD survey's dataset row).
+CATEGORY_MEAN_ROW = "ALL (categories)"
+#: The three parts of a summary, as named in results and JSON.
+_SUMMARY_KEYS = ("categories", "dataset_image_mean", "dataset_category_mean")
 #: ``--split`` choices: the three splits of ``data.split_dataset`` or every image.
 SPLITS = ("test", "val", "train", "all")
+#: Metrics where lower is better (for ranking, and to read a gain's sign).
+LOWER_IS_BETTER = ("rmse", "deltaE", "deltaE_fg")
 #: Column titles for the printed table.
 _TITLES = {
     "psnr": "PSNR", "ssim": "SSIM", "rmse": "RMSE", "deltaE": "dE00", "colorfulness_ratio": "colorf.",
     "auc": "AuC", "psnr_fg": "PSNR fg", "deltaE_fg": "dE00 fg",
 }
 _DIGITS = {"psnr": 2, "ssim": 4, "rmse": 2, "deltaE": 2, "colorfulness_ratio": 3, "auc": 4, "psnr_fg": 2, "deltaE_fg": 2}
+#: Outside a terminal or notebook (a log file, CI), the progress bar redraws at most this often.
+LOG_PROGRESS_INTERVAL_S = 60.0
 
 ColorizeFn = Callable[[np.ndarray], np.ndarray]
 
@@ -58,15 +78,23 @@ class EvaluationResult:
     Attributes
     ----------
     per_image : list of dict
-        ``relpath``, ``category``, ``path`` and every metric, one dict per image.
+        ``relpath``, ``category``, ``path`` and every metric, one dict per image; with
+        the gray baseline measured, also ``gray``: its metrics on that image.
     categories : dict
         Category name -> ``{"n": images, metric: mean over its images}``.
-    dataset : dict
-        ``{"n": images, metric: mean over all images}``.
+    dataset_image_mean : dict
+        ``{"n": images, metric: mean over all images}`` (table row ``ALL (images)``).
+    dataset_category_mean : dict
+        ``{"n": images, "categories": count, metric: mean of the category rows}`` (row
+        ``ALL (categories)``): how the NCD survey computes its dataset row.
+    gray : dict or None
+        The gray baseline (ab = 0) on the same images: ``{"categories": ...,
+        "dataset_image_mean": ..., "dataset_category_mean": ...}`` as above; None when
+        it was not measured.
     model : str
         What was evaluated (``"gray"`` or a model path).
     split : str
-        Which images (``"test"``, ``"all"`` ...).
+        Which images (``"test"``, ``"val"``, ``"all"`` ...).
     settings : dict
         Anything that departs from the protocol (e.g. ``max_side``), recorded so a
         number is never quoted without it.
@@ -74,23 +102,50 @@ class EvaluationResult:
 
     per_image: list[dict]
     categories: dict[str, dict]
-    dataset: dict
+    dataset_image_mean: dict
+    dataset_category_mean: dict
+    gray: dict | None = None
     model: str = ""
     split: str = ""
     settings: dict = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
-        """JSON-ready dict: ``dataset``, ``categories``, ``model``, ``split``, ``settings``.
+    @property
+    def dataset(self) -> dict:
+        """The older name of :attr:`dataset_image_mean` (the mean over images), kept for existing code."""
+        return self.dataset_image_mean
 
-        NaN (a metric undefined for every image) becomes ``null``.
+    @property
+    def gain_over_gray(self) -> dict | None:
+        """Ours - gray on the same images, for every metric; None without the gray baseline.
+
+        ``{"categories": {name: {metric: gain}}, "dataset_image_mean": {...},
+        "dataset_category_mean": {...}}``. A positive gain is better, except for
+        RMSE and the ΔE metrics (:data:`LOWER_IS_BETTER`), where a negative one is.
         """
+        if self.gray is None:
+            return None
+        ours = self._summary()
+        return {
+            "categories": {name: _difference(row, self.gray["categories"][name]) for name, row in self.categories.items()},
+            "dataset_image_mean": _difference(ours["dataset_image_mean"], self.gray["dataset_image_mean"]),
+            "dataset_category_mean": _difference(ours["dataset_category_mean"], self.gray["dataset_category_mean"]),
+        }
+
+    def _summary(self) -> dict:
+        return {"categories": self.categories, "dataset_image_mean": self.dataset_image_mean,
+                "dataset_category_mean": self.dataset_category_mean}
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: the labels, ours, ``gray`` and ``gain_over_gray``. NaN becomes ``null``."""
         return _json_safe({
             "model": self.model,
             "split": self.split,
             "settings": self.settings,
-            "protocol": "RGB uint8, native resolution, per image -> per-category mean -> mean over all images",
-            "dataset": self.dataset,
-            "categories": self.categories,
+            "protocol": "RGB uint8, native resolution, per image -> per-category mean -> mean over images "
+                        "(dataset_image_mean) and mean over categories (dataset_category_mean)",
+            **self._summary(),
+            "gray": self.gray,
+            "gain_over_gray": self.gain_over_gray,
         })
 
     def write_json(self, path: str | Path) -> Path:
@@ -100,22 +155,50 @@ class EvaluationResult:
         return path
 
     def write_csv(self, path: str | Path) -> Path:
-        """One row per category and a final ``ALL`` row: ``category, n, <metrics>``."""
+        """One row per category, then ``ALL (images)`` and ``ALL (categories)``.
+
+        Columns: ``category, n``, every metric, then ``gray_<metric>`` and
+        ``gain_<metric>`` (empty when the gray baseline was not measured).
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        ours, gray, gain = self._summary(), self.gray, self.gain_over_gray
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["category", "n", *METRIC_KEYS])
-            for name, row in [*sorted(self.categories.items()), (DATASET_ROW, self.dataset)]:
-                writer.writerow([name, row["n"], *(_csv_value(row[key]) for key in METRIC_KEYS)])
+            writer.writerow(["category", "n", *METRIC_KEYS, *(f"gray_{key}" for key in METRIC_KEYS),
+                             *(f"gain_{key}" for key in METRIC_KEYS)])
+            for name in self.row_names():
+                row = row_of(ours, name)
+                writer.writerow([name, row["n"], *(_csv_value(row[key]) for key in METRIC_KEYS),
+                                 *(_csv_value(row_of(gray, name).get(key)) for key in METRIC_KEYS),
+                                 *(_csv_value(row_of(gain, name).get(key)) for key in METRIC_KEYS)])
         return path
+
+    def row_names(self) -> list[str]:
+        """Table order: the categories (sorted), then ``ALL (images)`` and ``ALL (categories)``."""
+        return [*sorted(self.categories), IMAGE_MEAN_ROW, CATEGORY_MEAN_ROW]
 
     def ranked(self, metric: str = "psnr", category: str | None = None) -> list[dict]:
         """Per-image rows sorted best first by ``metric`` (lower is better for rmse/deltaE)."""
         rows = [row for row in self.per_image if category is None or row["category"] == category]
         rows = [row for row in rows if math.isfinite(row[metric])]
-        lower_is_better = metric in {"rmse", "deltaE", "deltaE_fg"}
-        return sorted(rows, key=lambda row: row[metric], reverse=not lower_is_better)
+        return sorted(rows, key=lambda row: row[metric], reverse=metric not in LOWER_IS_BETTER)
+
+
+def row_of(summary: dict | None, name: str) -> dict:
+    """Row ``name`` (a category, ``ALL (images)`` or ``ALL (categories)``) of a summary
+    (``{"categories", "dataset_image_mean", "dataset_category_mean"}``); ``{}`` if there is none."""
+    if summary is None:
+        return {}
+    if name == IMAGE_MEAN_ROW:
+        return summary["dataset_image_mean"]
+    if name == CATEGORY_MEAN_ROW:
+        return summary["dataset_category_mean"]
+    return summary["categories"].get(name, {})
+
+
+def _difference(ours: dict, gray: dict) -> dict:
+    return {key: ours[key] - gray[key] for key in METRIC_KEYS}
 
 
 def _csv_value(value) -> str:
@@ -133,26 +216,26 @@ def _json_safe(value):
 
 
 # ------------------------------------------------------------------ aggregation
-def _mean(values: list[float], metric: str, where: str) -> float:
-    """Mean over the images where ``metric`` is defined; says so when some are not.
+def _mean(values: list[float], metric: str, where: str, unit: str = "images") -> float:
+    """Mean over the values where ``metric`` is defined; says so when some are not.
 
     PSNR is infinite for a perfect image, and a few metrics are undefined on some
-    images (no foreground, a colourless ground truth). Those images are left out of
-    that metric's mean -- loudly, never silently.
+    images (no foreground, a colourless ground truth). Those are left out of that
+    metric's mean -- loudly, never silently.
     """
     values = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(values)
     if not finite.all():
         warnings.warn(
-            f"{where}: {metric} is not finite for {int((~finite).sum())} of {values.size} images "
+            f"{where}: {metric} is not finite for {int((~finite).sum())} of {values.size} {unit} "
             "(perfect match or undefined); they are left out of its mean",
             stacklevel=3,
         )
     return float(values[finite].mean()) if finite.any() else float("nan")
 
 
-def aggregate(per_image: Sequence[dict]) -> tuple[dict[str, dict], dict]:
-    """Per-category means and the dataset row (mean over all images).
+def aggregate(per_image: Sequence[dict]) -> tuple[dict[str, dict], dict, dict]:
+    """Per-category means and the two dataset means.
 
     Parameters
     ----------
@@ -162,22 +245,48 @@ def aggregate(per_image: Sequence[dict]) -> tuple[dict[str, dict], dict]:
     Returns
     -------
     categories : dict
-        Name (sorted) -> ``{"n": count, metric: mean}``.
-    dataset : dict
+        Name (sorted) -> ``{"n": count, metric: mean over its images}``.
+    dataset_image_mean : dict
         ``{"n": count, metric: mean over all images}``.
+    dataset_category_mean : dict
+        ``{"n": count, "categories": count, metric: mean of the category means}``.
+
+    Raises
+    ------
+    CourseError
+        If ``per_image`` is empty.
     """
     if not per_image:
         raise CourseError("nothing to aggregate: no image was evaluated; check the data folder and --split")
-    names = sorted({row["category"] for row in per_image})
     categories = {}
-    for name in names:
+    for name in sorted({row["category"] for row in per_image}):
         rows = [row for row in per_image if row["category"] == name]
         categories[name] = {"n": len(rows), **{key: _mean([r[key] for r in rows], key, name) for key in METRIC_KEYS}}
-    dataset = {"n": len(per_image), **{key: _mean([r[key] for r in per_image], key, DATASET_ROW) for key in METRIC_KEYS}}
-    return categories, dataset
+    image_mean = {"n": len(per_image),
+                  **{key: _mean([r[key] for r in per_image], key, IMAGE_MEAN_ROW) for key in METRIC_KEYS}}
+    rows = categories.values()
+    category_mean = {"n": len(per_image), "categories": len(categories),
+                     **{key: _mean([r[key] for r in rows], key, CATEGORY_MEAN_ROW, "categories") for key in METRIC_KEYS}}
+    return categories, image_mean, category_mean
 
 
 # ------------------------------------------------------------------- evaluation
+def _progress_bar(iterable, **options):
+    """A ``tqdm.auto`` bar that does not flood logs.
+
+    In a notebook it is the usual widget, in a terminal the usual bar. Anywhere else
+    (output redirected to a log file, CI) every redraw would be one more line of
+    carriage returns, so it redraws at most every :data:`LOG_PROGRESS_INTERVAL_S` seconds.
+    """
+    from tqdm.auto import tqdm
+    from tqdm.notebook import tqdm as notebook_tqdm
+
+    stream = sys.stderr  # where tqdm writes
+    if not issubclass(tqdm, notebook_tqdm) and not (hasattr(stream, "isatty") and stream.isatty()):
+        options.setdefault("mininterval", LOG_PROGRESS_INTERVAL_S)
+    return tqdm(iterable, **options)
+
+
 def evaluate_colorizer(
     colorize_fn: ColorizeFn,
     records: Sequence,
@@ -186,8 +295,9 @@ def evaluate_colorizer(
     model: str = "",
     split: str = "",
     progress: bool = True,
+    gray: bool = True,
 ) -> EvaluationResult:
-    """Colorize every image and measure it against its ground truth.
+    """Colorize every image and measure it against its ground truth (and the gray baseline).
 
     Parameters
     ----------
@@ -206,19 +316,28 @@ def evaluate_colorizer(
         Labels stored in the result.
     progress : bool
         Show a progress bar.
+    gray : bool
+        Also measure the gray baseline (ab = 0) on the same images, for
+        :attr:`EvaluationResult.gain_over_gray`. Where the colorizer's output *is* the
+        gray image, its metrics are reused rather than computed twice.
 
     Returns
     -------
     EvaluationResult
-    """
-    from tqdm.auto import tqdm
 
+    Raises
+    ------
+    CourseError
+        If ``records`` is empty, or the colorizer returns anything but RGB uint8 of the
+        input's size.
+    """
     from course_lib.data import load_image
+    from course_lib.inference import gray_baseline
 
     if not records:
         raise CourseError("no images to evaluate: the selection is empty; check the data folder and --split")
     per_image = []
-    bar = tqdm(records, desc=f"evaluate {model}".strip(), unit="img", disable=not progress)
+    bar = _progress_bar(records, desc=f"evaluate {model}".strip(), unit="img", disable=not progress)
     for record in bar:
         truth = load_image(record.path, max_side=max_side)  # (H, W, 3) uint8
         prediction = np.asarray(colorize_fn(truth))
@@ -227,27 +346,43 @@ def evaluate_colorizer(
                 f"the colorizer returned {prediction.dtype} {prediction.shape} for {record.relpath} "
                 f"({truth.shape}); it must return RGB uint8 at the input's native resolution"
             )
-        per_image.append({"relpath": record.relpath, "category": record.category, "path": str(record.path),
-                          **evaluate_pair(prediction, truth)})
-        bar.set_postfix(psnr=f"{np.mean([row['psnr'] for row in per_image if math.isfinite(row['psnr'])] or [np.nan]):.2f}")
-    categories, dataset = aggregate(per_image)
+        row = {"relpath": record.relpath, "category": record.category, "path": str(record.path),
+               **evaluate_pair(prediction, truth)}
+        if gray:
+            floor = gray_baseline(truth)
+            row["gray"] = ({key: row[key] for key in METRIC_KEYS} if np.array_equal(floor, prediction)
+                           else evaluate_pair(floor, truth))
+        per_image.append(row)
+        # refresh=False: the bar redraws on its own schedule (see _progress_bar), not on every image.
+        bar.set_postfix(psnr=f"{np.mean([r['psnr'] for r in per_image if math.isfinite(r['psnr'])] or [np.nan]):.2f}",
+                        refresh=False)
+    categories, image_mean, category_mean = aggregate(per_image)
+    gray_summary = None
+    if gray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # undefined values were already reported for the model's rows
+            gray_rows = [{"category": row["category"], **row["gray"]} for row in per_image]
+            gray_summary = dict(zip(_SUMMARY_KEYS, aggregate(gray_rows)))
     settings = {"max_side": max_side} if max_side else {}
-    return EvaluationResult(per_image, categories, dataset, model=model, split=split, settings=settings)
+    return EvaluationResult(per_image, categories, image_mean, category_mean, gray=gray_summary,
+                            model=model, split=split, settings=settings)
 
 
-def select_records(data_dir, split: str = "test") -> list:
+def select_records(data_dir, split: str = "test", max_images: int | None = None) -> list:
     """The images of ``split`` (``"test"``, ``"val"``, ``"train"`` or ``"all"``) in a dataset folder.
 
     The split is ``course_lib.data.split_dataset`` on every readable image of the
-    folder, so it is the same one training used.
+    folder, so it is the same one training used. ``max_images`` keeps at most that
+    many, drawn evenly from every category (``course_lib.data.stratified_subset``).
     """
-    from course_lib.data import scan_dataset_summarized, split_dataset
+    from course_lib.data import scan_dataset_summarized, split_dataset, stratified_subset
 
     if split not in SPLITS:
         raise CourseError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     # One summary line instead of a warning per stray file (``inspect`` lists them all).
     records = scan_dataset_summarized(data_dir).records
-    return list(records) if split == "all" else split_dataset(records)[split]
+    records = list(records) if split == "all" else split_dataset(records)[split]
+    return stratified_subset(records, max_images) if max_images else records
 
 
 def gray_colorize_fn() -> ColorizeFn:
@@ -267,17 +402,35 @@ def model_colorize_fn(model_path) -> ColorizeFn:
 
 
 # --------------------------------------------------------------------- reporting
-def format_table(result: EvaluationResult) -> str:
-    """Fixed-width table: one row per category, then the dataset row."""
-    header = f"{'category':<15}{'n':>5}" + "".join(f"{_TITLES[key]:>9}" for key in METRIC_KEYS)
-    lines = [header, "-" * len(header)]
-    for name, row in [*result.categories.items(), (DATASET_ROW, result.dataset)]:
-        if name == DATASET_ROW:
-            lines.append("-" * len(header))
+def _table_lines(rows, width: int) -> list[str]:
+    lines = []
+    for name, row in rows:
+        if name == IMAGE_MEAN_ROW:
+            lines.append("-" * width)
         cells = "".join(f"{row[key]:>9.{_DIGITS[key]}f}" for key in METRIC_KEYS)
-        lines.append(f"{name:<15}{row['n']:>5}{cells}")
-    lines.append("dataset row = mean over all images; PSNR/SSIM/RMSE on RGB uint8 (data_range 255), "
-                 "fg = foreground (non-white) pixels only")
+        lines.append(f"{name:<18}{row['n']:>5}{cells}")
+    return lines
+
+
+def format_table(result: EvaluationResult) -> str:
+    """Fixed-width table: one row per category, the two dataset means, then the gain over gray."""
+    header = f"{'category':<18}{'n':>5}" + "".join(f"{_TITLES[key]:>9}" for key in METRIC_KEYS)
+    width = len(header)
+    ours, gains = result._summary(), result.gain_over_gray
+    lines = [header, "-" * width, *_table_lines([(name, row_of(ours, name)) for name in result.row_names()], width)]
+    if gains is not None:
+        rows = [(name, {"n": row_of(ours, name)["n"], **row_of(gains, name)}) for name in result.row_names()]
+        if all(value == 0 or math.isnan(value) for _, row in rows for key, value in row.items() if key != "n"):
+            lines += ["", "gain over gray: 0 everywhere (this colorizer is the gray baseline)"]
+        else:
+            lines += ["", "gain over gray = ours - gray (ab = 0) on the same images; + is better, "
+                          "except RMSE and dE00 where - is", "-" * width, *_table_lines(rows, width)]
+    lines += [
+        "",
+        f"{IMAGE_MEAN_ROW} = mean over the {result.dataset_image_mean['n']} images; {CATEGORY_MEAN_ROW} = mean of "
+        f"the {result.dataset_category_mean['categories']} category rows (how the NCD survey averages).",
+        "PSNR/SSIM/RMSE on RGB uint8 (data_range 255); fg = foreground (non-white) pixels only.",
+    ]
     if result.settings:
         lines.append(f"NOTE: not the standard protocol: {result.settings}")
     return "\n".join(lines)
@@ -290,24 +443,31 @@ def configure_parser(parser) -> None:
     parser.add_argument("--data", default=None,
                         help="NCD folder (default: $NCD_DIR, then data/ncd, as course_lib.data.get_dataset)")
     parser.add_argument("--split", default="test", choices=SPLITS,
-                        help="which images: the test split (default), val, train, or all")
-    parser.add_argument("--json", default=None, help="write dataset and per-category metrics to this JSON file")
-    parser.add_argument("--csv", default=None, help="write per-category rows and the dataset row to this CSV file")
+                        help="which images: the test split (default; once per finished recipe), val (to choose "
+                             "settings), train, or all")
+    parser.add_argument("--json", default=None, help="write per-category rows, both dataset means and the gain "
+                                                     "over gray to this JSON file")
+    parser.add_argument("--csv", default=None, help="write per-category rows and both dataset means to this CSV file")
     parser.add_argument("--max-side", type=int, default=None,
                         help="shrink photos to this longer side first (quick checks only; not the protocol)")
+    parser.add_argument("--max-images", type=int, default=None,
+                        help="evaluate at most this many images, evenly from every category (quick checks only)")
 
 
 def run_cli(args) -> int:
     from course_lib.data import get_dataset
 
     data_dir = get_dataset(args.data).root
-    records = select_records(data_dir, args.split)
+    records = select_records(data_dir, args.split, args.max_images)
     if args.model == "gray":
         colorize_fn, label = gray_colorize_fn(), "gray"
     else:
         colorize_fn, label = model_colorize_fn(args.model), str(args.model)
     print(f"evaluating {label} on {len(records)} images ({args.split} split of {data_dir})")
-    result = evaluate_colorizer(colorize_fn, records, max_side=args.max_side, model=label, split=args.split)
+    result = evaluate_colorizer(colorize_fn, records, max_side=args.max_side, model=label, split=args.split,
+                                gray=label != "gray")
+    if args.max_images:
+        result.settings["max_images"] = args.max_images
     print(format_table(result))
     if args.json:
         print(f"wrote {result.write_json(args.json)}")

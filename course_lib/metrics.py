@@ -11,12 +11,38 @@ and the results table -- is computed the same way:
 2. **Native resolution.** The prediction is produced at the photo's own size (original
    L plus the upsampled predicted ab, see ``course_lib.inference``); nothing is
    resized before comparing.
-3. **Per image, then per category, then dataset.** Each metric is computed for each
-   image. A category's value is the mean over its images. The dataset value is the
-   mean over *all images* (each image weighs the same), not the mean of the category
-   means; NCD's categories differ in size only a little, so the two are close. (The
-   NCD survey reports one number per method for the whole dataset without saying
-   which mean it took.)
+3. **Per image, then per category, then two dataset means.** Each metric is computed
+   for each image. A category's value is the mean over its images. The dataset is
+   summarised twice, each mean named for what it averages:
+
+   * ``dataset_image_mean`` (row ``ALL (images)``): the mean over all images, each
+     image weighing the same;
+   * ``dataset_category_mean`` (row ``ALL (categories)``): the plain mean of the
+     category rows, each category weighing the same. The NCD survey's dataset row is
+     this one (each method's dataset row equals the mean of its 20 category rows), so
+     it is the one to set beside the survey.
+
+   NCD's categories differ in size only a little, so the two are close, but not equal.
+4. **Against the gray floor.** Every evaluation also measures the gray baseline
+   (keep L, set ab = 0) on the same images and reports the **gain over gray**
+   (ours - gray) per category and for both means. On NCD gray already scores about
+   17.5 dB PSNR (white background, L kept); a number means little without its floor.
+
+Choosing settings, and the test split (the selection protocol)
+--------------------------------------------------------------
+The test split answers one question -- how good is the finished recipe on images it
+has never influenced -- and it can answer it only once:
+
+* **Choose on validation data.** Compare learning rates, epochs, decoders, losses or
+  saturation on the *validation* split (``evaluate --split val``), or, for a sounder
+  choice on a dataset as small as NCD, by k-fold cross-validation over train + val.
+  Never pick a setting because it scored better on test: that turns the test split
+  into a second validation split, and the reported number becomes optimistic.
+* **Evaluate the test split once per finished recipe** (``evaluate --split test``),
+  after every choice is made, and report that number even if it disappoints.
+* **Report** the per-category table, the category mean (comparable with the NCD
+  survey) and the gain over gray, with any departure from this protocol (e.g. a
+  reduced ``--max-side``) stated beside the number.
 
 The metrics
 -----------

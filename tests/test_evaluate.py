@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import io
 import math
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -49,7 +53,7 @@ def tiny_ncd(tmp_path, rng):
     return root
 
 
-def test_evaluate_colorizer_aggregates_per_category_then_over_images(tiny_ncd):
+def test_evaluate_colorizer_aggregates_per_category_then_both_dataset_means(tiny_ncd):
     records = evaluate.select_records(tiny_ncd, "all")
     assert len(records) == 6  # the stray file is skipped by the scan
     result = evaluate.evaluate_colorizer(gray, records, model="gray", split="all", progress=False)
@@ -64,26 +68,78 @@ def test_evaluate_colorizer_aggregates_per_category_then_over_images(tiny_ncd):
         mine = [r for r in result.per_image if r["category"] == name]
         assert row["n"] == len(mine)
         assert row["psnr"] == pytest.approx(np.mean([r["psnr"] for r in mine]))
-    # Dataset row: mean over images (Lemon weighs 4/6), not the mean of the two categories.
-    assert result.dataset["n"] == 6
-    assert result.dataset["psnr"] == pytest.approx(np.mean([r["psnr"] for r in result.per_image]))
-    category_mean = np.mean([row["psnr"] for row in result.categories.values()])
-    assert result.dataset["psnr"] != pytest.approx(category_mean)
+    # Mean over images (Lemon weighs 4/6) and mean over categories (each 1/2): both, each named.
+    image_mean, category_mean = result.dataset_image_mean, result.dataset_category_mean
+    assert image_mean["n"] == 6 and category_mean["n"] == 6 and category_mean["categories"] == 2
+    assert image_mean["psnr"] == pytest.approx(np.mean([r["psnr"] for r in result.per_image]))
+    assert category_mean["psnr"] == pytest.approx(np.mean([row["psnr"] for row in result.categories.values()]))
+    assert image_mean["psnr"] != pytest.approx(category_mean["psnr"])
+    assert result.dataset is result.dataset_image_mean  # the older name, kept for existing notebooks
+
+
+def lemon_for_everything(rgb):
+    """A colorizer that paints every object lime: better than gray on lemons, worse on apples."""
+    lab = color.rgb_to_lab(rgb)
+    lab[..., 1:] = np.where(lab[..., :1] < 90, np.array([-30.0, 60.0], np.float32), 0.0)
+    return color.lab_to_rgb_uint8(lab)
+
+
+def test_gain_over_gray_per_category_and_for_both_means(tiny_ncd):
+    records = evaluate.select_records(tiny_ncd, "all")
+    result = evaluate.evaluate_colorizer(lemon_for_everything, records, progress=False)
+    # The gray baseline on the same images, measured here independently of course_lib.inference.
+    gray_rows = [{"category": r.category, **metrics.evaluate_pair(gray(load(r)), load(r))} for r in records]
+    for name in ("Apple", "Lemon"):
+        mine = [row for row in gray_rows if row["category"] == name]
+        expected_gray = np.mean([row["psnr"] for row in mine])
+        assert result.gray["categories"][name]["psnr"] == pytest.approx(expected_gray, abs=0.05)
+        gain = result.gain_over_gray["categories"][name]
+        assert gain["psnr"] == pytest.approx(result.categories[name]["psnr"] - result.gray["categories"][name]["psnr"])
+        assert gain["deltaE"] == pytest.approx(result.categories[name]["deltaE"] - result.gray["categories"][name]["deltaE"])
+    gains = result.gain_over_gray
+    assert gains["categories"]["Lemon"]["psnr"] > 0 > gains["categories"]["Apple"]["psnr"]
+    for mean in ("dataset_image_mean", "dataset_category_mean"):
+        assert gains[mean]["psnr"] == pytest.approx(getattr(result, mean)["psnr"] - result.gray[mean]["psnr"])
+    assert gains["dataset_category_mean"]["psnr"] == pytest.approx(
+        np.mean([gains["categories"][name]["psnr"] for name in ("Apple", "Lemon")]))
+    table = evaluate.format_table(result)
+    assert "gain over gray = ours - gray" in table and table.count("ALL (categories)") == 2 + 1  # 2 rows + footnote
+
+
+def load(record):
+    return np.asarray(Image.open(record.path).convert("RGB"))
+
+
+def test_gray_baseline_has_no_gain_and_can_be_skipped(tiny_ncd):
+    records = evaluate.select_records(tiny_ncd, "all")
+    result = evaluate.evaluate_colorizer(evaluate.gray_colorize_fn(), records, progress=False)
+    assert all(value == 0 for value in result.gain_over_gray["dataset_category_mean"].values() if value == value)
+    assert "gain over gray: 0 everywhere" in evaluate.format_table(result)
+    skipped = evaluate.evaluate_colorizer(gray, records, progress=False, gray=False)
+    assert skipped.gray is None and skipped.gain_over_gray is None
+    assert "gain over gray" not in evaluate.format_table(skipped)
 
 
 def test_json_and_csv_outputs(tiny_ncd, tmp_path):
-    result = evaluate.evaluate_colorizer(gray, evaluate.select_records(tiny_ncd, "all"), progress=False)
+    result = evaluate.evaluate_colorizer(lemon_for_everything, evaluate.select_records(tiny_ncd, "all"), progress=False)
     data = json.loads(result.write_json(tmp_path / "out" / "r.json").read_text())
     required = {"psnr", "ssim", "rmse", "deltaE", "colorfulness_ratio", "auc", "psnr_fg"}
-    assert required <= set(data["dataset"])
-    assert set(data["categories"]) == {"Apple", "Lemon"}
+    for part in ("dataset_image_mean", "dataset_category_mean"):
+        assert required <= set(data[part]) and required <= set(data["gray"][part])
+        assert required <= set(data["gain_over_gray"][part])
+        assert data[part]["psnr"] == pytest.approx(getattr(result, part)["psnr"])
+    assert "dataset" not in data  # no unnamed mean in the files
+    assert set(data["categories"]) == set(data["gain_over_gray"]["categories"]) == {"Apple", "Lemon"}
     assert all(required <= set(row) for row in data["categories"].values())
-    assert data["dataset"]["psnr"] == pytest.approx(result.dataset["psnr"])
     with open(result.write_csv(tmp_path / "r.csv"), newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert [row["category"] for row in rows] == ["Apple", "Lemon", "ALL"]
-    assert float(rows[-1]["psnr"]) == pytest.approx(result.dataset["psnr"], rel=1e-5)
-    assert "Lemon" in evaluate.format_table(result)
+    assert [row["category"] for row in rows] == ["Apple", "Lemon", "ALL (images)", "ALL (categories)"]
+    assert float(rows[2]["psnr"]) == pytest.approx(result.dataset_image_mean["psnr"], rel=1e-5)
+    assert float(rows[3]["psnr"]) == pytest.approx(result.dataset_category_mean["psnr"], rel=1e-5)
+    assert float(rows[3]["gain_psnr"]) == pytest.approx(result.gain_over_gray["dataset_category_mean"]["psnr"], rel=1e-5)
+    assert float(rows[0]["gray_psnr"]) == pytest.approx(result.gray["categories"]["Apple"]["psnr"], rel=1e-5)
+    table = evaluate.format_table(result)
+    assert "Lemon" in table and "ALL (images)" in table and "ALL (categories)" in table
 
 
 def test_perfect_or_undefined_values_are_left_out_loudly():
@@ -92,9 +148,48 @@ def test_perfect_or_undefined_values_are_left_out_loudly():
         {"category": "A", **{key: 3.0 for key in metrics.METRIC_KEYS}, "psnr": math.inf},
     ]
     with pytest.warns(UserWarning, match="psnr is not finite for 1 of 2"):
-        categories, dataset = evaluate.aggregate(rows)
-    assert dataset["psnr"] == 1.0 and dataset["ssim"] == 2.0
-    assert json.dumps(evaluate.EvaluationResult([], categories, {"n": 0, "x": math.nan}).to_dict())
+        categories, image_mean, category_mean = evaluate.aggregate(rows)
+    assert image_mean["psnr"] == 1.0 and image_mean["ssim"] == 2.0 and category_mean["ssim"] == 2.0
+    result = evaluate.EvaluationResult([], categories, {"n": 0, "x": math.nan}, category_mean)
+    assert json.dumps(result.to_dict())
+
+
+def test_progress_bar_redraws_rarely_in_logs_and_stays_a_widget_in_notebooks(monkeypatch):
+    import tqdm.auto
+    import tqdm.notebook
+    import tqdm.std
+
+    seen = []
+
+    def spy(base):
+        class Spy(base):
+            def __init__(self, iterable=None, **options):
+                seen.append(options)
+                super().__init__(iterable, **options)
+        return Spy
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", spy(tqdm.std.tqdm))
+    evaluate._progress_bar([], disable=True)  # pytest captures stderr: not a terminal, like a log file
+    assert seen[-1]["mininterval"] == evaluate.LOG_PROGRESS_INTERVAL_S
+    monkeypatch.setattr("sys.stderr", type("Terminal", (), {"isatty": lambda self: True})())
+    evaluate._progress_bar([], disable=True)
+    assert "mininterval" not in seen[-1]
+    monkeypatch.setattr(tqdm.auto, "tqdm", spy(tqdm.notebook.tqdm))
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    evaluate._progress_bar([], disable=True)
+    assert "mininterval" not in seen[-1]
+
+
+def test_evaluation_into_a_log_file_has_few_carriage_returns(tiny_ncd):
+    script = (
+        "from course_lib import evaluate\n"
+        f"records = evaluate.select_records({str(tiny_ncd)!r}, 'all')\n"
+        "evaluate.evaluate_colorizer(evaluate.gray_colorize_fn(), records, model='gray')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(evaluate.__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("\r") <= 3, done.stderr  # the first and last draw, not one per image
 
 
 def test_wrong_colorizer_output_is_reported(tiny_ncd):
@@ -132,11 +227,25 @@ def test_cli_gray_writes_json_and_csv(tiny_ncd, tmp_path, capsys):
                    "--json", str(out_json), "--csv", str(out_csv)])
     assert status == 0
     data = json.loads(out_json.read_text())
-    assert data["model"] == "gray" and data["dataset"]["n"] == 6
+    assert data["model"] == "gray" and data["dataset_image_mean"]["n"] == 6
+    assert data["gain_over_gray"] is None  # gray against itself is not measured twice
     # The library's gray baseline and this file's ab = 0 agree.
     reference = evaluate.evaluate_colorizer(gray, evaluate.select_records(tiny_ncd, "all"), progress=False)
-    assert data["dataset"]["psnr"] == pytest.approx(reference.dataset["psnr"], abs=0.05)
-    assert "ALL" in capsys.readouterr().out and out_csv.is_file()
+    for part in ("dataset_image_mean", "dataset_category_mean"):
+        assert data[part]["psnr"] == pytest.approx(getattr(reference, part)["psnr"], abs=0.05)
+    out = capsys.readouterr().out
+    assert "ALL (images)" in out and "ALL (categories)" in out and out_csv.is_file()
+
+
+def test_cli_max_images_draws_from_every_category(tiny_ncd, tmp_path):
+    from course_lib.cli import main
+
+    out = tmp_path / "quick.json"
+    assert main(["evaluate", "--model", "gray", "--data", str(tiny_ncd), "--split", "all", "--max-images", "2",
+                 "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert set(data["categories"]) == {"Apple", "Lemon"} and data["dataset_image_mean"]["n"] == 2
+    assert data["settings"] == {"max_images": 2}
 
 
 def test_cli_evaluates_a_saved_model_through_the_colorize_path(tiny_ncd, tmp_path):
@@ -152,8 +261,9 @@ def test_cli_evaluates_a_saved_model_through_the_colorize_path(tiny_ncd, tmp_pat
     assert main(["evaluate", "--model", str(model_path), "--data", str(tiny_ncd), "--split", "all",
                  "--json", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert data["model"] == str(model_path) and data["dataset"]["n"] == 6
-    assert all(math.isfinite(data["dataset"][key]) for key in ("psnr", "ssim", "deltaE", "auc", "psnr_fg"))
+    assert data["model"] == str(model_path) and data["dataset_image_mean"]["n"] == 6
+    assert all(math.isfinite(data["dataset_category_mean"][key]) for key in ("psnr", "ssim", "deltaE", "auc", "psnr_fg"))
+    assert math.isfinite(data["gain_over_gray"]["dataset_category_mean"]["psnr"])
 
 
 def test_cli_reports_a_missing_model_as_one_line(tiny_ncd, tmp_path, capsys):
@@ -168,8 +278,8 @@ def test_gray_floor_on_ncd_shows_why_more_than_psnr_is_needed(ncd_dir):
     """On NCD the do-nothing baseline looks decent by PSNR/SSIM; the colour metrics expose it."""
     records = evaluate.select_records(ncd_dir, "all")
     subset = [next(r for r in records if r.category == name) for name in sorted({r.category for r in records})]
-    result = evaluate.evaluate_colorizer(gray, subset, max_side=160, progress=False)
-    row = result.dataset
+    result = evaluate.evaluate_colorizer(gray, subset, max_side=160, progress=False, gray=False)
+    row = result.dataset_image_mean
     assert result.settings == {"max_side": 160}
     assert row["ssim"] > 0.8  # structure lives in L, which the gray image keeps
     assert row["psnr_fg"] < row["psnr"]  # the white background flatters PSNR
@@ -185,5 +295,5 @@ def test_gray_floor_matches_the_independent_measurement(ncd_dir, tmp_path):
 
     out = tmp_path / "gray.json"
     assert main(["evaluate", "--model", "gray", "--data", str(ncd_dir), "--split", "all", "--json", str(out)]) == 0
-    psnr = json.loads(out.read_text())["dataset"]["psnr"]
+    psnr = json.loads(out.read_text())["dataset_image_mean"]["psnr"]
     assert abs(psnr - INDEPENDENT_GRAY_FLOOR_DB) <= 0.3, psnr
