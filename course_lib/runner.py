@@ -130,7 +130,8 @@ def _notebook_client_class():
 
 
 def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_CELL_TIMEOUT,
-                     out_path: Path | None = None, env: dict | None = None):
+                     out_path: Path | None = None, env: dict | None = None, allow_errors: bool = False,
+                     workdir: Path | None = None):
     """Run one notebook in a fresh ``python3`` kernel with ``notebooks/`` as working folder.
 
     Parameters
@@ -146,6 +147,11 @@ def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_C
         can be read in JupyterLab.
     env : dict, optional
         Extra environment variables for the kernel.
+    allow_errors : bool
+        Go on after a cell that raises (its error stays in the executed copy); grading uses it.
+    workdir : Path, optional
+        The kernel's working folder, when not the notebook's own (a copy elsewhere that should
+        run as if it were in ``notebooks/``).
 
     Returns
     -------
@@ -166,8 +172,8 @@ def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_C
     kernel_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if fast:
         kernel_env[config.FAST_ENV_VAR] = "1"
-    client = _notebook_client_class()(nb, kernel_name=KERNEL_NAME, timeout=timeout,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = _notebook_client_class()(nb, kernel_name=KERNEL_NAME, timeout=timeout, allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(workdir or path.parent)}})
     log_path = kernel_log_path(out_path) if out_path is not None else None
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
