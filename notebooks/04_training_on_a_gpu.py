@@ -286,7 +286,7 @@ ex2.check(make_callbacks)
 # `--epochs 10` on the command line). The model ends up in a run folder that notebook 06 reads.
 
 # %% id="c21"
-RUN_DIR = config.course_run_dir()          # runs/course (runs/course-fast in fast mode)
+RUN_DIR = config.course_run_dir()          # runs/course ($COURSE_RUNS_DIR/course if set; course-fast in fast mode)
 SETTINGS = config.course_train_settings()  # {"recipe": "fast"} in fast mode, else {} (recipe "auto")
 RECIPE = train.resolve_settings(weights=WEIGHTS, **SETTINGS)
 TOTAL_EPOCHS = RECIPE.epochs + (RECIPE.fine_tune_epochs if RECIPE.pretrained else 0)
@@ -413,7 +413,9 @@ plt.show()
 # python -m course_lib train --data data/ncd --out runs/course --resume        # after an interruption
 # ```
 #
-# Offline (no ImageNet weights), add `--weights none`; `--help` lists every option.
+# Offline (no ImageNet weights), add `--weights none`; `--help` lists every option. `--out` is a plain path:
+# when the runs folder is elsewhere (`$COURSE_RUNS_DIR`, e.g. on Google Drive after `use_google_drive()`),
+# write `--out "$COURSE_RUNS_DIR/course"` so that notebooks 05 and 06 find the model.
 #
 # ## Summary
 #
