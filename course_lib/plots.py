@@ -66,9 +66,9 @@ def plot_category_psnr(comparison, *, metric: str = "psnr"):
     Parameters
     ----------
     comparison : course_lib.published.Comparison
-        From :func:`course_lib.published.compare_with_survey` (with ``gray=`` for the
-        floor). Missing numbers (e.g. the survey's per-category values when the
-        shipped table lacks them) are left out, and the legend says so.
+        From :func:`course_lib.published.compare_with_survey`. Its last row is the mean
+        over categories, ours beside the survey's. Missing numbers (e.g. a category the
+        survey does not have, or no gray baseline) are left out, and the legend says so.
     metric : "psnr" or "ssim"
 
     Returns
@@ -99,7 +99,7 @@ def plot_category_psnr(comparison, *, metric: str = "psnr"):
     if finite and metric == "psnr":
         ax.set_ylim(max(0, min(finite) - 3), max(finite) + 2)  # differences are a few dB
     ax.legend(fontsize=8)
-    ax.set_title(f"{metric.upper()} per category (last bar group: whole dataset)")
+    ax.set_title(f"{metric.upper()} per category (last bar group: mean over categories)")
     fig.tight_layout()
     return fig
 

@@ -26,17 +26,17 @@ def test_show_images_grid_shapes_and_titles(rng):
 
 
 def test_category_bars_skip_missing_numbers():
-    ours = {"dataset": {"n": 3, "psnr": 19.0, "ssim": 0.9},
+    ours = {"dataset_category_mean": {"n": 3, "psnr": 19.0, "ssim": 0.9},
             "categories": {"Apple": {"n": 1, "psnr": 18.0, "ssim": 0.9}, "Lemon": {"n": 2, "psnr": 20.0, "ssim": 0.9}}}
-    gray = {"dataset": {"n": 3, "psnr": 17.0, "ssim": 0.9},
+    gray = {"dataset_category_mean": {"n": 3, "psnr": 17.0, "ssim": 0.9},
             "categories": {"Apple": {"n": 1, "psnr": 16.0, "ssim": 0.9}, "Lemon": {"n": 2, "psnr": 18.0, "ssim": 0.9}}}
-    survey = [SurveyResult("A", "ALL", 21.0, 0.88, "test")]
+    survey = [SurveyResult("A", published.DATASET_ROW, 21.0, 0.88)]
     fig = plots.plot_category_psnr(published.compare_with_survey(ours, gray, survey=survey))
     ax = fig.axes[0]
     heights = [[bar.get_height() for bar in container] for container in ax.containers]
     assert heights[0] == [18.0, 20.0, 19.0] and heights[2] == [16.0, 18.0, 17.0]
     assert np.isnan(heights[1][:2]).all() and heights[1][2] == 21.0  # survey: dataset row only
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["Apple", "Lemon", "ALL"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Apple", "Lemon", "ALL (categories)"]
 
 
 def test_best_worst_gallery(tmp_path, rng):
