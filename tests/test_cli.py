@@ -100,5 +100,5 @@ def test_any_other_exception_keeps_its_traceback(fake_command, error):
 
 def test_an_unknown_command_is_refused_by_argparse(capsys):
     with pytest.raises(SystemExit) as info:
-        cli.main(["grade"])
-    assert info.value.code == 2 and "invalid choice: 'grade'" in capsys.readouterr().err
+        cli.main(["frobnicate"])
+    assert info.value.code == 2 and "invalid choice: 'frobnicate'" in capsys.readouterr().err

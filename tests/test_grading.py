@@ -1,0 +1,118 @@
+"""``solve`` writes solved copies, ``grade`` scores notebooks: 0 of N for the learner's copies,
+N of N for the solved ones; a raising learner cell costs only its own exercise."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from course_lib import cli, grading, solved
+from course_lib.checks import exercise
+from conftest import REPO_ROOT
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+N_EXERCISES = sum(len(exercise.exercises(n)) for n in exercise.CHECK_MODULES)
+
+
+def test_commands_are_registered():
+    assert cli.COMMANDS["grade"][0] == "course_lib.grading"
+    assert cli.COMMANDS["solve"][0] == "course_lib.solved"
+    assert N_EXERCISES >= 14
+
+
+def test_solution_code_drops_the_stub_and_every_marker():
+    cell = ("import numpy as np\n### BEGIN STUB\ndef f(x):\n    return None\n### END STUB\n"
+            "### BEGIN SOLUTION\ndef f(x):\n    return 2 * x\n### END SOLUTION")
+    assert solved.solution_code(cell) == "import numpy as np\ndef f(x):\n    return 2 * x"
+
+
+def test_solved_notebook_replaces_every_stub_by_its_solution():
+    nb = solved.solved_notebook(NOTEBOOK_DIR / "01_lab_color_space.ipynb")
+    cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    assert len(cells) == 3
+    for cell in cells:
+        assert "YOUR CODE HERE" not in cell.source and "###" not in cell.source
+    assert "lab[..., :1], lab[..., 1:]" in cells[0].source
+    learner = nbformat.read(NOTEBOOK_DIR / "01_lab_color_space.ipynb", as_version=4)
+    assert [c.id for c in nb.cells] == [c.id for c in learner.cells]  # nothing else moves
+
+
+def test_last_verdict_wins_and_torn_lines_are_skipped(tmp_path):
+    record = tmp_path / "v.jsonl"
+    record.write_text('{"exercise": 1, "passed": false}\n{"exercise": 1, "passed": true}\n{"exerc\n')
+    assert grading._read_verdicts(record) == {1: {"exercise": 1, "passed": True}}
+    assert grading._read_verdicts(tmp_path / "missing") == {}
+
+
+def test_missing_notebook_is_a_course_error(tmp_path, capsys):
+    assert cli.main(["grade", str(tmp_path / "nope.ipynb")]) == 2
+    assert "no notebook" in capsys.readouterr().err
+
+
+def test_a_raising_cell_costs_only_its_exercise(tmp_path):
+    """A small notebook numbered 01: exercise 1 right, a cell that raises, exercise 2 never defined, 3 wrong."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "from course_lib.checks.lab_color import ex1, ex2, ex3\nfrom course_lib import color",
+        "def split_l_ab(rgb):\n    lab = color.rgb_to_lab(rgb)\n    return lab[..., :1], lab[..., 1:]",
+        "ex1.check(split_l_ab)",
+        "def desaturate(rgb):\n    return rgb\nraise RuntimeError('learner bug')",
+        "ex2.check(desaturate_never_defined)",
+        "ex3.hint(); ex3.check(lambda rgb: None)",
+    )])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "01_lab_color_space.ipynb"
+    nbformat.write(nb, path)
+    result = grading.grade_notebook(path, timeout=120)
+    assert (result.score, result.total, result.cells_with_errors, result.error) == (1, 3, 2, None)
+    assert [(ex.passed, ex.checked, ex.hints) for ex in result.exercises] == [
+        (True, True, 0), (False, False, 0), (False, True, 1)]
+
+
+@pytest.fixture(scope="module")
+def data_env():
+    """The kernels' data: the NCD development copy when present, else the offline sample set."""
+    from course_lib import sources
+    from conftest import _ncd_dev_copy
+
+    path = _ncd_dev_copy()
+    return sources.kernel_env(sources.get_dataset(path, download=False))
+
+
+@pytest.mark.slow
+def test_learner_copies_score_zero(data_env, tmp_path):
+    report = grading.grade_notebooks([NOTEBOOK_DIR], env=data_env)
+    assert (report["score"], report["total"]) == (0, N_EXERCISES), grading.format_report(report)
+    assert all(nb["error"] is None for nb in report["notebooks"])
+
+
+@pytest.mark.slow
+def test_solved_copies_score_full_marks(data_env, tmp_path, capsys):
+    assert cli.main(["solve", "--out", str(tmp_path / "solved")]) == 0
+    report = grading.grade_notebooks([tmp_path / "solved"], env=data_env)
+    assert (report["score"], report["total"]) == (N_EXERCISES, N_EXERCISES), grading.format_report(report)
+    json.dumps(report)  # what --json writes
+
+
+def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
+    from course_lib import nbgrader_export
+
+    assert cli.main(["export-nbgrader", "--out", str(tmp_path), "--only", "01"]) == 0
+    assert "ClearSolutions.code_stub" in (tmp_path / "nbgrader_config.py").read_text()
+    nb = nbformat.read(tmp_path / "source" / "01_lab_color_space" / "01_lab_color_space.ipynb", as_version=4)
+    nbformat.validate(nb)
+    marked = [c for c in nb.cells if "nbgrader" in c.metadata]
+    answers = [c for c in marked if c.metadata.nbgrader["solution"]]
+    tests = [c for c in marked if c.metadata.nbgrader["grade"]]
+    assert len(answers) == len(tests) == 3
+    assert len({c.metadata.nbgrader["grade_id"] for c in marked}) == 6
+    assert all(c.metadata.nbgrader["points"] == 1 and c.metadata.nbgrader["locked"] for c in tests)
+    assert all(f"assert ex{i}.passed" in c.source for i, c in enumerate(tests, start=1))
+    # What nbgrader's generate_assignment releases: the solution block cleared, the learner's stub left.
+    learner = nbformat.read(NOTEBOOK_DIR / "01_lab_color_space.ipynb", as_version=4)
+    stubs = [c.source for c in learner.cells if "exercise" in c.metadata.get("tags", [])]
+    for cell, stub in zip(answers, stubs):
+        assert cell.source.count("### BEGIN SOLUTION") == 1 and "### BEGIN STUB" not in cell.source
+        assert cell.source.split("### BEGIN SOLUTION")[0].strip() == stub.strip()
+    assert nbgrader_export.CODE_STUB
