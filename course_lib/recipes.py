@@ -30,6 +30,8 @@ from course_lib.errors import CourseError
 DECODERS = ("unet", "seed")
 #: Losses of :func:`course_lib.train.make_loss`.
 LOSSES = ("mse", "l1", "huber")
+#: Heads of :func:`course_lib.model.build_colorizer`: ab directly, or a distribution over ab bins.
+HEADS = ("regression", "classification")
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,11 @@ class TrainSettings:
     learning_rate : float
         Adam's initial rate, cosine-decayed over the stage to 1 % of it.
     loss : "mse", "l1" or "huber"
+        The regression head's loss (the classification head always trains with the rebalanced
+        cross-entropy of :mod:`course_lib.classification`).
+    head : "regression" or "classification"
+        ``"classification"``: Zhang et al. 2016, logits over the in-gamut ab bins, decoded with
+        the annealed mean (notebook 07).
     augment : bool
         Random flips and resized crops (on cached features: the mirror images).
     class_balanced : bool
@@ -88,6 +95,7 @@ class TrainSettings:
     batch_size: int = 16
     learning_rate: float = 2e-3
     loss: str = "mse"
+    head: str = "regression"
     augment: bool = True
     class_balanced: bool = False
     seed: int = 0
@@ -149,6 +157,8 @@ class TrainSettings:
         problems = []
         if self.decoder not in DECODERS:
             problems.append(f"decoder {self.decoder!r} is not one of {', '.join(DECODERS)}")
+        if self.head not in HEADS:
+            problems.append(f"head {self.head!r} is not one of {', '.join(HEADS)}")
         if self.loss not in LOSSES:
             problems.append(f"loss {self.loss!r} is not one of {', '.join(LOSSES)}")
         if not 1 <= self.encoder_blocks <= 5:
