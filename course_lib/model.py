@@ -34,6 +34,7 @@ from pathlib import Path
 
 import keras
 
+from course_lib.classification_head import ABBinLogits, RebalancedCrossEntropy  # registers them with Keras
 from course_lib.errors import CourseError, ModelFileError, WeightsUnavailableError, describe_exception
 
 #: Where Keras keeps the ImageNet VGG19 weights (no classifier top) it downloads.
@@ -52,6 +53,8 @@ VGG_BLOCK_CHANNELS = (64, 128, 256, 512, 512)
 IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
 
 DECODERS = ("unet", "seed")
+#: Heads of :func:`build_colorizer`: ab directly (tanh), or logits over ab bins (Zhang et al. 2016).
+HEADS = ("regression", "classification")
 
 
 def imagenet_cache_path() -> Path:
@@ -86,7 +89,8 @@ def custom_objects() -> dict:
     They are also registered with Keras when this module is imported, so after
     ``import course_lib.model`` a plain ``keras.models.load_model(path)`` works.
     """
-    return {"VGGPreprocess": VGGPreprocess}
+    return {"VGGPreprocess": VGGPreprocess, "ABBinLogits": ABBinLogits,
+            "RebalancedCrossEntropy": RebalancedCrossEntropy}
 
 
 # ----------------------------------------------------------------------------- encoder
@@ -191,17 +195,19 @@ def _conv_bn_relu(x, filters: int, name: str):
     return keras.layers.ReLU(name=f"{name}_relu")(x)
 
 
-def _ab_head(x):
-
+def _ab_head(x, bins=None):
+    if bins is not None:  # classification: one logit per ab bin, float32 like the tanh head
+        return ABBinLogits(bins, dtype="float32", name="ab_logits")(x)
     # float32 output even under mixed precision: tanh saturates badly in float16.
     return keras.layers.Conv2D(2, 3, padding="same", activation="tanh", dtype="float32", name="ab_norm")(x)
 
 
-def build_unet_decoder(image_size: int, encoder_blocks: int, width: int = 32):
+def build_unet_decoder(image_size: int, encoder_blocks: int, width: int = 32, bins=None):
     """U-Net decoder: upsample from the deepest VGG block, concatenating each earlier block.
 
     Inputs are the encoder's ``"skips"`` outputs; output ``ab_norm (B, S, S, 2)`` in
     [-1, 1]. Level ``i`` uses ``min(width * 2**(i-1), 256)`` filters, two 3x3 conv + BN + ReLU.
+    With ``bins`` (``(Q, 2)``), the output is instead ``Q`` logits per pixel (the classification head).
     """
 
     shapes = [(image_size // 2**i, image_size // 2**i, VGG_BLOCK_CHANNELS[i]) for i in range(encoder_blocks)]
@@ -216,10 +222,10 @@ def build_unet_decoder(image_size: int, encoder_blocks: int, width: int = 32):
         x = keras.layers.Concatenate(name=f"concat{level + 1}")([x, skips[level]])
         x = _conv_bn_relu(x, filters[level], f"up{level + 1}a")
         x = _conv_bn_relu(x, filters[level], f"up{level + 1}b")
-    return keras.Model(skips, _ab_head(x), name="decoder")
+    return keras.Model(skips, _ab_head(x, bins), name="decoder")
 
 
-def build_seed_decoder(image_size: int, encoder_blocks: int):
+def build_seed_decoder(image_size: int, encoder_blocks: int, bins=None):
     """The original project's decoder: conv + 2x upsampling from the deepest pooled map.
 
     Input ``(B, S / 2**k, S / 2**k, C_k)``, output ``ab_norm (B, S, S, 2)`` in [-1, 1].
@@ -231,7 +237,7 @@ def build_seed_decoder(image_size: int, encoder_blocks: int):
     for i, filters in enumerate((256, 128, 64, 32, 16)[-encoder_blocks:]):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"seed_conv{i + 1}")(x)
         x = keras.layers.UpSampling2D(2, name=f"seed_upsample{i + 1}")(x)
-    return keras.Model(features, _ab_head(x), name="decoder")
+    return keras.Model(features, _ab_head(x, bins), name="decoder")
 
 
 # ----------------------------------------------------------------------------- the model
@@ -241,6 +247,8 @@ def build_colorizer(
     weights="imagenet",
     encoder_blocks: int = 5,
     decoder_width: int = 32,
+    head: str = "regression",
+    bins=None,
 ):
     """Build the colorization model.
 
@@ -255,6 +263,12 @@ def build_colorizer(
         VGG19 blocks kept in the encoder.
     decoder_width : int
         Filters of the ``unet`` decoder's full-resolution level (doubling per level, at most 256).
+    head : "regression" or "classification"
+        ``"classification"`` (Zhang et al. 2016) ends in ``Q`` logits per pixel over the ab bins
+        instead of ``ab_norm``: output ``(B, S, S, Q)``, decoded by
+        :func:`course_lib.classification.annealed_mean`; the model is named ``colorizer_<decoder>_cls``.
+    bins : array_like (Q, 2), optional
+        Bin centres of the classification head; default :func:`course_lib.classification.ab_bins`.
 
     Returns
     -------
@@ -270,16 +284,24 @@ def build_colorizer(
 
     if decoder not in DECODERS:
         raise CourseError(f"unknown decoder {decoder!r}: choose one of {', '.join(DECODERS)}")
+    if head not in HEADS:
+        raise CourseError(f"unknown head {head!r}: choose one of {', '.join(HEADS)}")
+    if head == "classification" and bins is None:
+        from course_lib.classification import ab_bins
+
+        bins = ab_bins()
+    elif head == "regression":
+        bins = None
     if isinstance(weights, str) and weights.lower() == "none":
         weights = None
     encoder = build_encoder(image_size, weights, encoder_blocks, outputs="skips" if decoder == "unet" else "pooled")
     if decoder == "unet":
-        head = build_unet_decoder(image_size, encoder_blocks, decoder_width)
+        top = build_unet_decoder(image_size, encoder_blocks, decoder_width, bins)
     else:
-        head = build_seed_decoder(image_size, encoder_blocks)
+        top = build_seed_decoder(image_size, encoder_blocks, bins)
     l_norm = keras.Input((image_size, image_size, 1), name="l_norm")
-    ab_norm = head(encoder(l_norm))
-    return keras.Model(l_norm, ab_norm, name=f"colorizer_{decoder}")
+    output = top(encoder(l_norm))
+    return keras.Model(l_norm, output, name=f"colorizer_{decoder}" + ("_cls" if bins is not None else ""))
 
 
 def load_colorizer(path):
