@@ -453,3 +453,93 @@ def tf_rebalanced_cross_entropy(ab, logits, bins, weights, neighbours: int = SOF
     log_p = tf.nn.log_softmax(tf.cast(logits, tf.float32), axis=-1)
     pixel_weight = tf.gather(tf.constant(weights), tf.argmax(target, axis=-1))
     return -pixel_weight * tf.reduce_sum(target * log_p, axis=-1)
+
+
+# ----------------------------------------------------------------------------- the run's temperature
+#: Next to ``model.keras``: the classification run's bins, rebalancing weights and default temperature.
+RUN_FILE = "run.json"
+#: Temperatures tried on the validation split at the end of training (0: the mode).
+TEMPERATURE_CANDIDATES = (0.0, 0.1, 0.2, 0.3, 0.38, 0.5, 0.7, 1.0)
+
+
+def choose_temperature(logits, l_norm, rgb_true, bins, temperatures=TEMPERATURE_CANDIDATES) -> tuple[float, list[dict]]:
+    """The default temperature of a classification model, chosen on validation images.
+
+    Rule: the highest mean PSNR among the temperatures whose mean colourfulness ratio is at
+    least 1 (predictions as colourful as the photos: what the classification head is for);
+    if no temperature reaches 1, the most colourful one. PSNR rises with T (towards the
+    mean) while colourfulness falls, so this is about the largest T that keeps the colour.
+
+    Parameters
+    ----------
+    logits : ndarray (N, S, S, Q)
+        The model's output on the validation images.
+    l_norm : ndarray (N, S, S, 1)
+    rgb_true : ndarray of uint8 (N, S, S, 3)
+    bins : array_like (Q, 2)
+    temperatures : sequence of float >= 0
+
+    Returns
+    -------
+    temperature : float
+    table : list of dict
+        ``{"temperature", "psnr", "colorfulness_ratio"}`` per candidate (means over images).
+
+    Raises
+    ------
+    ValueError
+        Mismatched shapes, or no candidate.
+    """
+    from course_lib.color import model_io_to_rgb_uint8
+    from course_lib.metrics import colorfulness_ratio, psnr
+
+    bins = _as_bins(bins)
+    logits = _as_logits(logits, len(bins))
+    temperatures = [_temperature(t) for t in temperatures]
+    if not temperatures:
+        raise ValueError("no temperature to choose from")
+    if logits.shape[:-1] != np.shape(l_norm)[:-1] or np.shape(rgb_true)[:-1] != logits.shape[:-1]:
+        raise ValueError(f"logits {logits.shape}, l_norm {np.shape(l_norm)} and rgb_true {np.shape(rgb_true)} "
+                         "must describe the same images")
+    table = []
+    for t in temperatures:
+        rgb = model_io_to_rgb_uint8(l_norm, annealed_mean(logits, bins, t) / 128.0)
+        ratios = [colorfulness_ratio(p, g) for p, g in zip(rgb, rgb_true)]
+        table.append({"temperature": t, "psnr": float(np.mean([psnr(p, g, data_range=255) for p, g in zip(rgb, rgb_true)])),
+                      "colorfulness_ratio": float(np.nanmean(ratios))})
+    colourful = [row for row in table if row["colorfulness_ratio"] >= 1.0]
+    best = (max(colourful, key=lambda row: row["psnr"]) if colourful
+            else max(table, key=lambda row: row["colorfulness_ratio"]))
+    return best["temperature"], table
+
+
+def read_run_file(model_path) -> dict | None:
+    """The ``run.json`` next to a model file (or in a run folder), or None when there is none."""
+    import json
+    from pathlib import Path
+
+    path = Path(model_path).expanduser()
+    folder = path if path.is_dir() else path.parent
+    run_file = folder / RUN_FILE
+    if not run_file.is_file():
+        return None
+    return json.loads(run_file.read_text(encoding="utf-8"))
+
+
+def run_temperature(model_path, temperature: float | None = None) -> tuple[float, str]:
+    """The temperature to decode ``model_path``'s predictions with, and where it comes from.
+
+    ``temperature`` when given; else the run's (``run.json``, chosen on the validation split);
+    else Zhang et al.'s 0.38.
+
+    Raises
+    ------
+    ValueError
+        A negative ``temperature``.
+    """
+    if temperature is not None:
+        return _temperature(temperature), "given"
+    info = read_run_file(model_path) if model_path is not None else None
+    if info and info.get("temperature") is not None:
+        return float(info["temperature"]), f"the run's default ({RUN_FILE}: {info.get('temperature_rule', 'chosen on val')})"
+    return ZHANG_TEMPERATURE, "Zhang et al.'s 0.38 (no run.json next to the model)"

@@ -37,7 +37,7 @@ import numpy as np
 
 from course_lib import color
 from course_lib.errors import CourseError
-from course_lib.recipes import LOSSES, RECIPE_CHOICES, RECIPES, TrainSettings, get_recipe
+from course_lib.recipes import HEADS, LOSSES, RECIPE_CHOICES, RECIPES, TrainSettings, get_recipe
 
 #: Validation images shown in each epoch's grid.
 GRID_IMAGES = 6
@@ -338,6 +338,7 @@ class FixedBatchPredictor:
         self.batch_size = int(batch_size)
         spec = tf.TensorSpec((self.batch_size, image_size, image_size, 1), tf.float32)
         self._predict = tf.function(lambda l_norm: model(l_norm, training=False), input_signature=[spec])
+        self.model = model
 
     def __call__(self, l_norm: np.ndarray) -> np.ndarray:
         """``ab_norm (N, S, S, 2)`` float32 for ``l_norm (N, S, S, 1)``."""
@@ -349,7 +350,13 @@ class FixedBatchPredictor:
             if n < self.batch_size:
                 batch = np.concatenate([batch, np.zeros((self.batch_size - n, *batch.shape[1:]), np.float32)])
             outputs.append(np.asarray(self._predict(batch), dtype=np.float32)[:n])
-        return np.concatenate(outputs, axis=0)
+        return self.decode(np.concatenate(outputs, axis=0))
+
+    def decode(self, output: np.ndarray) -> np.ndarray:
+        """``ab_norm``: a classification model's logits decoded by the annealed mean at Zhang's T = 0.38."""
+        from course_lib.classification_head import decode_output
+
+        return decode_output(self.model, output)
 
 
 # ----------------------------------------------------------------------------- training
@@ -475,6 +482,7 @@ class TrainingData:
     val_l: np.ndarray
     val_ab: np.ndarray
     val_categories: list[str]
+    class_weights: np.ndarray | None = None  # classification head: rebalancing weight per ab bin
 
 
 def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
@@ -488,7 +496,14 @@ def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
     train_rgb = load_images_resized(train_records, settings.image_size)
     val_rgb = load_images_resized(splits["val"], settings.image_size)
     val_l, val_ab = color.rgb_to_model_io(val_rgb)
-    return TrainingData(train_rgb, val_rgb, val_l, val_ab, [r.category for r in splits["val"]])
+    weights = None
+    if settings.head == "classification":  # rebalancing weights from the train split's ab distribution
+        from course_lib import classification
+
+        bins = classification.ab_bins()
+        weights = classification.rebalancing_weights(
+            classification.empirical_distribution(color.rgb_to_lab(train_rgb)[..., 1:], bins), bins)
+    return TrainingData(train_rgb, val_rgb, val_l, val_ab, [r.category for r in splits["val"]], weights)
 
 
 def balanced_records(records, seed: int = 0) -> list:
@@ -517,7 +532,7 @@ def _build_or_restore(run_dir: Path, settings: TrainSettings, resume: bool):
     if resume and last.is_file():
         return load_colorizer(last)
     return build_colorizer(settings.image_size, settings.decoder, settings.weights, settings.encoder_blocks,
-                           settings.decoder_width)
+                           settings.decoder_width, head=settings.head)
 
 
 def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, cache_features):
@@ -574,7 +589,13 @@ def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettin
     done = state["epochs_done"]
     trainer, train_data, val_data, steps = _stage_data(colorizer, stage, data, settings, cache_features)
     optimizer = make_optimizer(stage.learning_rate, steps * (stage.last_epoch - stage.first_epoch))
-    trainer.compile(optimizer, make_loss(settings.loss), jit_compile=False)
+    if settings.head == "classification":
+        from course_lib.classification_head import RebalancedCrossEntropy, model_bins
+
+        loss = RebalancedCrossEntropy(model_bins(colorizer), data.class_weights)
+    else:
+        loss = make_loss(settings.loss)
+    trainer.compile(optimizer, loss, jit_compile=False)
     if done > stage.first_epoch:  # resuming inside this stage
         load_optimizer_state(trainer.optimizer, trainer.trainable_variables,
                              run_dir / "checkpoints" / "last_optimizer.npz")
@@ -665,12 +686,36 @@ def train(
             if state["epochs_done"] < min(stage.last_epoch, stop_at):
                 run_stage(colorizer, stage, data, settings, run_dir, state, stop_at=stop_at,
                           cache_features=cache_features, callbacks=callbacks, verbose=verbose)
+    if settings.head == "classification" and (run_dir / "model.keras").is_file():
+        write_classification_run_file(run_dir, data, settings)
     return TrainResult(
         history=state["history"], run_dir=run_dir, model_path=run_dir / "model.keras",
         last_checkpoint=run_dir / "checkpoints" / "last.keras", log_path=run_dir / "log.csv",
         grid_dir=run_dir / "grids", epochs_done=state["epochs_done"], best_val_psnr=state["best_val_psnr"],
         seconds=time.time() - started, settings=settings.to_dict(),
     )
+
+
+def write_classification_run_file(run_dir: Path, data: TrainingData, settings: TrainSettings) -> dict:
+    """``run.json`` of a classification run: bins, rebalancing weights and the default temperature,
+    chosen on the validation split (at the model's resolution) for the best model."""
+    from course_lib import classification
+    from course_lib.classification_head import model_bins
+    from course_lib.model import load_colorizer
+
+    model = load_colorizer(run_dir / "model.keras")
+    bins = model_bins(model)
+    predictor = FixedBatchPredictor(model, settings.image_size, min(PREDICT_BATCH, len(data.val_l)))
+    predictor.decode = lambda output: output  # the logits themselves
+    temperature, table = classification.choose_temperature(predictor(data.val_l), data.val_l, data.val_rgb, bins)
+    info = {"head": "classification", "temperature": temperature,
+            "temperature_rule": "highest val PSNR with val colourfulness ratio >= 1, at the model's resolution",
+            "temperature_candidates": table, "n_bins": len(bins), "bins": bins.tolist(),
+            "rebalancing_weights": [float(w) for w in data.class_weights]}
+    _write_json(run_dir / classification.RUN_FILE, info)
+    print(f"default temperature {temperature:g} (validation split): " + ", ".join(
+        f"T={row['temperature']:g}: {row['psnr']:.2f} dB, colourfulness {row['colorfulness_ratio']:.2f}" for row in table))
+    return info
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -698,7 +743,10 @@ def configure_parser(parser) -> None:
                         help="stage-2 epochs fine-tuning the upper VGG blocks (pretrained weights only)")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--learning-rate", type=float, help=f"Adam, cosine-decayed to {LR_FLOOR * 100:g}%% of it")
-    parser.add_argument("--loss", choices=LOSSES)
+    parser.add_argument("--loss", choices=LOSSES, help="the regression head's loss")
+    parser.add_argument("--head", choices=HEADS,
+                        help="regression (default: ab directly) or classification (Zhang et al. 2016: logits over "
+                             "ab bins, rebalanced cross-entropy, annealed mean; notebook 07)")
     parser.add_argument("--class-balanced", action="store_true", default=None,
                         help="draw every category equally often in an epoch")
     parser.add_argument("--no-augment", dest="augment", action="store_false", default=None, help="no flips/crops")
@@ -716,7 +764,7 @@ def configure_parser(parser) -> None:
 #: CLI arguments that are TrainSettings fields of the same name.
 _SETTING_ARGS = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_width", "epochs", "fine_tune_epochs",
                  "batch_size", "learning_rate", "loss", "class_balanced", "augment", "deterministic",
-                 "max_images_per_split", "seed")
+                 "max_images_per_split", "seed", "head")
 
 
 def run_cli(args) -> int:
