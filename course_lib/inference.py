@@ -29,7 +29,7 @@ from PIL import Image
 
 from course_lib import color
 from course_lib.data import IMAGE_SUFFIXES  # the file types `colorize` picks up inside a folder
-from course_lib.errors import CourseError
+from course_lib.errors import CourseError, DataNotFoundError
 
 #: Rows converted at a time, so a 12-megapixel photo needs only tens of MB of temporaries.
 STRIP_ROWS = 512
@@ -196,7 +196,7 @@ def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
         elif item.is_file():
             paths.append(item)
         else:
-            raise FileNotFoundError(f"input not found: {item}")
+            raise DataNotFoundError(f"input not found: {item}; give image files or folders that exist")
     if not paths:
         raise CourseError("no input images: give image files or folders that contain some")
     return paths
