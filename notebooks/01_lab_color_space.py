@@ -87,7 +87,6 @@ show_images([l_channel / 100.0, render(70.0, a_channel, 0.0), render(70.0, 0.0, 
 print(f"L in [{l_channel.min():.1f}, {l_channel.max():.1f}], a in [{a_channel.min():.1f}, {a_channel.max():.1f}], "
       f"b in [{b_channel.min():.1f}, {b_channel.max():.1f}]")
 
-
 # %% [markdown] id="f52be0ee"
 # The sharp detail -- edges, texture, the rim of the cup -- is in L. The a and b images are broad patches
 # with much less fine detail: the saucer is red, the crema orange, the wood brownish.
@@ -103,6 +102,27 @@ print(f"L in [{l_channel.min():.1f}, {l_channel.max():.1f}], a in [{a_channel.mi
 #
 # The experiment: throw away 7/8 of the resolution of *either* the colour or the lightness, then put the
 # image back together.
+
+# %% [markdown] id="p01q"
+# ### Exercise 4 (predict first): how much of the colour survives?
+#
+# The next cell shrinks the ab channels to 1/8 of the width and 1/8 of the height, then enlarges them
+# back. Before you run it: what fraction of the ab samples is kept? Answer with a number.
+
+# %% tags=["exercise"] id="p01a"
+### BEGIN STUB
+kept_fraction = None  # YOUR ANSWER: a number
+### END STUB
+### BEGIN SOLUTION
+# Exercise 4 -- prediction
+kept_fraction = 1 / 64  # 1/8 of the width x 1/8 of the height
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p01c"
+from course_lib.checks.lab_color import ex4
+
+ex4.check(kept_fraction)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
 # %% id="bd4f2fb9"
 def blur_by_resizing(channels, factor=8):

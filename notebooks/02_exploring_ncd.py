@@ -226,6 +226,26 @@ for ax, (category, ab_values) in zip(axes.flat, object_ab.items()):
 fig.suptitle("ab histograms of the object pixels (a right = red, b up = yellow)")
 fig.tight_layout()
 
+# %% [markdown] id="p02q"
+# ### Exercise 4 (predict first): what does the background do to the mean colour?
+#
+# An orange object covers 25% of a photo on a white background; over the object, the mean b is 40.
+# Predict the mean b over the *whole* image (white has a = b = 0). Answer with a number.
+
+# %% tags=["exercise"] id="p02a"
+### BEGIN STUB
+whole_image_mean_b = None  # YOUR ANSWER: a number
+### END STUB
+### BEGIN SOLUTION
+# Exercise 4 -- prediction
+whole_image_mean_b = 0.25 * 40 + 0.75 * 0  # the background's b = 0 weighs 75%
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p02c"
+from course_lib.checks.exploring import ex4
+
+ex4.check(whole_image_mean_b)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
 # %% [markdown] id="fb9d52ea"
 # Each category occupies its own region of the ab plane: reds and yellows to the right and top, greens

@@ -284,6 +284,27 @@ def count_params_split(model) -> tuple[int, int]:
 ex3.check(count_params_split)
 # Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
+# %% [markdown] id="p03q"
+# ### Exercise 4 (predict first): what to fine-tune with 400 images?
+#
+# Training set of about 400 images. After the decoder has trained with the encoder frozen, which VGG19
+# blocks (1 to 5) would you unfreeze for fine-tuning? Answer with a list of block numbers.
+
+# %% tags=["exercise"] id="p03a"
+### BEGIN STUB
+blocks_to_unfreeze = None  # YOUR ANSWER: a list, e.g. [2, 3]
+### END STUB
+### BEGIN SOLUTION
+# Exercise 4 -- prediction
+blocks_to_unfreeze = [5]  # the last block: specific to ImageNet, and few enough parameters
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p03c"
+from course_lib.checks.autoencoder import ex4
+
+ex4.check(blocks_to_unfreeze)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
+
 # %% [markdown] id="c23"
 # Here are the counts for our two models with the encoder frozen. The encoder is the same 20 million
 # VGG19 parameters in both; the decoders differ. The frozen column is slightly larger than the encoder

@@ -371,6 +371,27 @@ def best_epoch(history: dict) -> int:
 ex3.check(best_epoch)
 # Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
+# %% [markdown] id="p04q"
+# ### Exercise 4 (predict first): read the curves
+#
+# The training loss keeps falling; the validation loss falls until epoch 6, then rises. Is it
+# "a" underfitting, "b" overfitting, or "c" a bug in the pipeline? Answer with the letter.
+
+# %% tags=["exercise"] id="p04a"
+### BEGIN STUB
+diagnosis = None  # YOUR ANSWER: "a", "b" or "c"
+### END STUB
+### BEGIN SOLUTION
+# Exercise 4 -- prediction
+diagnosis = "b"  # better on the training images, worse on new ones
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p04c"
+from course_lib.checks.training import ex4
+
+ex4.check(diagnosis)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
+
 # %% [markdown] id="c31"
 # `course_lib.train` keeps the best model by validation **PSNR** rather than validation loss (PSNR in
 # RGB is what we report in the end); its choice is recorded in the run's state file:

@@ -167,6 +167,27 @@ ex2.check(my_psnr)
 for name, prediction in candidates.items():
     print(f"{name:<11} RMSE {metrics.rmse(prediction, truth):6.2f}   PSNR {metrics.psnr(prediction, truth):6.2f} dB")
 
+# %% [markdown] id="p05q"
+# ### Exercise 4 (predict first): what does a 4095 data range do to PSNR?
+#
+# The seed project computed PSNR with `data_range=4095` (12-bit camera data) on 8-bit images. Before
+# reading on: how many dB does that add to every PSNR? Answer with a number (one decimal is enough).
+
+# %% tags=["exercise"] id="p05a"
+### BEGIN STUB
+inflation_db = None  # YOUR ANSWER: a number, in dB
+### END STUB
+### BEGIN SOLUTION
+# Exercise 4 -- prediction
+inflation_db = 20 * np.log10(4095 / 255)  # about 24.1 dB
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p05c"
+from course_lib.checks.metrics import ex4
+
+ex4.check(inflation_db)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
+
 # %% [markdown] id="8d9c65af"
 # The gray image -- no colour at all -- is only a few dB behind the washed-out one. Keep that in mind.
 #

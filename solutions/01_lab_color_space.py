@@ -9,6 +9,11 @@ notebooks/01_lab_color_space.py: edit those, then re-run the script.
 
 from __future__ import annotations
 
+
+# Exercise 4 -- prediction
+kept_fraction = 1 / 64  # 1/8 of the width x 1/8 of the height
+
+
 from course_lib import color
 
 

@@ -33,6 +33,10 @@ def ab_histogram(ab, bins=32):
     return counts / counts.sum()
 
 
+# Exercise 4 -- prediction
+whole_image_mean_b = 0.25 * 40 + 0.75 * 0  # the background's b = 0 weighs 75%
+
+
 # Exercise 3 -- the object's colour, not the background's
 def mean_object_ab(rgb):
     """Mean ``(a, b)`` over the pixels that are not white background, shape (2,)."""

@@ -34,3 +34,7 @@ def count_params_split(model) -> tuple[int, int]:
     trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
     frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
     return trainable, frozen
+
+
+# Exercise 4 -- prediction
+blocks_to_unfreeze = [5]  # the last block: specific to ImageNet, and few enough parameters

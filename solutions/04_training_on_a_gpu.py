@@ -37,3 +37,7 @@ def best_epoch(history: dict) -> int:
     """1-based epoch with the lowest validation loss."""
     val_loss = history["val_loss"]
     return min(range(len(val_loss)), key=val_loss.__getitem__) + 1
+
+
+# Exercise 4 -- prediction
+diagnosis = "b"  # better on the training images, worse on new ones

@@ -28,6 +28,10 @@ def my_psnr(a: np.ndarray, b: np.ndarray, data_range: float) -> float:
     return float(10 * np.log10(data_range**2 / mse))
 
 
+# Exercise 4 -- prediction
+inflation_db = 20 * np.log10(4095 / 255)  # about 24.1 dB
+
+
 # Exercise 3 -- SSIM of one channel
 def my_ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
     """Mean SSIM of two 2-D images (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5."""

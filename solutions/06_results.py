@@ -20,6 +20,10 @@ def gain_over_gray(ours: dict, gray: dict) -> dict:
     return {name: ours[name] - gray[name] for name in ours if name in gray}
 
 
+# Exercise 4 -- prediction
+colourfulness_ranking = ["truth", "model", "gray"]  # squared-error models wash colours out
+
+
 # Exercise 2 -- the colour cast of a picture
 def mean_ab(rgb: np.ndarray) -> tuple[float, float]:
     """Mean a and b of a uint8 RGB image, in LAB units."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, judge_choice, learner_answer, not_attempted
 
 #: Filters of the convolutions in VGG19 blocks 1..5 (Simonyan and Zisserman 2015, config E).
 VGG19_BLOCK_FILTERS = (64, 128, 256, 512, 512)
@@ -183,4 +183,33 @@ ex2 = Exercise("03", 2, "vgg_feature_shape", check_vgg_feature_shape, hints=(
 ex3 = Exercise("03", 3, "count_params_split", check_count_params_split, hints=(
     "model.trainable_weights and model.non_trainable_weights list tensors; count their numbers, not the tensors.",
     "sum(int(np.prod(w.shape)) for w in model.trainable_weights), and the same over non_trainable_weights.",
+))
+
+
+# ------------------------------------------------ exercise 4: a decision
+@checker
+def check_blocks_to_unfreeze(blocks_to_unfreeze) -> bool:
+    """Decision: with about 400 training images, which VGG19 blocks (1-5) to unfreeze for fine-tuning?"""
+    try:
+        answer = sorted(int(b) for b in blocks_to_unfreeze) if blocks_to_unfreeze is not None else None
+    except (TypeError, ValueError):
+        return hint(f"answer with a list of block numbers, e.g. [3]; got {blocks_to_unfreeze!r}")
+    return judge_choice(answer, "blocks_to_unfreeze", [(5,), (4, 5)], mistakes={
+        (1, 2, 3, 4, 5): "all 20 million encoder parameters on 400 images: the model memorises the training "
+                         "set and loses the ImageNet features that made the encoder worth borrowing.",
+        (): "keeping everything frozen is safe, but the last block's features were made for classifying "
+            "objects, not colouring them: letting it adapt is cheap and usually helps.",
+        (1,): "block 1 holds generic edge and texture detectors, useful as they are; it is the last blocks "
+              "that are specific to ImageNet's task.",
+        (1, 2): "the early blocks are the generic ones; adapt the last ones, which are specific to ImageNet's task.",
+    }, accepted="only the last block(s), after the decoder has trained with the encoder frozen, at a low "
+                "learning rate: few parameters, little data needed.",
+       otherwise="Think: which blocks are generic (edges), which specific to ImageNet's classes, and how many "
+                 "parameters can 400 images pin down?")
+
+
+ex4 = Exercise("03", 4, "blocks_to_unfreeze", check_blocks_to_unfreeze, hints=(
+    "Early blocks detect edges and textures that suit any photo; late blocks encode ImageNet's classes. "
+    "400 images cannot pin down millions of parameters.",
+    "Unfreeze only the last block (or the last two): [5] or [4, 5].",
 ))

@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, checker, hint, judge_number, learner_answer, not_attempted
 from course_lib.data import ImageRecord
 from course_lib.metrics import foreground_mask
 
@@ -167,4 +167,22 @@ ex2 = Exercise("02", 2, "ab_histogram", check_ab_histogram, hints=(
 ex3 = Exercise("02", 3, "mean_object_ab", check_mean_object_ab, hints=(
     "The white background has a = b = 0 and would pull the mean towards gray: average over the object only.",
     "mask = metrics.foreground_mask(rgb); ab = color.rgb_to_lab(rgb)[..., 1:]; return ab[mask].mean(axis=0).",
+))
+
+
+# ------------------------------------------------ exercise 4: predict before you run
+@checker
+def check_whole_image_mean_b(whole_image_mean_b) -> bool:
+    """Prediction: an object covering 25% of a white photo has mean b = 40; the whole image's mean b?"""
+    return judge_number(whole_image_mean_b, "whole_image_mean_b", 10.0, tolerance=0.05, mistakes=(
+        (40.0, "the white background counts too, with b = 0, and it covers 75% of the pixels."),
+        (30.0, "the object covers 25% of the pixels, not 75%: 0.25 * 40."),
+        (20.0, "not the average of 40 and 0: weight each by how many pixels it covers."),
+    ), accepted="0.25 * 40 + 0.75 * 0 = 10: the background drags the colour towards gray -- hence the mask.",
+       otherwise="Average over all pixels: 25% of them have b = 40, the rest (white) b = 0.")
+
+
+ex4 = Exercise("02", 4, "whole_image_mean_b", check_whole_image_mean_b, hints=(
+    "White has a = b = 0. A mean over all pixels weights each part by its share of the pixels.",
+    "0.25 * 40 + 0.75 * 0.",
 ))

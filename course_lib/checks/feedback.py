@@ -95,3 +95,38 @@ def checker(check: Callable[..., bool]) -> Callable[..., bool]:
                         "Compare its type and shape with what the exercise asks for.")
 
     return safe_check
+
+
+def judge_number(answer, name: str, want: float, *, tolerance: float, mistakes: tuple = (),
+                 accepted: str = "", otherwise: str = "") -> bool:
+    """Judge a prediction answered with one number: ``mistakes`` is ``((wrong value, hint), ...)``."""
+    if answer is None:
+        return not_attempted(name)
+    value = as_float_array(answer)
+    if value is None or value.size != 1 or not np.isfinite(value):
+        return hint(f"answer with one number, e.g. `{name} = 0.5`; got {answer!r}")
+    value = float(value)
+    if abs(value - want) <= tolerance:
+        return accept(accepted or f"{name} = {value:g}.")
+    for wrong, message in mistakes:
+        if abs(value - wrong) <= tolerance:
+            return hint(message)
+    return hint(f"{name} = {value:g} is not it. {otherwise}".strip())
+
+
+def judge_choice(answer, name: str, want, *, mistakes: dict | None = None, accepted: str = "",
+                 otherwise: str = "") -> bool:
+    """Judge a prediction answered with a choice (a letter, a list...); ``mistakes`` maps wrong answers to hints."""
+    if answer is None:
+        return not_attempted(name)
+    if isinstance(answer, str):
+        answer = answer.strip().lower()
+    elif isinstance(answer, (list, tuple)):
+        answer = tuple(v.strip().lower() if isinstance(v, str) else v for v in answer)
+    wants = want if isinstance(want, list) else [want]
+    if any(answer == w for w in wants):
+        return accept(accepted or f"{name} = {answer!r}.")
+    for wrong, message in (mistakes or {}).items():
+        if answer == wrong:
+            return hint(message)
+    return hint(f"{name} = {answer!r} is not it. {otherwise}".strip())

@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, as_float_array, call_safely, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import (accept, as_float_array, call_safely, checker, hint, judge_number, learner_answer,
+                                        not_attempted)
 
 #: LAB units within which an answer counts as equal (float32 rounding, not a mistake).
 LAB_TOLERANCE = 0.05
@@ -184,4 +185,23 @@ ex2 = Exercise("01", 2, "desaturate", check_desaturate, hints=(
 ex3 = Exercise("01", 3, "to_model_input", check_to_model_input, hints=(
     "L lies in [0, 100] and must land in [-1, 1]; ab is divided by color.AB_SCALE = 128. Return float32.",
     "l_norm = lab[..., :1] / 50 - 1 and ab_norm = lab[..., 1:] / 128, each .astype(np.float32).",
+))
+
+
+# ------------------------------------------------ exercise 4: predict before you run
+@checker
+def check_kept_fraction(kept_fraction) -> bool:
+    """Prediction: resizing ab to 1/8 of the width and of the height keeps what fraction of its samples?"""
+    return judge_number(kept_fraction, "kept_fraction", 1 / 64, tolerance=1e-4, mistakes=(
+        (1 / 8, "1/8 is what is kept along *one* side; the image shrinks in both directions."),
+        (7 / 8, "7/8 is what is thrown away along one side; what fraction of the pixels is *kept* overall?"),
+        (63 / 64, "that is the fraction thrown away; the question asks what is kept."),
+        (1 / 16, "1/8 of the width times 1/8 of the height is 1/64, not 1/16."),
+    ), accepted="1/8 x 1/8 = 1/64: the colour keeps under 2% of its samples -- watch how little that costs.",
+       otherwise="The image shrinks by 8 along the width and by 8 along the height.")
+
+
+ex4 = Exercise("01", 4, "kept_fraction", check_kept_fraction, hints=(
+    "Count the samples of an H x W channel before and after: (H/8) x (W/8).",
+    "(H/8) * (W/8) / (H * W) = 1 / 64.",
 ))

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import metrics
-from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, checker, hint, judge_number, learner_answer, not_attempted
 
 #: How close an answer must be to count as right (metrics agree with scikit-image to 1e-6).
 TOLERANCE = 1e-5
@@ -273,4 +273,25 @@ ex3 = Exercise("05", 3, "my_ssim", check_ssim, hints=(
     "local_mean(x * x) - mu_x**2 for the variance, local_mean(x * y) - mu_x * mu_y for the covariance.",
     "C1 = (0.01 * data_range)**2, C2 = (0.03 * data_range)**2; the map is "
     "((2 mu_x mu_y + C1)(2 cov + C2)) / ((mu_x² + mu_y² + C1)(var_x + var_y + C2)); return ssim_map[5:-5, 5:-5].mean().",
+))
+
+
+# ------------------------------------------------ exercise 4: predict before you run
+@checker
+def check_range_inflation_db(inflation_db) -> bool:
+    """Prediction: how many dB does data_range=4095 instead of 255 add to a PSNR?"""
+    want = 20 * math.log10(4095 / 255)
+    return judge_number(inflation_db, "inflation_db", want, tolerance=0.15, mistakes=(
+        (10 * math.log10(4095 / 255), "PSNR = 10 log10(R**2 / MSE) = 20 log10(R / RMSE): the range is squared, "
+                                      "so a ratio of ranges counts 20 log10, not 10 log10."),
+        (4095 / 255, "that is the ratio of the ranges; in decibels it is 20 * log10(ratio)."),
+        (0.0, "the range sits in the numerator of PSNR, so a 16x larger range raises every PSNR."),
+        (-want, "the sign: a larger data_range makes the error look *smaller*, so PSNR goes *up*."),
+    ), accepted=f"20 log10(4095/255) = {want:.1f} dB, added to every result whatever the model does.",
+       otherwise="Write PSNR with R and with 16 R and subtract.")
+
+
+ex4 = Exercise("05", 4, "inflation_db", check_range_inflation_db, hints=(
+    "PSNR = 20 log10(R / RMSE); the RMSE is the same in both cases, only R changes.",
+    "The difference is 20 log10(4095 / 255) = 20 log10(16.06).",
 ))

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, judge_choice, learner_answer, not_attempted
 
 
 def _test_image(seed: int = 0, size: int = 24) -> np.ndarray:
@@ -175,4 +175,26 @@ ex2 = Exercise("06", 2, "mean_ab", check_mean_ab, hints=(
 ex3 = Exercise("06", 3, "adjust_saturation", check_adjust_saturation, hints=(
     "Saturation is the size of (a, b); L holds the detail and the brightness and must stay.",
     "lab = color.rgb_to_lab(rgb); lab[..., 1:] *= factor; return color.to_uint8_rgb(color.lab_to_rgb(lab)).",
+))
+
+
+# ------------------------------------------------ exercise 4: predict the ranking
+@checker
+def check_colourfulness_ranking(colourfulness_ranking) -> bool:
+    """Prediction: rank "truth", "model", "gray" from most to least colourful (mean chroma)."""
+    if colourfulness_ranking is not None and not isinstance(colourfulness_ranking, (list, tuple)):
+        return hint('answer with a list, e.g. ["gray", "model", "truth"]; got ' f"{colourfulness_ranking!r}")
+    return judge_choice(colourfulness_ranking, "colourfulness_ranking", ("truth", "model", "gray"), mistakes={
+        ("model", "truth", "gray"): "a model trained on the squared error hedges between plausible colours: "
+                                    "it predicts a little colour everywhere, so it is *less* colourful than "
+                                    "the truth (notebook 01's remark, section 5 of notebook 05).",
+        ("gray", "model", "truth"): "that is the order from least to most colourful; rank from the most.",
+    }, accepted="truth > model > gray: the washed-out look the saturation knob counteracts.",
+       otherwise='Use the three words "truth", "model" and "gray", most colourful first.')
+
+
+ex4 = Exercise("06", 4, "colourfulness_ranking", check_colourfulness_ranking, hints=(
+    "The gray image has no colour at all. Between the truth and the model: what does averaging several "
+    "plausible colours do to saturation?",
+    "Averaging colours pulls them towards gray: truth, then model, then gray.",
 ))

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, judge_choice, learner_answer, not_attempted
 
 
 # --------------------------------------------------- exercise 1: steps per epoch
@@ -151,4 +151,24 @@ ex2 = Exercise("04", 2, "make_callbacks", check_make_callbacks, hints=(
 ex3 = Exercise("04", 3, "best_epoch", check_best_epoch, hints=(
     "The best model is the one with the lowest *validation* loss; epochs are counted from 1.",
     "val = history['val_loss']; return val.index(min(val)) + 1.",
+))
+
+
+# ------------------------------------------------ exercise 4: read the curves
+@checker
+def check_diagnosis(diagnosis) -> bool:
+    """Decision: loss keeps falling, val_loss rises from epoch 6: "a" underfitting, "b" overfitting, "c" a bug?"""
+    if diagnosis is not None and not isinstance(diagnosis, str):
+        return hint(f'answer with a letter, e.g. diagnosis = "a"; got {diagnosis!r}')
+    return judge_choice(diagnosis, "diagnosis", "b", mistakes={
+        "a": "underfitting shows as *both* losses staying high; here the training loss keeps improving.",
+        "c": "nothing is broken: a training loss that falls while the validation loss rises is the classic "
+             "sign of the model learning its training images by heart.",
+    }, accepted="overfitting: keep the epoch with the lowest val_loss (ModelCheckpoint, save_best_only), "
+                "or stop there.", otherwise='Answer "a", "b" or "c".')
+
+
+ex4 = Exercise("04", 4, "diagnosis", check_diagnosis, hints=(
+    "Which images does the model get better at after epoch 6, and which worse?",
+    "Better on the images it trains on, worse on new ones: that is overfitting, answer b.",
 ))
