@@ -136,8 +136,8 @@ print(format_table(ours))
 #   The gain over gray is the fairer single number.
 #
 # PCQI (patch-based contrast quality index) compares local contrast structure between the result and the
-# truth; IQM is an image-quality measure without a reference. The course computes neither: they are shown
-# as the survey printed them.
+# truth; IQM, which the survey does not define, reads as a no-reference image-quality measure (higher is
+# better). The course computes neither: they are shown as the survey printed them.
 
 # %% id="c07"
 comparison = compare_with_survey(ours)
