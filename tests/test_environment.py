@@ -164,7 +164,8 @@ def fake_colab(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     monkeypatch.setitem(sys.modules, "google.colab.drive", drive)
     for name in (config.RUNS_ENV_VAR, "NCD_DIR", "NCD_URL"):
-        monkeypatch.delenv(name, raising=False)  # the call sets them; monkeypatch restores them
+        monkeypatch.setenv(name, "")  # recorded, so the values the call sets are undone afterwards
+        monkeypatch.delenv(name)
     return drive
 
 
