@@ -392,13 +392,27 @@ def gray_colorize_fn() -> ColorizeFn:
     return gray_baseline
 
 
-def model_colorize_fn(model_path) -> ColorizeFn:
-    """Load a trained colorizer and colorize with the same path as the ``colorize`` command."""
+def model_colorize_fn(model_path, temperature: float | None = None) -> ColorizeFn:
+    """Load a trained colorizer and colorize with the same path as the ``colorize`` command.
+
+    A classification model decodes at ``temperature``, else at its run's default (``run.json``,
+    :func:`course_lib.classification.run_temperature`); the function's ``temperature``
+    attribute says which (None for a regression model).
+    """
+    from course_lib.classification import run_temperature
+    from course_lib.classification_head import is_classification_model
     from course_lib.inference import colorize_image
     from course_lib.model import load_colorizer
 
     model = load_colorizer(model_path)
-    return lambda image: colorize_image(model, image)
+    if is_classification_model(model):
+        temperature, source = run_temperature(model_path, temperature)
+        print(f"classification model: annealed mean at T = {temperature:g} ({source})")
+    else:
+        temperature = None
+    colorize = lambda image: colorize_image(model, image, temperature=temperature)  # noqa: E731
+    colorize.temperature = temperature
+    return colorize
 
 
 # --------------------------------------------------------------------- reporting
@@ -450,6 +464,8 @@ def configure_parser(parser) -> None:
     parser.add_argument("--csv", default=None, help="write per-category rows and both dataset means to this CSV file")
     parser.add_argument("--max-side", type=int, default=None,
                         help="shrink photos to this longer side first (quick checks only; not the protocol)")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="classification models: the annealed mean's T (default: the run's, in run.json)")
     parser.add_argument("--max-images", type=int, default=None,
                         help="evaluate at most this many images, evenly from every category (quick checks only)")
 
@@ -462,7 +478,9 @@ def run_cli(args) -> int:
     if args.model == "gray":
         colorize_fn, label = gray_colorize_fn(), "gray"
     else:
-        colorize_fn, label = model_colorize_fn(args.model), str(args.model)
+        colorize_fn, label = model_colorize_fn(args.model, args.temperature), str(args.model)
+        if getattr(colorize_fn, "temperature", None) is not None:  # a classification model: its T is part of what is evaluated
+            label += f" (annealed mean T={colorize_fn.temperature:g})"
     print(f"evaluating {label} on {len(records)} images ({args.split} split of {data_dir})")
     result = evaluate_colorizer(colorize_fn, records, max_side=args.max_side, model=label, split=args.split,
                                 gray=label != "gray")

@@ -127,13 +127,18 @@ def gray_baseline(image: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- prediction
-def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16) -> np.ndarray:
+def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temperature: float | None = None) -> np.ndarray:
     """Predict ``ab`` (LAB units) for images at the model's resolution.
 
     Parameters
     ----------
-    model : keras.Model mapping ``L_norm (B, S, S, 1)`` -> ``ab_norm (B, S, S, 2)``
+    model : keras.Model mapping ``L_norm (B, S, S, 1)`` -> ``ab_norm (B, S, S, 2)``, or a
+        classification model (``Q`` logits per pixel), whose output is decoded with the
+        annealed mean (:func:`course_lib.classification.annealed_mean`)
     images : sequence of image arrays, any sizes (see :func:`as_rgb_uint8`)
+    temperature : float, optional
+        Classification models only: the annealed mean's T (default Zhang et al.'s 0.38; a run's
+        own default is in its ``run.json``, :func:`course_lib.classification.run_temperature`).
 
     Returns
     -------
@@ -148,10 +153,16 @@ def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16) -> np.
         np.asarray(model.predict_on_batch(l_norm[start : start + batch_size]), dtype=np.float32)
         for start in range(0, len(l_norm), batch_size)
     ]
-    return color.denormalize_ab(np.concatenate(batches, axis=0))
+    output = np.concatenate(batches, axis=0)
+    if output.shape[-1] != 2:  # logits over ab bins: decode them
+        from course_lib.classification import ZHANG_TEMPERATURE
+        from course_lib.classification_head import decode_output
+
+        output = decode_output(model, output, ZHANG_TEMPERATURE if temperature is None else temperature)
+    return color.denormalize_ab(output)
 
 
-def colorize_image(model, image: np.ndarray, saturation: float = 1.0) -> np.ndarray:
+def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperature: float | None = None) -> np.ndarray:
     """Colorize one image at its full resolution.
 
     Parameters
@@ -160,16 +171,19 @@ def colorize_image(model, image: np.ndarray, saturation: float = 1.0) -> np.ndar
     image : ndarray, (H, W), (H, W, 1) or (H, W, 3), uint8 or float in [0, 1]
     saturation : float
         Scales the predicted ``ab`` (1.0: as predicted).
+    temperature : float, optional
+        Classification models: the annealed mean's T (see :func:`predict_ab`).
 
     Returns
     -------
     ndarray of uint8, shape (H, W, 3): the input's L with the predicted colour.
     """
-    return recombine(image, predict_ab(model, [image])[0], saturation)
+    return recombine(image, predict_ab(model, [image], temperature=temperature)[0], saturation)
 
 
 def colorize_images(
-    model, images: Iterable[np.ndarray], saturation: float = 1.0, batch_size: int = 16, progress: bool = True
+    model, images: Iterable[np.ndarray], saturation: float = 1.0, batch_size: int = 16, progress: bool = True,
+    temperature: float | None = None,
 ) -> list[np.ndarray]:
     """Colorize several images, predicting in batches; each keeps its own size.
 
@@ -178,7 +192,7 @@ def colorize_images(
     from tqdm.auto import tqdm
 
     images = list(images)
-    ab_small = predict_ab(model, images, batch_size)
+    ab_small = predict_ab(model, images, batch_size, temperature)
     return [
         recombine(image, ab, saturation)
         for image, ab in tqdm(zip(images, ab_small), total=len(images), desc="colorize", disable=not progress)
@@ -214,12 +228,13 @@ def _output_path(out_dir: Path, source: Path, used: set[str], suffix: str) -> Pa
 
 def colorize_files(
     model, inputs: Iterable[str | os.PathLike], out_dir, saturation: float = 1.0, batch_size: int = 8,
-    image_format: str = "png", progress: bool = True,
+    image_format: str = "png", progress: bool = True, temperature: float | None = None,
 ) -> list[Path]:
     """Colorize image files into ``out_dir`` at their full resolution.
 
     ``model`` is a Keras model or the path of a ``.keras`` file. PNG output (default) is
-    lossless, so the output's L equals the input's up to uint8 rounding.
+    lossless, so the output's L equals the input's up to uint8 rounding. A classification
+    model given by its path decodes at ``temperature``, else at its run's default (``run.json``).
     Returns the written paths, in input order.
     """
     from tqdm.auto import tqdm
@@ -230,7 +245,13 @@ def colorize_files(
     if image_format not in {"png", "jpg"}:
         raise CourseError(f"--format must be png or jpg, got {image_format!r}")
     if not hasattr(model, "predict_on_batch"):
-        model = load_colorizer(model)
+        from course_lib.classification import run_temperature
+        from course_lib.classification_head import is_classification_model
+
+        model_path, model = model, load_colorizer(model)
+        if is_classification_model(model):
+            temperature, source = run_temperature(model_path, temperature)
+            print(f"classification model: annealed mean at T = {temperature:g} ({source})")
     paths = expand_inputs(inputs)
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -239,7 +260,7 @@ def colorize_files(
         for start in range(0, len(paths), batch_size):  # full-res photos are big: a batch at a time
             batch_paths = paths[start : start + batch_size]
             images = [load_image(p) for p in batch_paths]
-            for path, image, ab in zip(batch_paths, images, predict_ab(model, images, batch_size)):
+            for path, image, ab in zip(batch_paths, images, predict_ab(model, images, batch_size, temperature)):
                 target = _output_path(out_dir, path, used, image_format)
                 options = {"quality": 95} if image_format == "jpg" else {}
                 Image.fromarray(recombine(image, ab, saturation)).save(target, **options)
@@ -256,9 +277,13 @@ def configure_parser(parser) -> None:
     parser.add_argument("--batch-size", type=int, default=8, help="images predicted together (default 8)")
     parser.add_argument("--format", dest="image_format", choices=("png", "jpg"), default="png",
                         help="output format (default png: lossless, keeps the input's L exactly)")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="classification models: the annealed mean's T (0: the mode, 1: the mean; default: "
+                             "the run's, chosen on the validation split and kept in run.json)")
 
 
 def run_cli(args) -> int:
-    written = colorize_files(args.model, args.inputs, args.out, args.saturation, args.batch_size, args.image_format)
+    written = colorize_files(args.model, args.inputs, args.out, args.saturation, args.batch_size, args.image_format,
+                             temperature=args.temperature)
     print(f"wrote {len(written)} image(s) to {Path(args.out)}")
     return 0
