@@ -41,7 +41,13 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from skimage import color as skcolor
+
+
+def _skcolor():
+    """scikit-image's colour module, imported on first use (so `--help` stays light)."""
+    from skimage import color
+
+    return color
 
 #: L spans [0, 100]; the model sees ``L / L_SCALE - 1``.
 L_SCALE = 50.0
@@ -104,7 +110,7 @@ def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     lab : ndarray of float32, same shape
         L in [0, 100], a and b roughly in [-128, 127].
     """
-    return skcolor.rgb2lab(to_float_rgb(rgb), channel_axis=-1).astype(np.float32)
+    return _skcolor().rgb2lab(to_float_rgb(rgb), channel_axis=-1).astype(np.float32)
 
 
 def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
@@ -122,7 +128,7 @@ def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         # Only this warning ("... resulted in N negative Z values that have been clipped to zero").
         warnings.filterwarnings("ignore", message=r".*negative Z values", category=UserWarning)
-        rgb = skcolor.lab2rgb(lab, channel_axis=-1)
+        rgb = _skcolor().lab2rgb(lab, channel_axis=-1)
     return np.clip(rgb, 0.0, 1.0).astype(np.float32)
 
 

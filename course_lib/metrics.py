@@ -74,9 +74,15 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from skimage import color as skcolor
 
 from course_lib.errors import MetricInputError
+
+
+def _skcolor():
+    """scikit-image's colour module, imported on first use (so `--help` stays light)."""
+    from skimage import color
+
+    return color
 
 #: A ground-truth pixel whose R, G and B are all >= this is background (white). NCD's
 #: backgrounds are JPEG-compressed white, so exact 255 would miss most of them.
@@ -279,7 +285,7 @@ def ssim(a, b, *, data_range=None) -> float:
 # ------------------------------------------------------------------ colour metrics
 def _delta_e_map(lab_pred: np.ndarray, lab_gt: np.ndarray) -> np.ndarray:
     """Per-pixel CIEDE2000 between two LAB images (H, W, 3) -> (H, W) float64."""
-    return skcolor.deltaE_ciede2000(lab_gt, lab_pred, channel_axis=-1)
+    return _skcolor().deltaE_ciede2000(lab_gt, lab_pred, channel_axis=-1)
 
 
 def delta_e_ciede2000(pred, gt, *, mask=None) -> float:
@@ -300,7 +306,7 @@ def delta_e_ciede2000(pred, gt, *, mask=None) -> float:
     _check_rgb_uint8(pred, gt)
     if mask is not None and not np.any(mask):
         return float("nan")
-    delta_e = _delta_e_map(skcolor.rgb2lab(np.asarray(pred)), skcolor.rgb2lab(np.asarray(gt)))  # (H, W)
+    delta_e = _delta_e_map(_skcolor().rgb2lab(np.asarray(pred)), _skcolor().rgb2lab(np.asarray(gt)))  # (H, W)
     return float(delta_e[mask].mean() if mask is not None else delta_e.mean())
 
 
@@ -358,7 +364,7 @@ def ab_error_auc(pred, gt, *, max_threshold: int = AUC_MAX_THRESHOLD) -> float:
     float in [0, 1]
     """
     _check_rgb_uint8(pred, gt)
-    return _auc_from_lab(skcolor.rgb2lab(np.asarray(pred)), skcolor.rgb2lab(np.asarray(gt)), max_threshold)
+    return _auc_from_lab(_skcolor().rgb2lab(np.asarray(pred)), _skcolor().rgb2lab(np.asarray(gt)), max_threshold)
 
 
 def _auc_from_lab(lab_pred: np.ndarray, lab_gt: np.ndarray, max_threshold: int = AUC_MAX_THRESHOLD) -> float:
@@ -415,7 +421,7 @@ def evaluate_pair(pred, gt) -> dict[str, float]:
     _check_rgb_uint8(pred, gt)
     mask = foreground_mask(gt)
     # The LAB conversions and the ΔE map are the slow part: compute them once.
-    lab_pred, lab_gt = skcolor.rgb2lab(pred), skcolor.rgb2lab(gt)
+    lab_pred, lab_gt = _skcolor().rgb2lab(pred), _skcolor().rgb2lab(gt)
     delta_e = _delta_e_map(lab_pred, lab_gt)  # (H, W)
     return {
         "psnr": psnr(pred, gt, data_range=255),

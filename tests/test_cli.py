@@ -15,9 +15,6 @@ from course_lib.errors import CourseError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Packages that take seconds to import; help must not wait for them.
 HEAVY = {"tensorflow", "keras", "skimage"}
-#: Command modules that import scikit-image at module level through course_lib.color / metrics
-#: (not this test's to fix). Strict: once they stop, these cases pass and must be removed here.
-SKIMAGE_AT_IMPORT = {"train", "colorize", "evaluate"}
 
 
 @functools.lru_cache(maxsize=None)  # each command's help runs once, for both tests below
@@ -37,11 +34,7 @@ def test_top_level_help_imports_nothing_heavy():
     assert _imported_packages("--help") & HEAVY == set()
 
 
-@pytest.mark.parametrize("command", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        name in SKIMAGE_AT_IMPORT, strict=True, reason="course_lib.color/metrics import scikit-image at module level"))
-    for name in cli.COMMANDS
-])
+@pytest.mark.parametrize("command", list(cli.COMMANDS))
 def test_command_help_imports_nothing_heavy(command):
     assert _imported_packages(command, "--help") & HEAVY == set()
 
