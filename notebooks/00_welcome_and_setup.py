@@ -7,7 +7,7 @@
 #     - 'check your environment: versions, GPU, data, pretrained weights (or offline
 #       mode)'
 #     needs_data: true
-#     time_cpu: 15 min
+#     time_cpu: 10 min
 #     time_gpu: 10 min
 #     title: Welcome and setup
 # ---
@@ -89,8 +89,14 @@ report = check_environment()
 # %% [markdown] id="5e87489a"
 # **Reading the report**
 #
+# - **Lines before the report** (`WARNING: All log messages before absl::InitializeLog() ...` and
+#   `oneDNN custom operations are on ...`, on stderr, possibly twice): TensorFlow's C++ core writes
+#   them while it loads, before the notebook's or the course's settings take effect, so nothing here
+#   can silence them. They are harmless: the first only says that TensorFlow's logging library is not
+#   set up yet; the second that TensorFlow uses Intel's oneDNN kernels on the CPU, which may change the
+#   last digits of results (floating-point round-off). Ignore them here and in later notebooks.
 # - **GPU none**: everything still runs; notebook 04 trains with the `cpu` recipe (48 px images, 3 VGG
-#   blocks, about 20 minutes on 2 cores) instead of the `gpu` recipe (224 px, all 5 blocks, ImageNet
+#   blocks, about 15-20 minutes on 2 cores) instead of the `gpu` recipe (224 px, all 5 blocks, ImageNet
 #   weights and fine-tuning, about 20 minutes on a T4). On Colab, switch the runtime to a GPU
 #   (*Runtime > Change runtime type*) and run the notebook again.
 # - **Data**: *NCD* means the real dataset; *OFFLINE SAMPLE SET* means generated images that only
