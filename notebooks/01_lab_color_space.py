@@ -49,7 +49,7 @@ print(np.round(np.corrcoef(channels), 2))
 #
 # CIE-LAB splits a colour into
 # - **L**: lightness, 0 (black) to 100 (white);
-# - **a**: green (negative) to red (positive);
+# - **a**: green (negative) to magenta-red (positive);
 # - **b**: blue (negative) to yellow (positive).
 #
 # `course_lib.color.rgb_to_lab` uses scikit-image (D65 white, 2-degree observer). The table at the top
@@ -68,6 +68,12 @@ for name, (l_value, a_value, b_value) in zip(pure, np.round(pure_lab, 1) + 0.0):
 # %% [markdown] id="b225fa74"
 # Gray, white and black have `a = b = 0`: no colour. Yellow is much lighter than blue (L 97 against 32)
 # although both are "full" colours -- our eyes are more sensitive to some wavelengths, and L models that.
+#
+# Why is **blue** at `a = +79`, on the "red" side? The a axis runs from green to **magenta**-red, not to a
+# pure red, and the screen's blue primary is a violet-blue: besides its strong blue (`b = -108`) it has a
+# large magenta component, which in CIELAB is positive a. (Its hue angle, `atan2(b, a)`, is about 306
+# degrees: between the -b "blue" direction at 270 and the +a "magenta-red" one at 360.) Read a and b
+# together, as a direction in the ab plane, rather than each on its own.
 #
 # Now the photo's three LAB channels. L is shown in gray. To *see* a and b, we render each one alone:
 # L fixed at 70 and the other colour channel at 0.
@@ -100,8 +106,8 @@ print(f"L in [{l_channel.min():.1f}, {l_channel.max():.1f}], a in [{a_channel.mi
 # 3. **Our eyes see colour at low resolution.** JPEG and TV stored colour at reduced resolution for
 #    decades. A model can predict ab on a small image and we can upsample it to the photo's full size.
 #
-# The experiment: throw away 7/8 of the resolution of *either* the colour or the lightness, then put the
-# image back together.
+# The experiment: shrink *either* the colour or the lightness to 1/8 of the width and 1/8 of the height,
+# enlarge it back, then put the image back together.
 
 # %% [markdown] id="p01q"
 # ### Exercise 4 (predict first): how much of the colour survives?
@@ -141,8 +147,8 @@ show_images([photo, coarse_colour, coarse_light],
 
 
 # %% [markdown] id="431ddfdd"
-# With coarse colour the photo looks almost untouched (and PSNR stays high); with coarse lightness it is
-# visibly blurred. That is why the model works on L and ab, and why `course_lib.inference` predicts ab
+# With coarse colour -- rebuilt from only 1/64 of the ab samples -- the photo looks almost untouched (and
+# PSNR stays high); with coarse lightness, shrunk just as much, it is visibly blurred. That is why the model works on L and ab, and why `course_lib.inference` predicts ab
 # on a small square and recombines it with the **full-resolution** L.
 #
 # ## Exercise 1 -- split an image into what the model sees and what it predicts
@@ -286,7 +292,11 @@ print(f"in float32 the round trip is off by at most {float_error:.1e} (of 1.0)")
 
 # %% [markdown] id="cce094b8"
 # The conversion is lossless at `uint8` precision. The only loss in a colorized image comes from the
-# model -- and from clipping predictions that fall outside the gamut.
+# model -- and from bringing predictions that fall outside the gamut back inside it. The course does
+# **not** clip those (clipping R, G and B separately changes the colour's lightness and hue, as
+# `color.lab_to_rgb` does above): `color.lab_to_rgb_uint8` first lowers the chroma of each out-of-gamut
+# pixel (its distance from gray) just enough for sRGB to show it, keeping its L and hue
+# (`color.fit_to_gamut`). Every colorization the course shows or scores is made this way.
 #
 # The ranges matter for the next step: over **every** displayable colour, a stays within about
 # [-86, 98] and b within [-108, 94].
@@ -345,9 +355,25 @@ axes[1].legend()
 fig.tight_layout()
 
 # %% [markdown] id="333c5404"
-# Most target values sit near 0: natural photos are mostly weakly coloured. A model trained to minimise
-# the squared error is therefore tempted to predict "a bit of colour everywhere" -- the desaturated look
-# you will meet in notebooks 05 and 06.
+# For this photo the targets are **not** centred on 0: a and b sit mostly between about 0 and 0.4 (a up to
+# about 50, b up to about 50 in LAB units) and are almost all positive -- the warm reds, oranges and browns
+# of coffee, saucer and wood. Only about a tenth of the pixels are within 0.05 of gray. Note also how small
+# the range is: the targets use well under half of tanh's [-1, 1].
+#
+# Colorizers are known for **dull, desaturated** colours. Two separate causes lie behind that:
+#
+# 1. **The squared error's conditional mean.** When the same gray patch could be red (positive a) or green
+#    (negative a), the prediction that minimises the mean squared error is the *average* of the
+#    possibilities: a grayish colour between them. This happens even with perfectly balanced data; it
+#    comes from the loss (MSE predicts the mean of what is plausible, not one plausible colour).
+# 2. **The pile-up of unsaturated pixels in the data.** In most photo collections far more pixels are
+#    near-gray than strongly coloured. In NCD (notebook 02) most pixels are the white background: about 60 %
+#    of them are within 10 units of gray. Each pixel counts once in the loss, so getting the many gray
+#    ones right outweighs the few saturated ones, and wherever the model is unsure it leans to the common
+#    answer -- little colour. *Class rebalancing* (Zhang et al., 2016, "Colorful Image Colorization")
+#    fights this cause by giving rare, saturated colours more weight in the loss; notebook 07 is about it.
+#
+# You will meet the desaturated look in notebooks 05 and 06.
 #
 # ## Summary
 # - LAB separates lightness (L) from colour (a, b); the detail lives in L.
