@@ -127,6 +127,32 @@ def test_save_and_load_round_trip(tmp_path, l_batch):
     assert f"(None, {SIZE}, {SIZE}, 2)" in out.stdout
 
 
+def test_classification_head_gives_logits_per_bin_and_loads_like_the_others(tmp_path, l_batch):
+    from course_lib.classification import ab_bins
+    from course_lib.classification_head import decode_output, is_classification_model, model_bins
+
+    model = cm.build_colorizer(SIZE, "unet", weights=None, encoder_blocks=2, decoder_width=8, head="classification")
+    q = len(ab_bins())
+    assert model.output_shape == (None, SIZE, SIZE, q) and model.name == "colorizer_unet_cls"
+    path = tmp_path / "model.keras"
+    model.save(path)
+    code = (
+        "import course_lib.model, keras, numpy as np;"
+        f"m = keras.models.load_model(r'{path}');"
+        "from course_lib.classification_head import model_bins; print(m.output_shape, model_bins(m).shape)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f"(None, {SIZE}, {SIZE}, {q}) ({q}, 2)" in out.stdout
+    loaded = cm.load_colorizer(path)
+    np.testing.assert_array_equal(model_bins(loaded), ab_bins())
+    ab_norm = decode_output(loaded, loaded.predict_on_batch(l_batch))
+    assert ab_norm.shape == (2, SIZE, SIZE, 2) and is_classification_model(loaded)
+    assert not is_classification_model(cm.build_colorizer(SIZE, "seed", weights=None, encoder_blocks=2))
+    with pytest.raises(CourseError, match="unknown head"):
+        cm.build_colorizer(SIZE, weights=None, head="gan")
+
+
 def test_load_colorizer_errors(tmp_path):
     with pytest.raises(ModelFileError, match="not found"):
         cm.load_colorizer(tmp_path / "missing.keras")
@@ -163,14 +189,19 @@ GPU_NONDETERMINISTIC_OPS = {
 }
 
 
-def _training_step_ops(decoder: str) -> set[str]:
+def _training_step_ops(decoder: str, head: str = "regression") -> set[str]:
     """Op types in the graph of one training step (forward, loss, gradients, Adam update)."""
     import tensorflow as tf
 
     from course_lib.train import make_loss, make_optimizer
 
-    model = cm.build_colorizer(32, decoder, weights=None, encoder_blocks=2, decoder_width=8)
+    model = cm.build_colorizer(32, decoder, weights=None, encoder_blocks=2, decoder_width=8, head=head)
     loss_fn, optimizer = make_loss("mse"), make_optimizer(1e-3, 10)
+    if head == "classification":  # the rebalanced cross-entropy, as train() compiles it
+        from course_lib.classification_head import model_bins
+
+        bins = model_bins(model)
+        loss_fn = cm.RebalancedCrossEntropy(bins, np.ones(len(bins), np.float32))
     optimizer.build(model.trainable_variables)
 
     @tf.function
@@ -187,12 +218,14 @@ def _training_step_ops(decoder: str) -> set[str]:
     return ops
 
 
-@pytest.mark.parametrize("decoder", ["unet", "seed"])
-def test_every_decoder_trains_under_gpu_op_determinism(decoder):
-    ops = _training_step_ops(decoder)
+@pytest.mark.parametrize("decoder, head", [("unet", "regression"), ("seed", "regression"), ("unet", "classification")])
+def test_every_decoder_trains_under_gpu_op_determinism(decoder, head):
+    ops = _training_step_ops(decoder, head)
     assert {"Conv2DBackpropFilter", "MaxPoolGrad"} <= ops  # the graph really holds the backward pass
+    if head == "classification":  # the loss really is in the graph: soft encoding and log-softmax
+        assert {"TopKV2", "OneHot", "LogSoftmax"} <= ops
     offending = {op: GPU_NONDETERMINISTIC_OPS[op] for op in ops if op in GPU_NONDETERMINISTIC_OPS}
-    assert not offending, f"{decoder} decoder would crash a deterministic GPU run: {offending}"
+    assert not offending, f"{decoder} decoder, {head} head would crash a deterministic GPU run: {offending}"
 
 
 def test_the_op_check_sees_a_nearest_neighbour_resize():
