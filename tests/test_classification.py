@@ -229,3 +229,29 @@ def test_choose_temperature_keeps_the_colour():
     t, table = cl.choose_temperature(logits, l_norm, rgb, bins, (0.0, 0.5, 1.0))
     assert [row["temperature"] for row in table] == [0.0, 0.5, 1.0]
     assert t == 0.0  # only the mode is as colourful as the truth
+
+
+def test_train_cli_classification_head_writes_run_json_and_colorizes(tmp_path):
+    from course_lib import cli
+    from course_lib.classification_head import is_classification_model
+    from course_lib.evaluate import model_colorize_fn
+    from course_lib.model import load_colorizer
+    from course_lib.sample_data import CATEGORIES, make_sample_dataset
+
+    data = make_sample_dataset(tmp_path / "sample", per_category=6, categories=list(CATEGORIES)[:2], min_side=40,
+                               max_side=64)
+    out = tmp_path / "run"
+    code = cli.main(["train", "--data", str(data), "--out", str(out), "--recipe", "fast", "--weights", "none",
+                     "--head", "classification", "--epochs", "1"])
+    assert code == 0
+    info = json.loads((out / cl.RUN_FILE).read_text())
+    assert info["head"] == "classification" and info["temperature"] in cl.TEMPERATURE_CANDIDATES
+    assert info["n_bins"] == len(cl.ab_bins()) == len(info["rebalancing_weights"])
+    state = json.loads((out / "checkpoints" / "state.json").read_text())
+    assert state["settings"]["head"] == "classification"
+    assert is_classification_model(load_colorizer(out / "model.keras"))
+    colorize = model_colorize_fn(out / "model.keras")
+    assert colorize.temperature == info["temperature"]
+    image = np.full((40, 50, 3), 120, np.uint8)
+    assert colorize(image).shape == (40, 50, 3)
+    assert model_colorize_fn(out / "model.keras", temperature=1.0).temperature == 1.0
