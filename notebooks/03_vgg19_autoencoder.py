@@ -63,8 +63,31 @@ print(f"fast mode: {FAST}, image size: {IMAGE_SIZE}, Keras {keras.__version__}")
 #
 # The next cell asks for ImageNet weights. Without internet (some CI machines, a laptop on a train) the
 # download fails and the cell says so loudly, then carries on with `weights=None`. Everything below still
-# runs, but an untrained VGG19 only passes on blurred versions of the brightness, not learned edges,
-# textures and object parts.
+# runs. An untrained VGG19 is not blind: random 3x3 convolutions followed by ReLU already respond to local
+# brightness and to edges and textures, in arbitrary directions and mixtures. What it lacks is what
+# ImageNet training adds: filters tuned to the edges and textures that matter, and, in the deeper blocks,
+# responses to object parts and objects.
+#
+# **What an ImageNet encoder is expected to add -- not measured here.** The machines this course was
+# written on had no internet, so no run with ImageNet weights is recorded in this course: every figure
+# the text quotes (and `benchmarks/README.md`) comes from a random-weight encoder trained on NCD alone.
+# (Your own run, on a machine that can download the weights, uses them.) From published work:
+#
+# * Colorization benefits from knowing *what* is in the picture. Iizuka et al. (2016, "Let there be
+#   Color!") fuse local features with a global, scene-level branch, trained also to classify the scene,
+#   and show that the global information improves the colours;
+#   Zhang et al. (2016, "Colorful Image Colorization") trained on 1.3 million ImageNet photos and fooled
+#   people in a colour-or-fake test on 32 % of the trials. Both trained on far more images than NCD's
+#   few hundred; an ImageNet encoder brings that kind of knowledge of objects and textures for free.
+# * On NCD itself, the survey that introduced it (Anwar et al.; `course_lib.published`) ran six such
+#   methods, all trained on ImageNet-scale data and never on NCD: mean PSNR over the 20 categories
+#   from 18.3 dB (ColorCapsNet) to 21.9 dB (Real-Time Colorization), 20.9 dB for Zhang et al. 2016
+#   (notebooks 05 and 06 put these beside ours).
+# * No published figure that we know of measures exactly *this* model with and without ImageNet weights
+#   on NCD, so none is given. Expect the gain to be largest where L alone says little about the object
+#   (round, smooth produce of different colours, notebook 02) and on photos unlike NCD's (your own, in
+#   notebook 06), smaller on NCD's test split, whose white backgrounds and per-category colours a model
+#   trained on NCD learns from the data itself.
 
 # %% id="c03"
 try:
@@ -166,6 +189,37 @@ encoder = unet_model.get_layer("encoder")
 for layer_name, tensor in zip(VGG_BLOCK_OUTPUTS, encoder.outputs):
     print(f"{layer_name:13s} {tuple(tensor.shape[1:])}")
 
+# %% [markdown] id="c12m"
+# ### How the gray L becomes VGG19's input
+#
+# VGG19's ImageNet weights were trained on colour photos prepared the way the original (Caffe) VGG models
+# were: channels in **BGR** order (not RGB), values on the **0-255** scale (not 0-1), and the **ImageNet
+# mean of each channel subtracted** (B 103.9, G 116.8, R 123.7), with no division by a standard deviation.
+# Keras calls this the `"caffe"` mode of `preprocess_input`. Our model's first layer, `VGGPreprocess` in
+# `course_lib/model.py`, does the same for the gray input:
+#
+# 1. `L = (L_norm + 1) * 50` undoes the model's normalisation (L in [0, 100]);
+# 2. `grey = L * 2.55` stretches it linearly onto 0-255;
+# 3. the same value goes into B, G and R (a gray pixel has B = G = R), and each channel's mean is
+#    subtracted, so the three channels differ slightly after all.
+#
+# Step 2 is an **approximation**. The sRGB grey level that really has lightness L is not `L * 2.55`:
+# sRGB stores values with a gamma curve, and L is a cube-root-like function of luminance, so L = 50 is
+# grey level **119**, not 127.5. `L * 2.55` shows the encoder mid-tones up to about 9 grey levels
+# brighter than the photos it was trained on (darkest tones slightly darker). The exact grey would be
+# `color.lab_to_rgb_uint8` of `(L, 0, 0)`; the course keeps the simple formula, a small, fixed shift
+# of the input that the trained layers absorb.
+
+# %% id="c12p"
+from course_lib.model import VGGPreprocess
+
+levels = np.array([10.0, 25.0, 50.0, 75.0, 90.0], dtype=np.float32)  # L values
+vgg_input = keras.ops.convert_to_numpy(VGGPreprocess()(color.normalize_l(levels).reshape(-1, 1, 1, 1)))[:, 0, 0]  # (5, 3) BGR
+true_grey = color.lab_to_rgb_uint8(np.stack([levels, 0 * levels, 0 * levels], axis=-1))[:, 0]  # sRGB grey with that L
+print(f"{'L':>4} {'VGG input B, G, R (mean subtracted)':>36} {'grey used (L*2.55)':>19} {'true sRGB grey':>15}")
+for l_value, bgr, grey in zip(levels, vgg_input, true_grey):
+    print(f"{l_value:4.0f} {np.array2string(bgr, precision=1, floatmode='fixed'):>36} {l_value * 2.55:19.1f} {grey:15d}")
+
 # %% [markdown] id="c13"
 # ## 4. What VGG19 sees: feature maps
 #
@@ -175,8 +229,10 @@ for layer_name, tensor in zip(VGG_BLOCK_OUTPUTS, encoder.outputs):
 #
 # With ImageNet weights, block 1 responds to edges and colours-of-light (remember: we only give it
 # lightness), block 3 to textures such as fur, and block 5 to larger parts, coarse but meaningful. With
-# random weights (offline mode) the maps are just blurred, scrambled copies of the input: nothing has been
-# learned yet, which is exactly why transfer learning helps.
+# random weights (offline mode) block 1 still shows the cat: each random filter mixes the local brightness
+# with local differences, so its map looks like an embossed or edge-filtered copy of the input, and deeper
+# blocks respond to textures in arbitrary combinations. What is missing is meaning: no filter has been
+# tuned to fur, eyes or a banana's outline -- exactly what transfer learning brings.
 
 # %% id="c14"
 photo = skimage_data.chelsea()                       # (300, 451, 3) uint8, a cat
