@@ -58,6 +58,7 @@ show_images([lightness / 100.0, photo], ["what the model gets: lightness L", "wh
 # | **04 Training on a GPU** | the input pipeline, mixed precision, checkpoints, loss curves |
 # | **05 Evaluation metrics** | RMSE, PSNR, SSIM built by you; why some numbers barely move |
 # | **06 Results** | the per-category table, galleries, failure modes, colorizing your own photo |
+# | **07 Colour as classification** | beyond MSE: a distribution over colours, rebalancing, the annealed mean |
 #
 # ### How the notebooks work
 # - The first code cell of every notebook is the **setup cell**. On Colab it downloads the course and
