@@ -11,6 +11,8 @@ One module per concern:
 - ``download``   fetching NCD safely; ``sample_data`` the offline sample set
 - ``pipeline``   the ``tf.data`` input pipeline yielding ``(L, ab)`` batches
 - ``model``      the VGG19 encoder with the ``seed`` and ``unet`` decoders
+- ``classification``  colour as classification (Zhang et al. 2016): ab bins, soft targets,
+                 rebalancing, the annealed mean; ``classification_head`` its Keras layer and loss
 - ``train``      training with checkpoints and resume; ``inference`` colorizing photos
 - ``metrics``    RMSE, PSNR, SSIM and colour metrics; ``evaluate`` the protocol
 - ``checks``     automatic feedback for the notebooks' exercises

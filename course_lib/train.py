@@ -18,6 +18,8 @@ Run folder (``out_dir``)
 ``checkpoints/state.json``      epochs done, stage, best score, history, the run's settings
 ``log.csv``                     one row per epoch: loss, val_loss, val_psnr, learning rate
 ``grids/epoch_NNN.png``         gray input / prediction / truth for a few validation images
+``run.json``                    classification head only: bins, rebalancing weights, and the default
+                                temperature of the annealed mean, chosen on the validation split
 
 A crash or a lost Colab runtime loses at most the epoch in progress: ``resume=True``
 (``--resume``) reloads ``last.keras`` and the optimizer state and continues at the next epoch.
