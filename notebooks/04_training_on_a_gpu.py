@@ -8,7 +8,7 @@
 #     - save checkpoints and a log with Keras callbacks, and resume an interrupted training
 #     - read loss curves and the prediction grids to judge training
 #     needs_data: true
-#     time_cpu: 45 min (30 of them training)
+#     time_cpu: 40 min (about 15-20 of them training; see benchmarks/README.md)
 #     time_gpu: 30 min
 #     title: Training on a GPU
 # ---
@@ -76,8 +76,8 @@ else:
 #
 # `get_dataset` finds NCD (explicit path, then `$NCD_DIR`, then `data/ncd/`, else a download), and falls
 # back to the generated **offline sample set** only with a loud banner. The split is deterministic: each
-# image's train / val / test assignment comes from a hash of its file name, so it never changes when
-# images are added.
+# image's train / val / test assignment comes from a hash of its relative path (category folder and file
+# name, e.g. `Apple/Apple1.jpg`; notebook 02 has the details), so it never changes when images are added.
 
 # %% id="c05"
 source = get_dataset()
@@ -151,7 +151,9 @@ ex1.check(steps_per_epoch)
 #
 # A GPU computes much faster in 16-bit floats (float16) than in 32-bit, and a T4's Tensor Cores only
 # engage in float16. **Mixed precision** computes in float16 but keeps the weights in float32 (tiny
-# gradient updates would vanish in float16), and scales the loss so small gradients do not underflow.
+# gradient updates would vanish in float16), and scales the loss so small gradients do not underflow:
+# below float16's smallest *normal* number (about 6.1e-5) values survive only as *subnormals*, with ever
+# fewer significant digits, and below about 6e-8 they become exactly 0.
 # Keras does all of it with one policy; `course_lib.train` turns it on automatically when it finds a GPU,
 # and leaves it off on a CPU, where float16 is slower. Our model's last layer stays float32 because `tanh`
 # saturates in float16 (see `course_lib.model`).
@@ -160,13 +162,16 @@ ex1.check(steps_per_epoch)
 # NBVAL_CHECK_OUTPUT
 policy = keras.mixed_precision.Policy("mixed_float16")
 print(f"{policy.name}: computations in {policy.compute_dtype}, weights kept in {policy.variable_dtype}")
-print(f"float16 can represent gradients down to about {np.finfo(np.float16).tiny:.1e}; float32 to {np.finfo(np.float32).tiny:.1e}")
+for dtype in (np.float16, np.float32):
+    info = np.finfo(dtype)
+    print(f"{info.dtype}: smallest normal number {info.tiny:.1e}; subnormals (fewer significant digits) "
+          f"down to {info.smallest_subnormal:.1e}; anything smaller becomes 0")
 
 # %% [markdown] id="c13"
 # ## 6. Cached encoder features
 #
-# While the VGG19 encoder is frozen, its output for a given image never changes, yet it costs most of
-# every forward pass (measured below). So `course_lib.train` computes the encoder's features for every training image
+# While the VGG19 encoder is frozen, its output for a given image never changes, yet computing it is a
+# large part of every forward pass (the next cell measures how large). So `course_lib.train` computes the encoder's features for every training image
 # **once**, keeps them, and trains the decoder on them: each epoch then costs only the decoder. (This is
 # what makes the course's pipeline many times faster than the original project's image-by-image loop; see
 # `benchmarks/README.md`.) The price: no random crops during that stage, since every new crop would need
@@ -193,10 +198,17 @@ def seconds(fn, repeats=3):
 
 encoder_s = seconds(lambda: demo_encoder.predict(demo_l, verbose=0))
 decoder_s = seconds(lambda: demo_decoder.predict(demo_features, verbose=0))
+encoder_share = encoder_s / (encoder_s + decoder_s)
 print(f"encoder {encoder_s * 1000:.0f} ms, decoder {decoder_s * 1000:.0f} ms per batch of 32 at 64 px: "
-      f"the encoder is {encoder_s / (encoder_s + decoder_s):.0%} of the forward pass")
+      f"the encoder is {encoder_share:.0%} of the forward pass")
+print(f"with cached features a forward pass skips that {encoder_share:.0%}: it runs "
+      f"{1 / (1 - encoder_share):.1f}x faster. A training step also runs the decoder backwards (the frozen "
+      f"encoder needs no gradients), so an epoch speeds up by less than that.")
 
 # %% [markdown] id="c15"
+# The share depends on the image size, how many VGG blocks the encoder keeps, the decoder's width and the
+# hardware; whatever it is here, it is the part of each forward pass that caching removes during stage 1.
+#
 # Which case applies here? The next cell checks whether the ImageNet weights can be had (the same check
 # as notebook 00). If not, the course runs in offline mode, and says so loudly.
 
@@ -326,7 +338,11 @@ print(f"\n{result.epochs_done} epochs done; best validation PSNR {result.best_va
 #
 # The log is a plain CSV file, one row per epoch, which survived the interruption because the logger
 # appends. Training loss usually keeps falling; the validation loss tells us when the model stops
-# generalising.
+# generalising. The first epoch's loss is often several times the later ones, so the loss axis is
+# **logarithmic**: equal ratios look equal, and the small changes of the later epochs stay visible. The
+# dotted line (right axis) is the **learning rate** at the end of each epoch, from the log's `lr` column:
+# the cosine decay from its start to 1 % of it (in the `gpu` recipe, stage 2 restarts lower). Large steps
+# early bring the loss down fast; the shrinking steps at the end let it settle.
 
 # %% id="c27"
 with open(RUN_DIR / "log.csv", newline="") as handle:
@@ -334,14 +350,24 @@ with open(RUN_DIR / "log.csv", newline="") as handle:
 history = {key: [float(row[key]) for row in rows] for key in rows[0] if key != "epoch"}
 epochs = [int(row["epoch"]) + 1 for row in rows]     # Keras logs epochs from 0
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
+fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(epochs, history["loss"], "o-", label="training loss")
 ax.plot(epochs, history["val_loss"], "o-", label="validation loss")
 ax.axvline(first_part + 0.5, color="gray", ls="--", lw=1, label="interrupted / resumed")
+ax.set_yscale("log")                                  # the first epoch would otherwise flatten the rest
 ax.set_xlabel("epoch")
-ax.set_ylabel("loss")
+ax.set_ylabel("loss (log scale)")
 ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-ax.legend()
+handles, labels = ax.get_legend_handles_labels()
+if "lr" in history:                                   # the learning rate, on a second y-axis
+    lr_ax = ax.twinx()
+    lr_ax.plot(epochs, history["lr"], ":", color="0.4", label="learning rate (right)")
+    lr_ax.set_yscale("log")
+    lr_ax.set_ylabel("learning rate (log scale)")
+    lr_handles, lr_labels = lr_ax.get_legend_handles_labels()
+    handles, labels = handles + lr_handles, labels + lr_labels
+ax.legend(handles, labels, fontsize=8)
+fig.tight_layout()
 plt.show()
 
 
@@ -394,7 +420,20 @@ ex4.check(diagnosis)
 
 # %% [markdown] id="c31"
 # `course_lib.train` keeps the best model by validation **PSNR** rather than validation loss (PSNR in
-# RGB is what we report in the end); its choice is recorded in the run's state file:
+# RGB is what we report in the end); its choice is recorded in the run's state file. The two criteria
+# need not pick the same epoch:
+#
+# * `val_loss` is the squared error of `ab / 128`, averaged over **all pixels** of the validation set;
+#   `val_psnr` is computed **per image**, in RGB, and then averaged over images. PSNR is a logarithm of
+#   each image's error, and a mean of logarithms is not the logarithm of a mean: halving the small error of
+#   an easy, mostly white image adds as many dB as halving the large error of a hard one, while the
+#   pixel-averaged loss barely notices the easy image.
+# * The way to RGB changes the errors too: the predicted ab are recombined with L, out-of-gamut colours lose
+#   chroma, and RGB is rounded to integers, so the same ab error costs more in some colours and lightnesses
+#   than in others.
+#
+# When the curves are flat near the end, the two usually pick nearby epochs of almost equal quality; a
+# large gap between them would be worth a look at the per-image figures.
 
 # %% id="c32"
 state = json.loads((RUN_DIR / "checkpoints" / "state.json").read_text())
