@@ -84,7 +84,7 @@ def data_env():
 def test_learner_copies_score_zero(data_env, tmp_path):
     report = grading.grade_notebooks([NOTEBOOK_DIR], env=data_env)
     assert (report["score"], report["total"]) == (0, N_EXERCISES), grading.format_report(report)
-    assert all(nb["error"] is None for nb in report["notebooks"])
+    assert all(nb["error"] is None and nb["cells_with_errors"] == 0 for nb in report["notebooks"])
 
 
 @pytest.mark.slow
@@ -92,6 +92,7 @@ def test_solved_copies_score_full_marks(data_env, tmp_path, capsys):
     assert cli.main(["solve", "--out", str(tmp_path / "solved")]) == 0
     report = grading.grade_notebooks([tmp_path / "solved"], env=data_env)
     assert (report["score"], report["total"]) == (N_EXERCISES, N_EXERCISES), grading.format_report(report)
+    assert all(nb["error"] is None and nb["cells_with_errors"] == 0 for nb in report["notebooks"])
     json.dumps(report)  # what --json writes
 
 
