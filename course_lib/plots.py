@@ -96,8 +96,12 @@ def plot_category_psnr(comparison, *, metric: str = "psnr"):
     ax.set_xticks(x, labels, rotation=60, ha="right")
     ax.set_ylabel(f"{metric.upper()}" + (" (dB)" if metric == "psnr" else ""))
     finite = [v for _, values, _ in series for v in values if v is not None and math.isfinite(v)]
-    if finite and metric == "psnr":
-        ax.set_ylim(max(0, min(finite) - 3), max(finite) + 2)  # differences are a few dB
+    # Bars start at 0: a bar's length is its value, so a cut axis would make a 2 dB gap look like a
+    # factor of several. The gaps are read from the table (and the gain over gray), not from the bars.
+    if finite:
+        ax.set_ylim(min(0.0, *finite), max(finite) * 1.08)
+    else:
+        ax.set_ylim(bottom=0.0)
     ax.legend(fontsize=8)
     ax.set_title(f"{metric.upper()} per category (last bar group: mean over categories)")
     fig.tight_layout()

@@ -37,6 +37,7 @@ def test_category_bars_skip_missing_numbers():
     assert heights[0] == [18.0, 20.0, 19.0] and heights[2] == [16.0, 18.0, 17.0]
     assert np.isnan(heights[1][:2]).all() and heights[1][2] == 21.0  # survey: dataset row only
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Apple", "Lemon", "ALL (categories)"]
+    assert ax.get_ylim()[0] == 0  # bars from 0: their lengths are the values
 
 
 def test_best_worst_gallery(tmp_path, rng):
