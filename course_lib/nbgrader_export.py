@@ -50,10 +50,12 @@ def nbgrader_notebook(notebook: Path):
     """The learner's ``notebook`` as an nbgrader source notebook (solutions in, cells marked)."""
     import nbformat
 
+    from course_lib.checks.exercise import exercises
     from course_lib.errors import DataNotFoundError
 
     nb = nbformat.read(notebook, as_version=4)
     sources = exercise_sources(notebook)
+    registered = exercises(Path(notebook).name[:2])
     number = 0
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
@@ -63,7 +65,10 @@ def nbgrader_notebook(notebook: Path):
                 raise DataNotFoundError(f"{Path(notebook).name}: exercise cell {cell.id} is not in "
                                         f"{text_source(notebook).name}; rebuild with scripts/sync_notebooks.py")
             cell.source = nbgrader_code(sources[cell.id])
-            cell.metadata["nbgrader"] = _metadata(f"ex{number}", solution=True, grade=False)
+            # Named like its check cell's exN: the registered exercise whose name the cell defines.
+            defines = [ex.number for ex in registered
+                       if re.search(rf"^(def {ex.name}\(|{ex.name}\s*=)", cell.source, re.M)]
+            cell.metadata["nbgrader"] = _metadata(f"ex{defines[0] if defines else number}", solution=True, grade=False)
         elif CHECK_TAG in tags:
             names = _CHECK_CALL.findall(cell.source)
             if not names:

@@ -110,7 +110,7 @@ print(f"L in [{l_channel.min():.1f}, {l_channel.max():.1f}], a in [{a_channel.mi
 # enlarge it back, then put the image back together.
 
 # %% [markdown] id="p01q"
-# ### Exercise 4 (predict first): how much of the colour survives?
+# ### Predict first (checked as exercise 4): how much of the colour survives?
 #
 # The next cell shrinks the ab channels to 1/8 of the width and 1/8 of the height, then enlarges them
 # back. Before you run it: what fraction of the ab samples is kept? Answer with a number.

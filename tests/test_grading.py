@@ -31,10 +31,10 @@ def test_solution_code_drops_the_stub_and_every_marker():
 def test_solved_notebook_replaces_every_stub_by_its_solution():
     nb = solved.solved_notebook(NOTEBOOK_DIR / "01_lab_color_space.ipynb")
     cells = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
-    assert len(cells) == 3
+    assert len(cells) == 4  # three exercises and a prediction
     for cell in cells:
         assert "YOUR CODE HERE" not in cell.source and "###" not in cell.source
-    assert "lab[..., :1], lab[..., 1:]" in cells[0].source
+    assert any("lab[..., :1], lab[..., 1:]" in cell.source for cell in cells)
     learner = nbformat.read(NOTEBOOK_DIR / "01_lab_color_space.ipynb", as_version=4)
     assert [c.id for c in nb.cells] == [c.id for c in learner.cells]  # nothing else moves
 
@@ -65,9 +65,9 @@ def test_a_raising_cell_costs_only_its_exercise(tmp_path):
     path = tmp_path / "01_lab_color_space.ipynb"
     nbformat.write(nb, path)
     result = grading.grade_notebook(path, timeout=120)
-    assert (result.score, result.total, result.cells_with_errors, result.error) == (1, 3, 2, None)
+    assert (result.score, result.total, result.cells_with_errors, result.error) == (1, 4, 2, None)
     assert [(ex.passed, ex.checked, ex.hints) for ex in result.exercises] == [
-        (True, True, 0), (False, False, 0), (False, True, 1)]
+        (True, True, 0), (False, False, 0), (False, True, 1), (False, False, 0)]
 
 
 @pytest.fixture(scope="module")
@@ -106,10 +106,12 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
     marked = [c for c in nb.cells if "nbgrader" in c.metadata]
     answers = [c for c in marked if c.metadata.nbgrader["solution"]]
     tests = [c for c in marked if c.metadata.nbgrader["grade"]]
-    assert len(answers) == len(tests) == 3
-    assert len({c.metadata.nbgrader["grade_id"] for c in marked}) == 6
+    assert len(answers) == len(tests) == 4
+    assert len({c.metadata.nbgrader["grade_id"] for c in marked}) == 8
     assert all(c.metadata.nbgrader["points"] == 1 and c.metadata.nbgrader["locked"] for c in tests)
-    assert all(f"assert ex{i}.passed" in c.source for i, c in enumerate(tests, start=1))
+    for answer, test in zip(answers, tests):  # the answer cell and its test share the exercise number
+        name = answer.metadata.nbgrader["grade_id"]
+        assert test.metadata.nbgrader["grade_id"] == f"{name}_check" and f"assert {name}.passed" in test.source
     # What nbgrader's generate_assignment releases: the solution block cleared, the learner's stub left.
     learner = nbformat.read(NOTEBOOK_DIR / "01_lab_color_space.ipynb", as_version=4)
     stubs = [c.source for c in learner.cells if "exercise" in c.metadata.get("tags", [])]
