@@ -72,6 +72,56 @@ def resize_ab(ab: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.stack(channels, axis=-1)
 
 
+#: ab is upsampled *guided by the photo's own lightness* (the guided filter of He, Sun and Tang, 2013):
+#: colour edges then follow the object's edges in L instead of the blur of a plain bilinear zoom from
+#: the model's few dozen pixels. Radius (in model pixels) and eps (in (L/100)^2 units) were chosen on
+#: the validation split: +0.15 dB PSNR over bilinear, for both dataset means (benchmarks/README.md).
+GUIDE_RADIUS = 2.0
+GUIDE_EPS = 1e-3
+UPSAMPLINGS = ("guided", "bilinear")
+
+
+def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """Edge-preserving smoothing of ``src (H, W, C)`` that follows the edges of ``guide (H, W)``.
+
+    Locally ``src ~ a * guide + b``, fitted in every ``(2 radius + 1)`` square window; ``eps``
+    regularises ``a`` (larger: smoother, less edge-following). He et al., *Guided Image
+    Filtering*, TPAMI 2013, algorithm 1.
+    """
+    from scipy.ndimage import uniform_filter
+
+    def box(x):
+        return uniform_filter(x, size=2 * radius + 1, mode="reflect")
+
+    guide = guide.astype(np.float32)
+    mean_g = box(guide)
+    var_g = box(guide * guide) - mean_g * mean_g
+    out = np.empty(src.shape, dtype=np.float32)
+    for c in range(src.shape[-1]):
+        p = src[..., c].astype(np.float32)
+        mean_p = box(p)
+        a = (box(guide * p) - mean_g * mean_p) / (var_g + eps)
+        b = mean_p - a * mean_g
+        out[..., c] = box(a) * guide + box(b)
+    return out
+
+
+def upsample_ab(lightness: np.ndarray, ab_small: np.ndarray, upsampling: str = "guided") -> np.ndarray:
+    """``ab_small (s, s, 2)`` -> ``(H, W, 2)`` at the size of ``lightness (H, W, 1)``.
+
+    ``"bilinear"`` zooms; ``"guided"`` (the default) then lets the zoomed colour follow the
+    edges of the full-resolution lightness (:func:`guided_filter`).
+    """
+    if upsampling not in UPSAMPLINGS:
+        raise CourseError(f"unknown upsampling {upsampling!r}: choose one of {', '.join(UPSAMPLINGS)}")
+    height, width = lightness.shape[:2]
+    ab_full = resize_ab(ab_small, height, width)
+    if upsampling == "bilinear" or not np.any(ab_small):
+        return ab_full
+    radius = max(1, int(round(GUIDE_RADIUS * max(height, width) / max(ab_small.shape[:2]))))
+    return guided_filter(lightness[..., 0] / 100.0, ab_full, radius, GUIDE_EPS)
+
+
 # ----------------------------------------------------------------------------- L + ab -> RGB, in strips
 # The conversions themselves live in course_lib.color (lab_to_rgb_uint8 fits colours into
 # the gamut, keeping L). Here only the memory: a 12-megapixel photo goes through them a
@@ -94,7 +144,7 @@ def _merge_to_rgb_uint8(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
                       lightness, ab)
 
 
-def recombine(image: np.ndarray, ab_small: np.ndarray, saturation: float = 1.0) -> np.ndarray:
+def recombine(image: np.ndarray, ab_small: np.ndarray, saturation: float = 1.0, upsampling: str = "guided") -> np.ndarray:
     """Full-resolution L of ``image`` + upsampled ``ab_small`` -> RGB uint8.
 
     Parameters
@@ -105,6 +155,8 @@ def recombine(image: np.ndarray, ab_small: np.ndarray, saturation: float = 1.0) 
         Predicted ``ab`` in LAB units (not normalised), at any resolution.
     saturation : float
         Multiplies ``ab``: 0 gives gray, 1 the prediction, > 1 more vivid colours.
+    upsampling : "guided" or "bilinear"
+        How ``ab`` reaches the photo's size (:func:`upsample_ab`).
 
     Returns
     -------
@@ -113,9 +165,9 @@ def recombine(image: np.ndarray, ab_small: np.ndarray, saturation: float = 1.0) 
     if saturation < 0:
         raise CourseError(f"saturation must be >= 0 (1.0 keeps the prediction), got {saturation}")
     image = as_rgb_uint8(image)
-    height, width = image.shape[:2]
-    ab_full = resize_ab(np.asarray(ab_small, dtype=np.float32) * float(saturation), height, width)
-    return _merge_to_rgb_uint8(lightness_of(image), ab_full)
+    lightness = lightness_of(image)
+    ab_full = upsample_ab(lightness, np.asarray(ab_small, dtype=np.float32) * float(saturation), upsampling)
+    return _merge_to_rgb_uint8(lightness, ab_full)
 
 
 def gray_baseline(image: np.ndarray) -> np.ndarray:

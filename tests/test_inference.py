@@ -128,7 +128,8 @@ def test_recombine_is_colors_gamut_fitted_conversion_in_strips(monkeypatch):
     ab = np.random.default_rng(5).uniform(-120, 120, (70, 50, 2)).astype(np.float32)  # mostly out of gamut
     expected = color.lab_to_rgb_uint8(np.concatenate([color.rgb_uint8_to_lightness(photo), ab], axis=-1))
     monkeypatch.setattr(inference, "STRIP_ROWS", 16)  # 5 strips, the last one short
-    np.testing.assert_array_equal(inference.recombine(photo, ab), expected)
+    # bilinear: ab is already at full size, so this compares the conversion alone
+    np.testing.assert_array_equal(inference.recombine(photo, ab, upsampling="bilinear"), expected)
     np.testing.assert_allclose(inference.lightness_of(photo), color.rgb_to_lab(photo)[..., :1], atol=1e-3)
 
 
@@ -138,3 +139,34 @@ def test_colorize_cli_errors_are_one_line(tmp_path, capsys, model_path):
     assert cli.main(["colorize", "--model", str(model_path), str(tmp_path / "x.jpg"), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and err.count("\n") == 1
+
+
+def test_guided_upsampling_puts_colour_edges_on_the_lightness_edges():
+    from course_lib.inference import upsample_ab
+
+    # A 64x64 photo: a dark object on the left half, white background on the right.
+    lightness = np.full((64, 64, 1), 100.0, np.float32)
+    lightness[:, :32] = 40.0
+    # The model's 8x8 guess: colour on the left half, none on the right (a blurred edge once zoomed).
+    ab_small = np.zeros((8, 8, 2), np.float32)
+    ab_small[:, :4] = (30.0, 20.0)
+    bilinear = upsample_ab(lightness, ab_small, "bilinear")
+    guided = upsample_ab(lightness, ab_small, "guided")
+    assert guided.shape == bilinear.shape == (64, 64, 2)
+    edge = slice(28, 36)  # the columns where bilinear zooming smears colour across the edge
+    leak_bilinear = np.abs(bilinear[:, 32:36]).mean()
+    leak_guided = np.abs(guided[:, 32:36]).mean()
+    assert leak_guided < 0.5 * leak_bilinear  # less colour bleeds onto the white background
+    assert np.abs(guided[:, edge.start:32] - (30.0, 20.0)).mean() < np.abs(bilinear[:, edge.start:32] - (30.0, 20.0)).mean()
+    # A uniform colour stays exactly that colour, and gray stays gray.
+    flat = upsample_ab(lightness, np.full((8, 8, 2), 7.0, np.float32), "guided")
+    np.testing.assert_allclose(flat, 7.0, atol=1e-3)
+    assert not upsample_ab(lightness, np.zeros((8, 8, 2), np.float32), "guided").any()
+
+
+def test_unknown_upsampling_is_refused():
+    from course_lib.errors import CourseError
+    from course_lib.inference import upsample_ab
+
+    with pytest.raises(CourseError, match="upsampling"):
+        upsample_ab(np.zeros((4, 4, 1), np.float32), np.zeros((2, 2, 2), np.float32), "nearest")
