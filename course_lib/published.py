@@ -61,8 +61,9 @@ SURVEY_SETTING = ("survey methods: zero-shot -- trained on ImageNet-scale data, 
 SURVEY_NOTE = (
     "Survey numbers: Anwar et al., 'Image Colorization: A Survey and Dataset' (Information Fusion 2024, "
     "arXiv:2008.10774), NCD table (Figs/NCD_results_table.png of saeed-anwar/ColorSurvey). Both dataset rows "
-    "are means over categories. The settings differ (see above) and the survey's exact PSNR/SSIM settings may "
-    "differ from the course protocol: compare orders of magnitude, not decimals."
+    "are means over categories. The settings differ (see above), the images differ (all of NCD against our "
+    "test split), and the survey's exact PSNR/SSIM settings are not published: a gap of a few dB says which "
+    "setting is closer to NCD, not which method is better; per-category gaps under about 1 dB say nothing."
 )
 
 

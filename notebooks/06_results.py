@@ -138,8 +138,7 @@ print(format_table(ours))
 #   zero-shot methods and the floor -- above or below them, in most categories or a few -- and gaps of
 #   several dB that hold across categories. It cannot rank two numbers a dB or two apart in one category:
 #   that much comes from which images were measured, and the survey's exact PSNR settings may differ from
-#   ours. (The table's last line, printed by `course_lib.published`, says "orders of magnitude, not
-#   decimals"; read it in this sense.)
+#   ours.
 # * **No ImageNet encoder in the course's own figures.** The course was written on machines without
 #   internet, so the model quoted in `benchmarks/README.md` has a random-weight encoder trained on NCD
 #   alone; a run of the `gpu` recipe with ImageNet weights is not recorded. Notebook 03 sums up what an
