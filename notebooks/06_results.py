@@ -383,7 +383,9 @@ print(f"L preserved within uint8 rounding (mean difference < 0.5): {bool(np.abs(
 # ### Exercise 3: turn the knob yourself
 #
 # Write `adjust_saturation(rgb, factor)`: scale the a and b channels of a uint8 RGB image by `factor`,
-# leaving L untouched, and return uint8 RGB (use `course_lib.color`).
+# leaving L untouched, and return uint8 RGB (use `course_lib.color`). A factor above 1 pushes some
+# colours out of the sRGB gamut: bring them back the way the colorizer does, with
+# `color.lab_to_rgb_uint8`, which lowers their chroma and keeps L and hue (clipping would not).
 
 # %% tags=["exercise"] id="c30"
 ### BEGIN STUB
@@ -397,7 +399,7 @@ def adjust_saturation(rgb: np.ndarray, factor: float) -> np.ndarray:
     """Scale a and b of a uint8 RGB image by ``factor``; L (the detail) stays as it is."""
     lab = color.rgb_to_lab(rgb)          # (H, W, 3) float32
     lab[..., 1:] *= factor               # colour only
-    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+    return color.lab_to_rgb_uint8(lab)   # out-of-gamut colours lose chroma, keep L and hue
 ### END SOLUTION
 
 

@@ -36,4 +36,4 @@ def adjust_saturation(rgb: np.ndarray, factor: float) -> np.ndarray:
     """Scale a and b of a uint8 RGB image by ``factor``; L (the detail) stays as it is."""
     lab = color.rgb_to_lab(rgb)          # (H, W, 3) float32
     lab[..., 1:] *= factor               # colour only
-    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+    return color.lab_to_rgb_uint8(lab)   # out-of-gamut colours lose chroma, keep L and hue

@@ -110,3 +110,13 @@ def test_gain_key_error_names_the_missing_key(capsys):
     assert "'Tomato'" in out and "missing from `gray`" in out and "raised KeyError" not in out
     assert not checks.check_gain_over_gray(lambda ours, gray: {k: ours[k] - gray[k] for k in gray})
     assert "'Carrot'" in capsys.readouterr().out
+
+
+def test_saturation_clipping_out_of_gamut_colours(capsys):
+    def clipping(rgb, factor):
+        lab = color.rgb_to_lab(rgb)
+        lab[..., 1:] *= factor
+        return color.to_uint8_rgb(color.lab_to_rgb(lab))
+
+    assert not checks.check_adjust_saturation(clipping)
+    assert "lab_to_rgb_uint8" in capsys.readouterr().out

@@ -34,10 +34,14 @@ def _sepia_image(size: int = 24) -> np.ndarray:
 
 # ------------------------------------------------ exercise 1: the saturation knob
 def adjust_saturation_reference(rgb: np.ndarray, factor: float) -> np.ndarray:
-    """Scale the ab channels of a uint8 RGB image by ``factor``, keeping L; uint8 RGB out."""
+    """Scale the ab channels of a uint8 RGB image by ``factor``, keeping L; uint8 RGB out.
+
+    Colours pushed out of the sRGB gamut lose chroma, keeping L and hue
+    (:func:`course_lib.color.lab_to_rgb_uint8`), as the course's colorizer does.
+    """
     lab = color.rgb_to_lab(rgb)
     lab[..., 1:] *= factor
-    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+    return color.lab_to_rgb_uint8(lab)
 
 
 @checker
@@ -59,6 +63,13 @@ def check_adjust_saturation(adjust_saturation: Callable | None) -> bool:
         # One level of rounding either way is fine; anything more is a different method.
         if np.abs(got.astype(int) - want.astype(int)).max() <= 1:
             continue
+        clipped_lab = color.rgb_to_lab(image)
+        clipped_lab[..., 1:] *= factor
+        clipped = color.to_uint8_rgb(color.lab_to_rgb(clipped_lab))
+        if np.abs(got.astype(int) - clipped.astype(int)).max() <= 1:
+            return hint(f"right idea; but with factor={factor} some colours leave the sRGB gamut, and "
+                        "color.lab_to_rgb clips them, which changes their lightness and hue. Convert back with "
+                        "color.lab_to_rgb_uint8(lab): it lowers their chroma and keeps L, as the knob below does.")
         scaled_lab = color.rgb_to_lab(image) * factor  # every LAB channel scaled, L included
         if factor != 0.0 and np.abs(got.astype(int) - color.to_uint8_rgb(color.lab_to_rgb(scaled_lab)).astype(int)).max() <= 1:
             return hint(f"with factor={factor} you scaled L as well (lab *= factor), so the image got "
