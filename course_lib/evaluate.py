@@ -392,12 +392,16 @@ def gray_colorize_fn() -> ColorizeFn:
     return gray_baseline
 
 
-def model_colorize_fn(model_path, temperature: float | None = None) -> ColorizeFn:
+def model_colorize_fn(model_path, temperature: float | None = None, hints: int = 0, hint_seed: int = 0) -> ColorizeFn:
     """Load a trained colorizer and colorize with the same path as the ``colorize`` command.
 
     A classification model decodes at ``temperature``, else at its run's default (``run.json``,
     :func:`course_lib.classification.run_temperature`); the function's ``temperature``
     attribute says which (None for a regression model).
+
+    ``hints``: a hint model (``train --hints``) gets that many simulated hints per image
+    (:func:`hint_colorize_fn`); 0 colorizes automatically. An automatic model ignores them, and the
+    function's ``hints`` attribute is then 0.
     """
     from course_lib.classification import run_temperature
     from course_lib.classification_head import is_classification_model
@@ -410,8 +414,38 @@ def model_colorize_fn(model_path, temperature: float | None = None) -> ColorizeF
         print(f"classification model: annealed mean at T = {temperature:g} ({source})")
     else:
         temperature = None
+    if hints:
+        from course_lib.model import takes_hints
+
+        if takes_hints(model):
+            colorize = hint_colorize_fn(model, hints, hint_seed, temperature)
+            colorize.temperature = temperature
+            return colorize
+        print(f"{model_path} takes no hints (an automatic model): --hints {hints} changes nothing")
     colorize = lambda image: colorize_image(model, image, temperature=temperature)  # noqa: E731
     colorize.temperature = temperature
+    colorize.hints = 0
+    return colorize
+
+
+def hint_colorize_fn(model, n_hints: int, seed: int = 0, temperature: float | None = None) -> ColorizeFn:
+    """Colorize with ``n_hints`` simulated hints per image (Zhang et al. 2017's protocol, :mod:`course_lib.hints`).
+
+    The hints are sampled on the ground truth at the model's resolution (the image the colorizer
+    is given), on the object, seeded by the image's pixels and ``seed``: the same image always
+    gets the same hints, whichever model is evaluated. An automatic model ignores them.
+    """
+    from course_lib.hints import simulated_hint_map
+    from course_lib.inference import as_rgb_uint8, colorize_image, resize_rgb
+    from course_lib.model import model_image_size
+
+    size = model_image_size(model)
+
+    def colorize(image):
+        hint_map = simulated_hint_map(resize_rgb(as_rgb_uint8(image), size), n_hints, seed) if n_hints else None
+        return colorize_image(model, image, temperature=temperature, hint_map=hint_map)
+
+    colorize.hints = n_hints
     return colorize
 
 
@@ -466,6 +500,10 @@ def configure_parser(parser) -> None:
                         help="shrink photos to this longer side first (quick checks only; not the protocol)")
     parser.add_argument("--temperature", type=float, default=None,
                         help="classification models: the annealed mean's T (default: the run's, in run.json)")
+    parser.add_argument("--hints", type=int, default=0, metavar="N",
+                        help="hint models (train --hints; notebook 08): N simulated hints per image, sampled on the "
+                             "true image's object, seeded (default 0: the model colorizes on its own)")
+    parser.add_argument("--hint-seed", type=int, default=0, help="seed of the simulated hints (default 0)")
     parser.add_argument("--max-images", type=int, default=None,
                         help="evaluate at most this many images, evenly from every category (quick checks only)")
 
@@ -478,14 +516,21 @@ def run_cli(args) -> int:
     if args.model == "gray":
         colorize_fn, label = gray_colorize_fn(), "gray"
     else:
-        colorize_fn, label = model_colorize_fn(args.model, args.temperature), str(args.model)
+        if args.hints < 0:
+            raise CourseError(f"--hints must be >= 0, got {args.hints}")
+        colorize_fn, label = model_colorize_fn(args.model, args.temperature, args.hints, args.hint_seed), str(args.model)
         if getattr(colorize_fn, "temperature", None) is not None:  # a classification model: its T is part of what is evaluated
             label += f" (annealed mean T={colorize_fn.temperature:g})"
+        if getattr(colorize_fn, "hints", 0):
+            label += f" ({colorize_fn.hints} simulated hints per image, seed {args.hint_seed})"
     print(f"evaluating {label} on {len(records)} images ({args.split} split of {data_dir})")
     result = evaluate_colorizer(colorize_fn, records, max_side=args.max_side, model=label, split=args.split,
                                 gray=label != "gray")
     if args.max_images:
         result.settings["max_images"] = args.max_images
+    if getattr(colorize_fn, "hints", 0):
+        result.settings["hints"] = colorize_fn.hints
+        result.settings["hint_seed"] = args.hint_seed
     print(format_table(result))
     if args.json:
         print(f"wrote {result.write_json(args.json)}")

@@ -179,7 +179,8 @@ def gray_baseline(image: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- prediction
-def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temperature: float | None = None) -> np.ndarray:
+def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temperature: float | None = None,
+               hint_maps=None) -> np.ndarray:
     """Predict ``ab`` (LAB units) for images at the model's resolution.
 
     Parameters
@@ -191,16 +192,25 @@ def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temper
     temperature : float, optional
         Classification models only: the annealed mean's T (default Zhang et al.'s 0.38; a run's
         own default is in its ``run.json``, :func:`course_lib.classification.run_temperature`).
+    hint_maps : sequence of ndarray (S, S, 3), optional
+        Hint models only (:mod:`course_lib.hints`): each image's hint channels at the model's
+        resolution (None, or a None entry: no hint). An automatic model ignores them.
 
     Returns
     -------
     ndarray of float32, shape (N, S, S, 2), roughly in [-128, 127]
     """
-    from course_lib.model import model_image_size
+    from course_lib.model import model_image_size, takes_hints
 
     size = model_image_size(model)
     small = np.stack([resize_rgb(as_rgb_uint8(image), size) for image in images])  # (N, S, S, 3)
     l_norm, _ = color.rgb_to_model_io(small)  # (N, S, S, 1)
+    if takes_hints(model):
+        from course_lib.hints import HINT_CHANNELS, model_input
+
+        empty = np.zeros((size, size, HINT_CHANNELS), np.float32)
+        maps = [empty if m is None else m for m in (hint_maps or [None] * len(l_norm))]
+        l_norm = model_input(l_norm, np.stack(maps))  # (N, S, S, 4)
     batches = [
         np.asarray(model.predict_on_batch(l_norm[start : start + batch_size]), dtype=np.float32)
         for start in range(0, len(l_norm), batch_size)
@@ -214,7 +224,8 @@ def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temper
     return color.denormalize_ab(output)
 
 
-def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperature: float | None = None) -> np.ndarray:
+def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperature: float | None = None,
+                   hint_map: np.ndarray | None = None) -> np.ndarray:
     """Colorize one image at its full resolution.
 
     Parameters
@@ -225,12 +236,15 @@ def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperatur
         Scales the predicted ``ab`` (1.0: as predicted).
     temperature : float, optional
         Classification models: the annealed mean's T (see :func:`predict_ab`).
+    hint_map : ndarray (S, S, 3), optional
+        A hint model's hint channels at its resolution (:func:`course_lib.hints.user_hint_map` for
+        points on the photo, :func:`course_lib.hints.simulated_hint_map` for simulated ones).
 
     Returns
     -------
     ndarray of uint8, shape (H, W, 3): the input's L with the predicted colour.
     """
-    return recombine(image, predict_ab(model, [image], temperature=temperature)[0], saturation)
+    return recombine(image, predict_ab(model, [image], temperature=temperature, hint_maps=[hint_map])[0], saturation)
 
 
 def colorize_images(
@@ -280,14 +294,15 @@ def _output_path(out_dir: Path, source: Path, used: set[str], suffix: str) -> Pa
 
 def colorize_files(
     model, inputs: Iterable[str | os.PathLike], out_dir, saturation: float = 1.0, batch_size: int = 8,
-    image_format: str = "png", progress: bool = True, temperature: float | None = None,
+    image_format: str = "png", progress: bool = True, temperature: float | None = None, hints=(),
 ) -> list[Path]:
     """Colorize image files into ``out_dir`` at their full resolution.
 
     ``model`` is a Keras model or the path of a ``.keras`` file. PNG output (default) is
     lossless, so the output's L equals the input's up to uint8 rounding. A classification
     model given by its path decodes at ``temperature``, else at its run's default (``run.json``).
-    Returns the written paths, in input order.
+    ``hints``: a hint model's user hints ``(x, y, (r, g, b))`` in each photo's pixels
+    (:func:`course_lib.hints.parse_hint`), applied to every input. Returns the written paths, in input order.
     """
     from tqdm.auto import tqdm
 
@@ -304,6 +319,16 @@ def colorize_files(
         if is_classification_model(model):
             temperature, source = run_temperature(model_path, temperature)
             print(f"classification model: annealed mean at T = {temperature:g} ({source})")
+    hint_maps_for = lambda images: None  # noqa: E731
+    if hints:
+        from course_lib.hints import user_hint_map
+        from course_lib.model import model_image_size, takes_hints
+
+        if not takes_hints(model):
+            raise CourseError("--hint needs a hint model (train --hints); this model colorizes on its own and "
+                              "takes no hints")
+        size = model_image_size(model)
+        hint_maps_for = lambda images: [user_hint_map(hints, image.shape, size) for image in images]  # noqa: E731
     paths = expand_inputs(inputs)
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -312,7 +337,8 @@ def colorize_files(
         for start in range(0, len(paths), batch_size):  # full-res photos are big: a batch at a time
             batch_paths = paths[start : start + batch_size]
             images = [load_image(p) for p in batch_paths]
-            for path, image, ab in zip(batch_paths, images, predict_ab(model, images, batch_size, temperature)):
+            predicted = predict_ab(model, images, batch_size, temperature, hint_maps_for(images))
+            for path, image, ab in zip(batch_paths, images, predicted):
                 target = _output_path(out_dir, path, used, image_format)
                 options = {"quality": 95} if image_format == "jpg" else {}
                 Image.fromarray(recombine(image, ab, saturation)).save(target, **options)
@@ -332,10 +358,15 @@ def configure_parser(parser) -> None:
     parser.add_argument("--temperature", type=float, default=None,
                         help="classification models: the annealed mean's T (0: the mode, 1: the mean; default: "
                              "the run's, chosen on the validation split and kept in run.json)")
+    parser.add_argument("--hint", dest="hints", action="append", default=[], metavar="X,Y,#RRGGBB",
+                        help="hint models (train --hints; notebook 08): this colour (its ab; the photo keeps its "
+                             "own L) at column X, row Y of the photo's pixels; repeat for several hints")
 
 
 def run_cli(args) -> int:
+    from course_lib.hints import parse_hint
+
     written = colorize_files(args.model, args.inputs, args.out, args.saturation, args.batch_size, args.image_format,
-                             temperature=args.temperature)
+                             temperature=args.temperature, hints=[parse_hint(text) for text in args.hints])
     print(f"wrote {len(written)} image(s) to {Path(args.out)}")
     return 0

@@ -33,6 +33,7 @@ import os
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from course_lib.classification_head import ABBinLogits, RebalancedCrossEntropy  # registers them with Keras
 from course_lib.errors import CourseError, ModelFileError, WeightsUnavailableError, describe_exception
@@ -83,13 +84,32 @@ class VGGPreprocess(keras.layers.Layer):
         return (*input_shape[:-1], 3)
 
 
+@keras.saving.register_keras_serializable(package="course_lib")
+class HintPreprocess(VGGPreprocess):
+    """``(B, H, W, 4)`` = L_norm, hint a, hint b, mask -> ``(B, H, W, 6)``: VGG's 3 channels + 3 hint channels.
+
+    The hint channels are brought to the scale of VGG's own input (ab in LAB units, the mask
+    times 100), so the first convolution's new weights learn at the pace of the old ones
+    (:mod:`course_lib.hints`).
+    """
+
+    def call(self, inputs):
+        gray = super().call(inputs[..., :1])
+        ab_hint = inputs[..., 1:3] * 128.0
+        mask = inputs[..., 3:4] * 100.0
+        return keras.ops.concatenate([gray, ab_hint, mask], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], 6)
+
+
 def custom_objects() -> dict:
     """The project's custom Keras objects by name (for ``keras.models.load_model``).
 
     They are also registered with Keras when this module is imported, so after
     ``import course_lib.model`` a plain ``keras.models.load_model(path)`` works.
     """
-    return {"VGGPreprocess": VGGPreprocess, "ABBinLogits": ABBinLogits,
+    return {"VGGPreprocess": VGGPreprocess, "HintPreprocess": HintPreprocess, "ABBinLogits": ABBinLogits,
             "RebalancedCrossEntropy": RebalancedCrossEntropy}
 
 
@@ -127,7 +147,19 @@ def _load_vgg19(image_size: int, weights):
     return vgg
 
 
-def build_encoder(image_size: int = 64, weights="imagenet", encoder_blocks: int = 5, outputs: str = "skips"):
+def _extended_first_conv(conv, in_channels: int):
+    """A copy of VGG's ``block1_conv1`` taking ``in_channels`` inputs: its own kernel for the
+    first 3, zeros for the others (the hint model at step 0 is the automatic model)."""
+    kernel, bias = conv.get_weights()  # (3, 3, 3, 64), (64,)
+    wider = keras.layers.Conv2D.from_config(conv.get_config())
+    wider.build((None, None, None, in_channels))
+    extra = np.zeros((*kernel.shape[:2], in_channels - kernel.shape[2], kernel.shape[3]), kernel.dtype)
+    wider.set_weights([np.concatenate([kernel, extra], axis=2), bias])
+    return wider
+
+
+def build_encoder(image_size: int = 64, weights="imagenet", encoder_blocks: int = 5, outputs: str = "skips",
+                  hints: bool = False):
     """The VGG19 encoder as a Keras model named ``"encoder"``.
 
     Parameters
@@ -144,17 +176,25 @@ def build_encoder(image_size: int = 64, weights="imagenet", encoder_blocks: int 
         ``(B, S / 2**(i-1), S / 2**(i-1), C_i)`` for block ``i`` (the ``unet`` decoder).
         ``"pooled"``: only the deepest block after its pooling, ``(B, S / 2**k, S / 2**k, C_k)``
         (the ``seed`` decoder).
+    hints : bool
+        Input ``(B, S, S, 4)``: L_norm and the hint channels of :mod:`course_lib.hints`, which
+        enter through an extended ``block1_conv1`` whose extra weights start at zero.
 
     Returns
     -------
     keras.Model
-        Input ``L_norm (B, S, S, 1)`` float32; output a list (``"skips"``) or one tensor.
+        Input ``L_norm (B, S, S, 1)`` float32 (``(B, S, S, 4)`` with hints); output a list
+        (``"skips"``) or one tensor.
     """
 
     _check_geometry(image_size, encoder_blocks)
     vgg = _load_vgg19(image_size, weights)
-    l_norm = keras.Input((image_size, image_size, 1), name="l_norm")
-    vgg_input = VGGPreprocess(name="vgg_preprocess")(l_norm)
+    if hints:
+        l_norm = keras.Input((image_size, image_size, 4), name="l_norm_hints")
+        vgg_input = HintPreprocess(name="vgg_preprocess")(l_norm)
+    else:
+        l_norm = keras.Input((image_size, image_size, 1), name="l_norm")
+        vgg_input = VGGPreprocess(name="vgg_preprocess")(l_norm)
     # Re-wire VGG's own layers on our input: a sub-graph that stops at block `encoder_blocks`,
     # so deeper blocks cost nothing. Layers (and their weights) are shared with `vgg`.
     wanted = set(VGG_BLOCK_OUTPUTS[:encoder_blocks])
@@ -166,6 +206,8 @@ def build_encoder(image_size: int = 64, weights="imagenet", encoder_blocks: int 
     for layer in vgg.layers[1:]:  # [0] is VGG's own InputLayer
         if int(layer.name[len("block")]) > encoder_blocks:
             break
+        if hints and layer.name == "block1_conv1":
+            layer = _extended_first_conv(layer, 6)
         x = layer(x)
         if layer.name in wanted:
             found[layer.name] = x
@@ -249,6 +291,7 @@ def build_colorizer(
     decoder_width: int = 32,
     head: str = "regression",
     bins=None,
+    hints: bool = False,
 ):
     """Build the colorization model.
 
@@ -269,6 +312,10 @@ def build_colorizer(
         :func:`course_lib.classification.annealed_mean`; the model is named ``colorizer_<decoder>_cls``.
     bins : array_like (Q, 2), optional
         Bin centres of the classification head; default :func:`course_lib.classification.ab_bins`.
+    hints : bool
+        User-guided colorization (Zhang et al. 2017, :mod:`course_lib.hints`): the input is
+        ``(B, S, S, 4)``, L_norm then hint a, hint b and mask, entering through an extended first
+        convolution whose extra weights start at zero; the model is named ``colorizer_<decoder>_hints``.
 
     Returns
     -------
@@ -294,14 +341,16 @@ def build_colorizer(
         bins = None
     if isinstance(weights, str) and weights.lower() == "none":
         weights = None
-    encoder = build_encoder(image_size, weights, encoder_blocks, outputs="skips" if decoder == "unet" else "pooled")
+    encoder = build_encoder(image_size, weights, encoder_blocks, outputs="skips" if decoder == "unet" else "pooled",
+                            hints=hints)
     if decoder == "unet":
         top = build_unet_decoder(image_size, encoder_blocks, decoder_width, bins)
     else:
         top = build_seed_decoder(image_size, encoder_blocks, bins)
-    l_norm = keras.Input((image_size, image_size, 1), name="l_norm")
+    l_norm = keras.Input((image_size, image_size, 4 if hints else 1), name="l_norm_hints" if hints else "l_norm")
     output = top(encoder(l_norm))
-    return keras.Model(l_norm, output, name=f"colorizer_{decoder}" + ("_cls" if bins is not None else ""))
+    return keras.Model(l_norm, output, name=f"colorizer_{decoder}" + ("_cls" if bins is not None else "")
+                       + ("_hints" if hints else ""))
 
 
 def load_colorizer(path):
@@ -325,11 +374,17 @@ def load_colorizer(path):
 
 
 def model_image_size(model) -> int:
-    """The square side ``S`` the model takes, read from its input shape ``(None, S, S, 1)``."""
+    """The square side ``S`` the model takes, read from its input shape ``(None, S, S, 1)``
+    (``(None, S, S, 4)`` for a hint model)."""
     shape = model.input_shape
-    if len(shape) != 4 or shape[1] != shape[2] or shape[3] != 1:
-        raise ModelFileError(f"expected a model with input (None, S, S, 1), got {shape}")
+    if len(shape) != 4 or shape[1] != shape[2] or shape[3] not in (1, 4):
+        raise ModelFileError(f"expected a model with input (None, S, S, 1) or (None, S, S, 4), got {shape}")
     return int(shape[1])
+
+
+def takes_hints(model) -> bool:
+    """True for a hint model (input ``(None, S, S, 4)``: L_norm + hint channels, :mod:`course_lib.hints`)."""
+    return model.input_shape[-1] == 4
 
 
 def encoder_layers(model):
@@ -349,6 +404,10 @@ def set_encoder_trainable(model, blocks=None) -> None:
     encoder = model.get_layer("encoder")
     encoder.trainable = blocks is not None
     if blocks is None:
+        if takes_hints(model):  # the hints come in through block1_conv1: it keeps learning
+            encoder.trainable = True
+            for layer in encoder.layers:
+                layer.trainable = layer.name == "block1_conv1"
         return
     wanted = {1, 2, 3, 4, 5} if blocks == "all" else {int(b) for b in blocks}
     for layer in encoder.layers:

@@ -213,6 +213,7 @@ def make_dataset_from_images(
     cache: bool = True,
     seed: int = 0,
     drop_remainder: bool = False,
+    hints: bool = False,
 ):
     """The ``tf.data`` pipeline over images already decoded and resized.
 
@@ -236,11 +237,15 @@ def make_dataset_from_images(
         Makes shuffling and augmentation reproducible.
     drop_remainder : bool
         Drop the last, smaller batch.
+    hints : bool
+        Add simulated colour hints, new ones every epoch (:func:`course_lib.hints.tf_add_hints`,
+        sampled on the augmented batch): the input becomes ``(B, S, S, 4)``.
 
     Returns
     -------
     tf.data.Dataset
-        Of ``(L_norm (B, S, S, 1) float32, ab_norm (B, S, S, 2) float32)``.
+        Of ``(L_norm (B, S, S, 1) float32, ab_norm (B, S, S, 2) float32)`` (with ``hints``,
+        ``L_norm`` + hint channels ``(B, S, S, 4)``).
     """
     import tensorflow as tf
 
@@ -264,7 +269,14 @@ def make_dataset_from_images(
         # One stateless seed per batch: a deterministic stream that differs each epoch.
         batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(augment_batch, num_parallel_calls=autotune)
-    return dataset.map(_split_stack).prefetch(autotune)
+    dataset = dataset.map(_split_stack)
+    if hints:
+        from course_lib.hints import tf_add_hints
+
+        # One seed per batch, its own stream (not the augmentation's): reproducible, new each epoch.
+        hint_seeds = tf.data.Dataset.random(seed=seed + 1, rerandomize_each_iteration=True)
+        dataset = tf.data.Dataset.zip((dataset, hint_seeds)).map(tf_add_hints, num_parallel_calls=autotune)
+    return dataset.prefetch(autotune)
 
 
 def make_dataset(

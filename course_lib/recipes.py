@@ -69,6 +69,10 @@ class TrainSettings:
     head : "regression" or "classification"
         ``"classification"``: Zhang et al. 2016, logits over the in-gamut ab bins, decoded with
         the annealed mean (notebook 07).
+    hints : bool
+        User-guided colorization (Zhang et al. 2017, notebook 08): the model also takes hint
+        channels (:mod:`course_lib.hints`); the pipeline samples new simulated hints for every
+        image every epoch, and a share of the batches carries none.
     augment : bool
         Random flips and resized crops (on cached features: the mirror images).
     class_balanced : bool
@@ -96,6 +100,7 @@ class TrainSettings:
     learning_rate: float = 2e-3
     loss: str = "mse"
     head: str = "regression"
+    hints: bool = False
     augment: bool = True
     class_balanced: bool = False
     seed: int = 0

@@ -338,13 +338,18 @@ class FixedBatchPredictor:
         import tensorflow as tf
 
         self.batch_size = int(batch_size)
-        spec = tf.TensorSpec((self.batch_size, image_size, image_size, 1), tf.float32)
+        self.channels = int(model.input_shape[-1])  # 4: a hint model, predicting here without hints
+        spec = tf.TensorSpec((self.batch_size, image_size, image_size, self.channels), tf.float32)
         self._predict = tf.function(lambda l_norm: model(l_norm, training=False), input_signature=[spec])
         self.model = model
 
     def __call__(self, l_norm: np.ndarray) -> np.ndarray:
         """``ab_norm (N, S, S, 2)`` float32 for ``l_norm (N, S, S, 1)``."""
         l_norm = np.asarray(l_norm, dtype=np.float32)
+        if l_norm.shape[-1] < self.channels:  # a hint model: no hint (zero hint channels)
+            from course_lib.hints import model_input
+
+            l_norm = model_input(l_norm)
         outputs = []
         for start in range(0, len(l_norm), self.batch_size):
             batch = l_norm[start : start + self.batch_size]
@@ -534,7 +539,7 @@ def _build_or_restore(run_dir: Path, settings: TrainSettings, resume: bool):
     if resume and last.is_file():
         return load_colorizer(last)
     return build_colorizer(settings.image_size, settings.decoder, settings.weights, settings.encoder_blocks,
-                           settings.decoder_width, head=settings.head)
+                           settings.decoder_width, head=settings.head, hints=settings.hints)
 
 
 def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, cache_features):
@@ -554,6 +559,8 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
     if stage.encoder is None:
         encoder = colorizer.get_layer("encoder")
         fits = _feature_bytes(encoder, 2 * len(data.train_rgb)) <= FEATURE_CACHE_LIMIT
+        if settings.hints:  # the features depend on the hints, new every epoch: nothing to cache
+            cache_features = False
         if bool(cache_features) and (cache_features != "auto" or fits):
             print(f"{stage.name}: frozen encoder, features cached once; training the decoder only")
             train_l, train_ab = color.rgb_to_model_io(data.train_rgb)
@@ -573,9 +580,14 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
     even = replicas > 1
     train_data = make_dataset_from_images(data.train_rgb, bs, augment=settings.augment, shuffle=True, seed=stage.seed,
-                                          drop_remainder=even)
+                                          drop_remainder=even, hints=settings.hints)
     steps = len(data.train_rgb) // bs if even else int(np.ceil(len(data.train_rgb) / bs))
-    return colorizer, train_data, _array_dataset(data.val_l, data.val_ab, bs, replicas), max(steps, 1)
+    val_l = data.val_l
+    if settings.hints:  # validation without hints: the model must still colorize alone
+        from course_lib.hints import model_input
+
+        val_l = model_input(val_l)
+    return colorizer, train_data, _array_dataset(val_l, data.val_ab, bs, replicas), max(steps, 1)
 
 
 def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, run_dir: Path, state: dict,
@@ -749,6 +761,9 @@ def configure_parser(parser) -> None:
     parser.add_argument("--head", choices=HEADS,
                         help="regression (default: ab directly) or classification (Zhang et al. 2016: logits over "
                              "ab bins, rebalanced cross-entropy, annealed mean; notebook 07)")
+    parser.add_argument("--hints", action="store_true", default=None,
+                        help="user-guided colorization (Zhang et al. 2017; notebook 08): the model also takes colour "
+                             "hints, simulated on the training images (new ones every epoch)")
     parser.add_argument("--class-balanced", action="store_true", default=None,
                         help="draw every category equally often in an epoch")
     parser.add_argument("--no-augment", dest="augment", action="store_false", default=None, help="no flips/crops")
@@ -766,7 +781,7 @@ def configure_parser(parser) -> None:
 #: CLI arguments that are TrainSettings fields of the same name.
 _SETTING_ARGS = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_width", "epochs", "fine_tune_epochs",
                  "batch_size", "learning_rate", "loss", "class_balanced", "augment", "deterministic",
-                 "max_images_per_split", "seed", "head")
+                 "max_images_per_split", "seed", "head", "hints")
 
 
 def run_cli(args) -> int:

@@ -189,13 +189,13 @@ GPU_NONDETERMINISTIC_OPS = {
 }
 
 
-def _training_step_ops(decoder: str, head: str = "regression") -> set[str]:
+def _training_step_ops(decoder: str, head: str = "regression", hints: bool = False) -> set[str]:
     """Op types in the graph of one training step (forward, loss, gradients, Adam update)."""
     import tensorflow as tf
 
     from course_lib.train import make_loss, make_optimizer
 
-    model = cm.build_colorizer(32, decoder, weights=None, encoder_blocks=2, decoder_width=8, head=head)
+    model = cm.build_colorizer(32, decoder, weights=None, encoder_blocks=2, decoder_width=8, head=head, hints=hints)
     loss_fn, optimizer = make_loss("mse"), make_optimizer(1e-3, 10)
     if head == "classification":  # the rebalanced cross-entropy, as train() compiles it
         from course_lib.classification_head import model_bins
@@ -211,21 +211,24 @@ def _training_step_ops(decoder: str, head: str = "regression") -> set[str]:
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
         return loss
 
-    graph = step.get_concrete_function(tf.TensorSpec((2, 32, 32, 1)), tf.TensorSpec((2, 32, 32, 2))).graph
+    channels = 4 if hints else 1
+    graph = step.get_concrete_function(tf.TensorSpec((2, 32, 32, channels)), tf.TensorSpec((2, 32, 32, 2))).graph
     ops = {op.type for op in graph.get_operations()}
     for function in graph.as_graph_def().library.function:  # ops inside nested functions too
         ops |= {node.op for node in function.node_def}
     return ops
 
 
-@pytest.mark.parametrize("decoder, head", [("unet", "regression"), ("seed", "regression"), ("unet", "classification")])
-def test_every_decoder_trains_under_gpu_op_determinism(decoder, head):
-    ops = _training_step_ops(decoder, head)
+@pytest.mark.parametrize("decoder, head, hints", [("unet", "regression", False), ("seed", "regression", False),
+                                                  ("unet", "classification", False), ("unet", "regression", True)])
+def test_every_decoder_trains_under_gpu_op_determinism(decoder, head, hints):
+    ops = _training_step_ops(decoder, head, hints)
     assert {"Conv2DBackpropFilter", "MaxPoolGrad"} <= ops  # the graph really holds the backward pass
     if head == "classification":  # the loss really is in the graph: soft encoding and log-softmax
         assert {"TopKV2", "OneHot", "LogSoftmax"} <= ops
     offending = {op: GPU_NONDETERMINISTIC_OPS[op] for op in ops if op in GPU_NONDETERMINISTIC_OPS}
-    assert not offending, f"{decoder} decoder, {head} head would crash a deterministic GPU run: {offending}"
+    assert not offending, (f"{decoder} decoder, {head} head{', hints' if hints else ''} would crash a deterministic "
+                           f"GPU run: {offending}")
 
 
 def test_the_op_check_sees_a_nearest_neighbour_resize():
@@ -246,3 +249,34 @@ def test_the_op_check_sees_a_nearest_neighbour_resize():
 
     ops = {op.type for op in grad.get_concrete_function().graph.get_operations()}
     assert "ResizeNearestNeighborGrad" in ops and "ResizeNearestNeighborGrad" in GPU_NONDETERMINISTIC_OPS
+
+
+def test_hint_model_starts_as_the_automatic_model_and_loads_with_plain_keras(tmp_path):
+    """Hints enter through an extended block1_conv1 whose extra weights start at zero (course_lib.hints)."""
+    from course_lib.hints import model_input
+
+    model = cm.build_colorizer(SIZE, "unet", weights=None, encoder_blocks=2, decoder_width=8, hints=True)
+    assert model.input_shape == (None, SIZE, SIZE, 4) and model.output_shape == (None, SIZE, SIZE, 2)
+    assert cm.takes_hints(model) and cm.model_image_size(model) == SIZE
+    kernel = model.get_layer("encoder").get_layer("block1_conv1").get_weights()[0]
+    assert kernel.shape == (3, 3, 6, 64) and not kernel[:, :, 3:].any() and kernel[:, :, :3].any()
+    rng = np.random.default_rng(1)
+    l_norm = rng.uniform(-1, 1, (2, SIZE, SIZE, 1)).astype(np.float32)
+    hint_maps = np.zeros((2, SIZE, SIZE, 3), np.float32)
+    hint_maps[:, 10:13, 10:13] = (0.5, -0.3, 1.0)
+    without = model.predict_on_batch(model_input(l_norm))
+    np.testing.assert_allclose(model.predict_on_batch(model_input(l_norm, hint_maps)), without, atol=1e-6)
+    # A trained-looking kernel: the hints now change the output, and survive saving and loading.
+    kernel[:, :, 3:] = rng.normal(0, 0.05, kernel[:, :, 3:].shape)
+    bias = model.get_layer("encoder").get_layer("block1_conv1").get_weights()[1]
+    model.get_layer("encoder").get_layer("block1_conv1").set_weights([kernel, bias])
+    with_hints = model.predict_on_batch(model_input(l_norm, hint_maps))
+    assert np.abs(with_hints - without).max() > 1e-3
+    path = tmp_path / "hints.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict_on_batch(model_input(l_norm, hint_maps)), with_hints, atol=1e-6)
+    # A frozen (pretrained) encoder keeps the first convolution trainable: it is where the hints come in.
+    cm.set_encoder_trainable(loaded, None)
+    trainable = {w.path.split("/")[-2] for w in loaded.get_layer("encoder").trainable_weights}
+    assert trainable == {"block1_conv1"}
