@@ -170,3 +170,13 @@ def test_unknown_upsampling_is_refused():
 
     with pytest.raises(CourseError, match="upsampling"):
         upsample_ab(np.zeros((4, 4, 1), np.float32), np.zeros((2, 2, 2), np.float32), "nearest")
+
+
+def test_flip_averaging_makes_a_mirrored_photo_get_the_mirrored_colours(model):
+    photo = _photo(SIZE, SIZE, seed=11)
+    mirrored = photo[:, ::-1].copy()
+    averaged = inference.predict_ab(model, [photo, mirrored])
+    np.testing.assert_allclose(averaged[1], averaged[0][:, ::-1], atol=1e-3)
+    plain = inference.predict_ab(model, [photo, mirrored], flip_average=False)
+    assert np.abs(plain[1] - plain[0][:, ::-1]).max() > 1e-2  # a random model alone has handedness
+    np.testing.assert_allclose(averaged[0], 0.5 * (plain[0] + plain[1][:, ::-1]), atol=1e-3)
