@@ -543,3 +543,37 @@ def run_temperature(model_path, temperature: float | None = None) -> tuple[float
     if info and info.get("temperature") is not None:
         return float(info["temperature"]), f"the run's default ({RUN_FILE}: {info.get('temperature_rule', 'chosen on val')})"
     return ZHANG_TEMPERATURE, "Zhang et al.'s 0.38 (no run.json next to the model)"
+
+
+def record_temperature(model_path, temperature: float, rule: str, evidence: dict | None = None) -> dict:
+    """Set the run's default temperature in ``run.json`` (next to the model), keeping the earlier choices.
+
+    For a choice made with the evaluation protocol (``evaluate --split val --temperature T`` at
+    a few T), which can differ from the one ``train`` made at the model's resolution: upsampling
+    ab to the photo's resolution smooths colour, so colourfulness is lower there.
+
+    Raises
+    ------
+    ValueError
+        A negative temperature, an empty ``rule``, or no ``run.json`` to update.
+    """
+    import json
+    import os
+    from pathlib import Path
+
+    temperature = _temperature(temperature)
+    if not str(rule).strip():
+        raise ValueError("say how the temperature was chosen (rule)")
+    info = read_run_file(model_path)
+    if info is None:
+        raise ValueError(f"no {RUN_FILE} next to {model_path}: is it a classification run folder?")
+    history = info.setdefault("temperature_history", [])
+    history.append({"temperature": info.get("temperature"), "rule": info.get("temperature_rule"),
+                    "evidence": info.get("temperature_evidence")})
+    info.update(temperature=temperature, temperature_rule=str(rule), temperature_evidence=evidence)
+    path = Path(model_path).expanduser()
+    run_file = (path if path.is_dir() else path.parent) / RUN_FILE
+    tmp = run_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")
+    os.replace(tmp, run_file)
+    return info

@@ -255,3 +255,14 @@ def test_train_cli_classification_head_writes_run_json_and_colorizes(tmp_path):
     image = np.full((40, 50, 3), 120, np.uint8)
     assert colorize(image).shape == (40, 50, 3)
     assert model_colorize_fn(out / "model.keras", temperature=1.0).temperature == 1.0
+
+
+def test_record_temperature_updates_run_json_and_keeps_history(tmp_path):
+    (tmp_path / cl.RUN_FILE).write_text(json.dumps({"temperature": 0.7, "temperature_rule": "model resolution"}))
+    info = cl.record_temperature(tmp_path / "model.keras", 0.38, "val split, protocol", {"0.38": {"psnr": 23.0}})
+    assert cl.run_temperature(tmp_path / "model.keras")[0] == 0.38
+    assert info["temperature_history"][0]["temperature"] == 0.7
+    with pytest.raises(ValueError, match="no run.json"):
+        cl.record_temperature(tmp_path / "elsewhere" / "model.keras", 0.5, "x")
+    with pytest.raises(ValueError, match="temperature must be >= 0"):
+        cl.record_temperature(tmp_path, -1, "x")
