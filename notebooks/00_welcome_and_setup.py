@@ -59,6 +59,7 @@ show_images([lightness / 100.0, photo], ["what the model gets: lightness L", "wh
 # | **05 Evaluation metrics** | RMSE, PSNR, SSIM built by you; why some numbers barely move |
 # | **06 Results** | the per-category table, galleries, failure modes, colorizing your own photo |
 # | **07 Colour as classification** | beyond MSE: a distribution over colours, rebalancing, the annealed mean |
+# | **08 Colour hints** | user-guided colorization (Zhang et al. 2017): click a point, pick a colour |
 #
 # ### How the notebooks work
 # - The first code cell of every notebook is the **setup cell**. On Colab it downloads the course and

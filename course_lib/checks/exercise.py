@@ -35,7 +35,7 @@ GRADE_FILE_ENV_VAR = "COURSE_GRADE_FILE"
 #: notebook number -> the module of course_lib.checks that declares its exercises
 CHECK_MODULES = {"00": "welcome", "01": "lab_color", "02": "exploring", "03": "autoencoder",
                  "04": "training", "05": "metrics", "06": "results",
-                 "07": "classification"}
+                 "07": "classification", "08": "colour_hints"}
 _SOLUTION_BLOCK = re.compile(r"^### BEGIN SOLUTION\n(.*?)^### END SOLUTION", re.S | re.M)
 _REGISTRY: dict[str, dict[int, "Exercise"]] = {}
 
