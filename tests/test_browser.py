@@ -40,6 +40,7 @@ SELFTEST_DIR = ARTIFACTS / "selftest"
 
 NOTEBOOK_01 = "notebooks/01_lab_color_space.ipynb"
 NOTEBOOK_06 = "notebooks/06_results.ipynb"
+NOTEBOOK_08 = "notebooks/08_colour_hints.ipynb"
 
 #: Generous limits for a loaded 2-core machine; a healthy run is far below them.
 RUN_ALL_TIMEOUT_S = 240.0
@@ -349,4 +350,82 @@ def test_notebook_06_colorizes_an_uploaded_photo(open_notebook, tmp_path):
             "have a visible colour"
         )
         driver.screenshot(ARTIFACTS / "06_results.png", focus=result)
+        driver.assert_not_saved()
+
+
+# --------------------------------------------------------------------------- notebook 08
+#: Mean RGB of the (2 r + 1)^2 window of an <img> around (x, y), in the image's own pixels, read from a canvas.
+_JS_IMAGE_WINDOW_MEAN = """(img, [x, y, r]) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  const left = Math.max(x - r, 0), top = Math.max(y - r, 0);
+  const data = context.getImageData(left, top, 2 * r + 1, 2 * r + 1).data;
+  const sum = [0, 0, 0];
+  for (let i = 0; i < data.length; i += 4) { sum[0] += data[i]; sum[1] += data[i + 1]; sum[2] += data[i + 2]; }
+  const n = data.length / 4;
+  return [sum[0] / n, sum[1] / n, sum[2] / n];
+}"""
+
+
+def _window_ab(image_locator, x: int, y: int, r: int = 6):
+    """Mean ab (LAB units) of an <img>'s pixels around (x, y): what the learner sees there."""
+    from course_lib import color
+
+    rgb = image_locator.evaluate(_JS_IMAGE_WINDOW_MEAN, [x, y, r])
+    return color.rgb_to_lab(np.array([[rgb]], np.float32) / 255.0)[0, 0, 1:]
+
+
+def test_notebook_08_a_click_with_a_picked_colour_pulls_the_result_towards_it(open_notebook):
+    """08: Run All without errors; pick a colour, click on the photo in the explorer (ipyevents on an
+    ipywidgets Image): the hint is drawn there, and the colorized result near the click moves towards it."""
+    from course_lib.hints import hex_to_rgb, rgb_to_ab
+
+    driver = open_notebook(NOTEBOOK_08)
+    with screenshot_on_failure(driver, "08_colour_hints"):
+        driver.run_all_cells(timeout_s=RUN_ALL_TIMEOUT_S)
+        driver.assert_no_cell_errors()
+        assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+
+        panel = ".jp-NotebookPanel:not(.lm-mod-hidden) "
+        photo = driver.page.locator(panel + "img.hint-input")
+        result = driver.page.locator(panel + "img.hint-output")
+        assert photo.count() == 1 and result.count() == 1, "the hint explorer did not render its two images"
+        photo.scroll_into_view_if_needed()
+        explorer_cell = driver.cell_index_of(photo)
+
+        # Choose a colour, as a learner does in the picker (red: far from the test photo's own colours).
+        colour = "#d02020"
+        driver.page.locator(panel + ".hint-colour input[type='color']").fill(colour)
+        driver.page.wait_for_function(
+            "([sel, v]) => document.querySelector(sel).value.toLowerCase() === v",
+            arg=[panel + ".hint-colour input[type='text']", colour], timeout=10_000)
+
+        box = photo.bounding_box()
+        natural = photo.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+        assert abs(box["width"] - natural[0]) <= 1, "the photo is not shown at its own size"
+        x, y = natural[0] // 2, natural[1] // 2
+        target = np.array(rgb_to_ab(hex_to_rgb(colour)))
+        before = _window_ab(result, x, y)
+        known = driver.image_sources(explorer_cell)
+        for dx in (-6, 0, 6):  # three clicks around the centre, like a learner insisting
+            photo.click(position={"x": x + dx, "y": y})
+            driver.wait_until_idle(timeout_s=60.0)
+        driver.wait_for_new_image(explorer_cell, known, timeout_s=60.0)
+        driver.wait_until_idle(timeout_s=60.0)
+        driver.assert_no_cell_errors(context="after clicking on the photo")
+        assert "3 hint(s)" in driver.cell(explorer_cell).inner_text(), "the three clicks did not all arrive"
+
+        # The last hint is drawn where its click landed, in the picked colour...
+        marker = np.array(photo.evaluate(_JS_IMAGE_WINDOW_MEAN, [x + 6, y, 0]))
+        np.testing.assert_allclose(marker, hex_to_rgb(colour), atol=2)
+        # ... and the result near it moved towards that colour.
+        after = _window_ab(result, x, y)
+        moved = np.linalg.norm(before - target) - np.linalg.norm(after - target)
+        print(f"ab near the click: {before.round(1)} -> {after.round(1)}; target {target.round(1)}; "
+              f"{moved:.2f} LAB units closer")
+        assert moved > 0.5, (f"the result near the click did not move towards the hint's colour: ab {before.round(1)} "
+                             f"-> {after.round(1)}, target {target.round(1)}")
+        driver.screenshot(ARTIFACTS / "08_colour_hints.png", focus=result)
         driver.assert_not_saved()
