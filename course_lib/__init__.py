@@ -13,6 +13,8 @@ One module per concern:
 - ``model``      the VGG19 encoder with the ``seed`` and ``unet`` decoders
 - ``classification``  colour as classification (Zhang et al. 2016): ab bins, soft targets,
                  rebalancing, the annealed mean; ``classification_head`` its Keras layer and loss
+- ``hints``      colour hints (Zhang et al. 2017): simulated users, hint channels; ``hint_widget`` the
+                 click-and-pick explorer of notebook 08
 - ``train``      training with checkpoints and resume; ``inference`` colorizing photos
 - ``metrics``    RMSE, PSNR, SSIM and colour metrics; ``evaluate`` the protocol
 - ``checks``     automatic feedback for the notebooks' exercises
