@@ -93,3 +93,23 @@ def test_evaluate_with_simulated_hints(hint_run, tiny_data, tmp_path):
     assert cli.main(["evaluate", "--model", str(hint_run), "--data", str(tiny_data), "--split", "all",
                      "--hints", "3", "--json", str(again)]) == 0
     assert json.loads(again.read_text())["dataset_image_mean"] == results[3]["dataset_image_mean"]
+
+
+def test_the_pipeline_samples_new_reproducible_hints_each_epoch():
+    from course_lib.pipeline import make_dataset_from_images
+
+    rng = np.random.default_rng(0)
+    images = np.full((8, 32, 32, 3), 255, np.uint8)
+    images[:, 8:24, 8:24] = rng.integers(0, 200, (8, 1, 1, 3))  # one flat-coloured square per image
+    dataset = make_dataset_from_images(images, 4, augment=False, shuffle=True, seed=0, hints=True)
+    epochs = [[x.numpy() for x, _ in dataset] for _ in range(4)]
+    for x, ab in dataset:
+        x, ab = x.numpy(), ab.numpy()
+        assert x.shape == (4, 32, 32, 4)
+        inside = x[..., 3] > 0
+        # Flat squares, hints centred on them: every revealed ab is the true ab there, up to the patch's edge.
+        assert np.all(np.abs(x[..., 1:3][inside] - ab[inside]).max(axis=-1) <= np.abs(ab).max() + 1e-6)
+        assert not x[..., 3][:, :4].any() and not x[..., 3][:, :, :4].any()  # never far into the white
+    assert not all(np.array_equal(a, b) for a, b in zip(epochs[0], epochs[1]))  # new hints each epoch
+    again = make_dataset_from_images(images, 4, augment=False, shuffle=True, seed=0, hints=True)
+    np.testing.assert_array_equal(next(iter(again))[0].numpy(), epochs[0][0])  # same seed, same hints
