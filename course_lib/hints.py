@@ -13,8 +13,8 @@ Model input (conventions of :mod:`course_lib.color`)::
 
 one ``(S, S, 4)`` float32 array (:func:`model_input`); an automatic model takes channel 0 alone.
 
-Simulating a user (Zhang 2017, section 3.3, adapted to NCD)
-------------------------------------------------------------
+Simulating a user (after Zhang 2017, adapted to NCD)
+----------------------------------------------------
 * **How many**: a geometric count, ``P(N = k) = (1 - p)^k p`` with ``p = 1/8`` (mean 7, many
   images with 0-3), capped at :data:`MAX_HINTS` (:func:`hint_count`).
 * **Where**: on the object. NCD photos are one fruit or vegetable on a white background, which

@@ -62,7 +62,7 @@ print(f"{len(test_records)} test images in {source.root}")
 #
 # * **how many**: a geometric number, `P(N = k) = (1 - p)^k p` with `p = 1/8`: often none or a few, on
 #   average 7 (`hints.hint_count`);
-# * **where**: on the object. Zhang et al. draw points anywhere in ImageNet photos; an NCD photo is one fruit
+# * **where**: on the object. Zhang et al. place their points at random in ImageNet photos; an NCD photo is one fruit
 #   or vegetable on a **white background**, which every model already gets right (white has ab = 0), so a
 #   hint there would teach nothing. `hints.object_mask` keeps the pixels that are not near-white (the LAB
 #   form of `metrics.foreground_mask`) and the hint centres are drawn among them;
