@@ -361,6 +361,63 @@ from course_lib.checks.autoencoder import ex4
 ex4.check(blocks_to_unfreeze)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
+# %% [markdown] tags=["reflection"] id="r03"
+# **Reflection** (write two or three sentences in this cell; nothing checks them). Your answer above
+# traded what the network already knows against what 400 images can teach it. What would make you
+# unfreeze *more* blocks -- more images, images unlike ImageNet's (X-rays, say), or something else --
+# and what would you watch during fine-tuning to know you went too far?
+#
+# *Your answer:*
+
+# %% [markdown] id="b03q"
+# ### Exercise 5: build one level of the U-Net decoder
+#
+# `build_unet_decoder` (in `course_lib/model.py`) repeats the same **decoder block** at every level on
+# the way up. Write it: `decoder_block(x, skip, filters)` takes
+#
+# * `x`, the decoder's current feature map, `(batch, s, s, C)`;
+# * `skip`, the encoder's feature map at twice that side, `(batch, 2s, 2s, C')`;
+#
+# and returns a Keras tensor of shape `(batch, 2s, 2s, filters)`:
+#
+# 1. upsample `x` 2x with **bilinear** interpolation (`keras.layers.UpSampling2D`);
+# 2. **concatenate** it with `skip` along the channels, `x` first (`keras.layers.Concatenate`);
+# 3. twice: a 3x3 `Conv2D` with `filters` filters, `padding="same"` and no bias (`use_bias=False`,
+#    the normalisation that follows has its own), then `BatchNormalization`, then `ReLU`.
+#
+# Use Keras' functional style: call each layer on the previous output. The check builds your block on a
+# small fixed input, gives it the weights of the library's block and compares the outputs.
+
+# %% tags=["exercise"] id="b03a"
+### BEGIN STUB
+def decoder_block(x, skip, filters):
+    # YOUR CODE HERE: upsample x, concatenate skip, then (conv -> batch norm -> ReLU) twice
+    return None
+### END STUB
+### BEGIN SOLUTION
+import keras
+
+
+# Exercise 5 -- one level of the U-Net decoder
+def decoder_block(x, skip, filters: int):
+    """Upsample ``x`` 2x (bilinear), concatenate ``skip``, then twice 3x3 conv (no bias) + BN + ReLU."""
+    # Bilinear upsampling then convolutions: no checkerboard artefacts (a transposed conv leaves some).
+    x = keras.layers.UpSampling2D(2, interpolation="bilinear")(x)
+    x = keras.layers.Concatenate()([x, skip])  # the encoder's edges at this resolution
+    for _ in range(2):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)  # BN's beta is the bias
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.ReLU()(x)
+    return x
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="b03c"
+from course_lib.checks.autoencoder import ex5
+
+ex5.check(decoder_block)
+# Stuck? ex5.hint() gives a hint (again: a more specific one); ex5.solution() shows an answer.
+
 # %% [markdown] id="c23"
 # Here are the counts for our two models with the encoder frozen. The encoder is the same 20 million
 # VGG19 parameters in both; the decoders differ. The frozen column is slightly larger than the encoder

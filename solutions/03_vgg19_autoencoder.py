@@ -38,3 +38,19 @@ def count_params_split(model) -> tuple[int, int]:
 
 # Exercise 4 -- prediction
 blocks_to_unfreeze = [5]  # the last block: specific to ImageNet, and few enough parameters
+
+
+import keras
+
+
+# Exercise 5 -- one level of the U-Net decoder
+def decoder_block(x, skip, filters: int):
+    """Upsample ``x`` 2x (bilinear), concatenate ``skip``, then twice 3x3 conv (no bias) + BN + ReLU."""
+    # Bilinear upsampling then convolutions: no checkerboard artefacts (a transposed conv leaves some).
+    x = keras.layers.UpSampling2D(2, interpolation="bilinear")(x)
+    x = keras.layers.Concatenate()([x, skip])  # the encoder's edges at this resolution
+    for _ in range(2):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)  # BN's beta is the bias
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.ReLU()(x)
+    return x

@@ -118,3 +118,86 @@ def test_count_split_ignoring_batchnorm_statistics(capsys):
 
     assert not checks.check_count_params_split(by_layer_flag)
     assert "non_trainable_weights" in capsys.readouterr().out
+
+
+# ------------------------------------------------ exercise 5: a U-Net decoder level
+def test_decoder_block_reference_is_a_level_of_the_library_decoder():
+    """The checker's reference computes what level 1 of build_unet_decoder computes, with its weights."""
+    import keras
+    import numpy as np
+
+    from course_lib.model import build_unet_decoder
+
+    decoder = build_unet_decoder(32, 2, width=8)
+    probe = keras.Model(decoder.inputs, [decoder.get_layer("up2b_relu").output, decoder.get_layer("up1b_relu").output])
+    rng = np.random.default_rng(0)
+    skips = [rng.normal(size=(2, 32, 32, 64)).astype("float32"), rng.normal(size=(2, 16, 16, 128)).astype("float32")]
+    deeper, level1 = (np.asarray(t) for t in probe(skips, training=False))
+
+    x, skip = keras.Input((16, 16, 16)), keras.Input((32, 32, 64))
+    reference = keras.Model([x, skip], checks.decoder_block_reference(x, skip, 8))
+    for part in ("a", "b"):
+        for kind in ("conv", "bn"):
+            reference.get_layer(f"ref_{part}_{kind}").set_weights(decoder.get_layer(f"up1{part}_{kind}").get_weights())
+    np.testing.assert_allclose(np.asarray(reference([deeper, skips[0]], training=False)), level1, rtol=1e-5, atol=1e-5)
+
+
+def test_decoder_block_solution_accepted(capsys):
+    assert checks.check_decoder_block(solutions.decoder_block)
+    out = capsys.readouterr().out
+    assert "accepted" in out and "1,075 parameters" in out
+
+
+def _block(*, upsample="bilinear", concat="x_first", conv="plain", order="bn_relu", transposed=False):
+    """A learner's decoder_block with one typical mistake."""
+    import keras
+
+    layers = keras.layers
+
+    def decoder_block(x, skip, filters):
+        if transposed:
+            x = layers.Conv2DTranspose(x.shape[-1], 2, strides=2)(x)
+        elif upsample:
+            x = layers.UpSampling2D(2, interpolation=upsample)(x)
+        if concat == "x_first":
+            x = layers.Concatenate()([x, skip])
+        elif concat == "skip_first":
+            x = layers.Concatenate()([skip, x])
+        for _ in range(2):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=conv == "bias")(x)
+            if order == "bn_relu":
+                x = layers.ReLU()(layers.BatchNormalization()(x))
+            elif order == "relu_bn":
+                x = layers.BatchNormalization()(layers.ReLU()(x))
+            else:  # no batch normalisation
+                x = layers.ReLU()(x)
+        return x
+
+    return decoder_block
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"concat": None}, "forgot the skip"),
+    ({"upsample": "nearest"}, "bilinear"),
+    ({"transposed": True}, "transposed convolution"),
+    ({"order": None}, "no BatchNormalization"),
+    ({"concat": "skip_first"}, "[skip, x]"),
+    ({"order": "relu_bn"}, "conv -> ReLU -> BN"),
+    ({"conv": "bias"}, "use_bias=False"),
+    ({"upsample": None}, "upsample x 2x first"),
+], ids=["forgot-skip", "nearest", "transposed-conv", "no-bn", "concat-order", "relu-before-bn", "bias", "no-upsampling"])
+def test_decoder_block_typical_mistakes(kwargs, words, capsys):
+    assert checks.check_decoder_block(_block(**kwargs)) is False
+    out = capsys.readouterr().out
+    assert "not yet" in out and words in out
+
+
+def test_decoder_block_wrong_filters_and_odd_answers(capsys):
+    import keras
+
+    assert not checks.check_decoder_block(lambda x, skip, filters: _block()(x, skip, filters + 1))
+    assert "filters" in capsys.readouterr().out
+    assert not checks.check_decoder_block(lambda x, skip, filters: keras.Input((8, 8, 5)))
+    assert "not built from the inputs" in capsys.readouterr().out
+    assert checks.check_decoder_block(None) is False and checks.check_decoder_block(lambda *a: None) is False
+    assert "not attempted" in capsys.readouterr().out

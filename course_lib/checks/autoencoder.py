@@ -213,3 +213,207 @@ ex4 = Exercise("03", 4, "blocks_to_unfreeze", check_blocks_to_unfreeze, hints=(
     "400 images cannot pin down millions of parameters.",
     "Unfreeze only the last block (or the last two): [5] or [4, 5].",
 ))
+
+
+# ------------------------------------------------ exercise 5: a U-Net decoder level
+#: The check's fixed case: the deeper map ``x`` (side 4, 12 channels), the encoder's skip at twice the
+#: side (8, 6 channels), and 5 filters; all three numbers differ, so a mix-up shows.
+BLOCK_X_SHAPE, BLOCK_SKIP_SHAPE, BLOCK_FILTERS = (4, 4, 12), (8, 8, 6), 5
+
+
+def decoder_block_reference(x, skip, filters: int, name: str = "ref"):
+    """One level of :func:`course_lib.model.build_unet_decoder`, on Keras tensors.
+
+    ``x (B, s, s, C)`` is upsampled 2x (bilinear) to the side of ``skip (B, 2s, 2s, C')``, the two are
+    concatenated (``x`` first), then two 3x3 convolutions (no bias) + BatchNormalization + ReLU
+    with ``filters`` filters each: the library's own ``_conv_bn_relu``.
+    """
+    import keras
+
+    from course_lib.model import _conv_bn_relu
+
+    x = keras.layers.UpSampling2D(2, interpolation="bilinear", name=f"{name}_upsample")(x)
+    x = keras.layers.Concatenate(name=f"{name}_concat")([x, skip])
+    x = _conv_bn_relu(x, filters, f"{name}_a")
+    return _conv_bn_relu(x, filters, f"{name}_b")
+
+
+def _decoder_block_variant(x, skip, filters: int, *, skip_first=False, interpolation="bilinear",
+                           relu_before_bn=False):
+    """A typical wrong version of the block, with the same weights as the reference (for naming the mistake)."""
+    import keras
+
+    x = keras.layers.UpSampling2D(2, interpolation=interpolation)(x)
+    x = keras.layers.Concatenate()([skip, x] if skip_first else [x, skip])
+    for _ in range(2):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        if relu_before_bn:
+            x = keras.layers.BatchNormalization()(keras.layers.ReLU()(x))
+        else:
+            x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
+    return x
+
+
+def _block_model(build, **kwargs):
+    import keras
+
+    x = keras.Input(BLOCK_X_SHAPE, name="x")
+    skip = keras.Input(BLOCK_SKIP_SHAPE, name="skip")
+    return keras.Model([x, skip], build(x, skip, BLOCK_FILTERS, **kwargs))
+
+
+def _leaf_layers(model) -> list:
+    """Every layer of ``model``, nested models opened, in order."""
+    leaves = []
+    for layer in model.layers:
+        leaves.extend(_leaf_layers(layer) if hasattr(layer, "layers") else [layer])
+    return leaves
+
+
+def _convs_and_norms(model):
+    import keras
+
+    leaves = _leaf_layers(model)
+    convs = [layer for layer in leaves if isinstance(layer, keras.layers.Conv2D)]
+    norms = [layer for layer in leaves if isinstance(layer, keras.layers.BatchNormalization)]
+    return convs, norms
+
+
+def _block_weights(seed: int = 0) -> list:
+    """Fixed weights for the two conv + BN pairs: ``[kernel, [gamma, beta, mean, variance]] * 2``."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    weights, channels = [], BLOCK_X_SHAPE[2] + BLOCK_SKIP_SHAPE[2]
+    for _ in range(2):
+        kernel = rng.normal(0.0, 0.3, (3, 3, channels, BLOCK_FILTERS)).astype("float32")
+        bn = [rng.uniform(0.5, 1.5, BLOCK_FILTERS), rng.normal(0.0, 0.2, BLOCK_FILTERS),
+              rng.normal(0.0, 0.2, BLOCK_FILTERS), rng.uniform(0.5, 1.5, BLOCK_FILTERS)]
+        weights.append((kernel, [w.astype("float32") for w in bn]))
+        channels = BLOCK_FILTERS
+    return weights
+
+
+def _set_block_weights(model, weights) -> None:
+    convs, norms = _convs_and_norms(model)
+    for conv, norm, (kernel, bn) in zip(convs, norms, weights):
+        conv.set_weights([kernel])
+        norm.set_weights(bn)
+
+
+def _block_inputs():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    return [rng.normal(0.0, 1.0, (2, *BLOCK_X_SHAPE)).astype("float32"),
+            rng.normal(0.0, 1.0, (2, *BLOCK_SKIP_SHAPE)).astype("float32")]
+
+
+def _explain_block_error(exc: Exception) -> str | None:
+    text = str(exc)
+    if "oncatenate" in text and "shape" in text:
+        return ("Concatenate needs both inputs at the same side, but x is half the side of skip: upsample x "
+                f"2x first ({type(exc).__name__}: {text.splitlines()[0][:160]}).")
+    return None
+
+
+@checker
+def check_decoder_block(decoder_block: Callable | None) -> bool:
+    """Check ``decoder_block(x, skip, filters) -> tensor`` against one level of the library's U-Net decoder."""
+    if decoder_block is None:
+        return not_attempted("decoder_block")
+    try:
+        import keras
+        import numpy as np
+    except ImportError as exc:
+        return hint(f"Keras is needed for this check ({exc}).")
+    x = keras.Input(BLOCK_X_SHAPE, name="x")
+    skip = keras.Input(BLOCK_SKIP_SHAPE, name="skip")
+    ok, out = learner_answer(decoder_block, "decoder_block", x, skip, BLOCK_FILTERS, explain=_explain_block_error)
+    if not ok:
+        return False
+    if not isinstance(out, keras.KerasTensor):
+        return hint(f"return the output of your last layer, the Keras tensor you built from x and skip; "
+                    f"got {type(out).__name__}.")
+    case = f"x {(None, *BLOCK_X_SHAPE)}, skip {(None, *BLOCK_SKIP_SHAPE)}, filters={BLOCK_FILTERS}"
+    try:
+        model = keras.Model([x, skip], out)
+    except Exception as exc:  # an output not built from the inputs
+        return hint(f"your output is not built from the inputs x and skip ({type(exc).__name__}: {exc}). "
+                    "Call each layer on the previous layer's output, starting from x and skip.")
+    leaves = _leaf_layers(model)
+    if any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in leaves):
+        return hint("you upsample with a transposed convolution (Conv2DTranspose). It works, but its "
+                    "overlapping strides leave checkerboard artefacts in the colours; the library uses "
+                    "UpSampling2D(2, interpolation='bilinear') and lets the 3x3 convolutions that follow learn.")
+    convs, norms = _convs_and_norms(model)
+    if convs and convs[0].get_weights() and convs[0].get_weights()[0].shape[2] == BLOCK_X_SHAPE[2]:
+        return hint(f"for {case}, your first convolution sees {BLOCK_X_SHAPE[2]} channels: those of x alone. "
+                    "You forgot the skip: concatenate the upsampled x with skip (keras.layers.Concatenate()"
+                    "([x, skip])) before the convolutions; that is what gives the decoder block 1's sharp edges.")
+    shape = tuple(out.shape[1:])
+    want_shape = (2 * BLOCK_X_SHAPE[0], 2 * BLOCK_X_SHAPE[1], BLOCK_FILTERS)
+    if shape != want_shape:
+        if shape[:2] == BLOCK_X_SHAPE[:2]:
+            return hint(f"for {case} your output is {shape}, the side of x: upsample x 2x to the side of skip "
+                        "(UpSampling2D(2, interpolation='bilinear')).")
+        if len(shape) == 3 and shape[:2] == want_shape[:2]:
+            return hint(f"for {case} your output has {shape[2]} channels; both convolutions should have "
+                        f"`filters` ({BLOCK_FILTERS}) filters.")
+        return hint(f"for {case} your output is {shape}; expected {want_shape}: the side of skip, `filters` channels.")
+    upsamplings = [layer for layer in leaves if isinstance(layer, keras.layers.UpSampling2D)]
+    if any(layer.interpolation != "bilinear" for layer in upsamplings):
+        return hint("your UpSampling2D repeats each pixel (interpolation='nearest', its default): blocky "
+                    "colour edges. The library uses UpSampling2D(2, interpolation='bilinear').")
+    if not norms:
+        return hint("there is no BatchNormalization: the library follows each convolution with "
+                    "BatchNormalization then ReLU, which keeps training stable from the first epoch.")
+    if len(convs) != 2 or len(norms) != 2:
+        return hint(f"your block has {len(convs)} convolution(s) and {len(norms)} BatchNormalization layer(s); "
+                    "a level of the library's decoder has two of each: (Conv2D 3x3 -> BN -> ReLU) twice.")
+    if any(tuple(conv.kernel_size) != (3, 3) for conv in convs):
+        return hint(f"your kernels are {[tuple(c.kernel_size) for c in convs]}; use 3x3 convolutions, "
+                    "padding='same'.")
+    if any(conv.use_bias for conv in convs):
+        return hint("your convolutions have a bias. BatchNormalization right after subtracts the mean anyway "
+                    "(its beta is the bias): the library writes Conv2D(..., use_bias=False).")
+    reference = _block_model(decoder_block_reference)
+    if model.count_params() != reference.count_params():
+        return hint(f"your block has {model.count_params():,} parameters; the library's has "
+                    f"{reference.count_params():,}. Two 3x3 convolutions without bias, each followed by "
+                    "BatchNormalization and ReLU.")
+    weights, inputs = _block_weights(), _block_inputs()
+    try:
+        _set_block_weights(model, weights)
+    except Exception as exc:  # weights of another shape: a structure we did not foresee
+        return hint(f"could not give your layers the library block's weights ({type(exc).__name__}: {exc}). "
+                    "Compare your layers with the exercise: upsample, concatenate [x, skip], two conv + BN + ReLU.")
+    _set_block_weights(reference, weights)
+    got = np.asarray(model(inputs, training=False))
+    want = np.asarray(reference(inputs, training=False))
+    if np.allclose(got, want, rtol=1e-4, atol=1e-4):
+        return accept(f"same output shape, the same {reference.count_params():,} parameters and, with the "
+                      "library's weights, the same output as a level of build_unet_decoder.")
+    variants = (
+        ({"skip_first": True}, "you concatenate [skip, x]; the library concatenates [x, skip]. Same shapes, but "
+                               "the weights meet the channels in another order, so a model trained with the "
+                               "library's block (or saved by it) gives other colours with yours."),
+        ({"relu_before_bn": True}, "your order is conv -> ReLU -> BN (or a conv with activation='relu' before "
+                                   "BN); the library's is conv -> BatchNormalization -> ReLU."),
+    )
+    for kwargs, message in variants:
+        variant = _block_model(_decoder_block_variant, **kwargs)
+        _set_block_weights(variant, weights)
+        if np.allclose(got, np.asarray(variant(inputs, training=False)), rtol=1e-4, atol=1e-4):
+            return hint(message)
+    return hint("right shape and parameter count, but with the library's weights your block computes "
+                "something else. The order is: UpSampling2D(2, bilinear) on x, Concatenate()([x, skip]), "
+                "then twice Conv2D(filters, 3, padding='same', use_bias=False) -> BatchNormalization -> ReLU.")
+
+
+ex5 = Exercise("03", 5, "decoder_block", check_decoder_block, hints=(
+    "Four steps: make x as large as skip, put the two side by side along the channels, then two rounds of "
+    "convolution, normalisation and activation. build_unet_decoder in course_lib/model.py does this per level.",
+    "UpSampling2D(2, interpolation='bilinear')(x); Concatenate()([x, skip]); then twice: "
+    "Conv2D(filters, 3, padding='same', use_bias=False), BatchNormalization(), ReLU().",
+))
