@@ -216,9 +216,12 @@ plt.show()
 # ## 7. The classification head, trained
 #
 # `python -m course_lib train --head classification --weights none --data data/ncd --out runs/cls` trains it
-# with the CPU recipe (the rebalancing weights come from the train split; at the end the default
-# temperature is chosen on the validation split and kept in `runs/cls/run.json`). This notebook reads that
-# run from the runs folder. In fast mode, or when it is missing and `IF_NO_MODEL = "fast"`, it trains the
+# with the CPU recipe (the rebalancing weights come from the train split; at the end a default temperature
+# is chosen on the validation split at the model's resolution and kept in `runs/cls/run.json`). Upsampling
+# ab to the photo's full resolution smooths colour, so the course's run re-chose T with the evaluation
+# protocol (`evaluate --split val --temperature T` at a few T, recorded with
+# `classification.record_temperature`; see `benchmarks/README.md`). This notebook reads that run from the
+# runs folder. In fast mode, or when it is missing and `IF_NO_MODEL = "fast"`, it trains the
 # **tiny fast recipe** instead: a minute, and not a result.
 
 # %% id="c16"
