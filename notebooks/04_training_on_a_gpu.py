@@ -418,6 +418,14 @@ from course_lib.checks.training import ex4
 ex4.check(diagnosis)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
+# %% [markdown] tags=["reflection"] id="r04"
+# **Reflection** (write two or three sentences in this cell; nothing checks them). In the curves of *your*
+# run above, is there a point where the validation loss stops improving while the training loss goes on
+# falling? If yes, at which epoch; if not, what would you expect to see with twice as many epochs, and
+# what in `course_lib.train` protects you from it?
+#
+# *Your answer:*
+
 # %% [markdown] id="c31"
 # `course_lib.train` keeps the best model by validation **PSNR** rather than validation loss (PSNR in
 # RGB is what we report in the end); its choice is recorded in the run's state file. The two criteria
@@ -462,8 +470,177 @@ for ax, path in zip(axes[:, 0], shown):
     ax.axis("off")
 plt.show()
 
+# %% [markdown] id="s04m"
+# ## 11. Inside a training step
+#
+# `model.fit` hides the loop that training is. For every batch it runs one **training step**:
+#
+# 1. the forward pass, in training mode, and the **loss** of the batch;
+# 2. the **gradients** of the loss with respect to every *trainable* weight (backpropagation: TensorFlow
+#    records the forward pass on a `tf.GradientTape` and plays it backwards);
+# 3. the **optimizer** moves each weight a little against its gradient (Adam with our cosine schedule).
+#
+# Writing the step yourself is how custom trainings (GANs, the colour hints of notebook 08...) are done.
+#
+# ### Exercise 5: the loss
+#
+# Write `mse_ab(ab_true, ab_pred)`, the course's loss: the **mean squared error** between the true and the
+# predicted `ab_norm`, both `(batch, S, S, 2)` tensors, as **one number** averaged over every image, pixel
+# and channel. Use TensorFlow operations (`tf.square`, `tf.reduce_mean`) so that a gradient tape can
+# differentiate it. The check compares it with `course_lib.train.make_loss("mse")` on a fixed batch.
+
+# %% tags=["exercise"] id="s04a"
+### BEGIN STUB
+def mse_ab(ab_true, ab_pred):
+    # YOUR CODE HERE: one number, the mean of the squared differences
+    return None
+### END STUB
+### BEGIN SOLUTION
+import tensorflow as tf
+
+
+# Exercise 5 -- the loss
+def mse_ab(ab_true, ab_pred):
+    """Mean squared error over every image, pixel and channel: one scalar tensor."""
+    return tf.reduce_mean(tf.square(ab_true - ab_pred))
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="s04b"
+from course_lib.checks.training import ex5, ex6
+
+ex5.check(mse_ab)
+# Stuck? ex5.hint() gives a hint (again: a more specific one); ex5.solution() shows an answer.
+
+# %% [markdown] id="s04c"
+# ### Exercise 6: one training step with `tf.GradientTape`
+#
+# Write `train_step(model, optimizer, l_norm, ab_norm)` that performs one step on one batch and returns
+# its loss (computed before the update):
+#
+# * inside `with tf.GradientTape() as tape:` run the model **in training mode**
+#   (`model(l_norm, training=True)`: BatchNormalization then normalises with the batch's own statistics
+#   and updates its running ones) and compute the loss with your `mse_ab`;
+# * outside the `with` block, `tape.gradient(loss, ...)` the **trainable** variables only (a frozen
+#   encoder must stay frozen);
+# * `optimizer.apply_gradients(zip(gradients, variables))`.
+#
+# The check runs your step on a tiny fixed model (with a frozen layer and a BatchNormalization) and compares
+# the loss and the weights after the step with Keras' own `model.train_on_batch`, the step `model.fit` runs.
+
+# %% tags=["exercise"] id="s04d"
+### BEGIN STUB
+def train_step(model, optimizer, l_norm, ab_norm):
+    # YOUR CODE HERE: forward pass and loss on a tape, gradients, apply them; return the loss
+    return None
+### END STUB
+### BEGIN SOLUTION
+import tensorflow as tf
+
+
+# Exercise 6 -- one training step
+def train_step(model, optimizer, l_norm, ab_norm):
+    """One optimisation step on a batch; returns the batch's loss before the update."""
+    with tf.GradientTape() as tape:
+        ab_pred = model(l_norm, training=True)       # training mode: BatchNormalization uses the batch
+        loss = mse_ab(ab_norm, ab_pred)
+    variables = model.trainable_variables             # frozen layers are not among them
+    gradients = tape.gradient(loss, variables)
+    optimizer.apply_gradients(zip(gradients, variables))
+    return loss
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="s04e"
+ex6.check(train_step)
+# Stuck? ex6.hint() gives a hint (again: a more specific one); ex6.solution() shows an answer.
+
+# %% [markdown] id="s04f"
+# Your step at work: a small colorizer (2 VGG blocks, random weights) and the library's optimizer
+# (`train.make_optimizer`: Adam, cosine decay), ten steps on the *same* pipeline batch as in section 4. On
+# one batch the loss should fall at almost every step: the model learns that batch by heart.
+
+# %% id="s04g"
+step_model = build_colorizer(PIPELINE_SIZE, decoder="unet", weights=None, encoder_blocks=2, decoder_width=8)
+step_optimizer = train.make_optimizer(1e-3, total_steps=10)
+step_losses = []
+for _ in range(10):
+    step_loss = train_step(step_model, step_optimizer, l_batch, ab_batch)
+    if step_loss is None:
+        print("train_step still returns None: write it in exercise 6, then run this cell again.")
+        break
+    step_losses.append(float(step_loss))
+if step_losses:
+    print("loss at each step: " + ", ".join(f"{value:.4f}" for value in step_losses))
+
+# %% [markdown] id="a04m"
+# ## 12. A small ablation: seed or U-Net decoder?
+#
+# An **ablation** changes one thing and measures the effect. Here: the decoder, `seed` (no skip
+# connections, notebook 03) against `unet`, everything else equal. To keep it to a minute, each model is
+# trained with the `fast` recipe (32 px, 2 VGG blocks, 3 epochs on 32 training images), and each decoder
+# **twice**, with two random seeds (the seed sets the initial weights and the order of the batches). We
+# compare the best validation PSNR of each run.
+#
+# ### Exercise 7 (predict first): what will the table show?
+#
+# * "a": the U-Net clearly wins: both of its runs score above both runs of the seed decoder;
+# * "b": the seed decoder clearly wins;
+# * "c": neither clearly: two seeds of the same decoder differ about as much as the two decoders do.
+
+# %% tags=["exercise"] id="a04a"
+### BEGIN STUB
+ablation_prediction = None  # YOUR ANSWER: "a", "b" or "c"
+### END STUB
+### BEGIN SOLUTION
+# Exercise 7 -- prediction
+ablation_prediction = "c"  # 3 epochs on 32 images: chance decides as much as the design
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="a04b"
+from course_lib.checks.training import ex7
+
+ex7.check(ablation_prediction)
+# Stuck? ex7.hint() gives a hint (again: a more specific one); ex7.solution() shows an answer.
+
+# %% id="a04c"
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+
+ABLATION_SEEDS = (0, 1)
+ablation_psnr = {}
+start = time.perf_counter()
+with tempfile.TemporaryDirectory(prefix="ablation_") as ablation_dir:
+    for decoder in ("seed", "unet"):
+        for seed in ABLATION_SEEDS:
+            with contextlib.redirect_stdout(io.StringIO()):   # four training logs would drown the table
+                run = train.train(source.root, Path(ablation_dir) / f"{decoder}_{seed}", recipe="fast",
+                                  weights=WEIGHTS, decoder=decoder, seed=seed, verbose=0)
+            ablation_psnr[decoder, seed] = run.best_val_psnr
+print(f"4 fast trainings in {time.perf_counter() - start:.0f} s; best validation PSNR (dB):")
+print(f"{'decoder':8s} " + " ".join(f"{'seed ' + str(seed):>8s}" for seed in ABLATION_SEEDS) + f" {'mean':>8s}")
+means = {}
+for decoder in ("seed", "unet"):
+    values = [ablation_psnr[decoder, seed] for seed in ABLATION_SEEDS]
+    means[decoder] = float(np.mean(values))
+    print(f"{decoder:8s} " + " ".join(f"{value:8.2f}" for value in values) + f" {means[decoder]:8.2f}")
+spread = max(abs(ablation_psnr[d, ABLATION_SEEDS[0]] - ablation_psnr[d, ABLATION_SEEDS[1]]) for d in ("seed", "unet"))
+print(f"difference between the decoders' means: {means['unet'] - means['seed']:+.2f} dB; "
+      f"largest difference between two seeds of one decoder: {spread:.2f} dB")
+
+# %% [markdown] tags=["reflection"] id="a04r"
+# **Reflection** (write three or four sentences in this cell; nothing checks them). Read the table: is the
+# difference between the decoders larger than the difference between two seeds of the same decoder? What
+# can you conclude about skip connections from this run, and what can you *not*? Which change would make
+# the comparison trustworthy -- more epochs, more images, more seeds, a larger image size -- and what
+# would each cost in training time?
+#
+# *Your answer:*
+
 # %% [markdown] id="c35"
-# ## 11. From the command line
+# ## 13. From the command line
 #
 # Everything above is one command; this is what to run for a long training outside the notebook (for
 # example in a terminal, or in a Colab cell starting with `!`), and what to run again after a disconnect:

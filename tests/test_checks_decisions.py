@@ -16,6 +16,7 @@ CASES = [  # (checker, right answers, [(wrong answer, words of its hint)])
     (autoencoder.check_blocks_to_unfreeze, [[5], (4, 5), [5, 4]],
      [([1, 2, 3, 4, 5], "memorises"), ([], "frozen is safe"), ([1], "generic")]),
     (training.check_diagnosis, ["b", " B "], [("a", "underfitting"), ("c", "nothing is broken")]),
+    (training.check_ablation_prediction, ["c", " C "], [("a", "spread between two seeds"), ("b", "skips win")]),
     (metrics.check_range_inflation_db, [24.1, 20 * math.log10(4095 / 255)],
      [(12.04, "20 log10"), (16.06, "ratio"), (-24.1, "sign")]),
     (results.check_colourfulness_ranking, [["truth", "model", "gray"], ("Truth", "model", "gray")],

@@ -90,3 +90,102 @@ def test_best_epoch_by_training_loss(capsys):
 
 def test_best_epoch_reference_on_ties():
     assert checks.best_epoch_reference({"val_loss": [0.5, 0.3, 0.3]}) == 2
+
+
+# ------------------------------------------------------- exercise 5: the loss
+def test_mse_solution_accepted_and_reference_is_keras_mse(capsys):
+    import numpy as np
+
+    assert checks.check_mse_ab(solutions.mse_ab)
+    assert "accepted" in capsys.readouterr().out
+    ab_true, ab_pred = checks._loss_batch()
+    diff = np.asarray(ab_true, np.float64) - np.asarray(ab_pred, np.float64)
+    assert checks.mse_ab_reference(ab_true, ab_pred) == pytest.approx(np.mean(diff**2), rel=1e-5)
+
+
+@pytest.mark.parametrize("mse, words", [
+    (lambda t, p: ((t - p) ** 2).numpy().sum(), "sum the squared errors"),
+    (lambda t, p: float(((t - p) ** 2).numpy().mean()) ** 0.5, "RMSE"),
+    (lambda t, p: abs((t - p).numpy()).mean(), "absolute"),
+    (lambda t, p: float((t - p).numpy().mean()) ** 2, "square the mean error"),
+    (lambda t, p: ((t - p) ** 2).numpy().mean() * 128**2, "LAB units"),
+    (lambda t, p: ((t - p) ** 2).numpy().mean(axis=-1), "one number"),
+], ids=["sum", "rmse", "absolute", "squared-mean", "lab-units", "per-pixel"])
+def test_mse_typical_mistakes(mse, words, capsys):
+    assert checks.check_mse_ab(mse) is False
+    out = capsys.readouterr().out
+    assert "not yet" in out and words in out
+
+
+# ------------------------------------------------- exercise 6: a training step
+def test_train_step_solution_accepted(capsys):
+    assert checks.check_train_step(solutions.train_step)
+    out = capsys.readouterr().out
+    assert "accepted" in out and "train_on_batch" in out
+
+
+def test_train_step_reference_is_an_explicit_gradient_step():
+    """Keras' train_on_batch (the checker's reference) is: loss in training mode, SGD on the trainable weights."""
+    import numpy as np
+
+    model = checks._step_model()
+    l_norm, ab_norm = checks._step_batch()
+    frozen_before = model.get_layer("frozen_conv").get_weights()
+    loss = solutions.train_step(model, __import__("keras").optimizers.SGD(checks.STEP_LEARNING_RATE), l_norm, ab_norm)
+    want_loss, want_weights = checks.train_step_reference()
+    assert float(loss) == pytest.approx(want_loss, rel=1e-5)
+    for got, want in zip(model.weights, want_weights):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)
+    for got, want in zip(model.get_layer("frozen_conv").get_weights(), frozen_before):
+        np.testing.assert_array_equal(got, want)
+
+
+def _step(*, training=True, variables="trainable", apply=True, tape_outside=False):
+    """A learner's train_step with one typical mistake."""
+    import keras
+    import tensorflow as tf
+
+    mse = keras.losses.MeanSquaredError()
+
+    def train_step(model, optimizer, l_norm, ab_norm):
+        chosen = {"trainable": lambda: model.trainable_variables, "all": lambda: model.weights,
+                  "last": lambda: model.layers[-1].trainable_variables}[variables]
+        if tape_outside:
+            prediction = model(l_norm, training=training)
+        with tf.GradientTape() as tape:
+            if not tape_outside:
+                prediction = model(l_norm, training=training)
+            loss = mse(ab_norm, prediction)
+        gradients = tape.gradient(loss, chosen())
+        if apply:
+            optimizer.apply_gradients(zip(gradients, chosen()))
+        return loss
+
+    return train_step
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("kwargs, words", [
+    ({"training": False}, "training=True"),
+    ({"variables": "all"}, "frozen layer"),
+    ({"variables": "last"}, "did not move"),
+    ({"apply": False}, "apply_gradients"),
+    ({"tape_outside": True}, "inside"),
+], ids=["no-training-flag", "frozen-variables", "some-variables", "no-apply", "tape-outside"])
+def test_train_step_typical_mistakes(kwargs, words, capsys):
+    assert checks.check_train_step(_step(**kwargs)) is False
+    out = capsys.readouterr().out
+    assert "not yet" in out and words in out
+
+
+def test_train_step_two_updates_or_a_stub(capsys):
+    good = _step()
+
+    def twice(model, optimizer, l_norm, ab_norm):
+        good(model, optimizer, l_norm, ab_norm)
+        return good(model, optimizer, l_norm, ab_norm)
+
+    assert checks.check_train_step(twice) is False
+    assert "train_on_batch gives" in capsys.readouterr().out
+    assert checks.check_train_step(None) is False and checks.check_train_step(lambda *a: None) is False
+    assert "not attempted" in capsys.readouterr().out

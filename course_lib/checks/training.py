@@ -7,6 +7,7 @@ prints either ``accepted`` or a hint naming the likely mistake. It returns ``Tru
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
 from pathlib import Path
@@ -171,4 +172,217 @@ def check_diagnosis(diagnosis) -> bool:
 ex4 = Exercise("04", 4, "diagnosis", check_diagnosis, hints=(
     "Which images does the model get better at after epoch 6, and which worse?",
     "Better on the images it trains on, worse on new ones: that is overfitting, answer b.",
+))
+
+
+# ------------------------------------------------------- exercise 5: the loss
+def _loss_batch():
+    """A fixed batch ``(ab_true, ab_pred)``, each ``(4, 8, 8, 2)`` float32 in [-1, 1], as TensorFlow tensors."""
+    import numpy as np
+    import tensorflow as tf
+
+    rng = np.random.default_rng(5)
+    ab_true = rng.uniform(-0.6, 0.6, (4, 8, 8, 2)).astype("float32")
+    ab_pred = np.tanh(ab_true + rng.normal(0.1, 0.3, ab_true.shape)).astype("float32")
+    return tf.constant(ab_true), tf.constant(ab_pred)
+
+
+def mse_ab_reference(ab_true, ab_pred) -> float:
+    """The course's loss, ``course_lib.train.make_loss("mse")``, as a Python float."""
+    from course_lib.train import make_loss
+
+    return float(make_loss("mse")(ab_true, ab_pred))
+
+
+@checker
+def check_mse_ab(mse_ab: Callable | None) -> bool:
+    """Check ``mse_ab(ab_true, ab_pred) -> scalar`` against ``make_loss("mse")`` on a fixed batch."""
+    import numpy as np
+
+    from course_lib.checks.feedback import as_float_array
+
+    if mse_ab is None:
+        return not_attempted("mse_ab")
+    ab_true, ab_pred = _loss_batch()
+    ok, got = learner_answer(mse_ab, "mse_ab", ab_true, ab_pred)
+    if not ok:
+        return False
+    value = as_float_array(got)
+    if value is None:
+        return hint(f"return one number (a scalar tensor is fine); got {type(got).__name__}.")
+    if value.size != 1:
+        return hint(f"on a batch of shape {tuple(ab_true.shape)} you return an array of shape {value.shape}: a "
+                    "loss is one number. Average over every image, pixel and channel (tf.reduce_mean with no axis).")
+    value = float(value.reshape(()))
+    want = mse_ab_reference(ab_true, ab_pred)
+    if np.isclose(value, want, rtol=1e-4, atol=1e-7):
+        return accept(f"{value:.5f}, the value of course_lib.train.make_loss('mse') on the same batch.")
+    diff = np.asarray(ab_true, dtype=np.float64) - np.asarray(ab_pred, dtype=np.float64)
+    mistakes = (
+        (np.sum(diff**2), "you sum the squared errors: the loss then grows with the batch and image size, and so "
+                          "does the step the optimizer takes. Take the mean."),
+        (np.sqrt(np.mean(diff**2)), "that is the root of the mean squared error (RMSE): a fine metric, but the "
+                                    "course trains on the MSE itself; drop the square root."),
+        (np.mean(np.abs(diff)), "that is the mean *absolute* error (the 'l1' loss): square the differences."),
+        (np.mean(diff) ** 2, "you square the mean error: positive and negative errors cancel before squaring. "
+                             "Square each difference first, then take the mean."),
+        (np.mean(diff**2) * 128**2, "you measure in LAB units (x 128): the model predicts ab / 128, and the loss "
+                                    "compares those normalised values as they are."),
+        (0.5 * np.mean(diff**2), "you halve the mean squared error; the course's loss has no 1/2."),
+    )
+    for wrong, message in mistakes:
+        if np.isclose(value, wrong, rtol=1e-4, atol=1e-7):
+            return hint(f"on a fixed batch you return {value:.5f}, the reference is {want:.5f}: {message}")
+    return hint(f"on a fixed batch you return {value:.5f}; make_loss('mse') gives {want:.5f}. Subtract, square "
+                "each difference, then average over everything.")
+
+
+# ------------------------------------------------- exercise 6: a training step
+#: The step's fixed case: SGD with a large learning rate, so that a wrong gradient shows in the weights.
+STEP_LEARNING_RATE = 0.5
+
+
+def _step_model():
+    """A tiny colorizer with what matters for a training step: a frozen layer, BatchNormalization, a tanh head."""
+    import keras
+    import numpy as np
+
+    inputs = keras.Input((8, 8, 1), name="l_norm")
+    frozen = keras.layers.Conv2D(4, 3, padding="same", name="frozen_conv")
+    frozen.trainable = False
+    x = frozen(inputs)
+    x = keras.layers.Conv2D(6, 3, padding="same", use_bias=False, name="conv")(x)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.ReLU(name="relu")(x)
+    outputs = keras.layers.Conv2D(2, 3, padding="same", activation="tanh", name="ab_norm")(x)
+    model = keras.Model(inputs, outputs, name="step_check_model")
+    rng = np.random.default_rng(6)
+    model.set_weights([rng.normal(0.0, 0.4, w.shape).astype("float32") if "variance" not in w.path
+                       else np.ones(w.shape, "float32") for w in model.weights])
+    return model
+
+
+def _step_batch():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    l_norm = rng.uniform(-1.0, 1.0, (4, 8, 8, 1)).astype("float32")
+    ab_norm = rng.uniform(-0.5, 0.5, (4, 8, 8, 2)).astype("float32")
+    return l_norm, ab_norm
+
+
+@functools.lru_cache(maxsize=1)
+def train_step_reference() -> tuple[float, list]:
+    """Keras' own step on the check's model and batch: ``(loss, weights after the step)``.
+
+    ``model.compile`` with the course's loss and ``train_on_batch`` is what ``model.fit`` (and so
+    ``course_lib.train``) does per batch: forward pass in training mode, gradients of the trainable
+    variables, one optimizer update; the loss returned is the one before the update.
+    """
+    import keras
+
+    from course_lib.train import make_loss
+
+    model = _step_model()
+    model.compile(optimizer=keras.optimizers.SGD(STEP_LEARNING_RATE), loss=make_loss("mse"), jit_compile=False)
+    loss = model.train_on_batch(*_step_batch())
+    return float(loss), tuple(w.numpy() for w in model.weights)
+
+
+def _explain_step_error(exc: Exception) -> str | None:
+    if "No gradients provided" in str(exc):
+        return ("every gradient is None: the tape recorded nothing. Run the forward pass (model(...)) and the "
+                "loss *inside* `with tf.GradientTape() as tape:`, then call tape.gradient outside it.")
+    return None
+
+
+@checker
+def check_train_step(train_step: Callable | None) -> bool:
+    """Check ``train_step(model, optimizer, l_norm, ab_norm) -> loss`` against Keras' train_on_batch."""
+    if train_step is None:
+        return not_attempted("train_step")
+    try:
+        import keras
+        import numpy as np
+    except ImportError as exc:
+        return hint(f"Keras is needed for this check ({exc}).")
+    from course_lib.checks.feedback import as_float_array
+
+    model = _step_model()
+    before = [w.numpy() for w in model.weights]
+    optimizer = keras.optimizers.SGD(STEP_LEARNING_RATE)
+    l_norm, ab_norm = _step_batch()
+    ok, got = learner_answer(train_step, "train_step", model, optimizer, l_norm, ab_norm, explain=_explain_step_error)
+    if not ok:
+        return False
+    value = as_float_array(got)
+    if value is None or value.size != 1:
+        return hint(f"return the loss of the batch, one number (the scalar tensor your loss gives); got "
+                    f"{type(got).__name__}{'' if value is None else f' of shape {value.shape}'}.")
+    value = float(value.reshape(()))
+    after = {w.path: w.numpy() for w in model.weights}
+    before = dict(zip(after, before))
+    want_loss, want_weights = train_step_reference()
+    want = dict(zip(after, want_weights))
+    trainable = {w.path for w in model.trainable_weights}
+    moved = {path for path in after if not np.array_equal(after[path], before[path])}
+    if not moved & trainable:
+        return hint("the weights did not change. Either the step never applies the gradients "
+                    "(optimizer.apply_gradients(zip(gradients, model.trainable_variables))), or the forward "
+                    "pass ran outside `with tf.GradientTape() as tape:`, so there was nothing to differentiate.")
+    if "frozen_conv" in {path.split("/")[0] for path in moved}:
+        return hint("you updated a frozen layer (trainable=False): take the gradients of, and apply them to, "
+                    "model.trainable_variables, not model.weights or model.variables.")
+    if trainable - moved:
+        return hint(f"some trainable weights did not move ({', '.join(sorted(trainable - moved))}): take the "
+                    "gradients of all of model.trainable_variables, not just some layers'.")
+    inference_loss = float(keras.losses.MeanSquaredError()(ab_norm, _step_model()(l_norm, training=False)))
+    if np.isclose(value, inference_loss, rtol=1e-4, atol=1e-6) and not np.isclose(value, want_loss, rtol=1e-4):
+        return hint("your loss is the model's in inference mode: call model(l_norm, training=True) in the step, "
+                    "so that BatchNormalization (and Dropout) behave as in training and update their statistics.")
+    if not np.isclose(value, want_loss, rtol=1e-4, atol=1e-6):
+        return hint(f"your step returns the loss {value:.5f}; Keras' train_on_batch gives {want_loss:.5f} on the "
+                    "same model and batch. Return the MSE of the training-mode prediction, computed before the "
+                    "update (make_loss('mse') or your mse_ab).")
+    off = [path for path in after if not np.allclose(after[path], want[path], rtol=1e-4, atol=1e-5)]
+    if off:
+        return hint(f"the loss is right, but after one step these weights differ from Keras' step: {', '.join(off)}. "
+                    "One update per call: gradients = tape.gradient(loss, model.trainable_variables), then "
+                    "optimizer.apply_gradients(zip(gradients, model.trainable_variables)).")
+    return accept(f"loss {value:.5f} and the weights after one step match Keras' model.train_on_batch, the step "
+                  "model.fit repeats for every batch.")
+
+
+# ----------------------------------------------- exercise 7: predict the ablation
+@checker
+def check_ablation_prediction(ablation_prediction) -> bool:
+    """Prediction: fast settings, seed vs unet decoder, two seeds each: which scores higher on validation?"""
+    if ablation_prediction is not None and not isinstance(ablation_prediction, str):
+        return hint(f'answer with a letter, e.g. ablation_prediction = "a"; got {ablation_prediction!r}')
+    return judge_choice(ablation_prediction, "ablation_prediction", "c", mistakes={
+        "a": "the U-Net is the better design, and a real training shows it. But 3 epochs on 32 images at 32 px "
+             "barely move the decoder from its random start: the spread between two seeds of the *same* "
+             "decoder is of the same size as the difference the design makes.",
+        "b": "with a real training the skips win: they hand block 1's full-resolution edges to the layers that "
+             "paint. And in 3 epochs on 32 images, chance (the seed) decides as much as the design does.",
+    }, accepted="in such a short run the seed matters as much as the decoder; only a longer run, or several "
+                "seeds each, can tell two designs apart.", otherwise='Answer "a", "b" or "c".')
+
+
+ex5 = Exercise("04", 5, "mse_ab", check_mse_ab, hints=(
+    "Subtract the prediction from the truth, square each difference, and average over everything: images, "
+    "pixels and both channels.",
+    "tf.reduce_mean(tf.square(ab_true - ab_pred)).",
+))
+ex6 = Exercise("04", 6, "train_step", check_train_step, hints=(
+    "Inside `with tf.GradientTape() as tape:` run the model in training mode and compute the loss; outside it, "
+    "ask the tape for the gradients of the trainable variables and let the optimizer apply them.",
+    "with tf.GradientTape() as tape: loss = mse_ab(ab_norm, model(l_norm, training=True)); then "
+    "grads = tape.gradient(loss, model.trainable_variables); "
+    "optimizer.apply_gradients(zip(grads, model.trainable_variables)); return loss.",
+))
+ex7 = Exercise("04", 7, "ablation_prediction", check_ablation_prediction, hints=(
+    "How far can 3 epochs on 32 images move a decoder from its random start? How much does the random "
+    "start itself change the score?",
+    "Two seeds of the same decoder differ by as much as the two decoders do: answer c.",
 ))
