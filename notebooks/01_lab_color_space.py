@@ -130,6 +130,14 @@ from course_lib.checks.lab_color import ex4
 ex4.check(kept_fraction)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
+# %% [markdown] tags=["reflection"] id="r01"
+# **Reflection** (write two or three sentences in this cell; nothing checks them). Your eye forgives
+# colour that is much blurrier than the lightness (the next cell shows it). In your own words: why does
+# that make colorization easier for a model -- and in which kind of image would a blurry ab still look
+# wrong?
+#
+# *Your answer:*
+
 # %% id="bd4f2fb9"
 def blur_by_resizing(channels, factor=8):
     '''Downsample (H, W, C) by `factor` and resize back: the detail finer than `factor` pixels is lost.'''

@@ -247,6 +247,14 @@ from course_lib.checks.exploring import ex4
 ex4.check(whole_image_mean_b)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
+# %% [markdown] tags=["reflection"] id="r02"
+# **Reflection** (write two or three sentences in this cell; nothing checks them). NCD photos are mostly
+# white background. What does that do to a model trained to minimise the error over *all* pixels: which
+# colour is it tempted to predict when it is unsure about an object, and how could you check your guess on
+# the model of notebook 04?
+#
+# *Your answer:*
+
 # %% [markdown] id="fb9d52ea"
 # Each category occupies its own region of the ab plane: reds and yellows to the right and top, greens
 # to the left. That is the knowledge a colorizer must learn -- and why it will struggle where two

@@ -198,6 +198,13 @@ from course_lib.checks.metrics import ex4
 ex4.check(inflation_db)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
+# %% [markdown] tags=["reflection"] id="r05"
+# **Reflection** (write two or three sentences in this cell; nothing checks them). A difference in how
+# PSNR is computed moved a result by more than 20 dB. Before you put your model's number next to a
+# paper's, which details of the measurement would you check, and where would you look for them?
+#
+# *Your answer:*
+
 # %% [markdown] id="8d9c65af"
 # The gray image -- no colour at all -- is only a few dB behind the washed-out one. Keep that in mind.
 #

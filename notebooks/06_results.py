@@ -248,6 +248,14 @@ from course_lib.checks.results import ex4
 ex4.check(colourfulness_ranking)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
+# %% [markdown] tags=["reflection"] id="r06"
+# **Reflection** (write two or three sentences in this cell; nothing checks them). Explain in your own
+# words why a model trained with a squared-error loss paints less colourful images than the truth (think
+# of an object that could be red or green). What would you change in the training to get bolder colours,
+# and what might that cost in PSNR?
+#
+# *Your answer:*
+
 # %% [markdown] id="c18"
 # ## 5. Failure modes: desaturation and sepia
 #
