@@ -6,6 +6,7 @@
 #       colorization
 #     - see what VGG19's feature maps respond to, block by block
 #     - compare the seed decoder with the U-Net decoder and its skip connections
+#     - build one level of the U-Net decoder yourself
 #     - count trainable and frozen parameters and read model.summary()
 #     needs_data: false
 #     time_cpu: 25 min

@@ -7,6 +7,7 @@
 #       features
 #     - save checkpoints and a log with Keras callbacks, and resume an interrupted training
 #     - read loss curves and the prediction grids to judge training
+#     - write the loss and a training step with tf.GradientTape, and run a small ablation
 #     needs_data: true
 #     time_cpu: 40 min (about 15-20 of them training; see benchmarks/README.md)
 #     time_gpu: 30 min
@@ -635,7 +636,8 @@ print(f"difference between the decoders' means: {means['unet'] - means['seed']:+
 # difference between the decoders larger than the difference between two seeds of the same decoder? What
 # can you conclude about skip connections from this run, and what can you *not*? Which change would make
 # the comparison trustworthy -- more epochs, more images, more seeds, a larger image size -- and what
-# would each cost in training time?
+# would each cost in training time? (For scale, compare these PSNRs with the gray baseline of notebook
+# 05, which adds no colour at all.)
 #
 # *Your answer:*
 
