@@ -134,9 +134,9 @@ def test_train_step_reference_is_an_explicit_gradient_step():
     loss = solutions.train_step(model, __import__("keras").optimizers.SGD(checks.STEP_LEARNING_RATE), l_norm, ab_norm)
     want_loss, want_weights = checks.train_step_reference()
     assert float(loss) == pytest.approx(want_loss, rel=1e-5)
-    for got, want in zip(model.weights, want_weights):
+    for got, want in zip(model.weights, want_weights, strict=True):
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)
-    for got, want in zip(model.get_layer("frozen_conv").get_weights(), frozen_before):
+    for got, want in zip(model.get_layer("frozen_conv").get_weights(), frozen_before, strict=True):
         np.testing.assert_array_equal(got, want)
 
 

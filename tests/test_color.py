@@ -93,7 +93,7 @@ def test_out_of_gamut_colours_are_fitted_keeping_lightness_and_hue_not_clipped()
     fitted = color.fit_to_gamut(lab)
     np.testing.assert_array_equal(fitted[:, 0], lab[:, 0])
     np.testing.assert_array_equal(fitted[3], lab[3])  # already in gamut: untouched
-    for before, after in zip(lab[:3], fitted[:3]):
+    for before, after in zip(lab[:3], fitted[:3], strict=True):
         assert np.hypot(*after[1:]) < np.hypot(*before[1:])  # chroma reduced...
         assert np.isclose(np.arctan2(after[2], after[1]), np.arctan2(before[2], before[1]))  # ...hue kept
     assert color.in_gamut(fitted).all()

@@ -109,13 +109,13 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
     assert len(answers) == len(tests) == 4
     assert len({c.metadata.nbgrader["grade_id"] for c in marked}) == 8
     assert all(c.metadata.nbgrader["points"] == 1 and c.metadata.nbgrader["locked"] for c in tests)
-    for answer, test in zip(answers, tests):  # the answer cell and its test share the exercise number
+    for answer, test in zip(answers, tests, strict=True):  # the answer cell and its test share the exercise number
         name = answer.metadata.nbgrader["grade_id"]
         assert test.metadata.nbgrader["grade_id"] == f"{name}_check" and f"assert {name}.passed" in test.source
     # What nbgrader's generate_assignment releases: the solution block cleared, the learner's stub left.
     learner = nbformat.read(NOTEBOOK_DIR / "01_lab_color_space.ipynb", as_version=4)
     stubs = [c.source for c in learner.cells if "exercise" in c.metadata.get("tags", [])]
-    for cell, stub in zip(answers, stubs):
+    for cell, stub in zip(answers, stubs, strict=True):
         assert cell.source.count("### BEGIN SOLUTION") == 1 and "### BEGIN STUB" not in cell.source
         assert cell.source.split("### BEGIN SOLUTION")[0].strip() == stub.strip()
     assert nbgrader_export.CODE_STUB

@@ -110,6 +110,6 @@ def test_the_pipeline_samples_new_reproducible_hints_each_epoch():
         # Flat squares, hints centred on them: every revealed ab is the true ab there, up to the patch's edge.
         assert np.all(np.abs(x[..., 1:3][inside] - ab[inside]).max(axis=-1) <= np.abs(ab).max() + 1e-6)
         assert not x[..., 3][:, :4].any() and not x[..., 3][:, :, :4].any()  # never far into the white
-    assert not all(np.array_equal(a, b) for a, b in zip(epochs[0], epochs[1]))  # new hints each epoch
+    assert not all(np.array_equal(a, b) for a, b in zip(epochs[0], epochs[1], strict=True))  # new hints each epoch
     again = make_dataset_from_images(images, 4, augment=False, shuffle=True, seed=0, hints=True)
     np.testing.assert_array_equal(next(iter(again))[0].numpy(), epochs[0][0])  # same seed, same hints

@@ -73,7 +73,7 @@ def test_grayscale_scan_and_transparent_png(model_path, tmp_path):
 
     written = inference.colorize_files(model_path, [scan, logo], tmp_path / "out", progress=False)
     assert [p.name for p in written] == ["scan_color.png", "logo_color.png"]
-    for src, dst, shape in zip([scan, logo], written, [(300, 200, 3), (120, 160, 3)]):
+    for src, dst, shape in zip([scan, logo], written, [(300, 200, 3), (120, 160, 3)], strict=True):
         out = np.asarray(Image.open(dst))
         assert out.shape == shape
         _assert_same_lightness(out, load_image(src))  # transparency composited onto white first

@@ -60,7 +60,7 @@ def test_local_weights_file_is_actually_loaded(tmp_path, l_batch):
     layers = cm.encoder_layers(model)
     assert len(layers) == 16 + 4  # 16 convolutions + 4 pools (block5_pool is not needed)
     for layer in layers:
-        for got, want in zip(layer.get_weights(), source.get_layer(layer.name).get_weights()):
+        for got, want in zip(layer.get_weights(), source.get_layer(layer.name).get_weights(), strict=True):
             np.testing.assert_array_equal(got, want)
     assert set(expected) >= {layer.name for layer in layers if layer.weights}
 

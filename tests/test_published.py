@@ -34,7 +34,7 @@ def test_load_survey_equals_the_shared_transcription_row_for_row():
         expected = list(csv.DictReader(handle))
     rows = published.load_survey()
     assert len(rows) == len(expected)
-    for row, want in zip(rows, expected):
+    for row, want in zip(rows, expected, strict=True):
         assert (row.survey_category, row.n_images, row.method) == (want["category"], int(want["n_images"]), want["method"])
         assert (row.psnr, row.ssim, row.pcqi, row.iqm) == tuple(float(want[key]) for key in ("psnr", "ssim", "pcqi", "iqm"))
 

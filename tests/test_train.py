@@ -79,7 +79,7 @@ def test_crash_then_resume_continues_with_optimizer_state(tiny_data, tmp_path):
     assert recorder.epochs == [2]  # only the missing epoch runs
     steps_per_epoch = saved_optimizer[0].item() // 2
     assert steps_per_epoch > 0 and recorder.start_iterations == 2 * steps_per_epoch
-    for got, want in zip(recorder.start_optimizer, saved_optimizer):  # Adam's moments are back
+    for got, want in zip(recorder.start_optimizer, saved_optimizer, strict=True):  # Adam's moments are back
         np.testing.assert_array_equal(got, want)
     assert result.epochs_done == 3 and _log_epochs(run) == [0, 1, 2]
     assert all(len(values) == 3 for values in result.history.values())
@@ -107,14 +107,14 @@ def test_same_arguments_give_the_same_model(tiny_data, tmp_path, capfd):
     # TensorFlow log "E0000 ... use_unbounded_threadpool" at every fit under op determinism.
     captured = capfd.readouterr()
     assert "use_unbounded_threadpool" not in captured.err + captured.out
-    for wa, wb in zip(models[0].weights, models[1].weights):
+    for wa, wb in zip(models[0].weights, models[1].weights, strict=True):
         np.testing.assert_array_equal(wa.numpy(), wb.numpy())
     # ... and training did change the (equally seeded) initial weights.
     from course_lib.model import build_colorizer
 
     keras.utils.set_random_seed(3)
     initial = build_colorizer(32, "unet", weights=None, encoder_blocks=2, decoder_width=8)
-    assert any(not np.array_equal(a.numpy(), b.numpy()) for a, b in zip(models[0].weights, initial.weights))
+    assert any(not np.array_equal(a.numpy(), b.numpy()) for a, b in zip(models[0].weights, initial.weights, strict=True))
 
 
 def test_pretrained_encoder_frozen_in_stage_1_fine_tuned_in_stage_2(tiny_data, tmp_path):
@@ -140,7 +140,7 @@ def test_pretrained_encoder_frozen_in_stage_1_fine_tuned_in_stage_2(tiny_data, t
 
     def same_as_file(encoder, layer):
         return all(np.array_equal(a, b) for a, b in zip(encoder.get_layer(layer).get_weights(),
-                                                         vgg.get_layer(layer).get_weights()))
+                                                         vgg.get_layer(layer).get_weights(), strict=True))
 
     # Stage 1 (decoder on cached features): the encoder is exactly the loaded file.
     assert same_as_file(snapshots[0], "block1_conv1") and same_as_file(snapshots[0], "block2_conv2")
