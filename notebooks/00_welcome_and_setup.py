@@ -168,6 +168,49 @@ ex2.check(choose_weights);
 weights = report.weights.weights_option
 print(f"weights for the VGG19 encoder here: {weights!r}" + ("   (offline mode)" if report.offline else ""))
 
+# %% [markdown] id="p00q"
+# ## Exercise 3 (predict first): how much colour does the model paint?
+#
+# On a CPU the course's model works on small images: it predicts the colour channels a and b on a
+# 48 x 48 grid, which is then resized to the photo's size and recombined with the photo's **own**
+# full-resolution lightness L (notebook 06 colorizes your photos this way). For a 480 x 480 photo, what
+# fraction of the output's colour values (a and b, not L) did the model predict itself? Answer with a
+# number between 0 and 1 before running the cell after the reflection.
+
+# %% tags=["exercise"] id="p00a"
+### BEGIN STUB
+predicted_fraction = None  # YOUR ANSWER: a number between 0 and 1
+### END STUB
+### BEGIN SOLUTION
+# Exercise 3 -- prediction
+predicted_fraction = (48 * 48) / (480 * 480)  # 0.01: each side of the colour grid is 10 times coarser
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p00c"
+from course_lib.checks.welcome import ex3
+
+ex3.check(predicted_fraction);
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+
+# %% [markdown] tags=["reflection"] id="r00"
+# **Reflection** (write one paragraph in this cell; nothing checks it). The model predicts only a tiny
+# fraction of the colour values, yet the result below still looks sharp. Explain in your own words why:
+# which channel carries the edges and the fine detail, and why can the colour afford to be so coarse?
+# What would go wrong if the model had to predict all three RGB channels at 48 x 48 instead?
+#
+# *Your answer:*
+
+# %% id="p00d"
+# The answer: the coffee photo's colour squeezed through a 48 x 48 grid, recombined with its full-resolution L.
+from course_lib.inference import resize_ab
+
+lab = color.rgb_to_lab(photo)  # float32 (400, 600, 3)
+small_ab = resize_ab(lab[..., 1:], 48, 48)  # (48, 48, 2): all the colour the model would paint
+coarse = color.merge_lab(lab[..., :1], resize_ab(small_ab, *photo.shape[:2]))
+print(f"colour values predicted: {small_ab.size} of {lab[..., 1:].size} ({small_ab.size / lab[..., 1:].size:.4f})")
+show_images([photo, color.to_uint8_rgb(color.lab_to_rgb(coarse))], ["original", "colour from a 48 x 48 grid"],
+            ncols=2, size=4);
+
 # %% [markdown] id="64e06494"
 # ## Next
 #

@@ -326,6 +326,37 @@ def show_temperature(T):
 
 display(widgets.VBox([slider, widgets.interactive_output(show_temperature, {"T": slider})]))
 
+# %% [markdown] id="p07q"
+# ### Exercise 3 (predict first): which model paints more colour?
+#
+# Section 9 below evaluates notebook 04's MSE model and the classification head (decoded at the run's
+# temperature `T_RUN`, printed above) on the test images. Which of the two will have the higher
+# **colourfulness ratio** (predicted / true colourfulness, notebook 05)? Answer `"mse"` or
+# `"classification"` before running the comparison.
+
+# %% tags=["exercise"] id="p07a"
+### BEGIN STUB
+more_colourful = None  # YOUR ANSWER: "mse" or "classification"
+### END STUB
+### BEGIN SOLUTION
+# Exercise 3 -- prediction
+more_colourful = "classification"  # MSE predicts the mean of the plausible colours: washed out
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p07c"
+from course_lib.checks.classification import ex3
+
+ex3.check(more_colourful)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+
+# %% [markdown] tags=["reflection"] id="r07"
+# **Reflection** (write one paragraph in this cell; nothing checks it). Explain in your own words why one
+# model should be more colourful than the other: what does each loss make the model predict for a pixel
+# that could be red or green (section 2's toy)? Then, after running section 9, say whether the table
+# agreed with you, and what the extra colour costs in PSNR.
+#
+# *Your answer:*
+
 # %% [markdown] id="c23"
 # ## 9. Gray, MSE and classification side by side
 #

@@ -28,3 +28,7 @@ def annealed_mean(probs, bins, T):
     tempered = np.power(probs, 1.0 / T)
     tempered = tempered / tempered.sum(axis=-1, keepdims=True)
     return tempered @ bins
+
+
+# Exercise 3 -- prediction
+more_colourful = "classification"  # MSE predicts the mean of the plausible colours: washed out

@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 
 from course_lib.checks.exercise import Exercise
-from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import (accept, as_float_array, checker, hint, judge_choice, learner_answer,
+                                        not_attempted)
 
 #: Three bins on the a axis and one pixel's distribution over them: a bimodal "green or red".
 _BINS = np.array([[-40.0, 10.0], [0.0, 0.0], [40.0, 30.0]])
@@ -129,4 +130,27 @@ ex1 = Exercise("07", 1, "rebalancing_weights", check_rebalancing_weights, hints=
     "Mix p with the uniform distribution (weight lambda for the uniform one), invert, then rescale so that "
     "a pixel weighs 1 on average: sum(p * w) = 1.",
     "w = 1 / ((1 - uniform_mix) * p + uniform_mix / len(p)); return w / np.sum(p * w).",
+))
+
+
+# ------------------------------------------------ exercise 3: predict before you run
+@checker
+def check_more_colourful(more_colourful) -> bool:
+    """Prediction: which model is more colourful on the test images, "mse" or "classification"?"""
+    if more_colourful is not None and not isinstance(more_colourful, str):
+        return hint(f'answer with one word, "mse" or "classification"; got {more_colourful!r}')
+    return judge_choice(more_colourful, "more_colourful", ["classification", "cls", "classifier"], mistakes={
+        "mse": "a model trained on the squared error predicts the conditional *mean*: where a pixel could be "
+               "red or green it paints the dull average (section 2's toy), so it is the washed-out one.",
+        "same": "the two losses answer different questions: the mean of the plausible colours (MSE) or a "
+                "sharpened distribution close to its mode (classification, T < 1). Which averages colours away?",
+    }, accepted="classification: the annealed mean at T < 1 leans towards the most likely colour, while MSE "
+                "averages the plausible colours towards gray.",
+       otherwise='Answer "mse" or "classification".')
+
+
+ex3 = Exercise("07", 3, "more_colourful", check_more_colourful, hints=(
+    "The MSE model predicts the average of all plausible colours of a pixel; the classification head's "
+    "annealed mean at T < 1 leans towards the most likely one. What does averaging red and green give?",
+    'Averaging pulls colours towards gray, so the answer is "classification".',
 ))

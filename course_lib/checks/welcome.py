@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.feedback import accept, call_safely, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, call_safely, checker, hint, judge_number, learner_answer, not_attempted
 from course_lib.environment import (WEIGHTS_CACHED, WEIGHTS_REACHABLE, WEIGHTS_UNREACHABLE, EnvironmentReport,
                                     WeightsStatus)
 
@@ -74,6 +74,22 @@ def check_choose_weights(choose_weights: Callable | None) -> bool:
     return accept("ImageNet weights when they can be had, random initialisation (None) offline.")
 
 
+# ------------------------------------------------ exercise 3: predict before you run
+@checker
+def check_predicted_fraction(predicted_fraction) -> bool:
+    """Prediction: colour predicted on a 48 x 48 grid, a 480 x 480 photo: what fraction of its a, b values?"""
+    return judge_number(predicted_fraction, "predicted_fraction", (48 * 48) / (480 * 480), tolerance=5e-4, mistakes=(
+        (48 / 480, "0.1 is the fraction along *one* side; the grid is 10 times coarser in both directions."),
+        (1 - (48 * 48) / (480 * 480), "that is the fraction the resize fills in; the question asks what the "
+                                      "model predicted itself."),
+        ((2 * 48 * 48) / (3 * 480 * 480), "you counted the L channel too; the question asks only about the "
+                                          "colour values (a and b), and L comes from the photo."),
+        (1.0, "1 would mean every colour value is predicted (or did you answer 1 %? Give a fraction, 0.01)."),
+    ), accepted="48 x 48 / (480 x 480) = 0.01: the model predicts 1 % of the colour values, the photo's own L "
+                "keeps every detail -- see below how little that costs.",
+       otherwise="Count the a (or b) samples on the model's grid and on the photo: (48 x 48) / (480 x 480).")
+
+
 # ------------------------------------------------------------------ the exercises
 from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
 
@@ -85,4 +101,8 @@ ex1 = Exercise("00", 1, "io_shapes", check_io_shapes, hints=(
 ex2 = Exercise("00", 2, "choose_weights", check_choose_weights, hints=(
     "The report knows whether the ImageNet weights can be had: look at report.offline.",
     'Return "imagenet" when report.offline is False, and Python\'s None (no quotes) when it is True.',
+))
+ex3 = Exercise("00", 3, "predicted_fraction", check_predicted_fraction, hints=(
+    "Count the samples of one colour channel: 48 x 48 on the model's grid, 480 x 480 in the photo.",
+    "(48 * 48) / (480 * 480) = 1 / 100 = 0.01: each side is 10 times smaller.",
 ))
