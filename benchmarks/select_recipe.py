@@ -4,7 +4,10 @@ Each candidate is the ``cpu`` recipe with a few settings changed. Every candidat
 train split and scored on the **validation** split, with the course's protocol (RGB uint8, native
 resolution): the mean over images, the mean over categories (what the NCD survey reports) and the
 gain over the gray baseline on the same images. The candidates are ranked by the **category-mean
-gain over gray**, the figure that carries over to a category-balanced, unseen set. ::
+gain over gray**, the figure that carries over to a category-balanced, unseen set, among those that
+keep their colour: the category-mean colourfulness ratio's 95 % bootstrap interval
+(``metrics.category_mean_interval``) must start at :data:`COLOURFULNESS_FLOOR` or above, so that PSNR
+is never bought with gray that a few new images would expose. ::
 
     python benchmarks/select_recipe.py --data ../shared/ncd --out runs/select \\
         --candidate base --candidate s64:image_size=64 --candidate bal:class_balanced=true
@@ -29,6 +32,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+#: The least colourfulness ratio a recipe may keep (issue 9's bar), for the low end of the interval.
+COLOURFULNESS_FLOOR = 0.85
 
 
 def parse_candidate(text: str) -> tuple[str, dict]:
@@ -67,10 +73,14 @@ def _cpu_seconds() -> float:
 def score(data: str, model_path: Path, split: str) -> dict:
     """The protocol's figures for one model on one split, with the gray baseline on the same images."""
     from course_lib.evaluate import evaluate_colorizer, model_colorize_fn, select_records
+    from course_lib.metrics import category_mean_interval
 
     result = evaluate_colorizer(model_colorize_fn(model_path), select_records(data, split), model=str(model_path),
                                 split=split, progress=False)
     gain = result.gain_over_gray
+    _, colour_low, colour_high = category_mean_interval([row["colorfulness_ratio"] for row in result.per_image],
+                                                        [row["category"] for row in result.per_image],
+                                                        confidence=0.95)
     return {
         "n": result.dataset_image_mean["n"],
         "psnr_images": result.dataset_image_mean["psnr"],
@@ -79,18 +89,31 @@ def score(data: str, model_path: Path, split: str) -> dict:
         "gain_categories": gain["dataset_category_mean"]["psnr"],
         "ssim_categories": result.dataset_category_mean["ssim"],
         "colorfulness_categories": result.dataset_category_mean["colorfulness_ratio"],
+        "colorfulness_low": colour_low,
+        "colorfulness_high": colour_high,
         "per_category_psnr": {name: row["psnr"] for name, row in sorted(result.categories.items())},
     }
 
 
 def markdown(rows: list[dict], split: str) -> str:
     lines = [f"| candidate | settings | {split} PSNR (images) | {split} PSNR (categories) | gain over gray (categories) "
-             "| SSIM (cat.) | colorfulness (cat.) | train wall / CPU min |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| SSIM (cat.) | colorfulness (cat.) [95% interval] | train wall / CPU min |", "|---|---|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         lines.append(f"| {row['name']} | {row['changes'] or 'cpu recipe'} | {row['psnr_images']:.2f} | "
                      f"{row['psnr_categories']:.2f} | **{row['gain_categories']:+.2f}** | {row['ssim_categories']:.3f} | "
-                     f"{row['colorfulness_categories']:.3f} | {row['wall_min']:.1f} / {row['cpu_min']:.1f} |")
+                     f"{row['colorfulness_categories']:.3f} [{row['colorfulness_low']:.3f}, "
+                     f"{row['colorfulness_high']:.3f}] | {row['wall_min']:.1f} / {row['cpu_min']:.1f} |")
     return "\n".join(lines)
+
+
+def keeps_colour(row: dict) -> bool:
+    """The candidate's colourfulness interval starts at :data:`COLOURFULNESS_FLOOR` or above."""
+    return row["colorfulness_low"] >= COLOURFULNESS_FLOOR
+
+
+def rank(row: dict) -> tuple:
+    """Sort key: the candidates that keep their colour first, then the highest category-mean gain."""
+    return (not keeps_colour(row), -row["gain_categories"])
 
 
 def main(argv=None) -> int:
@@ -116,8 +139,10 @@ def main(argv=None) -> int:
         row = {"name": name, "changes": changes, **times, **score(args.data, args.out / name / "model.keras", "val")}
         rows.append(row)
         print(f"{name}: val gain over gray {row['gain_categories']:+.2f} dB (categories), "
-              f"{row['gain_images']:+.2f} dB (images); trained in {times['wall_min']:.1f} min", flush=True)
-    rows.sort(key=lambda row: row["gain_categories"], reverse=True)
+              f"{row['gain_images']:+.2f} dB (images); colourfulness interval starts at {row['colorfulness_low']:.3f}"
+              f"{'' if keeps_colour(row) else f' (BELOW {COLOURFULNESS_FLOOR}: ranked last)'}; "
+              f"trained in {times['wall_min']:.1f} min", flush=True)
+    rows.sort(key=rank)
     (args.out / "trials.json").write_text(json.dumps(rows, indent=1))
     (args.out / "trials.md").write_text(markdown(rows, "val") + "\n")
     print(markdown(rows, "val"))

@@ -246,3 +246,39 @@ def test_evaluate_pair_returns_every_metric(rng):
     assert result["deltaE_fg"] == pytest.approx(metrics.delta_e_ciede2000(gray, truth, mask=disc))
     assert result["auc"] == pytest.approx(metrics.ab_error_auc(gray, truth))
     assert result["deltaE_fg"] > result["deltaE"]  # the error is all on the object
+
+
+# ----------------------------------------------------------------------------- category_mean_interval
+def test_category_mean_interval_mean_is_the_plain_mean_of_category_means():
+    from course_lib.metrics import category_mean_interval
+
+    values = [1.0, 3.0, 10.0]  # category a: mean 2; category b: mean 10 -> 6 (the image mean would be 4.67)
+    mean, low, high = category_mean_interval(values, ["a", "a", "b"], resamples=500)
+    assert mean == pytest.approx(6.0)
+    # b never varies; a's resampled mean is 1, 2 or 3 -> the category mean lies in [5.5, 6.5]
+    assert 5.5 <= low <= mean <= high <= 6.5 and low < high
+
+
+def test_category_mean_interval_is_a_point_when_nothing_varies_and_widens_with_spread():
+    from course_lib.metrics import category_mean_interval
+
+    cats = ["a"] * 4 + ["b"] * 4
+    assert category_mean_interval([2.0] * 8, cats) == (2.0, 2.0, 2.0)
+    narrow = category_mean_interval([1.0, 1.1, 0.9, 1.0, 2.0, 2.1, 1.9, 2.0], cats)
+    wide = category_mean_interval([0.0, 2.0, 0.5, 1.5, 1.0, 3.0, 1.5, 2.5], cats)
+    assert narrow[0] == pytest.approx(wide[0]) == pytest.approx(1.5)
+    assert wide[2] - wide[1] > 3 * (narrow[2] - narrow[1])
+
+
+def test_category_mean_interval_ignores_nan_and_refuses_bad_input():
+    from course_lib.metrics import category_mean_interval
+
+    assert category_mean_interval([1.0, np.nan, 3.0], ["a", "a", "b"])[0] == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="one value per image"):
+        category_mean_interval([1.0, 2.0], ["a"])
+    with pytest.raises(ValueError, match="no finite value"):
+        category_mean_interval([np.nan], ["a"])
+    with pytest.raises(ValueError, match="confidence"):
+        category_mean_interval([1.0], ["a"], confidence=1.0)
+    with pytest.raises(ValueError, match="resamples"):
+        category_mean_interval([1.0], ["a"], resamples=0)
