@@ -460,57 +460,58 @@ def tf_rebalanced_cross_entropy(ab, logits, bins, weights, neighbours: int = SOF
 RUN_FILE = "run.json"
 #: Temperatures tried on the validation split at the end of training (0: the mode).
 TEMPERATURE_CANDIDATES = (0.0, 0.1, 0.2, 0.3, 0.38, 0.5, 0.7, 1.0)
+#: How the annealed mean's ab reaches the photo's size: the default first (course_lib.inference).
+UPSAMPLING_CANDIDATES = ("guided", "bilinear")
+#: Colourfulness ratio (prediction / photo) a default decoding must keep: vivid, not garish.
+COLOURFULNESS_BAND = (0.98, 1.30)
+#: Confidence of the colourfulness interval that must lie inside the band. 95 %, not 90 %: the first
+#: classification run's test split fell below its 90 % interval from validation (benchmarks/README.md).
+COLOURFULNESS_CONFIDENCE = 0.95
+#: The rule :func:`choose_decoding` applies, as recorded in ``run.json``.
+DECODING_RULE = ("highest validation PSNR (category mean, evaluation protocol: native resolution) among the "
+                 "decodings whose category-mean colourfulness ratio has its 95% bootstrap interval inside "
+                 "0.98-1.30")
 
 
-def choose_temperature(logits, l_norm, rgb_true, bins, temperatures=TEMPERATURE_CANDIDATES) -> tuple[float, list[dict]]:
-    """The default temperature of a classification model, chosen on validation images.
+def choose_decoding(table, band=COLOURFULNESS_BAND) -> tuple[dict, bool]:
+    """The default decoding of a classification model, from validation scores.
 
-    Rule: the highest mean PSNR among the temperatures whose mean colourfulness ratio is at
-    least 1 (predictions as colourful as the photos: what the classification head is for);
-    if no temperature reaches 1, the most colourful one. PSNR rises with T (towards the
-    mean) while colourfulness falls, so this is about the largest T that keeps the colour.
+    Rule: among the candidate decodings (a temperature and an upsampling) whose category-mean
+    colourfulness ratio keeps its **whole bootstrap interval** inside ``band``, the one with the
+    highest category-mean PSNR. The interval, not the mean, must be inside: a validation split
+    has a few images per category, and a decoding that only just reaches 0.98 there falls
+    below it on new images about half the time. If no candidate qualifies, the one whose
+    interval lies closest to the band (``False`` is returned with it: say so loudly).
 
     Parameters
     ----------
-    logits : ndarray (N, S, S, Q)
-        The model's output on the validation images.
-    l_norm : ndarray (N, S, S, 1)
-    rgb_true : ndarray of uint8 (N, S, S, 3)
-    bins : array_like (Q, 2)
-    temperatures : sequence of float >= 0
+    table : sequence of dict
+        One row per candidate, as :func:`course_lib.evaluate.decoding_table` writes it:
+        ``psnr``, ``colorfulness_ratio``, ``colorfulness_low``, ``colorfulness_high`` (category
+        means and interval) and the candidate's ``temperature`` and ``upsampling``.
+    band : (float, float)
 
     Returns
     -------
-    temperature : float
-    table : list of dict
-        ``{"temperature", "psnr", "colorfulness_ratio"}`` per candidate (means over images).
+    (row, inside) : the chosen row, and whether it met the rule
 
     Raises
     ------
     ValueError
-        Mismatched shapes, or no candidate.
+        An empty table, or a band whose low end is not below its high end.
     """
-    from course_lib.color import model_io_to_rgb_uint8
-    from course_lib.metrics import colorfulness_ratio, psnr
-
-    bins = _as_bins(bins)
-    logits = _as_logits(logits, len(bins))
-    temperatures = [_temperature(t) for t in temperatures]
-    if not temperatures:
-        raise ValueError("no temperature to choose from")
-    if logits.shape[:-1] != np.shape(l_norm)[:-1] or np.shape(rgb_true)[:-1] != logits.shape[:-1]:
-        raise ValueError(f"logits {logits.shape}, l_norm {np.shape(l_norm)} and rgb_true {np.shape(rgb_true)} "
-                         "must describe the same images")
-    table = []
-    for t in temperatures:
-        rgb = model_io_to_rgb_uint8(l_norm, annealed_mean(logits, bins, t) / 128.0)
-        ratios = [colorfulness_ratio(p, g) for p, g in zip(rgb, rgb_true)]
-        table.append({"temperature": t, "psnr": float(np.mean([psnr(p, g, data_range=255) for p, g in zip(rgb, rgb_true)])),
-                      "colorfulness_ratio": float(np.nanmean(ratios))})
-    colourful = [row for row in table if row["colorfulness_ratio"] >= 1.0]
-    best = (max(colourful, key=lambda row: row["psnr"]) if colourful
-            else max(table, key=lambda row: row["colorfulness_ratio"]))
-    return best["temperature"], table
+    low, high = band
+    if not low < high:
+        raise ValueError(f"band must be (low, high) with low < high, got {band}")
+    table = list(table)
+    if not table:
+        raise ValueError("no decoding to choose from")
+    inside = [row for row in table if low <= row["colorfulness_low"] and row["colorfulness_high"] <= high]
+    if inside:
+        return max(inside, key=lambda row: row["psnr"]), True
+    # How far the interval sticks out of the band, in ratio units.
+    outside = lambda row: max(low - row["colorfulness_low"], 0) + max(row["colorfulness_high"] - high, 0)  # noqa: E731
+    return min(table, key=outside), False
 
 
 def read_run_file(model_path) -> dict | None:
@@ -543,6 +544,12 @@ def run_temperature(model_path, temperature: float | None = None) -> tuple[float
     if info and info.get("temperature") is not None:
         return float(info["temperature"]), f"the run's default ({RUN_FILE}: {info.get('temperature_rule', 'chosen on val')})"
     return ZHANG_TEMPERATURE, "Zhang et al.'s 0.38 (no run.json next to the model)"
+
+
+def run_upsampling(model_path) -> str:
+    """How a classification run upsamples its ab (``run.json``'s choice), else ``"guided"``."""
+    info = read_run_file(model_path) if model_path is not None else None
+    return str(info.get("upsampling") or "guided") if info else "guided"
 
 
 def record_temperature(model_path, temperature: float, rule: str, evidence: dict | None = None) -> dict:

@@ -395,23 +395,26 @@ def gray_colorize_fn() -> ColorizeFn:
 def model_colorize_fn(model_path, temperature: float | None = None, hints: int = 0, hint_seed: int = 0) -> ColorizeFn:
     """Load a trained colorizer and colorize with the same path as the ``colorize`` command.
 
-    A classification model decodes at ``temperature``, else at its run's default (``run.json``,
-    :func:`course_lib.classification.run_temperature`); the function's ``temperature``
-    attribute says which (None for a regression model).
+    A classification model decodes at ``temperature``, else at its run's default, and upsamples as
+    its run chose (``run.json``, :func:`course_lib.classification.run_temperature` and
+    :func:`~course_lib.classification.run_upsampling`); the function's ``temperature`` attribute
+    says which T (None for a regression model).
 
     ``hints``: a hint model (``train --hints``) gets that many simulated hints per image
     (:func:`hint_colorize_fn`); 0 colorizes automatically. An automatic model ignores them, and the
     function's ``hints`` attribute is then 0.
     """
-    from course_lib.classification import run_temperature
+    from course_lib.classification import run_temperature, run_upsampling
     from course_lib.classification_head import is_classification_model
     from course_lib.inference import colorize_image
     from course_lib.model import load_colorizer
 
     model = load_colorizer(model_path)
+    upsampling = "guided"
     if is_classification_model(model):
         temperature, source = run_temperature(model_path, temperature)
-        print(f"classification model: annealed mean at T = {temperature:g} ({source})")
+        upsampling = run_upsampling(model_path)
+        print(f"classification model: annealed mean at T = {temperature:g} ({source}), {upsampling} upsampling")
     else:
         temperature = None
     if hints:
@@ -422,7 +425,7 @@ def model_colorize_fn(model_path, temperature: float | None = None, hints: int =
             colorize.temperature = temperature
             return colorize
         print(f"{model_path} takes no hints (an automatic model): --hints {hints} changes nothing")
-    colorize = lambda image: colorize_image(model, image, temperature=temperature)  # noqa: E731
+    colorize = lambda image: colorize_image(model, image, temperature=temperature, upsampling=upsampling)  # noqa: E731
     colorize.temperature = temperature
     colorize.hints = 0
     return colorize
@@ -447,6 +450,70 @@ def hint_colorize_fn(model, n_hints: int, seed: int = 0, temperature: float | No
 
     colorize.hints = n_hints
     return colorize
+
+
+def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str], temperatures=None,
+                   upsamplings=None, batch_size: int = 16) -> list[dict]:
+    """Score a classification model's decodings on validation photos, with the evaluation protocol.
+
+    Every candidate (a temperature times an upsampling) colorizes every photo at its native
+    resolution, as ``colorize`` and ``evaluate`` would; the logits are predicted once per photo.
+    Each row holds the category means of PSNR and of the colourfulness ratio with their bootstrap
+    intervals (:func:`course_lib.metrics.category_mean_interval`) and the image mean of PSNR: what
+    :func:`course_lib.classification.choose_decoding` chooses from.
+
+    Parameters
+    ----------
+    model : a classification colorizer (``train --head classification``)
+    images : sequence of RGB uint8 photos, any sizes
+    categories : sequence of str, one per photo
+    temperatures, upsamplings : sequences, optional
+        Default :data:`~course_lib.classification.TEMPERATURE_CANDIDATES` and
+        :data:`~course_lib.classification.UPSAMPLING_CANDIDATES`.
+
+    Returns
+    -------
+    list of dict, one per candidate
+
+    Raises
+    ------
+    CourseError
+        Not a classification model, or no photos.
+    """
+    from course_lib import classification as cl
+    from course_lib.classification_head import is_classification_model, model_bins
+    from course_lib.inference import predict_output, recombine
+    from course_lib.metrics import category_mean_interval, colorfulness_ratio, psnr
+
+    if not is_classification_model(model):
+        raise CourseError("decoding_table needs a classification model (train --head classification)")
+    images, categories = list(images), list(categories)
+    if not images or len(images) != len(categories):
+        raise CourseError(f"need photos and one category each: {len(images)} photos, {len(categories)} categories")
+    bins = model_bins(model)
+    temperatures = [float(t) for t in (temperatures or cl.TEMPERATURE_CANDIDATES)]
+    upsamplings = list(upsamplings or cl.UPSAMPLING_CANDIDATES)
+    scores = {(t, u): ([], []) for t in temperatures for u in upsamplings}  # -> (PSNRs, colourfulness ratios)
+    for start in range(0, len(images), batch_size):  # logits of a batch only: (B, S, S, Q) can be large
+        batch = images[start : start + batch_size]
+        logits = predict_output(model, batch, batch_size)
+        for t in temperatures:
+            ab_small = cl.annealed_mean(logits, bins, t)
+            for upsampling in upsamplings:
+                psnrs, ratios = scores[t, upsampling]
+                for image, ab in zip(batch, ab_small):
+                    rgb = recombine(image, ab, upsampling=upsampling)
+                    psnrs.append(psnr(rgb, image, data_range=255))
+                    ratios.append(colorfulness_ratio(rgb, image))
+    table = []
+    for (t, upsampling), (psnrs, ratios) in scores.items():
+        confidence = cl.COLOURFULNESS_CONFIDENCE
+        psnr_mean, psnr_low, psnr_high = category_mean_interval(psnrs, categories, confidence=confidence)
+        mean, low, high = category_mean_interval(ratios, categories, confidence=confidence)
+        table.append({"temperature": t, "upsampling": upsampling, "psnr": psnr_mean, "psnr_low": psnr_low,
+                      "psnr_high": psnr_high, "psnr_images": float(np.mean(psnrs)), "colorfulness_ratio": mean,
+                      "colorfulness_low": low, "colorfulness_high": high})
+    return table
 
 
 # --------------------------------------------------------------------- reporting

@@ -182,6 +182,42 @@ def gray_baseline(image: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- prediction
+def predict_output(model, images: Sequence[np.ndarray], batch_size: int = 16, hint_maps=None,
+                   flip_average: bool = FLIP_AVERAGE) -> np.ndarray:
+    """The model's raw output for images at its resolution: ``ab_norm``, or logits over ab bins.
+
+    Parameters are those of :func:`predict_ab`. With ``flip_average`` the output is averaged
+    with that of the mirror image, mirrored back. For a classification model this averages
+    the logits (combining both views' evidence) before any decoding, so :func:`predict_ab`
+    and the temperature search (:func:`course_lib.evaluate.decoding_table`) decode the same
+    numbers.
+
+    Returns
+    -------
+    ndarray of float32, shape (N, S, S, 2) or (N, S, S, Q)
+    """
+    from course_lib.model import model_image_size, takes_hints
+
+    size = model_image_size(model)
+    small = np.stack([resize_rgb(as_rgb_uint8(image), size) for image in images])  # (N, S, S, 3)
+    l_norm, _ = color.rgb_to_model_io(small)  # (N, S, S, 1)
+    if takes_hints(model):
+        from course_lib.hints import HINT_CHANNELS, model_input
+
+        empty = np.zeros((size, size, HINT_CHANNELS), np.float32)
+        maps = [empty if m is None else m for m in (hint_maps or [None] * len(l_norm))]
+        l_norm = model_input(l_norm, np.stack(maps))  # (N, S, S, 4)
+
+    def output_of(inputs):
+        return np.concatenate([np.asarray(model.predict_on_batch(inputs[start : start + batch_size]), np.float32)
+                               for start in range(0, len(inputs), batch_size)], axis=0)
+
+    output = output_of(l_norm)
+    if flip_average:  # the mirror image's prediction, mirrored back (hint channels are mirrored with L)
+        output = 0.5 * (output + output_of(l_norm[:, :, ::-1])[:, :, ::-1])
+    return output
+
+
 def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temperature: float | None = None,
                hint_maps=None, flip_average: bool = FLIP_AVERAGE) -> np.ndarray:
     """Predict ``ab`` (LAB units) for images at the model's resolution.
@@ -206,39 +242,17 @@ def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temper
     -------
     ndarray of float32, shape (N, S, S, 2), roughly in [-128, 127]
     """
-    from course_lib.model import model_image_size, takes_hints
+    output = predict_output(model, images, batch_size, hint_maps, flip_average)
+    if output.shape[-1] != 2:  # logits over ab bins: decode them
+        from course_lib.classification import ZHANG_TEMPERATURE
+        from course_lib.classification_head import decode_output
 
-    size = model_image_size(model)
-    small = np.stack([resize_rgb(as_rgb_uint8(image), size) for image in images])  # (N, S, S, 3)
-    l_norm, _ = color.rgb_to_model_io(small)  # (N, S, S, 1)
-    if takes_hints(model):
-        from course_lib.hints import HINT_CHANNELS, model_input
-
-        empty = np.zeros((size, size, HINT_CHANNELS), np.float32)
-        maps = [empty if m is None else m for m in (hint_maps or [None] * len(l_norm))]
-        l_norm = model_input(l_norm, np.stack(maps))  # (N, S, S, 4)
-
-    def ab_norm_of(inputs):
-        batches = [
-            np.asarray(model.predict_on_batch(inputs[start : start + batch_size]), dtype=np.float32)
-            for start in range(0, len(inputs), batch_size)
-        ]
-        output = np.concatenate(batches, axis=0)
-        if output.shape[-1] != 2:  # logits over ab bins: decode them
-            from course_lib.classification import ZHANG_TEMPERATURE
-            from course_lib.classification_head import decode_output
-
-            output = decode_output(model, output, ZHANG_TEMPERATURE if temperature is None else temperature)
-        return output
-
-    output = ab_norm_of(l_norm)
-    if flip_average:  # the mirror image's prediction, mirrored back (hint channels are mirrored with L)
-        output = 0.5 * (output + ab_norm_of(l_norm[:, :, ::-1])[:, :, ::-1])
+        output = decode_output(model, output, ZHANG_TEMPERATURE if temperature is None else temperature)
     return color.denormalize_ab(output)
 
 
 def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperature: float | None = None,
-                   hint_map: np.ndarray | None = None) -> np.ndarray:
+                   hint_map: np.ndarray | None = None, upsampling: str = "guided") -> np.ndarray:
     """Colorize one image at its full resolution.
 
     Parameters
@@ -252,17 +266,21 @@ def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperatur
     hint_map : ndarray (S, S, 3), optional
         A hint model's hint channels at its resolution (:func:`course_lib.hints.user_hint_map` for
         points on the photo, :func:`course_lib.hints.simulated_hint_map` for simulated ones).
+    upsampling : "guided" or "bilinear"
+        How ``ab`` reaches the photo's size (:func:`upsample_ab`); a classification run's
+        default is in its ``run.json`` (:func:`course_lib.classification.run_decoding`).
 
     Returns
     -------
     ndarray of uint8, shape (H, W, 3): the input's L with the predicted colour.
     """
-    return recombine(image, predict_ab(model, [image], temperature=temperature, hint_maps=[hint_map])[0], saturation)
+    ab = predict_ab(model, [image], temperature=temperature, hint_maps=[hint_map])[0]
+    return recombine(image, ab, saturation, upsampling)
 
 
 def colorize_images(
     model, images: Iterable[np.ndarray], saturation: float = 1.0, batch_size: int = 16, progress: bool = True,
-    temperature: float | None = None,
+    temperature: float | None = None, upsampling: str = "guided",
 ) -> list[np.ndarray]:
     """Colorize several images, predicting in batches; each keeps its own size.
 
@@ -273,7 +291,7 @@ def colorize_images(
     images = list(images)
     ab_small = predict_ab(model, images, batch_size, temperature)
     return [
-        recombine(image, ab, saturation)
+        recombine(image, ab, saturation, upsampling)
         for image, ab in tqdm(zip(images, ab_small), total=len(images), desc="colorize", disable=not progress)
     ]
 
@@ -313,7 +331,8 @@ def colorize_files(
 
     ``model`` is a Keras model or the path of a ``.keras`` file. PNG output (default) is
     lossless, so the output's L equals the input's up to uint8 rounding. A classification
-    model given by its path decodes at ``temperature``, else at its run's default (``run.json``).
+    model given by its path decodes at ``temperature``, else at its run's default, and upsamples
+    as its run chose (``run.json``, :func:`course_lib.classification.run_upsampling`).
     ``hints``: a hint model's user hints ``(x, y, (r, g, b))`` in each photo's pixels
     (:func:`course_lib.hints.parse_hint`), applied to every input. Returns the written paths, in input order.
     """
@@ -324,14 +343,16 @@ def colorize_files(
 
     if image_format not in {"png", "jpg"}:
         raise CourseError(f"--format must be png or jpg, got {image_format!r}")
+    upsampling = "guided"
     if not hasattr(model, "predict_on_batch"):
-        from course_lib.classification import run_temperature
+        from course_lib.classification import run_temperature, run_upsampling
         from course_lib.classification_head import is_classification_model
 
         model_path, model = model, load_colorizer(model)
         if is_classification_model(model):
             temperature, source = run_temperature(model_path, temperature)
-            print(f"classification model: annealed mean at T = {temperature:g} ({source})")
+            upsampling = run_upsampling(model_path)
+            print(f"classification model: annealed mean at T = {temperature:g} ({source}), {upsampling} upsampling")
     hint_maps_for = lambda images: None  # noqa: E731
     if hints:
         from course_lib.hints import user_hint_map
@@ -354,7 +375,7 @@ def colorize_files(
             for path, image, ab in zip(batch_paths, images, predicted):
                 target = _output_path(out_dir, path, used, image_format)
                 options = {"quality": 95} if image_format == "jpg" else {}
-                Image.fromarray(recombine(image, ab, saturation)).save(target, **options)
+                Image.fromarray(recombine(image, ab, saturation, upsampling)).save(target, **options)
                 written.append(target)
                 bar.update(1)
     return written

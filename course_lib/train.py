@@ -490,6 +490,7 @@ class TrainingData:
     val_ab: np.ndarray
     val_categories: list[str]
     class_weights: np.ndarray | None = None  # classification head: rebalancing weight per ab bin
+    val_paths: list = field(default_factory=list)  # the validation photos, for choices made at native resolution
 
 
 def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
@@ -510,7 +511,8 @@ def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
         bins = classification.ab_bins()
         weights = classification.rebalancing_weights(
             classification.empirical_distribution(color.rgb_to_lab(train_rgb)[..., 1:], bins), bins)
-    return TrainingData(train_rgb, val_rgb, val_l, val_ab, [r.category for r in splits["val"]], weights)
+    return TrainingData(train_rgb, val_rgb, val_l, val_ab, [r.category for r in splits["val"]], weights,
+                        [r.path for r in splits["val"]])
 
 
 def balanced_records(records, seed: int = 0) -> list:
@@ -711,24 +713,32 @@ def train(
 
 
 def write_classification_run_file(run_dir: Path, data: TrainingData, settings: TrainSettings) -> dict:
-    """``run.json`` of a classification run: bins, rebalancing weights and the default temperature,
-    chosen on the validation split (at the model's resolution) for the best model."""
+    """``run.json`` of a classification run: bins, rebalancing weights and the default decoding
+    (temperature and upsampling), chosen for the best model on the validation photos at their
+    native resolution, as ``evaluate`` scores them (:func:`course_lib.classification.choose_decoding`)."""
     from course_lib import classification
     from course_lib.classification_head import model_bins
+    from course_lib.data import load_image
+    from course_lib.evaluate import decoding_table
     from course_lib.model import load_colorizer
 
     model = load_colorizer(run_dir / "model.keras")
     bins = model_bins(model)
-    predictor = FixedBatchPredictor(model, settings.image_size, min(PREDICT_BATCH, len(data.val_l)))
-    predictor.decode = lambda output: output  # the logits themselves
-    temperature, table = classification.choose_temperature(predictor(data.val_l), data.val_l, data.val_rgb, bins)
-    info = {"head": "classification", "temperature": temperature,
-            "temperature_rule": "highest val PSNR with val colourfulness ratio >= 1, at the model's resolution",
+    table = decoding_table(model, [load_image(path) for path in data.val_paths], data.val_categories)
+    chosen, inside = classification.choose_decoding(table)
+    info = {"head": "classification", "temperature": chosen["temperature"], "upsampling": chosen["upsampling"],
+            "temperature_rule": classification.DECODING_RULE, "rule_met": inside,
             "temperature_candidates": table, "n_bins": len(bins), "bins": bins.tolist(),
             "rebalancing_weights": [float(w) for w in data.class_weights]}
     _write_json(run_dir / classification.RUN_FILE, info)
-    print(f"default temperature {temperature:g} (validation split): " + ", ".join(
-        f"T={row['temperature']:g}: {row['psnr']:.2f} dB, colourfulness {row['colorfulness_ratio']:.2f}" for row in table))
+    print(f"decodings on the validation split (category means; colourfulness with its "
+          f"{classification.COLOURFULNESS_CONFIDENCE:.0%} bootstrap interval):")
+    for row in table:
+        print(f"  T={row['temperature']:<4g} {row['upsampling']:8s} PSNR {row['psnr']:.2f} dB, colourfulness "
+              f"{row['colorfulness_ratio']:.3f} [{row['colorfulness_low']:.3f}, {row['colorfulness_high']:.3f}]")
+    verdict = "" if inside else ("\nWARNING: no decoding keeps its colourfulness interval inside "
+                                 f"{classification.COLOURFULNESS_BAND}; this is the closest one")
+    print(f"default decoding: T = {chosen['temperature']:g}, {chosen['upsampling']} upsampling{verdict}")
     return info
 
 

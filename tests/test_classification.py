@@ -214,21 +214,56 @@ def test_run_temperature_reads_run_json(tmp_path):
     assert cl.run_temperature(model, 0.7) == (0.7, "given")
 
 
-def test_choose_temperature_keeps_the_colour():
-    from course_lib.color import rgb_to_model_io
+def _decoding(t, upsampling, psnr, low, high):
+    return {"temperature": t, "upsampling": upsampling, "psnr": psnr, "colorfulness_ratio": (low + high) / 2,
+            "colorfulness_low": low, "colorfulness_high": high}
 
+
+def test_choose_decoding_wants_the_whole_interval_inside_the_band():
+    table = [_decoding(1.0, "guided", 24.0, 0.90, 1.00),  # best PSNR, but its interval dips below 0.98
+             _decoding(0.2, "guided", 23.5, 0.99, 1.10),
+             _decoding(0.0, "bilinear", 23.0, 1.05, 1.20),
+             _decoding(0.0, "guided", 23.8, 1.20, 1.35)]  # garish end sticks out of the band
+    row, inside = cl.choose_decoding(table)
+    assert inside and (row["temperature"], row["upsampling"]) == (0.2, "guided")
+    assert cl.choose_decoding(table, band=(1.04, 1.30))[0]["upsampling"] == "bilinear"
+
+
+def test_choose_decoding_says_when_nothing_qualifies():
+    table = [_decoding(1.0, "guided", 24.0, 0.80, 0.90), _decoding(0.0, "guided", 22.0, 0.93, 1.02)]
+    row, inside = cl.choose_decoding(table)
+    assert not inside and row["temperature"] == 0.0  # sticks out by 0.05, the other by 0.18
+    with pytest.raises(ValueError, match="no decoding"):
+        cl.choose_decoding([])
+    with pytest.raises(ValueError, match="low < high"):
+        cl.choose_decoding(table, band=(1.3, 0.98))
+
+
+def test_decoding_table_scores_every_candidate_at_native_resolution():
+    from course_lib.errors import CourseError
+    from course_lib.evaluate import decoding_table
+    from course_lib.model import build_colorizer
+
+    model = build_colorizer(32, weights=None, encoder_blocks=2, decoder_width=4, head="classification")
     rng = np.random.default_rng(0)
-    bins = np.array([[-40, 40], [0, 0], [40, 40]], np.float32)
-    truth_ab = np.zeros((2, 8, 8, 2), np.float32) + [-40, 40]  # green everywhere
-    l_norm = np.zeros((2, 8, 8, 1), np.float32)
-    from course_lib.color import model_io_to_rgb_uint8
+    photos = [rng.integers(0, 256, (40 + 7 * i, 50, 3), dtype=np.uint8) for i in range(3)]
+    table = decoding_table(model, photos, ["a", "a", "b"], temperatures=(0.0, 1.0), upsamplings=("guided", "bilinear"),
+                           batch_size=2)
+    assert [(row["temperature"], row["upsampling"]) for row in table] == [
+        (0.0, "guided"), (0.0, "bilinear"), (1.0, "guided"), (1.0, "bilinear")]
+    for row in table:
+        assert row["colorfulness_low"] <= row["colorfulness_ratio"] <= row["colorfulness_high"]
+        assert row["psnr_low"] <= row["psnr"] <= row["psnr_high"] and np.isfinite(row["psnr_images"])
+    with pytest.raises(CourseError, match="classification model"):
+        decoding_table(build_colorizer(32, weights=None, encoder_blocks=2, decoder_width=4), photos, ["a"] * 3)
+    with pytest.raises(CourseError, match="one category each"):
+        decoding_table(model, photos, ["a"])
 
-    rgb = model_io_to_rgb_uint8(l_norm, truth_ab / 128)
-    l_norm, _ = rgb_to_model_io(rgb)
-    logits = np.log(np.array([0.45, 0.3, 0.25], np.float32)) + rng.normal(0, 0.01, (2, 8, 8, 3)).astype(np.float32)
-    t, table = cl.choose_temperature(logits, l_norm, rgb, bins, (0.0, 0.5, 1.0))
-    assert [row["temperature"] for row in table] == [0.0, 0.5, 1.0]
-    assert t == 0.0  # only the mode is as colourful as the truth
+
+def test_run_upsampling_reads_run_json(tmp_path):
+    assert cl.run_upsampling(tmp_path / "model.keras") == "guided"
+    (tmp_path / cl.RUN_FILE).write_text(json.dumps({"temperature": 0.2, "upsampling": "bilinear"}))
+    assert cl.run_upsampling(tmp_path / "model.keras") == "bilinear"
 
 
 def test_train_cli_classification_head_writes_run_json_and_colorizes(tmp_path):
@@ -246,6 +281,8 @@ def test_train_cli_classification_head_writes_run_json_and_colorizes(tmp_path):
     assert code == 0
     info = json.loads((out / cl.RUN_FILE).read_text())
     assert info["head"] == "classification" and info["temperature"] in cl.TEMPERATURE_CANDIDATES
+    assert info["upsampling"] in cl.UPSAMPLING_CANDIDATES and isinstance(info["rule_met"], bool)
+    assert len(info["temperature_candidates"]) == len(cl.TEMPERATURE_CANDIDATES) * len(cl.UPSAMPLING_CANDIDATES)
     assert info["n_bins"] == len(cl.ab_bins()) == len(info["rebalancing_weights"])
     state = json.loads((out / "checkpoints" / "state.json").read_text())
     assert state["settings"]["head"] == "classification"
