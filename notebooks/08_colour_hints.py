@@ -323,6 +323,14 @@ def one_hint_psnr(place):
 for place in ("object", "background"):
     print(f"one hint on the {place:10s}: {one_hint_psnr(place) - curve[0]:+.2f} dB over no hint")
 
+# %% [markdown] tags=["reflection"] id="r08"
+# **Reflection** (write one paragraph in this cell; nothing checks it). Compare your prediction of
+# exercise 3 with the two numbers above. Why can one point of colour change the PSNR of a whole photo, and
+# why does a hint on the white background teach the model almost nothing? Then read the curve: where does
+# the next hint stop paying, and what would a user of a colorization tool conclude about where to click?
+#
+# *Your answer:*
+
 # %% [markdown] id="c21"
 # ## 6. Your turn: colorize by clicking
 #
