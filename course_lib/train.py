@@ -39,7 +39,7 @@ import numpy as np
 
 from course_lib import color
 from course_lib.errors import CourseError
-from course_lib.recipes import HEADS, LOSSES, RECIPE_CHOICES, RECIPES, TrainSettings, get_recipe
+from course_lib.recipes import HEADS, LOSSES, RECIPE_CHOICES, RECIPES, TrainSettings, recipe_settings
 
 #: Validation images shown in each epoch's grid.
 GRID_IMAGES = 6
@@ -398,8 +398,9 @@ def resolve_settings(settings: TrainSettings | None = None, recipe: str | None =
     """``settings`` (or the recipe ``recipe``, default ``"auto"``) with ``overrides`` applied."""
     if settings is not None and recipe is not None:
         raise CourseError("pass either settings or recipe, not both")
-    base = settings if settings is not None else get_recipe(recipe or "auto")
-    return base.override(**overrides)
+    if settings is not None:
+        return settings.override(**overrides)
+    return recipe_settings(recipe or "auto", **overrides)
 
 
 def _open_run(run_dir: Path, settings: TrainSettings, resume: bool) -> dict:

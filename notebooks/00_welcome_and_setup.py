@@ -98,7 +98,7 @@ report = check_environment()
 #   set up yet; the second that TensorFlow uses Intel's oneDNN kernels on the CPU, which may change the
 #   last digits of results (floating-point round-off). Ignore them here and in later notebooks.
 # - **GPU none**: everything still runs; notebook 04 trains with the `cpu` recipe (48 px images, 3 VGG
-#   blocks, about 15-20 minutes on 2 cores) instead of the `gpu` recipe (224 px, all 5 blocks, ImageNet
+#   blocks, about 25 minutes on 2 cores) instead of the `gpu` recipe (224 px, all 5 blocks, ImageNet
 #   weights and fine-tuning, about 20 minutes on a T4). On Colab, switch the runtime to a GPU
 #   (*Runtime > Change runtime type*) and run the notebook again.
 # - **Data**: *NCD* means the real dataset; *OFFLINE SAMPLE SET* means generated images that only

@@ -67,3 +67,25 @@ def test_the_gpu_recipe_is_the_transfer_learning_setting():
     assert gpu.weights == "imagenet" and gpu.image_size >= 176 and gpu.encoder_blocks == 5
     assert gpu.fine_tune_epochs > 0 and gpu.mixed_precision
     assert not RECIPES["cpu"].mixed_precision and RECIPES["cpu"].deterministic
+
+
+def test_costlier_variants_of_the_cpu_recipe_train_fewer_epochs_unless_told():
+    from course_lib.recipes import VARIANT_EPOCHS, recipe_settings, variant_of
+
+    assert recipe_settings("cpu").epochs == RECIPES["cpu"].epochs == 150
+    cls = recipe_settings("cpu", head="classification")
+    assert (variant_of(cls), cls.epochs) == ("classification", VARIANT_EPOCHS["cpu"]["classification"]) == (
+        "classification", 90)
+    assert recipe_settings("cpu", hints=True).epochs == 90 and variant_of(recipe_settings("cpu", hints=True)) == "hints"
+    assert recipe_settings("cpu", head="classification", epochs=7).epochs == 7  # given epochs win
+    assert recipe_settings("gpu", gpu=True, head="classification").epochs == RECIPES["gpu"].epochs  # no variant rule
+    with pytest.raises(CourseError, match="unknown training setting"):
+        recipe_settings("cpu", epoch=3)
+
+
+def test_train_resolves_the_variant_epochs_too():
+    from course_lib.train import resolve_settings
+
+    assert resolve_settings(recipe="cpu", head="classification").epochs == 90
+    assert resolve_settings(recipe="cpu").epochs == 150
+    assert resolve_settings(TrainSettings(epochs=12), head="classification").epochs == 12  # explicit settings kept
