@@ -230,10 +230,10 @@ RECIPES: dict[str, TrainSettings] = {
 RECIPE_CHOICES = ("auto", *RECIPES)
 
 #: Epochs of the costlier variants of a recipe, unless epochs are given. On 2 CPU cores an epoch of
-#: the classification head costs about 1.8 times one of the regression head (262 logits per pixel),
-#: and one of the hint model about 1.2 times; at 90 epochs both stay within the 30 minutes the
-#: regression head's 150 take (benchmarks/README.md).
-VARIANT_EPOCHS: dict[str, dict[str, int]] = {"cpu": {"classification": 90, "hints": 90}}
+#: the classification head takes about 20 s against 9 s for the regression head (262 logits per
+#: pixel: distances, top-5, log-softmax), and one of the hint model about 1.2 times as long; 75 and 90
+#: epochs keep both within the 30 minutes the regression head's 150 take (benchmarks/README.md).
+VARIANT_EPOCHS: dict[str, dict[str, int]] = {"cpu": {"classification": 75, "hints": 90}}
 
 
 def variant_of(settings: TrainSettings) -> str:
@@ -244,7 +244,7 @@ def variant_of(settings: TrainSettings) -> str:
 def recipe_settings(name: str = "auto", gpu: bool | None = None, **overrides) -> TrainSettings:
     """The recipe ``name`` with ``overrides`` applied, and its epochs for the variant they ask for.
 
-    ``recipe_settings("cpu", head="classification")`` trains 90 epochs (:data:`VARIANT_EPOCHS`),
+    ``recipe_settings("cpu", head="classification")`` trains 75 epochs (:data:`VARIANT_EPOCHS`),
     ``recipe_settings("cpu", head="classification", epochs=20)`` 20.
 
     Raises

@@ -75,7 +75,7 @@ def test_costlier_variants_of_the_cpu_recipe_train_fewer_epochs_unless_told():
     assert recipe_settings("cpu").epochs == RECIPES["cpu"].epochs == 150
     cls = recipe_settings("cpu", head="classification")
     assert (variant_of(cls), cls.epochs) == ("classification", VARIANT_EPOCHS["cpu"]["classification"]) == (
-        "classification", 90)
+        "classification", 75)
     assert recipe_settings("cpu", hints=True).epochs == 90 and variant_of(recipe_settings("cpu", hints=True)) == "hints"
     assert recipe_settings("cpu", head="classification", epochs=7).epochs == 7  # given epochs win
     assert recipe_settings("gpu", gpu=True, head="classification").epochs == RECIPES["gpu"].epochs  # no variant rule
@@ -86,6 +86,6 @@ def test_costlier_variants_of_the_cpu_recipe_train_fewer_epochs_unless_told():
 def test_train_resolves_the_variant_epochs_too():
     from course_lib.train import resolve_settings
 
-    assert resolve_settings(recipe="cpu", head="classification").epochs == 90
+    assert resolve_settings(recipe="cpu", head="classification").epochs == 75
     assert resolve_settings(recipe="cpu").epochs == 150
     assert resolve_settings(TrainSettings(epochs=12), head="classification").epochs == 12  # explicit settings kept
