@@ -462,13 +462,17 @@ RUN_FILE = "run.json"
 TEMPERATURE_CANDIDATES = (0.0, 0.1, 0.2, 0.3, 0.38, 0.5, 0.7, 1.0)
 #: How the annealed mean's ab reaches the photo's size: the default first (course_lib.inference).
 UPSAMPLING_CANDIDATES = ("guided", "bilinear")
+#: The validation photos are shrunk to this longer side (if larger) to choose the decoding: 16
+#: candidates at NCD's native 800 px took minutes; at 256 px the ab map is still zoomed 5 times and
+#: guided by the photo's L, which is what costs colour, and the choice takes seconds.
+DECODING_MAX_SIDE = 256
 #: Colourfulness ratio (prediction / photo) a default decoding must keep: vivid, not garish.
 COLOURFULNESS_BAND = (0.98, 1.30)
 #: Confidence of the colourfulness interval that must lie inside the band. 95 %, not 90 %: the first
 #: classification run's test split fell below its 90 % interval from validation (benchmarks/README.md).
 COLOURFULNESS_CONFIDENCE = 0.95
 #: The rule :func:`choose_decoding` applies, as recorded in ``run.json``.
-DECODING_RULE = ("highest validation PSNR (category mean, evaluation protocol: native resolution) among the "
+DECODING_RULE = ("highest validation PSNR (category mean; photos at most 256 px, ab upsampled as evaluate does) among the "
                  "decodings whose category-mean colourfulness ratio has its 95% bootstrap interval inside "
                  "0.98-1.30")
 

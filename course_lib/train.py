@@ -715,8 +715,9 @@ def train(
 
 def write_classification_run_file(run_dir: Path, data: TrainingData, settings: TrainSettings) -> dict:
     """``run.json`` of a classification run: bins, rebalancing weights and the default decoding
-    (temperature and upsampling), chosen for the best model on the validation photos at their
-    native resolution, as ``evaluate`` scores them (:func:`course_lib.classification.choose_decoding`)."""
+    (temperature and upsampling), chosen for the best model on the validation photos (at most
+    :data:`~course_lib.classification.DECODING_MAX_SIDE` px), colorized as ``colorize`` does
+    (:func:`course_lib.classification.choose_decoding`)."""
     from course_lib import classification
     from course_lib.classification_head import model_bins
     from course_lib.data import load_image
@@ -725,7 +726,8 @@ def write_classification_run_file(run_dir: Path, data: TrainingData, settings: T
 
     model = load_colorizer(run_dir / "model.keras")
     bins = model_bins(model)
-    table = decoding_table(model, [load_image(path) for path in data.val_paths], data.val_categories)
+    photos = [load_image(path, max_side=classification.DECODING_MAX_SIDE) for path in data.val_paths]
+    table = decoding_table(model, photos, data.val_categories)
     chosen, inside = classification.choose_decoding(table)
     info = {"head": "classification", "temperature": chosen["temperature"], "upsampling": chosen["upsampling"],
             "temperature_rule": classification.DECODING_RULE, "rule_met": inside,
