@@ -48,8 +48,8 @@
 # a dataset this small, by k-fold cross-validation over train + val). The **test** split is looked at
 # **once per finished recipe**, and that number is reported even if it disappoints;
 # `benchmarks/select_recipe.py` works this way. Picking whatever scores best on test would turn it into a
-# second validation split and make the reported number optimistic. And leave a **margin**: with four
-# or five validation photos per category, a recipe that only just keeps the colourfulness ratio above
+# second validation split and make the reported number optimistic. And leave a **margin**: with one to
+# eight validation photos per category, a recipe that only just keeps the colourfulness ratio above
 # a floor on validation falls below it on new photos about half the time, so a floor must hold for the
 # low end of the category mean's bootstrap interval (`metrics.category_mean_interval`: resample each
 # category's photos, recompute the mean, take the central 95 %), not for the mean itself.

@@ -215,20 +215,20 @@ plt.show()
 # %% [markdown] id="c15"
 # ## 7. The classification head, trained
 #
-# `python -m course_lib train --head classification --weights none --data data/ncd --out runs/cls` trains it
-# with the CPU recipe (the rebalancing weights come from the train split). At the end it chooses the
-# model's default **decoding** -- the temperature T and how ab is upsampled to the photo -- on the
-# validation photos, at their native resolution as `evaluate` scores them, and keeps it in
-# `runs/cls/run.json`. The rule: the highest validation PSNR among the decodings whose colourfulness
-# ratio stays inside 0.98-1.30 (vivid, not garish) over its whole 95 % bootstrap interval
-# (`metrics.category_mean_interval`): a validation split has four or five photos per category, so a
-# decoding that only just reaches 0.98 there would miss it on new photos about half the time. This
-# notebook reads that run from the
-# runs folder. In fast mode, or when it is missing and `IF_NO_MODEL = "fast"`, it trains the
+# `python -m course_lib train --head classification --weights none --data data/ncd --out runs/cls` trains
+# it with the CPU recipe, 75 epochs (the rebalancing weights come from the train split). At the end it
+# chooses the model's default **decoding** -- the temperature T and how ab is upsampled to the photo -- on
+# the validation photos, colorized as `colorize` does them (ab upsampled to the photo, which smooths
+# colour; photos shrunk to 256 px to keep this quick), and keeps it in `runs/cls/run.json`. The rule: the
+# highest validation PSNR among the decodings whose colourfulness ratio stays inside 0.98-1.30 (vivid, not
+# garish) over its whole 95 % bootstrap interval (`metrics.category_mean_interval`): a validation split
+# has one to eight photos per category (four on average), so a decoding that only just reaches 0.98 there would miss it on
+# new photos about half the time. This notebook reads that run from the runs folder. In fast mode, or when
+# it is missing and `IF_NO_MODEL = "fast"`, it trains the
 # **tiny fast recipe** instead: a minute, and not a result.
 
 # %% id="c16"
-IF_NO_MODEL = "fast"  # no classification run: "fast" (tiny, a minute), "full" (the CPU recipe, ~30 min), None (stop)
+IF_NO_MODEL = "fast"  # no classification run: "fast" (tiny, a minute), "full" (the CPU recipe, ~27 min), None (stop)
 CLS_DIR = config.runs_dir() / ("cls-fast" if FAST else "cls")
 TINY_CLS = FAST
 if not (CLS_DIR / "model.keras").is_file():
