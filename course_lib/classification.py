@@ -472,9 +472,10 @@ COLOURFULNESS_BAND = (0.98, 1.30)
 #: classification run's test split fell below its 90 % interval from validation (benchmarks/README.md).
 COLOURFULNESS_CONFIDENCE = 0.95
 #: The rule :func:`choose_decoding` applies, as recorded in ``run.json``.
-DECODING_RULE = ("highest validation PSNR (category mean; photos at most 256 px, ab upsampled as evaluate does) among the "
-                 "decodings whose category-mean colourfulness ratio has its 95% bootstrap interval inside "
-                 "0.98-1.30")
+DECODING_RULE = (f"highest validation PSNR (category mean; photos at most {DECODING_MAX_SIDE} px, ab upsampled as "
+                 f"evaluate does) among the decodings whose category-mean colourfulness ratio has its "
+                 f"{COLOURFULNESS_CONFIDENCE:.0%} bootstrap interval inside "
+                 f"{COLOURFULNESS_BAND[0]:.2f}-{COLOURFULNESS_BAND[1]:.2f}")
 
 
 def choose_decoding(table, band=COLOURFULNESS_BAND) -> tuple[dict, bool]:

@@ -454,10 +454,11 @@ def hint_colorize_fn(model, n_hints: int, seed: int = 0, temperature: float | No
 
 def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str], temperatures=None,
                    upsamplings=None, batch_size: int = 16) -> list[dict]:
-    """Score a classification model's decodings on validation photos, with the evaluation protocol.
+    """Score a classification model's decodings on validation photos.
 
-    Every candidate (a temperature times an upsampling) colorizes every photo at its native
-    resolution, as ``colorize`` and ``evaluate`` would; the logits are predicted once per photo.
+    Every candidate (a temperature times an upsampling) colorizes every photo at the photo's own
+    size, as ``colorize`` and ``evaluate`` would (``train`` passes photos shrunk to
+    :data:`~course_lib.classification.DECODING_MAX_SIDE`); the logits are predicted once per photo.
     Each row holds the category means of PSNR and of the colourfulness ratio with their bootstrap
     intervals (:func:`course_lib.metrics.category_mean_interval`) and the image mean of PSNR: what
     :func:`course_lib.classification.choose_decoding` chooses from.
@@ -505,9 +506,8 @@ def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str
                     rgb = recombine(image, ab, upsampling=upsampling)
                     psnrs.append(psnr(rgb, image, data_range=255))
                     ratios.append(colorfulness_ratio(rgb, image))
-    table = []
+    table, confidence = [], cl.COLOURFULNESS_CONFIDENCE
     for (t, upsampling), (psnrs, ratios) in scores.items():
-        confidence = cl.COLOURFULNESS_CONFIDENCE
         psnr_mean, psnr_low, psnr_high = category_mean_interval(psnrs, categories, confidence=confidence)
         mean, low, high = category_mean_interval(ratios, categories, confidence=confidence)
         table.append({"temperature": t, "upsampling": upsampling, "psnr": psnr_mean, "psnr_low": psnr_low,

@@ -212,7 +212,7 @@ RECIPES: dict[str, TrainSettings] = {
     # Chosen on the validation split of ../shared/ncd (benchmarks/README.md, "Choosing the CPU
     # recipe"): 150 epochs beat 90, 60, stronger augmentation, 64 px and class-balanced sampling;
     # the test split was evaluated once per finished recipe.
-    "cpu": TrainSettings(recipe="cpu", epochs=150),
+    "cpu": TrainSettings(recipe="cpu"),
     # A Colab T4 (16 GB): stage 1 trains the decoder on cached features of the frozen ImageNet
     # encoder, stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/README.md,
     # "The GPU recipe"): about 8 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.

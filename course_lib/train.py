@@ -491,7 +491,7 @@ class TrainingData:
     val_ab: np.ndarray
     val_categories: list[str]
     class_weights: np.ndarray | None = None  # classification head: rebalancing weight per ab bin
-    val_paths: list = field(default_factory=list)  # the validation photos, for choices made at native resolution
+    val_paths: list = field(default_factory=list)  # the validation photos themselves (the decoding choice)
 
 
 def prepare_data(data_dir, settings: TrainSettings) -> TrainingData:
@@ -704,7 +704,7 @@ def train(
                 run_stage(colorizer, stage, data, settings, run_dir, state, stop_at=stop_at,
                           cache_features=cache_features, callbacks=callbacks, verbose=verbose)
     if settings.head == "classification" and (run_dir / "model.keras").is_file():
-        write_classification_run_file(run_dir, data, settings)
+        write_classification_run_file(run_dir, data)
     return TrainResult(
         history=state["history"], run_dir=run_dir, model_path=run_dir / "model.keras",
         last_checkpoint=run_dir / "checkpoints" / "last.keras", log_path=run_dir / "log.csv",
@@ -713,7 +713,7 @@ def train(
     )
 
 
-def write_classification_run_file(run_dir: Path, data: TrainingData, settings: TrainSettings) -> dict:
+def write_classification_run_file(run_dir: Path, data: TrainingData) -> dict:
     """``run.json`` of a classification run: bins, rebalancing weights and the default decoding
     (temperature and upsampling), chosen for the best model on the validation photos (at most
     :data:`~course_lib.classification.DECODING_MAX_SIDE` px), colorized as ``colorize`` does
