@@ -459,8 +459,9 @@ def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str
     Every candidate (a temperature times an upsampling) colorizes every photo at the photo's own
     size, as ``colorize`` and ``evaluate`` would (``train`` passes photos shrunk to
     :data:`~course_lib.classification.DECODING_MAX_SIDE`); the logits are predicted once per photo.
-    Each row holds the category means of PSNR and of the colourfulness ratio with their bootstrap
-    intervals (:func:`course_lib.metrics.category_mean_interval`) and the image mean of PSNR: what
+    Each row holds the category means of PSNR and of the colourfulness ratio with their 95 %
+    prediction intervals for a new set of 5 photos per category
+    (:func:`course_lib.metrics.category_mean_interval`) and the image mean of PSNR: what
     :func:`course_lib.classification.choose_decoding` chooses from.
 
     Parameters
@@ -506,10 +507,11 @@ def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str
                     rgb = recombine(image, ab, upsampling=upsampling)
                     psnrs.append(psnr(rgb, image, data_range=255))
                     ratios.append(colorfulness_ratio(rgb, image))
-    table, confidence = [], cl.COLOURFULNESS_CONFIDENCE
+    table = []
     for (t, upsampling), (psnrs, ratios) in scores.items():
-        psnr_mean, psnr_low, psnr_high = category_mean_interval(psnrs, categories, confidence=confidence)
-        mean, low, high = category_mean_interval(ratios, categories, confidence=confidence)
+        interval = dict(per_category=cl.NEW_PHOTOS_PER_CATEGORY, confidence=cl.COLOURFULNESS_CONFIDENCE)
+        psnr_mean, psnr_low, psnr_high = category_mean_interval(psnrs, categories, **interval)
+        mean, low, high = category_mean_interval(ratios, categories, **interval)
         table.append({"temperature": t, "upsampling": upsampling, "psnr": psnr_mean, "psnr_low": psnr_low,
                       "psnr_high": psnr_high, "psnr_images": float(np.mean(psnrs)), "colorfulness_ratio": mean,
                       "colorfulness_low": low, "colorfulness_high": high})

@@ -44,10 +44,14 @@ has never influenced -- and it can answer it only once:
   survey) and the gain over gray, with any departure from this protocol (e.g. a
   reduced ``--max-side``) stated beside the number.
 * **Leave a margin for the images you have not seen.** A validation split of a few
-  images per category is a small sample: a rule such as "colourfulness at least 0.85"
-  should hold for the lower end of the category mean's bootstrap interval
-  (:func:`category_mean_interval`), not just for the mean, or it will fail on new
-  images about half the time.
+  images per category is a small sample, and so is the set you will be judged on: a
+  rule such as "colourfulness at least 0.85 on 100 new images" should hold for the
+  low end of the category mean's *prediction interval* (:func:`category_mean_interval`:
+  where the figure would fall on a new set of 5 images per category), not just for the
+  mean, or it will fail on new images about half the time. An interval for the mean
+  alone (a bootstrap over the validation images, say) is too narrow for this: it leaves
+  out the new set's own sampling error, and a category with one validation image adds
+  nothing to it.
 
 The metrics
 -----------
@@ -449,15 +453,23 @@ def data_range_inflation_db(wrong_range: float, right_range: float = 255.0) -> f
     return float(20.0 * np.log10(wrong_range / right_range))
 
 
-def category_mean_interval(values, categories, *, confidence: float = 0.90, resamples: int = 2000,
-                           seed: int = 0) -> tuple[float, float, float]:
-    """The category mean of per-image ``values`` and a bootstrap interval for it.
+def category_mean_interval(values, categories, *, per_category: int = 5,
+                           confidence: float = 0.95) -> tuple[float, float, float]:
+    """The category mean of per-image ``values``, and where it would fall on *new* images.
 
     The category mean is the plain mean of the per-category means (``dataset_category_mean``).
-    Its interval says how much it could move on *other* images of the same categories: the
-    images of each category are resampled with replacement (the categories themselves stay,
-    as they would in a new category-balanced set), ``resamples`` times, and the interval is
-    the central ``confidence`` share of the resampled category means. NaN values (e.g. a
+    The interval is a **prediction interval**: the range that the category mean measured on a
+    new, category-balanced set of ``per_category`` images per category (the same categories)
+    falls into with probability ``confidence``. It is wider than an interval for the mean
+    itself, because the new set has a sampling error of its own; a rule such as "colourfulness
+    at least 0.85 on 100 new images" is a statement about that new figure.
+
+    How: each image is its category's mean plus noise of one spread ``s`` shared by all
+    categories (pooled within categories: with one to eight images a category, a category's
+    own spread cannot be estimated, and a category with one image still carries its share of
+    the uncertainty). The figure measured here has variance ``s**2 / C**2 * sum(1 / n_c)``,
+    the new one ``s**2 / (C * per_category)``; their difference is Student-t distributed
+    with ``N - C`` degrees of freedom (N images, C categories). NaN values (e.g. the
     colourfulness ratio of a colourless photo) are left out.
 
     Parameters
@@ -466,35 +478,42 @@ def category_mean_interval(values, categories, *, confidence: float = 0.90, resa
         One value per image.
     categories : sequence of str
         Each image's category, in the same order.
+    per_category : int >= 1
+        Images per category in the new set (5: 100 images over NCD's 20 categories).
     confidence : float in (0, 1)
-    resamples : int >= 1
-    seed : int
 
     Returns
     -------
     (mean, low, high) : tuple of float
+        ``low`` and ``high`` are NaN when no category has two finite values: the spread between
+        images cannot be estimated, so nothing can be said about new images.
 
     Raises
     ------
     ValueError
-        Lengths differ, no finite value, or a bad ``confidence`` / ``resamples``.
+        Lengths differ; no finite value; a bad ``per_category`` or ``confidence``.
     """
+    from scipy import stats
+
     values = np.asarray(values, dtype=np.float64)
     categories = list(categories)
     if values.ndim != 1 or len(values) != len(categories):
         raise ValueError(f"need one value per image: {values.shape} values, {len(categories)} categories")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    if resamples < 1:
-        raise ValueError(f"resamples must be >= 1, got {resamples}")
+    if int(per_category) != per_category or per_category < 1:
+        raise ValueError(f"per_category must be a whole number >= 1, got {per_category}")
     groups = [values[[i for i, c in enumerate(categories) if c == name]] for name in sorted(set(categories))]
     groups = [g[np.isfinite(g)] for g in groups]
     groups = [g for g in groups if len(g)]
     if not groups:
         raise ValueError("no finite value to average")
     mean = float(np.mean([g.mean() for g in groups]))
-    rng = np.random.default_rng(seed)
-    # (resamples, categories): each category's mean over a resample of its own images.
-    means = np.stack([rng.choice(g, size=(resamples, len(g))).mean(axis=1) for g in groups], axis=1)
-    low, high = np.quantile(means.mean(axis=1), [(1 - confidence) / 2, (1 + confidence) / 2])
-    return mean, float(low), float(high)
+    n_images, n_categories = sum(len(g) for g in groups), len(groups)
+    degrees = n_images - n_categories
+    if degrees < 1:  # every category has a single value
+        return mean, float("nan"), float("nan")
+    pooled_variance = sum(float(np.sum((g - g.mean()) ** 2)) for g in groups) / degrees
+    variance = pooled_variance / n_categories**2 * (sum(1.0 / len(g) for g in groups) + n_categories / per_category)
+    half = float(stats.t.ppf((1 + confidence) / 2, degrees)) * float(np.sqrt(variance))
+    return mean, mean - half, mean + half

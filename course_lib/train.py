@@ -735,7 +735,8 @@ def write_classification_run_file(run_dir: Path, data: TrainingData) -> dict:
             "rebalancing_weights": [float(w) for w in data.class_weights]}
     _write_json(run_dir / classification.RUN_FILE, info)
     print(f"decodings on the validation split (category means; colourfulness with its "
-          f"{classification.COLOURFULNESS_CONFIDENCE:.0%} bootstrap interval):")
+          f"{classification.COLOURFULNESS_CONFIDENCE:.0%} prediction interval for "
+          f"{classification.NEW_PHOTOS_PER_CATEGORY} new photos per category):")
     for row in table:
         print(f"  T={row['temperature']:<4g} {row['upsampling']:8s} PSNR {row['psnr']:.2f} dB, colourfulness "
               f"{row['colorfulness_ratio']:.3f} [{row['colorfulness_low']:.3f}, {row['colorfulness_high']:.3f}]")

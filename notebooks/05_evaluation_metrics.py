@@ -51,8 +51,10 @@
 # second validation split and make the reported number optimistic. And leave a **margin**: with one to
 # eight validation photos per category, a recipe that only just keeps the colourfulness ratio above
 # a floor on validation falls below it on new photos about half the time, so a floor must hold for the
-# low end of the category mean's bootstrap interval (`metrics.category_mean_interval`: resample each
-# category's photos, recompute the mean, take the central 95 %), not for the mean itself.
+# low end of a **prediction interval**: where the category mean would fall on a *new* set of, say, 5
+# photos per category (`metrics.category_mean_interval`). It adds two sampling errors, the validation
+# split's and the new set's; an interval for the mean alone leaves out the second, and the course's own
+# recipes fell below such intervals on the test split twice before we noticed.
 
 # %% id="2849f8ab"
 import math

@@ -221,9 +221,9 @@ plt.show()
 # the validation photos, colorized as `colorize` does them (ab upsampled to the photo, which smooths
 # colour; photos shrunk to 256 px to keep this quick), and keeps it in `runs/cls/run.json`. The rule: the
 # highest validation PSNR among the decodings whose colourfulness ratio stays inside 0.98-1.30 (vivid, not
-# garish) over its whole 95 % bootstrap interval (`metrics.category_mean_interval`): a validation split
-# has one to eight photos per category (four on average), so a decoding that only just reaches 0.98 there would miss it on
-# new photos about half the time. This notebook reads that run from the runs folder. In fast mode, or when
+# garish) over its whole 95 % prediction interval for a new set of 5 photos per category
+# (`metrics.category_mean_interval`): a validation split has one to eight photos per category (four on
+# average), and so a decoding that only just reaches 0.98 there would miss it on new photos about half the time. This notebook reads that run from the runs folder. In fast mode, or when
 # it is missing and `IF_NO_MODEL = "fast"`, it trains the
 # **tiny fast recipe** instead: a minute, and not a result.
 
@@ -253,7 +253,7 @@ print(f"{CLS_DIR / 'model.keras'}: {model_image_size(cls_model)} px, {len(model_
       f"default T = {T_RUN:g} ({T_SOURCE}), {UPSAMPLING_RUN} upsampling")
 info = cl.read_run_file(CLS_DIR)
 if info and "colorfulness_low" in info["temperature_candidates"][0]:
-    print("validation (category means), colourfulness ratio with its bootstrap interval:")
+    print("validation (category means), colourfulness ratio with its prediction interval for 5 new photos a category:")
     for row in info["temperature_candidates"]:
         print(f"  T = {row['temperature']:4.2f}, {row['upsampling']:8s}: PSNR {row['psnr']:.2f} dB, colourfulness "
               f"{row['colorfulness_ratio']:.2f} [{row['colorfulness_low']:.2f}, {row['colorfulness_high']:.2f}]")
@@ -440,5 +440,5 @@ plt.show()
 # * Classification needs three extra pieces: the **bins** (here Q as measured above, not the paper's 313:
 #   the count depends on the gamut test), **soft targets**, and **rebalancing**, without which gray wins.
 # * The **annealed mean** is a knob between vivid (mode) and safe (mean). Choose it on the validation
-#   split, never on the test split, and leave a margin (a bootstrap interval) for the photos you have
+#   split, never on the test split, and leave a margin (a prediction interval) for the photos you have
 #   not seen.

@@ -239,6 +239,16 @@ def test_choose_decoding_says_when_nothing_qualifies():
         cl.choose_decoding(table, band=(1.3, 0.98))
 
 
+def test_choose_decoding_never_takes_a_row_without_an_interval():
+    table = [_decoding(0.2, "guided", 24.0, float("nan"), float("nan")),  # too few photos for an interval
+             _decoding(0.0, "guided", 22.0, 1.00, 1.20)]
+    table[0]["colorfulness_ratio"] = 1.10
+    row, inside = cl.choose_decoding(table)
+    assert inside and row["temperature"] == 0.0
+    row, inside = cl.choose_decoding(table[:1] + [_decoding(0.0, "guided", 22.0, 0.70, 0.90)])
+    assert not inside and row["temperature"] == 0.2  # its mean is inside the band: closest
+
+
 def test_decoding_table_scores_every_candidate_at_native_resolution():
     from course_lib.errors import CourseError
     from course_lib.evaluate import decoding_table

@@ -249,17 +249,34 @@ def test_evaluate_pair_returns_every_metric(rng):
 
 
 # ----------------------------------------------------------------------------- category_mean_interval
-def test_category_mean_interval_mean_is_the_plain_mean_of_category_means():
+def test_category_mean_interval_matches_a_hand_computed_prediction_interval():
     from course_lib.metrics import category_mean_interval
 
-    values = [1.0, 3.0, 10.0]  # category a: mean 2; category b: mean 10 -> 6 (the image mean would be 4.67)
-    mean, low, high = category_mean_interval(values, ["a", "a", "b"], resamples=500)
+    # a: 1, 3 (mean 2); b: 10, 12 (mean 11) -> category mean 6.5. Pooled variance:
+    # (1 + 1 + 1 + 1) / (4 images - 2 categories) = 2. Measured here: 2 / 2**2 * (1/2 + 1/2) = 0.5;
+    # a new set of 2 per category: 2 / (2 * 2) = 0.5; together 1.0 -> standard error 1.
+    # Student t, 2 degrees of freedom, 95 %: 4.303 (any t table).
+    mean, low, high = category_mean_interval([1.0, 3.0, 10.0, 12.0], ["a", "a", "b", "b"], per_category=2)
+    assert mean == pytest.approx(6.5)
+    assert (low, high) == (pytest.approx(6.5 - 4.303, abs=1e-3), pytest.approx(6.5 + 4.303, abs=1e-3))
+    # 90 %: t = 2.920
+    _, low, high = category_mean_interval([1.0, 3.0, 10.0, 12.0], ["a", "a", "b", "b"], per_category=2,
+                                          confidence=0.90)
+    assert high - low == pytest.approx(2 * 2.920, abs=1e-3)
+
+
+def test_category_mean_interval_is_the_plain_mean_of_category_means_and_counts_single_image_categories():
+    from course_lib.metrics import category_mean_interval
+
+    # a: mean 2; b: a single image, 10 -> 6 (the image mean would be 4.67)
+    mean, low, high = category_mean_interval([1.0, 3.0, 10.0], ["a", "a", "b"], per_category=1)
     assert mean == pytest.approx(6.0)
-    # b never varies; a's resampled mean is 1, 2 or 3 -> the category mean lies in [5.5, 6.5]
-    assert 5.5 <= low <= mean <= high <= 6.5 and low < high
+    # pooled variance 2 (one degree of freedom); here 2/4 * (1/2 + 1/1), new set 2/4 * 2 -> 1.75;
+    # t(0.975, 1) = 12.706. Category b's one image adds its share although it shows no spread itself.
+    assert high - mean == pytest.approx(12.706 * np.sqrt(1.75), abs=1e-2)
 
 
-def test_category_mean_interval_is_a_point_when_nothing_varies_and_widens_with_spread():
+def test_category_mean_interval_narrows_with_more_images_and_widens_with_spread():
     from course_lib.metrics import category_mean_interval
 
     cats = ["a"] * 4 + ["b"] * 4
@@ -268,17 +285,21 @@ def test_category_mean_interval_is_a_point_when_nothing_varies_and_widens_with_s
     wide = category_mean_interval([0.0, 2.0, 0.5, 1.5, 1.0, 3.0, 1.5, 2.5], cats)
     assert narrow[0] == pytest.approx(wide[0]) == pytest.approx(1.5)
     assert wide[2] - wide[1] > 3 * (narrow[2] - narrow[1])
+    big_new_set = category_mean_interval([0.0, 2.0, 0.5, 1.5, 1.0, 3.0, 1.5, 2.5], cats, per_category=50)
+    assert big_new_set[2] - big_new_set[1] < wide[2] - wide[1]
 
 
 def test_category_mean_interval_ignores_nan_and_refuses_bad_input():
     from course_lib.metrics import category_mean_interval
 
-    assert category_mean_interval([1.0, np.nan, 3.0], ["a", "a", "b"])[0] == pytest.approx(2.0)
+    assert category_mean_interval([1.0, np.nan, 3.0, 3.0], ["a", "a", "b", "b"])[0] == pytest.approx(2.0)
     with pytest.raises(ValueError, match="one value per image"):
         category_mean_interval([1.0, 2.0], ["a"])
     with pytest.raises(ValueError, match="no finite value"):
         category_mean_interval([np.nan], ["a"])
+    mean, low, high = category_mean_interval([1.0, 2.0, np.nan], ["a", "b", "b"])  # one value per category:
+    assert mean == pytest.approx(1.5) and np.isnan(low) and np.isnan(high)  # no spread to go on
     with pytest.raises(ValueError, match="confidence"):
-        category_mean_interval([1.0], ["a"], confidence=1.0)
-    with pytest.raises(ValueError, match="resamples"):
-        category_mean_interval([1.0], ["a"], resamples=0)
+        category_mean_interval([1.0, 2.0], ["a", "a"], confidence=1.0)
+    with pytest.raises(ValueError, match="per_category"):
+        category_mean_interval([1.0, 2.0], ["a", "a"], per_category=0)
