@@ -63,10 +63,6 @@ class TrainSettings:
     batch_size : int
     learning_rate : float
         Adam's initial rate, cosine-decayed over the stage to 1 % of it.
-    weight_ema : float or None
-        Momentum of an exponential moving average of the weights, updated every step (Keras'
-        ``use_ema``). The epoch's validation score, ``model.keras`` and the model after
-        training use the average: it smooths out the last steps' noise. None: off.
     loss : "mse", "l1" or "huber"
         The regression head's loss (the classification head always trains with the rebalanced
         cross-entropy of :mod:`course_lib.classification`).
@@ -102,7 +98,6 @@ class TrainSettings:
     fine_tune_blocks: tuple[int, ...] | None = None
     batch_size: int = 16
     learning_rate: float = 2e-3
-    weight_ema: float | None = None
     loss: str = "mse"
     head: str = "regression"
     hints: bool = False
@@ -184,8 +179,6 @@ class TrainSettings:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.learning_rate > 0:
             problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
-        if self.weight_ema is not None and not 0 < self.weight_ema < 1:
-            problems.append(f"weight_ema must be in (0, 1) (e.g. 0.995) or None, got {self.weight_ema}")
         if self.max_images_per_split is not None and self.max_images_per_split < 1:
             problems.append(f"max_images_per_split must be >= 1, got {self.max_images_per_split}")
         if problems:

@@ -12,8 +12,7 @@ Stages
 
 Run folder (``out_dir``)
 ------------------------
-``model.keras``                 the best model so far (highest validation PSNR; with ``weight_ema``,
-                                the moving average of the weights)
+``model.keras``                 the best model so far (highest validation PSNR)
 ``checkpoints/last.keras``      the model after the latest epoch
 ``checkpoints/last_optimizer.npz``  the optimizer's state after that epoch
 ``checkpoints/state.json``      epochs done, stage, best score, history, the run's settings
@@ -29,7 +28,6 @@ A crash or a lost Colab runtime loses at most the epoch in progress: ``resume=Tr
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import sys
@@ -104,36 +102,13 @@ def make_loss(name: str):
     return losses[name]
 
 
-def make_optimizer(learning_rate: float, total_steps: int, weight_ema: float | None = None):
+def make_optimizer(learning_rate: float, total_steps: int):
     """Adam with a cosine decay of the learning rate over ``total_steps``, down to
-    :data:`LR_FLOOR` times ``learning_rate``; with ``weight_ema``, it also keeps a moving
-    average of the weights (:func:`averaged_weights`)."""
+    :data:`LR_FLOOR` times ``learning_rate``."""
     import keras
 
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1), alpha=LR_FLOOR)
-    if weight_ema is None:
-        return keras.optimizers.Adam(schedule)
-    return keras.optimizers.Adam(schedule, use_ema=True, ema_momentum=weight_ema)
-
-
-@contextlib.contextmanager
-def averaged_weights(model):
-    """Inside the block, ``model``'s trainable weights are its optimizer's moving averages.
-
-    Outside, they are the weights being trained, untouched: training goes on from them. A
-    model whose optimizer keeps no average is left as it is.
-    """
-    optimizer = getattr(model, "optimizer", None)
-    if not getattr(optimizer, "use_ema", False):
-        yield model
-        return
-    trained = [variable.numpy() for variable in model.trainable_variables]
-    optimizer.finalize_variable_values(model.trainable_variables)  # Keras' way to write the averages in
-    try:
-        yield model
-    finally:
-        for variable, value in zip(model.trainable_variables, trained):
-            variable.assign(value)
+    return keras.optimizers.Adam(schedule)
 
 
 # ----------------------------------------------------------------------------- callbacks
@@ -155,8 +130,7 @@ def _callbacks_module():
         def on_epoch_end(self, epoch, logs=None):
             from course_lib.metrics import psnr
 
-            with averaged_weights(self.model):  # (a plain model when weight_ema is off)
-                self.prediction = self.predictor(self.val_l)
+            self.prediction = self.predictor(self.val_l)
             # Gamut-fitted like `evaluate` and `colorize`, so the best epoch is chosen on their score.
             rgb = color.model_io_to_rgb_uint8(self.val_l, self.prediction)  # (N, S, S, 3)
             logs["val_psnr"] = float(np.mean([psnr(p, t, data_range=255) for p, t in zip(rgb, self.val_rgb)]))
@@ -201,8 +175,7 @@ def _callbacks_module():
             if score > self.state["best_val_psnr"]:
                 self.state["best_val_psnr"] = float(score)
                 self.state["best_epoch"] = epoch + 1
-                with averaged_weights(self.model):  # what was validated
-                    _atomic_save_model(self.colorizer, self.run_dir / "model.keras")
+                _atomic_save_model(self.colorizer, self.run_dir / "model.keras")
             self.state["epochs_done"] = epoch + 1
             _write_json(ckpt / "state.json", self.state)
 
@@ -632,7 +605,7 @@ def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettin
 
     done = state["epochs_done"]
     trainer, train_data, val_data, steps = _stage_data(colorizer, stage, data, settings, cache_features)
-    optimizer = make_optimizer(stage.learning_rate, steps * (stage.last_epoch - stage.first_epoch), settings.weight_ema)
+    optimizer = make_optimizer(stage.learning_rate, steps * (stage.last_epoch - stage.first_epoch))
     if settings.head == "classification":
         from course_lib.classification_head import RebalancedCrossEntropy, model_bins
 
@@ -653,10 +626,6 @@ def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettin
     # repeat() + steps_per_epoch: epochs are exactly `steps` batches and Keras knows the length.
     trainer.fit(train_data.repeat(), steps_per_epoch=steps, validation_data=val_data, initial_epoch=done,
                 epochs=min(stage.last_epoch, stop_at), callbacks=all_callbacks, verbose=verbose, shuffle=False)
-    if settings.weight_ema is not None and state["epochs_done"] == stage.last_epoch:
-        # fit() ended by writing the averages into the model; a next stage starts from them, and so
-        # must a resume at this boundary (last.keras held the weights being trained).
-        _atomic_save_model(colorizer, run_dir / "checkpoints" / "last.keras")
 
 
 def train(
@@ -802,8 +771,6 @@ def configure_parser(parser) -> None:
                         help="stage-2 epochs fine-tuning the upper VGG blocks (pretrained weights only)")
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--learning-rate", type=float, help=f"Adam, cosine-decayed to {LR_FLOOR * 100:g}%% of it")
-    parser.add_argument("--weight-ema", type=float,
-                        help="momentum of a moving average of the weights, used for validation and model.keras")
     parser.add_argument("--loss", choices=LOSSES, help="the regression head's loss")
     parser.add_argument("--head", choices=HEADS,
                         help="regression (default: ab directly) or classification (Zhang et al. 2016: logits over "
@@ -828,7 +795,7 @@ def configure_parser(parser) -> None:
 #: CLI arguments that are TrainSettings fields of the same name.
 _SETTING_ARGS = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_width", "epochs", "fine_tune_epochs",
                  "batch_size", "learning_rate", "loss", "class_balanced", "augment", "deterministic",
-                 "max_images_per_split", "seed", "head", "hints", "weight_ema")
+                 "max_images_per_split", "seed", "head", "hints")
 
 
 def run_cli(args) -> int:

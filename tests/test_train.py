@@ -211,52 +211,6 @@ def test_stopped_run_resumes_on_the_same_learning_rate_schedule(tiny_data, tmp_p
     assert second.history["lr"][0] > second.history["lr"][2] > second.history["lr"][3]
 
 
-def test_averaged_weights_swaps_in_the_moving_average_and_back():
-    from course_lib.train import averaged_weights, make_optimizer
-
-    def fitted(weight_ema):
-        keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-        model.compile(make_optimizer(0.1, 10, weight_ema), "mse")
-        x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
-        model.fit(x, x[:, :2] * 3.0, epochs=1, batch_size=4, verbose=0)  # 8 steps: the average lags behind
-        return model
-
-    model = fitted(0.9)
-    average = model.get_weights()  # fit() ends by writing the average in (Keras' finalize_variable_values)
-    trained = [w + 0.5 for w in average]  # stand-in weights "being trained"
-    model.set_weights(trained)
-    with averaged_weights(model):
-        for got, want in zip(model.get_weights(), average, strict=True):
-            np.testing.assert_array_equal(got, want)
-    for got, want in zip(model.get_weights(), trained, strict=True):  # untouched outside the block
-        np.testing.assert_array_equal(got, want)
-
-    plain = fitted(None)
-    before = plain.get_weights()
-    with averaged_weights(plain):
-        for got, want in zip(plain.get_weights(), before, strict=True):
-            np.testing.assert_array_equal(got, want)
-
-
-def test_a_weight_ema_run_validates_the_average_and_resumes(tiny_data, tmp_path):
-    from course_lib.model import load_colorizer
-
-    settings = {**TINY, "epochs": 3, "weight_ema": 0.9}
-    with pytest.raises(SimulatedCrash):
-        train(tiny_data, tmp_path / "run", weights=None, callbacks=[CrashAfter(2)], **settings)
-    result = train(tiny_data, tmp_path / "run", weights=None, resume=True, **settings)  # the averages come back too
-    assert result.epochs_done == 3 and result.settings["weight_ema"] == 0.9
-    assert np.isfinite(result.history["val_psnr"]).all()
-    best = load_colorizer(result.model_path)
-    last = load_colorizer(result.last_checkpoint)  # after the last epoch: the average, written in by fit()
-    if result.history["val_psnr"][-1] == result.best_val_psnr:
-        for got, want in zip(best.get_weights(), last.get_weights(), strict=True):
-            np.testing.assert_allclose(got, want, rtol=1e-6)
-    with pytest.raises(CourseError, match="weight_ema"):
-        train(tiny_data, tmp_path / "bad", weights=None, **{**settings, "weight_ema": 1.5})
-
-
 def test_a_log_file_gets_one_line_per_epoch(tiny_data, tmp_path, capfd):
     # Under pytest stdout is not a terminal, as when `train ... > log.txt`.
     train(tiny_data, tmp_path / "run", weights=None, **{**TINY, "epochs": 2, "verbose": "auto"})
