@@ -40,8 +40,6 @@ COLOURFULNESS_FLOOR = 0.85
 #: of a new set falling below the floor (the decoding band of course_lib.classification, two-sided,
 #: takes 95 %: 2.5 % on each side, the same 5 % in all).
 FLOOR_CONFIDENCE = 0.90
-#: The new set the interval speaks for: 5 photos per category (100 over NCD's 20).
-NEW_PHOTOS_PER_CATEGORY = 5
 
 
 def parse_candidate(text: str) -> tuple[str, dict]:
@@ -87,7 +85,6 @@ def score(data: str, model_path: Path, split: str) -> dict:
     gain = result.gain_over_gray
     _, colour_low, colour_high = category_mean_interval([row["colorfulness_ratio"] for row in result.per_image],
                                                         [row["category"] for row in result.per_image],
-                                                        per_category=NEW_PHOTOS_PER_CATEGORY,
                                                         confidence=FLOOR_CONFIDENCE)
     return {
         "n": result.dataset_image_mean["n"],

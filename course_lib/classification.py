@@ -42,6 +42,8 @@ import functools
 
 import numpy as np
 
+from course_lib.metrics import NEW_IMAGES_PER_CATEGORY
+
 #: Grid spacing of the ab quantisation, LAB units (Zhang: 10).
 GRID_STEP = 10.0
 #: Bin centres run from -AB_LIMIT to +AB_LIMIT in a and in b (sRGB never goes beyond about 110).
@@ -469,16 +471,14 @@ DECODING_MAX_SIDE = 256
 #: Colourfulness ratio (prediction / photo) a default decoding must keep: vivid, not garish.
 COLOURFULNESS_BAND = (0.98, 1.30)
 #: Confidence of the colourfulness interval that must lie inside the band: a *prediction* interval for
-#: the category mean on a new set of :data:`NEW_PHOTOS_PER_CATEGORY` photos a category. Two earlier
+#: the category mean on a new set of photos (course_lib.metrics.category_mean_interval). Two earlier
 #: rules (90 %, then 95 % bootstrap intervals of the mean) both saw the test split fall below them: they
 #: left out the new set's own sampling error (benchmarks/README.md).
 COLOURFULNESS_CONFIDENCE = 0.95
-#: Size of the new set the interval speaks for: 5 photos per category, 100 over NCD's 20 categories.
-NEW_PHOTOS_PER_CATEGORY = 5
 #: The rule :func:`choose_decoding` applies, as recorded in ``run.json``.
 DECODING_RULE = (f"highest validation PSNR (category mean; photos at most {DECODING_MAX_SIDE} px, ab upsampled as "
                  f"evaluate does) among the decodings whose category-mean colourfulness ratio has its "
-                 f"{COLOURFULNESS_CONFIDENCE:.0%} prediction interval for {NEW_PHOTOS_PER_CATEGORY} new photos per "
+                 f"{COLOURFULNESS_CONFIDENCE:.0%} prediction interval for {NEW_IMAGES_PER_CATEGORY} new photos per "
                  f"category inside {COLOURFULNESS_BAND[0]:.2f}-{COLOURFULNESS_BAND[1]:.2f}")
 
 

@@ -507,11 +507,10 @@ def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str
                     rgb = recombine(image, ab, upsampling=upsampling)
                     psnrs.append(psnr(rgb, image, data_range=255))
                     ratios.append(colorfulness_ratio(rgb, image))
-    table = []
+    table, confidence = [], cl.COLOURFULNESS_CONFIDENCE
     for (t, upsampling), (psnrs, ratios) in scores.items():
-        interval = dict(per_category=cl.NEW_PHOTOS_PER_CATEGORY, confidence=cl.COLOURFULNESS_CONFIDENCE)
-        psnr_mean, psnr_low, psnr_high = category_mean_interval(psnrs, categories, **interval)
-        mean, low, high = category_mean_interval(ratios, categories, **interval)
+        psnr_mean, psnr_low, psnr_high = category_mean_interval(psnrs, categories, confidence=confidence)
+        mean, low, high = category_mean_interval(ratios, categories, confidence=confidence)
         table.append({"temperature": t, "upsampling": upsampling, "psnr": psnr_mean, "psnr_low": psnr_low,
                       "psnr_high": psnr_high, "psnr_images": float(np.mean(psnrs)), "colorfulness_ratio": mean,
                       "colorfulness_low": low, "colorfulness_high": high})

@@ -232,7 +232,7 @@ RECIPE_CHOICES = ("auto", *RECIPES)
 #: Epochs of the costlier variants of a recipe, unless epochs are given. On 2 CPU cores an epoch of
 #: the classification head takes about 20 s against 9 s for the regression head (262 logits per
 #: pixel: distances, top-5, log-softmax), and one of the hint model about 1.2 times as long; 75 and 90
-#: epochs keep both within the 30 minutes the regression head's 150 take (benchmarks/README.md).
+#: epochs take both about as long as the regression head's 150 (benchmarks/README.md).
 VARIANT_EPOCHS: dict[str, dict[str, int]] = {"cpu": {"classification": 75, "hints": 90}}
 
 

@@ -722,6 +722,7 @@ def write_classification_run_file(run_dir: Path, data: TrainingData) -> dict:
     from course_lib.classification_head import model_bins
     from course_lib.data import load_image
     from course_lib.evaluate import decoding_table
+    from course_lib.metrics import NEW_IMAGES_PER_CATEGORY
     from course_lib.model import load_colorizer
 
     model = load_colorizer(run_dir / "model.keras")
@@ -736,7 +737,7 @@ def write_classification_run_file(run_dir: Path, data: TrainingData) -> dict:
     _write_json(run_dir / classification.RUN_FILE, info)
     print(f"decodings on the validation split (category means; colourfulness with its "
           f"{classification.COLOURFULNESS_CONFIDENCE:.0%} prediction interval for "
-          f"{classification.NEW_PHOTOS_PER_CATEGORY} new photos per category):")
+          f"{NEW_IMAGES_PER_CATEGORY} new photos per category):")
     for row in table:
         print(f"  T={row['temperature']:<4g} {row['upsampling']:8s} PSNR {row['psnr']:.2f} dB, colourfulness "
               f"{row['colorfulness_ratio']:.3f} [{row['colorfulness_low']:.3f}, {row['colorfulness_high']:.3f}]")

@@ -295,7 +295,9 @@ ex2.check(make_callbacks)
 # learning rate decayed to the end kept paying on the validation split (60 -> 90 -> 150 epochs: +0.25 and
 # +0.50 dB of category-mean gain over gray) without losing colour, while larger images, stronger
 # augmentation and class-balanced sampling did not pay; every choice was made on the *validation* split,
-# with the test split looked at once per finished recipe (benchmarks/README.md).
+# with the test split looked at once per finished recipe (benchmarks/README.md). Each of those figures
+# comes from one run, and two runs of the 150-epoch recipe with different seeds differ by 0.4 dB: steps
+# smaller than that are only roughly measured.
 # `image_size` is the side of the square the model sees (colour is predicted at that size and
 # recombined with the photo's full-resolution lightness), `encoder_blocks` how many VGG blocks it keeps,
 # and `decoder_width` the number of filters of the decoder's top level. `train` picks `gpu` or `cpu` by

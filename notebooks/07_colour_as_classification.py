@@ -39,6 +39,7 @@ from course_lib.classification_head import model_bins
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.evaluate import LOWER_IS_BETTER, evaluate_colorizer, select_records
 from course_lib.inference import colorize_image, recombine
+from course_lib.metrics import NEW_IMAGES_PER_CATEGORY
 from course_lib.model import load_colorizer, model_image_size
 from course_lib.pipeline import load_images_resized
 from course_lib.plots import show_images
@@ -223,12 +224,12 @@ plt.show()
 # highest validation PSNR among the decodings whose colourfulness ratio stays inside 0.98-1.30 (vivid, not
 # garish) over its whole 95 % prediction interval for a new set of 5 photos per category
 # (`metrics.category_mean_interval`): a validation split has one to eight photos per category (four on
-# average), and so a decoding that only just reaches 0.98 there would miss it on new photos about half the time. This notebook reads that run from the runs folder. In fast mode, or when
-# it is missing and `IF_NO_MODEL = "fast"`, it trains the
-# **tiny fast recipe** instead: a minute, and not a result.
+# average), and so a decoding that only just reaches 0.98 there would miss it on new photos about half
+# the time. This notebook reads that run from the runs folder. In fast mode, or when it is missing and
+# `IF_NO_MODEL = "fast"`, it trains the **tiny fast recipe** instead: a minute, and not a result.
 
 # %% id="c16"
-IF_NO_MODEL = "fast"  # no classification run: "fast" (tiny, a minute), "full" (the CPU recipe, ~27 min), None (stop)
+IF_NO_MODEL = "fast"  # no classification run: "fast" (tiny, a minute), "full" (the CPU recipe, 25-33 min), None (stop)
 CLS_DIR = config.runs_dir() / ("cls-fast" if FAST else "cls")
 TINY_CLS = FAST
 if not (CLS_DIR / "model.keras").is_file():
@@ -253,7 +254,8 @@ print(f"{CLS_DIR / 'model.keras'}: {model_image_size(cls_model)} px, {len(model_
       f"default T = {T_RUN:g} ({T_SOURCE}), {UPSAMPLING_RUN} upsampling")
 info = cl.read_run_file(CLS_DIR)
 if info and "colorfulness_low" in info["temperature_candidates"][0]:
-    print("validation (category means), colourfulness ratio with its prediction interval for 5 new photos a category:")
+    print("validation (category means), colourfulness ratio with its prediction interval for "
+          f"{NEW_IMAGES_PER_CATEGORY} new photos a category:")
     for row in info["temperature_candidates"]:
         print(f"  T = {row['temperature']:4.2f}, {row['upsampling']:8s}: PSNR {row['psnr']:.2f} dB, colourfulness "
               f"{row['colorfulness_ratio']:.2f} [{row['colorfulness_low']:.2f}, {row['colorfulness_high']:.2f}]")
