@@ -237,7 +237,8 @@ else:
 # * `Checkpoint`: after every epoch, `checkpoints/last.keras` with the optimizer's state and the epoch
 #   count (what resuming needs), and `model.keras`, the best model so far by validation PSNR;
 # * `keras.callbacks.CSVLogger(..., append=True)`: `log.csv`, one row per epoch;
-# * `ValidationPSNR`: adds the validation PSNR (in RGB, what notebook 05 measures) to the log;
+# * `ValidationPSNR`: colorizes the validation images once and adds both the validation loss and the
+#   validation PSNR (in RGB, what notebook 05 measures) to the log;
 # * `PredictionGrid`: saves the same few validation images, colorized, after every epoch.
 #
 # ### Exercise 2: the two essential callbacks

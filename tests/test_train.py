@@ -103,8 +103,8 @@ def test_same_arguments_give_the_same_model(tiny_data, tmp_path, capfd):
     for name in ("a", "b"):
         result = train(tiny_data, tmp_path / name, weights=None, seed=3, **settings)
         models.append(keras.models.load_model(result.last_checkpoint))
-    # Validation data goes in as a tf.data dataset: Keras' own wrapping of NumPy arrays made
-    # TensorFlow log "E0000 ... use_unbounded_threadpool" at every fit under op determinism.
+    # Keras' own wrapping of NumPy arrays (as validation_data, before the callback took over the
+    # validation) made TensorFlow log "E0000 ... use_unbounded_threadpool" at every fit.
     captured = capfd.readouterr()
     assert "use_unbounded_threadpool" not in captured.err + captured.out
     for wa, wb in zip(models[0].weights, models[1].weights, strict=True):
@@ -281,3 +281,14 @@ def test_no_tpu_is_a_clear_error():
 
     with pytest.raises(CourseError, match="no TPU could be reached"):
         make_strategy("tpu")
+
+
+def test_val_loss_is_the_training_loss_of_the_epochs_model_on_the_validation_images(tiny_data, tmp_path):
+    from course_lib.recipes import TrainSettings
+    from course_lib.train import prepare_data
+
+    result = train(tiny_data, tmp_path / "run", weights=None, **{**TINY, "epochs": 2, "loss": "l1"})
+    data = prepare_data(tiny_data, TrainSettings.from_dict(result.settings))
+    model = keras.models.load_model(result.last_checkpoint)
+    expected = np.mean(np.abs(model.predict_on_batch(data.val_l) - data.val_ab))
+    assert result.history["val_loss"][-1] == pytest.approx(float(expected), rel=1e-4)
