@@ -11,9 +11,9 @@ be :data:`COLOURFULNESS_FLOOR` or above, so that PSNR is never bought with gray 
 would expose.
 
 Every candidate trains with :data:`SEEDS` seeds by default (``--seeds``), and its figures are the mean
-over them: two seeds of one recipe differed by 0.4 dB of category-mean gain on these 86 validation
-photos (benchmarks/README.md), as much as most effects measured, so one run per candidate chooses by
-chance. The table shows each seed's gain too. ::
+over them: three seeds of the cpu recipe spanned 0.64 dB of category-mean gain on these 86 validation
+photos (a standard deviation of 0.3 dB; benchmarks/README.md), as much as most effects measured, so one
+run per candidate chooses by chance. The table shows each seed's gain too. ::
 
     python benchmarks/select_recipe.py --data ../shared/ncd --out runs/select \\
         --candidate base --candidate s64:image_size=64 --candidate bal:class_balanced=true

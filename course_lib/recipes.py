@@ -8,7 +8,7 @@ explicit arguments override single fields (:meth:`TrainSettings.override`).
 =========  ======================================================================================
 recipe     what it is for
 =========  ======================================================================================
-``cpu``    a 2-core laptop, offline (``weights=None``: the whole network trains), 22-31 min
+``cpu``    a 2-core laptop, offline (``weights=None``: the whole network trains), 19-31 min
 ``gpu``    a Colab GPU (T4, 16 GB): ImageNet encoder, all 5 VGG blocks at 224 px, features
            cached for stage 1, then the upper blocks fine-tuned; mixed precision; ~20 min
 ``fast``   the notebooks' fast mode (``COURSE_FAST=1``, CI): proves everything runs, in a minute;

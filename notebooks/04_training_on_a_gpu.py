@@ -285,7 +285,7 @@ ex2.check(make_callbacks)
 # | recipe | for | what it does |
 # | --- | --- | --- |
 # | `gpu` | a Colab T4 | ImageNet VGG19, 224 px, all 5 blocks; stage 1 trains the decoder on cached encoder features, stage 2 fine-tunes blocks 4-5 at a tenth of the learning rate; mixed precision, batch 32 |
-# | `cpu` | 2 laptop cores | 48 px, VGG blocks 1-3, U-Net decoder of width 32, 150 epochs (the classification head of notebook 07: 75, the hint model of notebook 08: 90, as each of their epochs costs more), batch 16; offline the encoder starts random, so the whole network trains; 22-31 minutes, by machine |
+# | `cpu` | 2 laptop cores | 48 px, VGG blocks 1-3, U-Net decoder of width 32, 150 epochs (the classification head of notebook 07: 75, the hint model of notebook 08: 90, as each of their epochs costs more), batch 16; offline the encoder starts random, so the whole network trains; 19-31 minutes, by machine and hour |
 # | `fast` | CI, `COURSE_FAST=1` | 32 px, 2 blocks, 3 epochs on a subset: proves everything runs, never a result |
 #
 # Both real recipes use the **MSE loss** on the normalised *ab* channels (PSNR, what we report, is a
