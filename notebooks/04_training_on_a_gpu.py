@@ -301,7 +301,8 @@ ex2.check(make_callbacks)
 # deviation of 0.3 dB): steps smaller than that are only roughly measured. Later trials used two seeds
 # each; a global branch that also learns the photo's category (Iizuka et al. 2016) and a loss shaped
 # like the reported mean of per-image PSNRs both changed the mean gain by less than 0.05 dB, so the
-# recipe keeps the plain MSE.
+# recipe keeps the plain MSE. Weight decay (AdamW) changed it as little, while 32 px images for twice
+# the epochs and crops of down to a third of the photo each lost about 0.25 dB and some colour.
 # `image_size` is the side of the square the model sees (colour is predicted at that size and
 # recombined with the photo's full-resolution lightness), `encoder_blocks` how many VGG blocks it keeps,
 # and `decoder_width` the number of filters of the decoder's top level. `train` picks `gpu` or `cpu` by
