@@ -121,8 +121,9 @@ def _callbacks_module():
         per-image PSNR in RGB uint8 at the model's resolution), from one prediction pass.
 
         Keras' own ``validation_data`` would predict the validation images a second time each
-        epoch (0.6 s of a 12 s epoch on 2 cores). The predictions stay in ``self.prediction``
-        for :class:`PredictionGrid`.
+        epoch; predicting them once, in evenly split batches, made an epoch of the cpu recipe about
+        11 % shorter on 2 cores (benchmarks/README.md). The predictions stay in
+        ``self.prediction`` for :class:`PredictionGrid`.
         """
 
         def __init__(self, predictor, val_l, val_ab, val_rgb, loss):
@@ -553,7 +554,8 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
 
     set_encoder_trainable(colorizer, stage.encoder)
     # batch_size is per device: the global batch grows with the number of replicas.
-    bs = settings.batch_size * tf.distribute.get_strategy().num_replicas_in_sync
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    bs = settings.batch_size * replicas
     if stage.encoder is None:
         encoder = colorizer.get_layer("encoder")
         fits = _feature_bytes(encoder, 2 * len(data.train_rgb)) <= FEATURE_CACHE_LIMIT
@@ -574,7 +576,6 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
     else:
         print(f"{stage.name}: fine-tuning VGG blocks {list(stage.encoder)} at learning rate {stage.learning_rate:g}")
     # Several replicas: whole batches only, so every replica gets an equal share.
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
     even = replicas > 1
     train_data = make_dataset_from_images(data.train_rgb, bs, augment=settings.augment, shuffle=True, seed=stage.seed,
                                           drop_remainder=even, hints=settings.hints)
