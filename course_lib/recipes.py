@@ -212,8 +212,8 @@ RECIPES: dict[str, TrainSettings] = {
     # Chosen on the validation split of ../shared/ncd (benchmarks/README.md, "Choosing the CPU
     # recipe"): 150 epochs beat 90, 60, stronger augmentation, 64 px and class-balanced sampling;
     # later trials (EMA; then, two seeds each, a global branch, a per-image PSNR loss, 32 px for
-    # 280 epochs, weight decay, larger crops, batch 8, BatchNorm in the encoder, learning rate 1e-3)
-    # did not beat it. The test split was evaluated once per finished recipe.
+    # 280 epochs, weight decay, larger crops, learning rate 1e-3; batch 8 and BatchNorm in the
+    # encoder, stopped after one seed) did not beat it. The test split was evaluated once per finished recipe.
     "cpu": TrainSettings(recipe="cpu"),
     # A Colab T4 (16 GB): stage 1 trains the decoder on cached features of the frozen ImageNet
     # encoder, stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/README.md,

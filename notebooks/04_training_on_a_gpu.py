@@ -302,9 +302,9 @@ ex2.check(make_callbacks)
 # each; a global branch that also learns the photo's category (Iizuka et al. 2016) and a loss shaped
 # like the reported mean of per-image PSNRs both changed the mean gain by less than 0.05 dB, so the
 # recipe keeps the plain MSE. Weight decay (AdamW) changed it as little, while 32 px images for twice
-# the epochs and crops of down to a third of the photo each lost about 0.25 dB and some colour; batch 8,
-# BatchNorm in the encoder and a learning rate of 1e-3 lost 0.14-0.25 dB. Averaging two trained models gained
-# only 0.08 dB: the error is one that every run makes, not run-to-run noise.
+# the epochs and crops of down to a third of the photo each lost about 0.25 dB and some colour; batch
+# 8, BatchNorm in the encoder and a learning rate of 1e-3 lost 0.14-0.25 dB. Averaging two trained
+# models gained only 0.08 dB: the error is one that every run makes, not run-to-run noise.
 # `image_size` is the side of the square the model sees (colour is predicted at that size and
 # recombined with the photo's full-resolution lightness), `encoder_blocks` how many VGG blocks it keeps,
 # and `decoder_width` the number of filters of the decoder's top level. `train` picks `gpu` or `cpu` by
