@@ -39,7 +39,7 @@ from course_lib.classification_head import model_bins
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.evaluate import LOWER_IS_BETTER, evaluate_colorizer, select_records
 from course_lib.inference import colorize_image, recombine
-from course_lib.metrics import NEW_IMAGES_PER_CATEGORY
+from course_lib.metrics import NEW_IMAGES_PER_CATEGORY, foreground_mask
 from course_lib.model import load_colorizer, model_image_size
 from course_lib.pipeline import load_images_resized
 from course_lib.plots import show_images
@@ -51,20 +51,34 @@ warnings.simplefilter("ignore", SkippedFileWarning)  # notebook 02 lists the str
 # %% [markdown] id="c02"
 # ## 2. Why MSE averages the modes: a toy in one dimension
 #
-# Take one kind of pixel, say the skin of a bell pepper in a gray photo. In the training set it is green
-# (a around -40) a little more often than red (a around +50). The single value that minimises the squared
-# error over these examples is their **mean**, about a = 0: gray, a colour **no** pepper has. A model
-# that predicts a *distribution* over a (here a histogram over 10-unit bins) keeps both modes, and we can
-# decide afterwards how to read it out.
+# Take one kind of pixel, say the skin of an apple in a gray photo: NCD's Apple folder has red apples
+# (a around +40) and green ones (a around -30). In this toy the pixel is green (a around -40) a little more
+# often than red (a around +50): 55 to 45. The single value that minimises the squared error over these
+# examples is their **mean**, about a = 0: gray, a colour **no** apple has. A model that predicts a
+# *distribution* over a (here a histogram over 10-unit bins) keeps both modes, and we can decide
+# afterwards how to read it out. The cell also reads out a second pixel, green 85 % of the time.
 
 # %% id="c03"
 rng = np.random.default_rng(0)
 n = 4000
-green = rng.random(n) < 0.55
-a_values = np.where(green, rng.normal(-40, 5, n), rng.normal(50, 5, n))  # one kind of pixel, two colours
 bins_1d = np.stack([np.arange(-110.0, 111.0, 10.0), np.zeros(23)], axis=-1)  # (23, 2): bins on the a axis
-samples = np.stack([a_values, np.zeros(n)], axis=-1)
-p_1d = cl.empirical_distribution(samples, bins_1d)  # the histogram a classifier would learn
+
+
+def toy_pixel(share_green):
+    """a values of one kind of pixel (green, a ~ -40, with probability share_green; else red, a ~ +50),
+    and the histogram over the bins that a classifier would learn for it."""
+    green = rng.random(n) < share_green
+    a_values = np.where(green, rng.normal(-40, 5, n), rng.normal(50, 5, n))
+    return a_values, cl.empirical_distribution(np.stack([a_values, np.zeros(n)], axis=-1), bins_1d)
+
+
+toys = {share: toy_pixel(share) for share in (0.55, 0.85)}
+for share, (a_values, p_1d) in toys.items():
+    logits_1d = np.log(p_1d + 1e-9).astype(np.float32)
+    print(f"green {share:.0%} of the time: mean a = {a_values.mean():+6.1f}; annealed mean "
+          + ", ".join(f"T={T:g}: {cl.annealed_mean(logits_1d, bins_1d, T)[0]:+6.1f}" for T in (0.38, 0.3))
+          + f"; mode a = {cl.annealed_mean(logits_1d, bins_1d, 0.0)[0]:+6.1f}")
+a_values, p_1d = toys[0.55]  # the 55/45 pixel, plotted
 logits_1d = np.log(p_1d + 1e-9).astype(np.float32)
 readouts = {"MSE optimum (the mean)": a_values.mean(),
             "annealed mean T=1": cl.annealed_mean(logits_1d, bins_1d, 1.0)[0],
@@ -79,15 +93,22 @@ ax.legend(fontsize=8, loc="upper center")
 plt.show()
 
 # %% [markdown] id="c04"
-# The mean (and the annealed mean at T = 1, the same thing on bins) lands between the modes. The mode
-# picks green. T = 0.38 leans towards the mode; on a real image it also keeps neighbouring pixels
-# consistent, which the raw mode does not (section 7).
+# The mean (and the annealed mean at T = 1, the same thing on bins) lands between the modes. Read the
+# printed numbers: for the 55/45 pixel, T = 0.38 moves a only to about -6 and T = 0.3 to about -9, still
+# almost gray; only the mode (T -> 0) picks a colour, and it picks green for every such pixel, wrong 45 %
+# of the time. For the 85/15 pixel, T = 0.38 lands next to the dominant green while the mean is pulled a
+# third of the way to red. That is what the annealed mean is for: it **sharpens** a distribution that is
+# skewed towards one colour, or spread broadly around it, without the mode's jumps between neighbouring
+# pixels (section 8). A near 50/50 ambiguity it cannot settle: that needs the mode, a cue from the whole
+# photo (what fruit is this?), or a user's **hint** (notebook 08).
 #
 # ## 3. Quantising ab
 #
 # The ab plane is cut into 10 x 10 squares, centres every 10 units from -110 to 110 (23 x 23 = 529), and
 # only the bins that sRGB can show are kept. Zhang et al. report **Q = 313** in-gamut bins without saying
-# how they tested the gamut. Two choices change the count:
+# how they tested the gamut, and **no gamut rule tried here gives 313**: the cell below measures four, from
+# 197 to 262 bins (225 keeping the bins whose centre is showable, 262 those with any showable point of
+# their cell, both with L every 1 unit). Two choices change the count:
 #
 # * **which points of a bin** must be showable: its centre only, or any point of its cell;
 # * **at which lightness**: a bin counts when it is showable at *some* L, and L can only be sampled
@@ -98,8 +119,9 @@ for rule, count in cl.bin_counts().items():
     print(f"{rule:22s} {count:4d} bins")
 bins = cl.ab_bins()  # the course's choice: any point of the cell, L every 1 unit
 Q = len(bins)
-print(f"\nThe course uses Q = {Q} bins (Zhang et al.: {cl.ZHANG_BIN_COUNT}): every sRGB colour then has its own "
-      "cell among the bins, so quantising moves a colour by at most 5*sqrt(2) units.")
+print(f"\nThe course uses Q = {Q} bins (Zhang et al. report {cl.ZHANG_BIN_COUNT}, which none of these rules gives): "
+      "every sRGB colour then has its own cell among the bins, so quantising moves a colour by at most "
+      "5*sqrt(2) units.")
 
 
 # %% id="c06"
@@ -143,8 +165,10 @@ plt.show()
 # %% [markdown] id="c09"
 # ## 5. Class rebalancing
 #
-# Trained on this distribution, a classifier does best by predicting gray everywhere. Zhang et al.
-# weight each pixel's loss by its bin's **rebalancing weight**: smooth the empirical distribution with a
+# Trained on this distribution with a plain cross-entropy, every pixel weighs the same, so the gray bin
+# carries most of the loss. Where the photo says little about a pixel's colour, the predicted distribution
+# then leans towards gray and the decoded colour comes out dull (the cell after the exercise measures
+# how much). Zhang et al. weight each pixel's loss by its bin's **rebalancing weight**: smooth the empirical distribution with a
 # Gaussian (sigma = 5 ab units), mix it with the uniform distribution (lambda = 0.5), invert, and scale
 # so that a pixel weighs 1 on average:
 #
@@ -190,6 +214,26 @@ print(f"gray bin weight {weights[gray_bin]:.2f}; rarest colours {weights.max():.
 show_on_ab_plane(weights, "Rebalancing weight of each bin", label="w")
 plt.show()
 
+# %% [markdown] id="c12a"
+# What the weights change, measured on the train split's distribution. Take a pixel the network cannot
+# read at all. With the plain cross-entropy its best prediction is the train split's distribution `p`
+# itself; with the weighted one it is (for one-bin targets exactly, for the soft ones nearly) `p * w`,
+# renormalised. Decode both at Zhang's T = 0.38:
+
+# %% id="c12b"
+p_weighted = p * weights / np.sum(p * weights)  # what the weighted loss asks of a pixel it cannot read
+for name, distribution in (("plain cross-entropy", p), ("rebalanced", p_weighted)):
+    ab_blind = cl.annealed_mean(np.log(distribution + 1e-12).astype(np.float32), bins, cl.ZHANG_TEMPERATURE)
+    print(f"{name:20s}: the gray bin carries {distribution[gray_bin]:6.1%} of the loss; the blind "
+          f"prediction decodes to ab = ({ab_blind[0]:+5.1f}, {ab_blind[1]:+5.1f}), chroma {np.hypot(*ab_blind):4.1f}")
+
+# %% [markdown] id="c12c"
+# Without rebalancing, a pixel the network is unsure of is pulled to gray; with it, away from gray, to the
+# chroma printed above.
+# That is the point of the weights, and also their risk: NCD's **white background** is the gray bin's
+# main source, so the weights also tell the network that getting the background exactly white matters
+# little. Section 9 measures what colour each model paints there.
+
 # %% [markdown] id="c13"
 # ## 6. Soft-encoded targets
 #
@@ -223,9 +267,12 @@ plt.show()
 # colour; photos shrunk to 256 px to keep this quick), and keeps it in `runs/cls/run.json`. The rule: the
 # highest validation PSNR among the decodings whose colourfulness ratio stays inside 0.98-1.30 (vivid, not
 # garish) over its whole 95 % prediction interval for a new set of 5 photos per category
-# (`metrics.category_mean_interval`): a validation split has one to eight photos per category (four on
-# average), and so a decoding that only just reaches 0.98 there would miss it on new photos about half
-# the time. This notebook reads that run from the runs folder. In fast mode, or when it is missing and
+# (`metrics.category_mean_interval`): a validation split has only a few photos per category (the split
+# gives each category's validation part about 15 % of its photos, at least one), and so a decoding that
+# only just reaches 0.98 there would miss it on new photos about half the time. The colourfulness ratio is
+# taken over the whole photo, white background included: a decoding can reach the band by tinting the
+# background as well as by colouring the fruit (section 9 measures the background). This notebook reads
+# that run from the runs folder. In fast mode, or when it is missing and
 # `IF_NO_MODEL = "fast"`, it trains the **tiny fast recipe** instead: a minute, and not a result.
 
 # %% id="c16"
@@ -272,6 +319,10 @@ if info and "colorfulness_low" in info["temperature_candidates"][0]:
 #
 # Write `annealed_mean(probs, bins, T)`: `probs` has shape `(..., Q)` (each row sums to 1), `bins` shape
 # `(Q, 2)`; return the `(..., 2)` ab colours.
+#
+# Yours takes **probabilities**; the library's `cl.annealed_mean(logits, bins, T)`, used in the rest of
+# this notebook, takes the head's **logits** (unnormalised log-probabilities) and computes
+# `softmax(logits / T)`, the same re-tempered distribution without ever taking the log of a zero.
 
 # %% tags=["exercise"] id="c18"
 ### BEGIN STUB
@@ -371,6 +422,15 @@ ex3.check(more_colourful)
 # trains the tiny fast-recipe MSE model instead. Both models are evaluated with the course's protocol on
 # the **test split** (in fast mode: one image per category, shrunk to 128 px -- not the protocol), the gray
 # baseline along the way.
+#
+# **What is compared.** The classification model is always the `cpu` recipe from a random encoder (48 px,
+# 75 epochs, `--weights none`). Notebook 04's MSE model is whatever that notebook trained: the `gpu` recipe
+# on a GPU (224 px, ImageNet encoder, fine-tuned), or the `cpu` recipe (48 px, 150 epochs), with ImageNet
+# weights when they could be had. Only in the last case without ImageNet weights do the two models differ
+# mainly in their loss and head (75 against 150 epochs: about the same CPU time); otherwise the table mixes
+# the loss's effect with those of resolution and pretraining, and is a rough comparison only. The cell
+# prints both models' resolutions. For a like-for-like pair, train the MSE model the same way
+# (`python -m course_lib train --recipe cpu --weights none --out runs/mse-cpu`) and set `MSE_DIR` to it.
 
 # %% id="c24"
 MSE_DIR = config.course_run_dir()
@@ -384,6 +444,8 @@ if not (MSE_DIR / "model.keras").is_file():
                     resume=(MSE_DIR / "checkpoints" / "state.json").is_file(), verbose=0)
     print("!!  USING THE TINY FAST-RECIPE MSE MODEL: not a result.")
 mse_model = load_colorizer(MSE_DIR / "model.keras")
+print(f"MSE model: {MSE_DIR} ({model_image_size(mse_model)} px); classification model: {CLS_DIR} "
+      f"({model_image_size(cls_model)} px)")
 
 records, max_side = test_records, None
 if FAST:
@@ -434,13 +496,42 @@ for record in gallery:
 show_images(tiles, titles, ncols=4, size=2.2)
 plt.show()
 
+# %% [markdown] id="c26a"
+# **The white background.** Rebalancing gives the gray bin, and so NCD's white background, a small weight
+# (section 5), and the colourfulness ratio that chose the decoding counts the background too. So measure
+# it: the mean a, b and chroma each model paints on the photos' background (all of R, G, B at least 240 in
+# the truth, `metrics.foreground_mask`), on up to 10 test photos shrunk to 256 px. The truth's row is
+# close to 0; a model whose row is not tints the background.
+
+# %% id="c26b"
+painters = {"truth": lambda image: image, "MSE": lambda image: colorize_image(mse_model, image),
+            f"classification T={T_RUN:g}": lambda image: colorize_image(cls_model, image, temperature=T_RUN,
+                                                                       upsampling=UPSAMPLING_RUN)}
+background_ab = {name: [] for name in painters}
+for record in records[:: max(1, len(records) // 10)][:10]:
+    truth = load_image(record.path, max_side=256)
+    is_background = ~foreground_mask(truth)
+    if not is_background.any():
+        continue
+    for name, paint in painters.items():
+        ab = color.rgb_to_lab(paint(truth))[..., 1:][is_background]  # (pixels, 2)
+        background_ab[name].append([*ab.mean(axis=0), np.hypot(ab[:, 0], ab[:, 1]).mean()])
+print(f"background, mean over {len(background_ab['truth'])} photos      a        b   chroma")
+for name, rows in background_ab.items():
+    a_mean, b_mean, chroma = np.mean(rows, axis=0)
+    print(f"{name:38s}{a_mean:+7.2f}  {b_mean:+7.2f}  {chroma:6.2f}")
+
 # %% [markdown] id="c27"
 # ## 10. What to take away
 #
 # * The squared error's optimum is the **mean** of the plausible colours; when they disagree, the mean is
 #   a colour none of them has. Predicting a **distribution** keeps the modes.
-# * Classification needs three extra pieces: the **bins** (here Q as measured above, not the paper's 313:
-#   the count depends on the gamut test), **soft targets**, and **rebalancing**, without which gray wins.
+# * Classification needs three extra pieces: the **bins** (here Q as measured above, not the paper's 313,
+#   which no gamut rule tried here reproduces), **soft targets**, and **rebalancing**, without which a pixel
+#   the network cannot read is pulled to gray (section 5 measured it). Rebalancing's price: the white
+#   background weighs little, so check it for a tint, as section 9 did.
+# * The annealed mean sharpens a skewed or broad distribution; a near 50/50 choice between two colours it
+#   cannot make. That needs a cue from the whole photo or a user's hint: notebook 08.
 # * The **annealed mean** is a knob between vivid (mode) and safe (mean). Choose it on the validation
 #   split, never on the test split, and leave a margin (a prediction interval) for the photos you have
 #   not seen.
