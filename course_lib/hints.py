@@ -17,8 +17,11 @@ Simulating a user (after Zhang 2017, adapted to NCD)
 ----------------------------------------------------
 * **How many**: a geometric count, ``P(N = k) = (1 - p)^k p`` with ``p = 1/8`` (mean 7, many
   images with 0-3), capped at :data:`MAX_HINTS` (:func:`hint_count`).
-* **Where**: on the object. NCD photos are one fruit or vegetable on a white background, which
-  every model already gets right (white is L = 100, ab = 0): a hint there teaches nothing. Hint
+* **Where**: on the object. Zhang 2017 draw hint positions from a 2-D Gaussian centred on the
+  image, standard deviation a quarter of the side (``add_color_points`` in the authors'
+  richzhang/colorization-pytorch, ``util/util.py``): a guess that users click near the middle,
+  where a photo's subject usually is. NCD photos are one fruit or vegetable on a white background,
+  which every model already gets right (white is L = 100, ab = 0): a hint there teaches nothing. Hint
   centres are drawn uniformly among the object's pixels (:func:`object_mask`: not near-white,
   the LAB form of :func:`course_lib.metrics.foreground_mask`'s 240-per-channel test); only an
   image with no object pixel at all gets them anywhere.
@@ -39,10 +42,14 @@ as Zhang 2017 feed their hints into the network's first layer, because:
 
 1. **A hint reaches the whole object.** Entering at the first layer, a hint passes through every
    VGG block, so its influence spans the deepest block's receptive field (the whole 48 px image
-   with 3 blocks) and every skip connection of the U-Net; a branch fused into the decoder
-   would reach only as far as the decoder's own few convolutions.
-2. **Nothing learnt is lost.** The extra kernel weights start at **zero**: at step 0 the hint model
-   *is* the automatic model (ImageNet weights included), and training only adds the use of hints.
+   with 3 blocks) and every skip connection of the U-Net; a branch fused into the decoder at full
+   resolution would reach only as far as the few convolutions after it, and one fused at a coarse
+   level would need a downsampling path (a second encoder) of its own to get there.
+2. **The start ignores the hints.** The extra kernel weights start at **zero**: at step 0 the
+   output does not depend on the hints, and ``block1_conv1`` responds to L exactly as the
+   encoder's weights say (with ImageNet weights, the pretrained features are intact when training
+   starts). That is all it keeps: the hint model is built fresh, not from a trained automatic
+   model, so its decoder (and a random encoder) learn to colorize while they learn to use hints.
    The hint values are scaled to the range of VGG's own input (ab in LAB units, mask x 100:
    :class:`course_lib.model.HintPreprocess`), so the new weights learn at the pace of the old ones.
 3. **Standard layers only**: a wider ``Conv2D`` named ``block1_conv1``; the model saves and loads

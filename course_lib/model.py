@@ -149,7 +149,8 @@ def _load_vgg19(image_size: int, weights):
 
 def _extended_first_conv(conv, in_channels: int):
     """A copy of VGG's ``block1_conv1`` taking ``in_channels`` inputs: its own kernel for the
-    first 3, zeros for the others (the hint model at step 0 is the automatic model)."""
+    first 3, zeros for the others (at step 0 the hints change nothing, and the layer responds to
+    L as before)."""
     kernel, bias = conv.get_weights()  # (3, 3, 3, 64), (64,)
     wider = keras.layers.Conv2D.from_config(conv.get_config())
     wider.build((None, None, None, in_channels))

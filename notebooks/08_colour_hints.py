@@ -2,8 +2,8 @@
 # jupyter:
 #   course:
 #     goals:
-#     - see why a colorizer needs a user's hints when several colours are plausible (a pepper can be
-#       red, yellow or green)
+#     - see why a colorizer needs a user's hints when several colours are plausible (an apple can be
+#       red or green)
 #     - simulate hints the way Zhang et al. (2017) do -- how many, where, which colour -- and feed them
 #       to the network through extra input channels
 #     - measure how PSNR grows with the number of hints, for a hint model and for the automatic one
@@ -17,8 +17,8 @@
 # %% [markdown] id="c00"
 # ## 1. Why hints?
 #
-# From lightness alone a colorizer cannot know everything: a capsicum may be red, yellow or green, an apple
-# red or green, and the gray photo looks the same. Trained with the squared error, the model of notebooks
+# From lightness alone a colorizer cannot know everything: an apple may be red or green (NCD's Apple folder
+# has both), and the gray photo looks the same. Trained with the squared error, the model of notebooks
 # 03-06 then paints the *average* of the plausible colours, a grayish compromise (notebook 07 tackles the
 # same ambiguity with classification). A person who knows the scene can settle it with a click: "this one
 # is red". Zhang, Zhu, Isola, Geng, Lin, Yu and Efros, *Real-Time User-Guided Image Colorization with
@@ -62,12 +62,20 @@ print(f"{len(test_records)} test images in {source.root}")
 #
 # * **how many**: a geometric number, `P(N = k) = (1 - p)^k p` with `p = 1/8`: often none or a few, on
 #   average 7 (`hints.hint_count`);
-# * **where**: on the object. Zhang et al. place their points at random in ImageNet photos; an NCD photo is one fruit
-#   or vegetable on a **white background**, which every model already gets right (white has ab = 0), so a
-#   hint there would teach nothing. `hints.object_mask` keeps the pixels that are not near-white (the LAB
-#   form of `metrics.foreground_mask`) and the hint centres are drawn among them;
+# * **where**: Zhang et al. draw each hint's position from a **2-D Gaussian centred on the image**, with a
+#   standard deviation of a quarter of the side in each direction (in the authors' code,
+#   `richzhang/colorization-pytorch`, `util/util.py`, `add_color_points`; a uniform draw is left there
+#   commented out). It is a guess at where users click: the subject of a photo usually sits near its
+#   middle, and a uniform draw would spend many hints on the edges. An NCD photo is one fruit or vegetable,
+#   centred, on a **white background**, so the course makes the same guess sharper: the hint centres are
+#   drawn uniformly among the **object's** pixels, those that `hints.object_mask` finds not near-white (the
+#   LAB form of `metrics.foreground_mask`). Whether a hint on the background would help as much is
+#   exercise 3's question;
 # * **what**: a square patch of 1 to 9 pixels per side, revealing the **mean ab** of the true image over
-#   the patch -- a user does not click on a single pixel's exact colour.
+#   the patch -- a user does not click on a single pixel's exact colour. Zhang et al. use the same sizes on
+#   photos of 256 px (cropped to 192 in their code); here they are pixels of the image the model sees
+#   (48 px for the `cpu` recipe), so a patch covers a far larger share of the photo: up to a fifth of its
+#   side.
 #
 # Every sample takes a seed: the same seed gives the same hints. Here are 8 of them on a test photo, at the
 # model's resolution (48 px for the `cpu` recipe) and enlarged:
@@ -147,6 +155,7 @@ def picked_ab(text):
 
 # %% tags=["exercise-check"] id="c09"
 ex2.check(picked_ab)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="c10"
 # ## 3. How the hints enter the network
@@ -166,12 +175,18 @@ ex2.check(picked_ab)
 #
 # * **A hint reaches the whole object.** Entering at the first layer, it travels through every VGG block
 #   and every skip connection; its influence spans the deepest block's receptive field (with 3 blocks, the
-#   whole 48 px image). A branch into the decoder would reach only as far as the decoder's own few
-#   convolutions.
-# * **Nothing learnt is lost.** The new weights start at **zero**: at step 0 the hint model *is* the
-#   automatic model, ImageNet weights included, and training only adds the use of hints. The hint channels
-#   are scaled to the range of VGG's own input (ab in LAB units, the mask times 100), so the new weights
-#   learn at the pace of the old ones.
+#   whole 48 px image). A branch fused into the decoder at **full resolution** would reach only as far as
+#   the few convolutions after it. A branch could reach as far by fusing at a coarse level of the decoder,
+#   but then it needs a downsampling path of its own (a second encoder) to carry a 1-9 px hint there; the
+#   first convolution gets that path for free.
+# * **The start ignores the hints.** The new weights start at **zero**, so at step 0 the model's output
+#   does not depend on the hints at all (the cell below checks it), and `block1_conv1` responds to L
+#   exactly as before: with ImageNet weights, the pretrained features are intact when training starts,
+#   and no random hint weights scramble them. That is all the zero start keeps. The hint model is **not**
+#   notebook 04's model: its decoder (and, offline, its whole encoder) starts from random weights and
+#   learns to colorize at the same time as it learns to use hints. The hint channels are scaled to the
+#   range of VGG's own input (ab in LAB units, the mask times 100), so the new weights learn at the pace
+#   of the old ones.
 # * **Plain layers**: a wider `Conv2D`; the model saves and loads with `keras.models.load_model`.
 #
 # The price: the encoder's features now change with every hint, so a frozen ImageNet encoder's features
@@ -194,14 +209,23 @@ print(f"largest change a hint makes before training: {difference:.1e}")
 # %% [markdown] id="c12"
 # ## 4. The hint model
 #
-# `python -m course_lib train --hints` trains it: the same recipe as notebook 04's model, but the pipeline
-# samples **new hints for every image in every epoch** (after the flips and crops, on the augmented image),
-# and a quarter of the batches carry **no hint at all**, so that the model still colorizes on its own.
-# Validation, and so the choice of the best epoch, is without hints.
+# `python -m course_lib train --hints` trains it: notebook 04's recipe, except that the `cpu` recipe runs 90
+# epochs instead of 150 (each epoch costs about 1.2 times as much: `recipes.VARIANT_EPOCHS`), and the
+# pipeline samples **new hints for every image in every epoch** (after the flips and crops, on the augmented
+# image), and a quarter of the batches carry **no hint at all**, so that the model still colorizes on its
+# own. Validation, and so the choice of the best epoch, is without hints.
+#
+# The loss is the MSE of notebooks 03-06, not notebook 07's classification, and Zhang et al. 2017 do the
+# same: their network first learns automatic colorization with the classification loss, then is fine-tuned
+# with hints and a **regression** loss (a Huber loss; `richzhang/colorization-pytorch`,
+# `scripts/train_siggraph.sh`). Notebook 07 needed classification because a gray pixel can be one of several
+# colours and the mean of them is gray. A hint settles which one, and where the colour is known, the mean
+# that a regression loss predicts is that colour, not a compromise.
 #
 # This notebook uses the run in `hints` under the runs folder (`config.runs_dir()`); on the course's
 # machine it is `python -m course_lib train --hints --weights none --data NCD --out runs/hints`
-# (`benchmarks/README.md` has its time and figures). Without it, by default, the cell trains a **tiny
+# (`benchmarks/README.md`, "Colour hints", has the time and figures of an earlier run of it with 60 epochs,
+# not the recipe's 90). Without it, by default, the cell trains a **tiny
 # fast-recipe hint model** in about half a minute: good to try everything out, **not a result**. Set
 # `IF_NO_MODEL = "full"` to train the real one here (the `cpu` recipe, 20-30 minutes), or `None` to stop.
 # The automatic model is notebook 04's (or, likewise, a tiny one).
@@ -267,6 +291,7 @@ one_hint_where = "object"
 
 # %% tags=["exercise-check"] id="c17"
 ex3.check(one_hint_where)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
 # %% id="c18"
 HINT_COUNTS = (0, 1, 2, 5, 10, 20)
@@ -293,6 +318,10 @@ plt.show()
 # Now your prediction, measured: one hint on the object (drawn as in training) against one on the background
 # (a random background pixel, revealing its true colour), on the same images. Read the curve too: the first
 # few hints gain the most, since each one settles the colour of a whole object; later ones refine details.
+# Mind the scale when comparing with Zhang et al.'s curve: the hints here are sampled on the image the model
+# sees, 48 px for the `cpu` recipe, so a 1-9 px patch covers up to a fifth of the photo's side (3.5 % of
+# its area), while theirs, on photos of 192-256 px, cover at most 0.1-0.2 % of it. One of our hints reveals
+# far more colour than one of theirs, and our curve climbs faster for it.
 # With the tiny models of fast mode the gains are small and may even be negative: they barely learnt to use
 # hints.
 
@@ -372,8 +401,10 @@ display(upload_explorer(hint_model))
 # * Hints settle what lightness cannot: the colour of an object that comes in several colours.
 # * Simulated users (a geometric number of patches, their mean ab, on the object) give endless training
 #   hints; a share of hint-free batches keeps the model able to colorize alone.
-# * The hints enter through an extended first convolution whose new weights start at zero, so the hint model
-#   starts as the automatic one.
+# * The hints enter through an extended first convolution whose new weights start at zero, so at the start
+#   the hints change nothing and a pretrained encoder's features are intact; everything else trains.
+# * With hints, the ambiguity that notebook 07 fought with classification is settled by the user, so a
+#   regression loss works again (as in Zhang et al. 2017).
 # * PSNR grows with the number of hints, fastest for the first few.
 #
 # Where to go next: Zhang et al. 2017 also suggest colours to the user (a palette predicted per pixel), and

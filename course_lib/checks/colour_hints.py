@@ -100,7 +100,7 @@ def check_one_hint_where(one_hint_where) -> bool:
     return judge_choice(one_hint_where, "one_hint_where", "object", mistakes={
         "background": "NCD's background is white (ab = 0), which the model already gets right on its own: a hint "
                       "there says what the model knew. The object's colour is what it must guess.",
-    }, accepted="the object: that is where the model has to guess (is this pepper red, yellow or green?).",
+    }, accepted="the object: that is where the model has to guess (is this apple red or green?).",
        otherwise='Answer "object" or "background".')
 
 
