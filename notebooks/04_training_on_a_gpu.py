@@ -288,23 +288,17 @@ ex2.check(make_callbacks)
 # | `cpu` | 2 laptop cores | 48 px, VGG blocks 1-3, U-Net decoder of width 32, 150 epochs (the classification head of notebook 07: 75, the hint model of notebook 08: 90, as each of their epochs costs more), batch 16; offline the encoder starts random, so the whole network trains; 19-31 minutes, by machine and hour |
 # | `fast` | CI, `COURSE_FAST=1` | 32 px, 2 blocks, 3 epochs on a subset: proves everything runs, never a result |
 #
-# Both real recipes use the **MSE loss** on the normalised *ab* channels (PSNR, what we report, is a
-# function of the MSE), **Adam** with a **cosine decay** of the learning rate over the whole run down to
-# 1 % of its start (large steps early, small ones to settle), flips and random crops. Why 48 px and three
-# blocks on a CPU: each halving of the image size makes an epoch four times cheaper, and at 48 px a fourth
-# block would see 6x6 maps. Why 150 epochs: with only 434 training photos, longer training with the
-# learning rate decayed to the end kept paying on the validation split (60 -> 90 -> 150 epochs: +0.25 and
-# +0.50 dB of category-mean gain over gray) without losing colour, while larger images, stronger
-# augmentation and class-balanced sampling did not pay; every choice was made on the *validation* split,
-# with the test split looked at once per finished recipe (benchmarks/README.md). Each of those figures
-# comes from one run, while three seeds of the 150-epoch recipe score +5.71 to +6.35 dB (a standard
-# deviation of 0.3 dB): steps smaller than that are only roughly measured. Later trials used two seeds
-# each; a global branch that also learns the photo's category (Iizuka et al. 2016) and a loss shaped
-# like the reported mean of per-image PSNRs both changed the mean gain by less than 0.05 dB, so the
-# recipe keeps the plain MSE. Weight decay (AdamW) changed it as little, while 32 px images for twice
-# the epochs and crops of down to a third of the photo each lost about 0.25 dB and some colour; batch
-# 8, BatchNorm in the encoder and a learning rate of 1e-3 lost 0.14-0.25 dB. Averaging two trained
-# models gained only 0.08 dB: the error is one that every run makes, not run-to-run noise.
+# Both real recipes use the **MSE loss** on the normalised *ab* channels, **Adam** with a **cosine decay**
+# of the learning rate over the whole run down to 1 % of its start (large steps early, small ones to
+# settle), flips and random crops. PSNR, the figure we report, is not a function of this loss: it is
+# computed per image from the error of the final RGB picture at the photo's full resolution (notebook
+# 05), so a lower loss usually, not always, means a higher PSNR. Why 48 px and three blocks on a CPU: each
+# halving of the image size makes an epoch four times cheaper, and at 48 px a fourth block would see 6x6
+# maps. Every choice, 150 epochs among them, was made on the *validation* split with the test split looked
+# at once per finished recipe, and about fifteen other trials (other image sizes, augmentation, losses,
+# regularisers, averaged models) did not beat it. Since three seeds of the same recipe already differ by
+# up to 0.64 dB, smaller differences are not reliably measured; `docs/recipe_history.md` has the trials
+# and their figures.
 # `image_size` is the side of the square the model sees (colour is predicted at that size and
 # recombined with the photo's full-resolution lightness), `encoder_blocks` how many VGG blocks it keeps,
 # and `decoder_width` the number of filters of the decoder's top level. `train` picks `gpu` or `cpu` by
@@ -494,7 +488,8 @@ plt.show()
 #    records the forward pass on a `tf.GradientTape` and plays it backwards);
 # 3. the **optimizer** moves each weight a little against its gradient (Adam with our cosine schedule).
 #
-# Writing the step yourself is how custom trainings (GANs, the colour hints of notebook 08...) are done.
+# Writing the step yourself is how custom trainings (GANs, for one) are done. Notebook 08's hint model needs
+# none: its hints come from the input pipeline, and `model.fit` trains it like the others.
 #
 # ### Exercise 5: the loss
 #

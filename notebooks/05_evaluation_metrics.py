@@ -44,21 +44,13 @@
 #    (ours - gray) for every row: a colorizer is worth what it adds to doing nothing.
 #
 # **Which split, and when** (the selection protocol, also in `course_lib/metrics.py`): every choice --
-# learning rate, epochs, decoder, loss, saturation -- is made on the **validation** split (or, sounder on
-# a dataset this small, by k-fold cross-validation over train + val). The **test** split is looked at
-# **once per finished recipe**, and that number is reported even if it disappoints;
-# `benchmarks/select_recipe.py` works this way. Picking whatever scores best on test would turn it into a
-# second validation split and make the reported number optimistic. And leave a **margin**: with one to
-# eight validation photos per category, a recipe that only just keeps the colourfulness ratio above
-# a floor on validation falls below it on new photos about half the time, so a floor must hold for the
-# low end of a **prediction interval**: where the category mean would fall on a *new* set of, say, 5
-# photos per category (`metrics.category_mean_interval`). It adds two sampling errors, the validation
-# split's and the new set's; an interval for the mean alone leaves out the second, and the course's own
-# recipes fell below such intervals on the test split twice before we noticed. Last, **repeat the
-# training run**: a network trained from random weights is a random draw itself. Three seeds of the
-# course's `cpu` recipe scored +5.71, +5.96 and +6.35 dB of category-mean gain over gray on the same
-# validation photos, so compare recipes on the mean of a few seeds each, and read a smaller difference
-# as no difference.
+# learning rate, epochs, decoder, loss, saturation -- is made on the **validation** split, and the **test**
+# split is looked at **once per finished recipe**, its number reported even if it disappoints: picking
+# whatever scores best on test would turn it into a second validation split and make the reported number
+# optimistic. With only a few validation photos per category, and a training run that is itself a random
+# draw, leave a margin: a rule must hold at the low end of a **prediction interval** for new photos
+# (`metrics.category_mean_interval`), and recipes are compared on the mean of a few training seeds
+# (`docs/recipe_history.md` says why, with the course's own figures).
 
 # %% id="2849f8ab"
 import math
@@ -403,9 +395,9 @@ else:
 #
 # **Why not 17.6 dB, the floor quoted in section 5?** That figure is the gray floor over *all* the images
 # of the course's copy of NCD (`python -m course_lib evaluate --model gray --split all`). The test split
-# is a sample of about 100 of them, 2 to 8 per category (notebook 02), and gray's score varies a lot from
-# one photo to the next, so its floor comes out differently. A floor belongs to the images it was measured
-# on: that is why every evaluation measures gray on its own images and reports the gain over it, and why
+# is a sample of about 15 % of them, a few per category (notebook 02 prints how many), and gray's score
+# varies a lot from one photo to the next, so its floor comes out differently. A floor belongs to the
+# images it was measured on: that is why every evaluation measures gray on its own images and reports the gain over it, and why
 # a floor measured on other images should never be subtracted.
 #
 # **Why is gray's AuC so high** (0.87 on the full test split of the course's copy of NCD, for a picture
@@ -427,7 +419,7 @@ else:
 # methods that score *below* doing nothing. Two settings differ, and they limit what the table can show:
 #
 # * the survey's methods were trained on ImageNet-scale data and **never on NCD** (zero-shot), and were
-#   scored on **every** NCD image; the floor here comes from our test split, 2 to 8 images per category
+#   scored on **every** NCD image; the floor here comes from our test split, a few images per category
 #   (fewer, shrunk, in fast mode), and the survey's exact PSNR settings may differ from ours;
 # * so the table **can** show where the floor lies against published methods -- that on NCD gray is a
 #   hard floor, which some zero-shot methods do not clear in some categories -- and gaps of several dB
