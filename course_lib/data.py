@@ -408,11 +408,13 @@ def _split_category(records: list[ImageRecord], ratios: tuple[float, float, floa
 def split_dataset(
     records: Sequence[ImageRecord], ratios: Sequence[float] = (0.7, 0.15, 0.15)
 ) -> dict[str, list[ImageRecord]]:
-    """Deterministic train / val / test split, stratified per category.
+    """Deterministic train / val / test split by a hash of each image's path (not stratified).
 
     Each image goes to the split that the SHA-256 hash of its relative path falls in
     (:func:`split_of`), so the split does not depend on the order of files, the machine,
-    or the other images: adding or removing files never moves an existing image.
+    or the other images: adding or removing files never moves an existing image. A
+    category's images are thus shared out *about* in the ``ratios``, by chance, not exactly:
+    with 0.15, a category's validation part is about 15 % of it, more or less.
     One exception keeps small categories usable: when hashing leaves a split of a
     category with three or more images empty, the image whose hash is nearest that
     split's range moves into it. Only such borrowed images can move when files change.

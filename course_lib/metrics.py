@@ -475,7 +475,7 @@ def category_mean_interval(values, categories, *, per_category: int = NEW_IMAGES
     at least 0.85 on 100 new images" is a statement about that new figure.
 
     How: each image is its category's mean plus noise of one spread ``s`` shared by all
-    categories (pooled within categories: with one to eight images a category, a category's
+    categories (pooled within categories: with a few images a category, a category's
     own spread cannot be estimated, and a category with one image still carries its share of
     the uncertainty). The figure measured here has variance ``s**2 / C**2 * sum(1 / n_c)``,
     the new one ``s**2 / (C * per_category)``; their difference is Student-t distributed

@@ -3,7 +3,7 @@
 #   course:
 #     goals:
 #     - say what image colorization is and where it is used
-#     - 'know the course map: seven notebooks from colour spaces to your own photos'
+#     - 'know the course map: nine notebooks from colour spaces to colour hints'
 #     - 'check your environment: versions, GPU, data, pretrained weights (or offline
 #       mode)'
 #     needs_data: true
@@ -140,7 +140,8 @@ ex1.check(io_shapes);
 #
 # Later notebooks build the model with `weights="imagenet"` when the ImageNet VGG19 weights can be had,
 # and with `weights=None` (random initialisation) in offline mode. Write `choose_weights(report)` that
-# returns the right one for an environment report like `report` above. Hint: look at `report.offline`.
+# returns the right one for an environment report like `report` above. Which of the report's fields
+# tells you? `help(type(report))` lists them.
 
 # %% tags=["exercise"] id="d714c7b3"
 ### BEGIN STUB

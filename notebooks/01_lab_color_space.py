@@ -375,9 +375,10 @@ fig.tight_layout()
 #    possibilities: a grayish colour between them. This happens even with perfectly balanced data; it
 #    comes from the loss (MSE predicts the mean of what is plausible, not one plausible colour).
 # 2. **The pile-up of unsaturated pixels in the data.** In most photo collections far more pixels are
-#    near-gray than strongly coloured. In NCD (notebook 02) most pixels are the white background: about 60 %
-#    of them are within 10 units of gray. Each pixel counts once in the loss, so getting the many gray
-#    ones right outweighs the few saturated ones, and wherever the model is unsure it leans to the common
+#    near-gray than strongly coloured. In NCD (notebook 02) most pixels are the white background:
+#    notebook 07 counts the training pixels and finds more than half of them in the one ab bin around gray
+#    (|a| and |b| below 5). Each pixel counts once in the loss, so getting the many gray ones right
+#    outweighs the few saturated ones, and wherever the model is unsure it leans to the common
 #    answer -- little colour. *Class rebalancing* (Zhang et al., 2016, "Colorful Image Colorization")
 #    fights this cause by giving rare, saturated colours more weight in the loss; notebook 07 is about it.
 #

@@ -145,7 +145,7 @@ print(f"aspect ratio (width / height): {np.percentile(sizes[:, 0] / sizes[:, 1],
 # %% [markdown] id="dc003fb3"
 # Two consequences for the course:
 # - **Training** needs a batch of equal-sized arrays, so the input pipeline resizes every image to a
-#   square of side `S` (224 normally, smaller in fast mode).
+#   square of side `S`: 48 px in the `cpu` recipe, 224 in the `gpu` recipe, 32 in fast mode (notebook 04).
 # - **Colorizing** a photo must not return a blurry square: `course_lib.inference` predicts ab at `S x S`,
 #   resizes ab back to the photo's size and recombines it with the photo's **full-resolution L**
 #   (notebook 01 showed why ab tolerates that).

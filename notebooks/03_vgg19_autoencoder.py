@@ -456,7 +456,7 @@ axes[0].imshow(color.gray_to_rgb(color.denormalize_l(l_norm)[..., 0] / 100.0))
 axes[0].set_title("input L")
 for ax, (name, model) in zip(axes[1:], models.items()):
     ab_norm = model.predict(l_norm[None], verbose=0)[0]
-    ax.imshow(color.model_io_to_rgb(l_norm, ab_norm))
+    ax.imshow(color.model_io_to_rgb_uint8(l_norm, ab_norm))  # gamut-fitted, as colorize and evaluate do
     ax.set_title(f"{name}, untrained")
 for ax in axes:
     ax.axis("off")
@@ -470,4 +470,6 @@ plt.show()
 # * The `seed` decoder works from the 7x7 bottleneck only; the `unet` decoder adds skip connections so
 #   colours respect edges.
 # * With the encoder frozen, only the decoder's few million parameters train: that is what makes training
-#   on a free Colab GPU (or even a CPU) possible. Next: **04 · Training on a GPU**.
+#   on a free Colab GPU possible. On a CPU the course goes another way: smaller images and three VGG blocks,
+#   and offline the whole network trains from random weights (notebook 04's `cpu` recipe).
+#   Next: **04 · Training on a GPU**.

@@ -128,7 +128,7 @@ print(format_table(ours))
 #   applied **zero-shot**: they never saw NCD. Ours is trained on NCD's own train split, so it knows these
 #   20 kinds of fruit and vegetable; a higher score here says nothing about other photos.
 # * **Not the same images.** The survey scores all of NCD; we score our test split (fewer images, and in
-#   fast mode a handful shrunk to 256 px). Per-category figures that rest on 2-8 images move by a dB or
+#   fast mode a handful shrunk to 256 px). Per-category figures that rest on a few images move by a dB or
 #   more from one image to the next.
 # * **Which mean.** The survey's dataset row is the plain mean of its 20 category rows, so we compare our
 #   **mean over categories** with it, not our mean over images.
@@ -261,13 +261,16 @@ ex4.check(colourfulness_ranking)
 #
 # Two failures are typical of colorizers trained with a pixel-wise loss (MSE, L1):
 #
-# * **desaturation**: when a pixel could be red or green, the prediction that minimises the squared error
-#   is the average, a dull grayish colour. The colourfulness ratio (predicted / true, notebook 05) measures
+# * **desaturation**, from the two causes of notebook 01: the squared error's conditional mean (when a
+#   pixel could be red or green, the prediction that minimises it is the average, a dull grayish colour),
+#   and the pile-up of near-gray pixels in the data (NCD's white background: where unsure, the model leans
+#   to the common answer, little colour). The colourfulness ratio (predicted / true, notebook 05) measures
 #   it: below 1 means washed out. A ratio **above 1** means the prediction is *more* colourful than the
 #   truth: colours stronger than the real ones (garish), or a colour cast spread over pixels that should be
 #   neutral -- a tint on the white background raises colourfulness although no object got more colourful.
 #   Where the truth itself is nearly gray (dark brinjals, say) the ratio divides by a small number and
-#   swings far from 1 easily; and each category's ratio rests on 2 to 8 test images.
+#   swings far from 1 easily; and each category's ratio rests on its few test images (about 15 % of the
+#   category).
 # * **sepia**: the average of many plausible colours of natural objects is a warm brown, so uncertain
 #   models can tint everything yellowish-brown, like an old print -- a failure often seen in colorizers
 #   trained on varied photos. The mean a and b of a picture reveal it: b > 0 is yellow, a > 0 red. Whether
@@ -496,8 +499,9 @@ elif in_colab():
 #
 # * Judge a colorizer per category, next to the gray floor, and read published numbers with their
 #   conditions (other training data, whole dataset).
-# * Pixel losses lead to desaturated, sepia-tinted predictions; the colourfulness ratio and the mean ab
-#   cast measure it, the saturation knob partly hides it.
+# * Pixel losses lead to desaturated predictions, and in some colorizers to a sepia cast; the colourfulness
+#   ratio and the mean ab cast tell which (the course's model: desaturation, not sepia), the saturation
+#   knob partly hides it.
 # * A model knows the colours of its training world: fruit and vegetables, not cameramen.
 #
 # Where to go next: train on a GPU with ImageNet weights; fine-tune the upper VGG blocks after the decoder
