@@ -4,8 +4,8 @@
 #     goals:
 #     - see why a colorizer needs a user's hints when several colours are plausible (an apple can be
 #       red or green)
-#     - simulate hints the way Zhang et al. (2017) do -- how many, where, which colour -- and feed them
-#       to the network through extra input channels
+#     - simulate hints after Zhang et al. (2017), adapted to NCD -- how many, where, which colour -- and
+#       feed them to the network through extra input channels
 #     - measure how PSNR grows with the number of hints, for a hint model and for the automatic one
 #     - colorize an NCD photo and your own by clicking on it and picking colours
 #     needs_data: true
@@ -209,9 +209,9 @@ print(f"largest change a hint makes before training: {difference:.1e}")
 # %% [markdown] id="c12"
 # ## 4. The hint model
 #
-# `python -m course_lib train --hints` trains it: notebook 04's recipe, except that the `cpu` recipe runs 90
-# epochs instead of 150 (each epoch costs about 1.2 times as much: `recipes.VARIANT_EPOCHS`), and the
-# pipeline samples **new hints for every image in every epoch** (after the flips and crops, on the augmented
+# `python -m course_lib train --hints` trains it with notebook 04's recipe, but not quite the same run: the
+# `cpu` recipe gives it 90 epochs instead of 150 (each epoch costs about 1.2 times as much:
+# `recipes.VARIANT_EPOCHS`), and the pipeline samples **new hints for every image in every epoch** (after the flips and crops, on the augmented
 # image), and a quarter of the batches carry **no hint at all**, so that the model still colorizes on its
 # own. Validation, and so the choice of the best epoch, is without hints.
 #
