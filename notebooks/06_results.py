@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   course:
+#     colab_gpu: T4
 #     goals:
 #     - evaluate the trained model per category, next to the survey's methods and the
 #       gray floor
@@ -82,9 +83,8 @@ else:
     if weights is None:
         print("!!  OFFLINE MODE: the ImageNet weights cannot be downloaded; training with weights=None "
               "(random encoder).")
-    # An interrupted run (checkpoints but no model yet) is resumed rather than refused.
-    resume = (RUN_DIR / "checkpoints" / "state.json").is_file()
-    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(fast=TINY_MODEL), resume=resume)
+    # resume="auto": an interrupted run (checkpoints but no model yet) is continued, never started over.
+    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(fast=TINY_MODEL), resume="auto")
 model = load_colorizer(MODEL_PATH)
 print(f"model input: {model_image_size(model)} px")
 
