@@ -333,8 +333,8 @@ print(RECIPE)
 demo_folder = tempfile.TemporaryDirectory(prefix="interruption_demo_")  # the course's own scratch folder
 DEMO_DIR = Path(demo_folder.name) / "run"
 DEMO_EPOCHS, demo_first_part = 4, 2
-demo = train.train(source.root, DEMO_DIR, recipe="fast", weights=WEIGHTS, epochs=DEMO_EPOCHS, stop_after=demo_first_part,
-                   verbose=0)
+demo = train.train(source.root, DEMO_DIR, recipe="fast", weights=WEIGHTS, epochs=DEMO_EPOCHS,
+                   stop_after=demo_first_part, verbose=0)
 print(f"stopped after epoch {demo.epochs_done} of {DEMO_EPOCHS}. The run folder holds:")
 for path in sorted(DEMO_DIR.rglob("*")):
     if path.is_file():
@@ -351,7 +351,8 @@ demo = train.train(source.root, DEMO_DIR, recipe="fast", weights=WEIGHTS, epochs
 with open(DEMO_DIR / "log.csv", newline="") as handle:
     for row in csv.DictReader(handle):
         resumed = "   <- after the resume" if int(row["epoch"]) + 1 > demo_first_part else ""
-        print(f"epoch {int(row['epoch']) + 1}: loss {float(row['loss']):.4f}, val_loss {float(row['val_loss']):.4f}{resumed}")
+        print(f"epoch {int(row['epoch']) + 1}: loss {float(row['loss']):.4f}, "
+              f"val_loss {float(row['val_loss']):.4f}{resumed}")
 demo_folder.cleanup()  # the demonstration's temporary folder only; your runs are elsewhere
 
 # %% [markdown] id="c25a"
@@ -697,5 +698,6 @@ print(f"difference between the decoders' means: {means['unet'] - means['seed']:+
 # * The pipeline decodes every image once and does the rest in TensorFlow, prefetching batches.
 # * On a GPU: mixed precision (float16 compute, float32 weights) and cached encoder features while the
 #   encoder is frozen; on a CPU the same code runs with smaller settings.
-# * Checkpoints every epoch, a log that appends, and `resume=True` make a lost runtime cost one epoch.
+# * Checkpoints every epoch, a log that appends, and `resume="auto"` make a lost runtime cost one epoch:
+#   run the notebook again from the top, and training continues where it stopped.
 # * The model is in the run folder printed above; **06 · Results** evaluates it.

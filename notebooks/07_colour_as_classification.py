@@ -217,8 +217,15 @@ plt.show()
 # %% [markdown] id="c15"
 # ## 7. The classification head, trained
 #
-# `python -m course_lib train --head classification --weights none --data "${NCD_DIR:-../data/ncd}" --out "${COURSE_RUNS_DIR:-../runs}/cls"`
-# (from `notebooks/`; in a cell, start it with `!`) trains it with the CPU recipe, 75 epochs (the rebalancing weights come from the train split). At the end it
+# This command (run from `notebooks/`; in a cell, start it with `!`) trains it with the CPU recipe, 75 epochs
+# (the rebalancing weights come from the train split):
+#
+# ```bash
+# python -m course_lib train --head classification --weights none --data "${NCD_DIR:-../data/ncd}" \
+#     --out "${COURSE_RUNS_DIR:-../runs}/cls"
+# ```
+#
+# At the end it
 # chooses the model's default **decoding** -- the temperature T and how ab is upsampled to the photo -- on
 # the validation photos, colorized as `colorize` does them (ab upsampled to the photo, which smooths
 # colour; photos shrunk to 256 px to keep this quick), and keeps it in `runs/cls/run.json`. The rule: the

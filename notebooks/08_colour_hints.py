@@ -201,10 +201,17 @@ print(f"largest change a hint makes before training: {difference:.1e}")
 # Validation, and so the choice of the best epoch, is without hints.
 #
 # This notebook uses the run in `hints` under the runs folder (`config.runs_dir()`); on the course's
-# machine it is `python -m course_lib train --hints --weights none --data "${NCD_DIR:-../data/ncd}" --out "${COURSE_RUNS_DIR:-../runs}/hints"`
-# (`benchmarks/README.md` has its time and figures). Without it, by default, the cell trains a **tiny
-# fast-recipe hint model** in about half a minute: good to try everything out, **not a result**. Set
-# `IF_NO_MODEL = "full"` to train the real one here (the `cpu` recipe, 20-30 minutes), or `None` to stop.
+# machine it was trained with this command (run from `notebooks/`; `benchmarks/README.md` has its time and
+# figures):
+#
+# ```bash
+# python -m course_lib train --hints --weights none --data "${NCD_DIR:-../data/ncd}" \
+#     --out "${COURSE_RUNS_DIR:-../runs}/hints"
+# ```
+#
+# Without it, by default, the cell trains a **tiny fast-recipe hint model** in about half a minute: good to
+# try everything out, **not a result**. Set `IF_NO_MODEL = "full"` to train the real one here (the `cpu`
+# recipe, 20-30 minutes), or `None` to stop.
 # The automatic model is notebook 04's (or, likewise, a tiny one).
 
 # %% id="c13"

@@ -274,7 +274,7 @@ def notebook_commands() -> list[str]:
         for cell in jupytext.read(source).cells:
             for text in _texts(cell):
                 for found in _COMMAND.findall(text):
-                    command = found.lstrip("!").split("  #")[0].strip()
+                    command = re.sub(r" {2,}", " ", found.lstrip("!").split("  #")[0].strip())  # after a "\\"
                     if any(flag in command.split() for flag in PATH_FLAGS) and command not in commands:
                         commands.append(command)
     return commands
