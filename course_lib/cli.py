@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(_command_in(argv)).parse_args(argv)
+    from course_lib.environment import enable_gpu_memory_growth
+
+    enable_gpu_memory_growth()  # before any command starts TensorFlow: share the GPU with a notebook's kernel
     try:
         return int(args._module.run_cli(args) or 0)
     except CourseError as exc:

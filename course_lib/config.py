@@ -118,7 +118,7 @@ def missing_model_message(model_path: Path) -> str:
         f"##  NO TRAINED MODEL at {model_path}",
         "##  Notebook 04 trains it (about 20-30 min); its run folder is chosen by $COURSE_RUNS_DIR.",
         "##  On Colab every notebook gets a new runtime: keep runs on Google Drive with",
-        "##    from course_lib.environment import use_google_drive; use_google_drive()",
-        "##  in the setup cell of notebook 04 and of this one.",
+        "##    USE_GOOGLE_DRIVE = True",
+        "##  in the options cell at the top of notebook 04 and of this one (it calls use_google_drive()).",
         bar,
     ])

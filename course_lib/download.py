@@ -19,6 +19,11 @@ not end up looking like a dataset:
    temporary folder inside ``dest`` and moved into place only when complete.
 
 A second call when the data is already there does nothing.
+
+On Google Drive the archive is **kept whole** (:func:`keep_ncd_archive`) and unpacked onto the
+runtime's local disk (:func:`unpack_checked`): reading one zip through Drive takes seconds, where
+hundreds of small files take minutes. Its SHA-256 is recorded the first time it passes every check,
+and compared on every later use, so a damaged or replaced archive fails loudly and unpacks nothing.
 """
 
 from __future__ import annotations
@@ -454,3 +459,113 @@ def _obtain_archive(candidate: NcdSource, dest: Path, timeout: float, size, sha2
         archive.unlink()  # a bad complete file must not be reused by the next attempt
         raise
     return archive
+
+
+# --------------------------------------------------------- an archive kept whole
+#: Suffix of the file beside a kept archive's record: ``<sha256>  <archive path>``.
+HASH_RECORD_SUFFIX = ".sha256"
+
+
+def keep_ncd_archive(folder: str | os.PathLike, *, timeout: float = 60.0) -> Path:
+    """The NCD zip to keep in ``folder`` (e.g. on Google Drive), obtained once.
+
+    ``folder/ncd.zip`` when it is there already (not checked here: :func:`unpack_checked` does
+    that on every use); else ``$NCD_URL`` when it names a local zip (a shared Drive folder: it is
+    used where it is, not copied); else a download (``$NCD_URL``, then :data:`NCD_SOURCES`) into
+    ``folder/ncd.zip``, through ``ncd.zip.part``, so an interrupted download resumes.
+
+    Raises
+    ------
+    DownloadError
+        Every source failed; the message lists why.
+    """
+    folder = Path(folder).expanduser()
+    kept = folder / _ARCHIVE_NAME
+    if kept.is_file():
+        return kept
+    failures = []
+    for candidate in _sources(None):
+        try:
+            return _obtain_archive(candidate, folder, timeout, candidate.size, candidate.sha256)
+        except DownloadError as exc:
+            failures.append(f"{candidate.name}: {exc}")
+    manual = "; ".join(s.info_page for s in NCD_SOURCES)
+    raise DownloadError("could not get the NCD archive (" + " | ".join(failures) + f"). Download it by hand "
+                        f"({manual}) and put it at {kept}")
+
+
+def _read_record(record: Path) -> tuple[str, str] | None:
+    """``(sha256, archive path)`` from a hash record, or None when there is none."""
+    if not record.is_file():
+        return None
+    digest, _, path = record.read_text(encoding="utf-8").strip().partition("  ")
+    return digest.lower(), path
+
+
+def unpack_checked(archive: str | os.PathLike, local_parent: str | os.PathLike, record: str | os.PathLike,
+                   sha256: str | None = None) -> Path:
+    """Check ``archive``'s SHA-256, then unpack it into a folder of its own under ``local_parent``.
+
+    The first time (no ``record`` for this archive), the archive passes every check of
+    :func:`verify_zip` (a zip, whole, each member's CRC; ``sha256`` when given) and its SHA-256 is
+    written to ``record``. Every later call compares the archive's SHA-256 with ``record`` (and
+    ``sha256``) before anything else. The archive unpacks into ``local_parent/ncd-<hash>``, through
+    a temporary folder renamed when complete; a call that finds that folder already unpacked
+    returns it.
+
+    Parameters
+    ----------
+    archive : path-like
+        The zip (e.g. on Google Drive).
+    local_parent : path-like
+        Where to unpack (the runtime's local disk).
+    record : path-like
+        The file that keeps the archive's SHA-256 (beside the archive, or where it is writable).
+    sha256 : str, optional
+        The SHA-256 the archive must have (an instructor's ``$NCD_SHA256``).
+
+    Returns
+    -------
+    Path
+        The folder holding the category folders.
+
+    Raises
+    ------
+    DownloadError
+        The archive's SHA-256 differs from the recorded (or given) one, or it is damaged or no
+        NCD; nothing was unpacked.
+    UnsafeArchiveError
+        A member would escape the destination; nothing was written.
+    """
+    archive, local_parent, record = Path(archive), Path(local_parent), Path(record)
+    if not archive.is_file():
+        raise DownloadError(f"{archive} does not exist; pass an existing .zip file")
+    digest = _sha256_of(archive)
+    recorded = _read_record(record)
+    nothing = "nothing was unpacked"
+    if sha256 is not None and digest != sha256.strip().lower():
+        raise DownloadError(f"{archive} has SHA-256 {digest}, expected {sha256.strip().lower()}: it is not the "
+                            f"archive you were given (damaged, or another file); {nothing}. Fix ${NCD_SHA256_ENV_VAR}, "
+                            f"or replace the archive")
+    if recorded is not None and recorded[1] == str(archive):
+        if recorded[0] != digest:
+            raise DownloadError(
+                f"{archive} has changed since it was first checked (SHA-256 {digest}, recorded {recorded[0]} in "
+                f"{record}): it is damaged, or was replaced; {nothing}. Put the original archive back, or, if you "
+                f"replaced it on purpose, delete {record} and run again")
+    else:  # first use of this archive: every check, then record its hash
+        verify_zip(archive, sha256=sha256)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(f"{digest}  {archive}\n", encoding="utf-8")
+
+    local = local_parent / f"ncd-{digest[:16]}"
+    root = dataset_in(local)
+    if root is not None:
+        return root
+    _make_folder(local_parent)
+    staging = Path(tempfile.mkdtemp(prefix=".ncd-unpacking-", dir=local_parent))
+    safe_extract(archive, staging)
+    if dataset_in(staging) is None:
+        raise DownloadError(f"{archive} holds no category folders of images; check that it is the NCD colour archive")
+    os.replace(staging, local)  # appears whole or not at all
+    return dataset_in(local)

@@ -139,21 +139,28 @@ COLAB_DRIVE_MOUNT = "/content/drive"
 MY_DRIVE = "MyDrive"
 
 
-def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_DRIVE_MOUNT) -> Path:
+def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_DRIVE_MOUNT,
+                     local_dir: str | os.PathLike | None = None) -> Path:
     """On Colab: mount Google Drive and keep the course's runs and NCD there; return the Drive folder.
 
     A Colab runtime forgets everything when it is recycled, and every notebook gets its own
     runtime. After this call, ``$COURSE_RUNS_DIR`` is ``<My Drive>/<folder>/runs`` (the model
-    notebook 04 trains, executed notebooks) and ``$NCD_DIR`` is ``<My Drive>/<folder>/ncd``,
-    downloaded there once; a new runtime calling it again finds both. Call it in the setup cell,
-    before anything reads those folders (the setup cell has the line, commented out).
+    notebook 04 trains, executed notebooks). NCD is kept on Drive as **one zip**,
+    ``<My Drive>/<folder>/ncd.zip`` (downloaded there once; or an instructor's zip named by
+    ``$NCD_URL``, used where it is), and unpacked onto the runtime's local disk (``local_dir``,
+    default the repository's ``data/``), where ``$NCD_DIR`` then points: one file read through
+    Drive instead of hundreds. The zip's SHA-256 is recorded beside it (``ncd.zip.sha256``) the
+    first time it passes every check, and compared each time (:func:`course_lib.download.unpack_checked`).
+    The setup cell calls it when the learner sets ``USE_GOOGLE_DRIVE = True``.
 
     Raises
     ------
     CourseError
         Outside Colab (set ``COURSE_RUNS_DIR`` and ``NCD_DIR`` yourself there).
+    DownloadError
+        The zip on Drive is damaged or not the one recorded (or ``$NCD_SHA256``); nothing was unpacked.
     """
-    from course_lib import config, sources
+    from course_lib import config, download, sources
     from course_lib.errors import CourseError, DownloadError
     from course_lib.layout import dataset_in
 
@@ -171,19 +178,63 @@ def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_D
     os.environ[config.RUNS_ENV_VAR] = str(runs)
     print(f"Runs are kept on Google Drive: {runs}")
 
-    ncd = home / "ncd"
-    if dataset_in(ncd) is None:
-        from course_lib.download import download_ncd
-
-        print(f"NCD is not on Drive yet: downloading it into {ncd} (once; later runtimes reuse it).")
-        try:
-            download_ncd(ncd)
-        except DownloadError as exc:
-            print(f"!! NCD could not be downloaded into Drive ({exc}); this runtime looks for it as usual.")
-            return home
-    os.environ[sources.NCD_DIR_ENV_VAR] = str(dataset_in(ncd))
-    print(f"NCD is kept on Google Drive: {os.environ[sources.NCD_DIR_ENV_VAR]}")
+    unpacked_on_drive = dataset_in(home / "ncd")  # what earlier versions of the course did
+    if unpacked_on_drive is not None and not (home / "ncd.zip").is_file():
+        os.environ[sources.NCD_DIR_ENV_VAR] = str(unpacked_on_drive)
+        print(f"NCD is unpacked on Google Drive ({unpacked_on_drive}), as earlier versions of the course left it; "
+              f"reading its many small files through Drive is slow. To keep it as one zip instead, put the NCD zip "
+              f"at {home / 'ncd.zip'} (or move {home / 'ncd'} away) and run this again.")
+        return home
+    try:
+        archive = download.keep_ncd_archive(home)
+    except DownloadError as exc:
+        print(f"!! NCD could not be downloaded into Drive ({exc}); this runtime looks for it as usual.")
+        return home
+    sha256 = os.environ.get(download.NCD_SHA256_ENV_VAR, "").strip() or None
+    local = Path(local_dir) if local_dir is not None else config.data_dir()
+    root = download.unpack_checked(archive, local, home / ("ncd.zip" + download.HASH_RECORD_SUFFIX), sha256=sha256)
+    os.environ[sources.NCD_DIR_ENV_VAR] = str(root)
+    print(f"NCD is kept on Google Drive as {archive} (SHA-256 checked) and unpacked on this runtime's disk: {root}")
     return home
+
+
+#: TensorFlow reads this when it sets up the GPUs: "true" takes memory as needed, not all at once.
+GPU_MEMORY_GROWTH_ENV_VAR = "TF_FORCE_GPU_ALLOW_GROWTH"
+
+
+def enable_gpu_memory_growth() -> list[str]:
+    """Let TensorFlow take GPU memory as it needs it, instead of nearly all of it at start.
+
+    Without it, the first TensorFlow process (a notebook's kernel) holds the whole GPU, and a
+    second one (``!python -m course_lib train`` from that notebook) finds no memory. This sets
+    ``$TF_FORCE_GPU_ALLOW_GROWTH``, which this process (when TensorFlow has not set up its GPUs
+    yet) and every process it starts obey, and, when TensorFlow is already imported, asks it
+    directly for each GPU. It never imports TensorFlow, and does nothing else without a GPU.
+
+    Returns
+    -------
+    list of str
+        The GPUs that TensorFlow was asked directly (empty without TensorFlow imported, or without a GPU).
+    """
+    already_set = os.environ.get(GPU_MEMORY_GROWTH_ENV_VAR, "").lower() == "true"
+    os.environ.setdefault(GPU_MEMORY_GROWTH_ENV_VAR, "true")
+    tf = sys.modules.get("tensorflow")
+    if tf is None:
+        return []
+    done = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        if tf.config.experimental.get_memory_growth(gpu):
+            done.append(gpu.name)
+            continue
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError as exc:  # TensorFlow has set up this GPU already: too late to change it
+            if not already_set:  # when the variable was there before TensorFlow started, growth is on
+                print(f"!! GPU memory growth could not be turned on for {gpu.name} ({exc}): this process may hold "
+                      "all of the GPU's memory. Restart the runtime if another TensorFlow process runs out of it.")
+            continue
+        done.append(gpu.name)
+    return done
 
 
 def list_gpus() -> list[str]:

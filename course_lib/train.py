@@ -399,9 +399,47 @@ def resolve_settings(settings: TrainSettings | None = None, recipe: str | None =
     return recipe_settings(recipe or "auto", **overrides)
 
 
-def _open_run(run_dir: Path, settings: TrainSettings, resume: bool) -> dict:
+#: ``resume`` values of :func:`train`: True, False, or this (continue a run when there is one).
+RESUME_AUTO = "auto"
+
+
+def set_aside_run(run_dir) -> Path | None:
+    """Rename the run folder ``run_dir`` out of the way, so that a new run can start there.
+
+    Nothing is deleted: ``runs/course`` becomes ``runs/course-set-aside-YYYYmmdd-HHMMSS``.
+    Notebooks call it only when the learner asks by name (``RETRAIN = True``).
+
+    Returns
+    -------
+    Path or None
+        The new name of the old run, or None when ``run_dir`` did not exist.
+
+    Raises
+    ------
+    CourseError
+        The folder cannot be renamed (e.g. no permission); nothing was changed.
+    """
+    run_dir = Path(run_dir).expanduser()
+    if not run_dir.exists():
+        return None
+    aside = run_dir.with_name(f"{run_dir.name}-set-aside-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        run_dir.rename(aside)
+    except OSError as exc:
+        raise CourseError(f"could not rename {run_dir} to {aside} ({exc}); move it yourself, then train again") from None
+    print(f"the previous run in {run_dir} is kept as {aside}; a new run starts in {run_dir}")
+    return aside
+
+
+def _open_run(run_dir: Path, settings: TrainSettings, resume) -> dict:
     """The run's state: a fresh one, or the saved one (whose settings must match) when resuming."""
     state_path = run_dir / "checkpoints" / "state.json"
+    if resume not in (True, False, RESUME_AUTO):
+        raise CourseError(f"resume must be True, False or {RESUME_AUTO!r}, got {resume!r}")
+    if resume == RESUME_AUTO:
+        resume = state_path.is_file()
+        if resume:
+            print(f"{run_dir} already holds this run (checkpoints/state.json): resuming it")
     if resume:
         if not state_path.is_file():
             raise CourseError(f"nothing to resume in {run_dir}: no checkpoints/state.json. "
@@ -410,7 +448,8 @@ def _open_run(run_dir: Path, settings: TrainSettings, resume: bool) -> dict:
         different = settings.differences_for_resume(TrainSettings.from_dict(state["settings"]))
         if different:
             raise CourseError("--resume needs the run's own settings; " + "; ".join(different)
-                              + ". Repeat the original command with --resume (or start a new --out folder).")
+                              + ". Repeat the original command with --resume (or start a new --out folder; "
+                              "in a notebook, set RETRAIN = True to keep this run aside and start a new one).")
         state["settings"] = settings.to_dict()  # the plan may be longer now (more epochs)
         return state
     if state_path.exists() or (run_dir / "model.keras").exists():
@@ -425,6 +464,9 @@ def _set_up_tensorflow(settings: TrainSettings) -> bool:
     import keras
     import tensorflow as tf
 
+    from course_lib.environment import enable_gpu_memory_growth
+
+    enable_gpu_memory_growth()  # before the first op: a second TensorFlow process can then share the GPU
     on_gpu = gpu_available()
     keras.utils.set_random_seed(settings.seed)
     if settings.deterministic:
@@ -626,7 +668,7 @@ def train(
     settings: TrainSettings | None = None,
     *,
     recipe: str | None = None,
-    resume: bool = False,
+    resume: bool | str = False,
     stop_after: int | None = None,
     strategy: str = "auto",
     cache_features: bool | str = "auto",
@@ -648,8 +690,11 @@ def train(
     recipe : "auto", "cpu", "gpu" or "fast", optional
         Start from this recipe (:data:`course_lib.recipes.RECIPES`); ``"auto"`` (the default)
         is ``"gpu"`` when TensorFlow sees a GPU.
-    resume : bool
-        Continue the run in ``out_dir`` from its last checkpoint.
+    resume : bool or "auto"
+        Continue the run in ``out_dir`` from its last checkpoint. ``"auto"``: continue it when
+        ``out_dir`` holds one (``checkpoints/state.json``), else start it; a finished run is
+        reused as it is, without loading any data. Nothing is ever deleted
+        (:func:`set_aside_run` makes room for a new run).
     stop_after : int, optional
         Stop once this many epochs are done, keeping the plan (schedule included) of the full
         run: ``resume=True`` later continues exactly where it stopped.
@@ -674,12 +719,16 @@ def train(
     Raises
     ------
     CourseError
-        Bad settings, a run folder already in use, nothing to resume, or too few images.
+        Bad settings, a run folder already in use (without ``resume``), nothing to resume
+        (``resume=True``), or too few images.
     """
     started = time.time()
     settings = resolve_settings(settings, recipe, **overrides)
     run_dir = Path(out_dir).expanduser()
     state = _open_run(run_dir, settings, resume)
+    if _nothing_left_to_train(run_dir, settings, state, stop_after):
+        print(f"{run_dir}: {state['epochs_done']} epochs done, nothing left to train; its model is reused")
+        return _result(run_dir, settings, state, started)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else 2
     _set_up_tensorflow(settings)
@@ -697,6 +746,22 @@ def train(
                           cache_features=cache_features, callbacks=callbacks, verbose=verbose)
     if settings.head == "classification" and (run_dir / "model.keras").is_file():
         write_classification_run_file(run_dir, data)
+    return _result(run_dir, settings, state, started)
+
+
+def _nothing_left_to_train(run_dir: Path, settings: TrainSettings, state: dict, stop_after) -> bool:
+    """A resumed run that already has every epoch asked for, its model and (classification) run.json."""
+    planned = plan_stages(settings)[-1].last_epoch
+    wanted = planned if stop_after is None else min(planned, int(stop_after))
+    files = [run_dir / "model.keras"]
+    if settings.head == "classification":
+        from course_lib.classification import RUN_FILE
+
+        files.append(run_dir / RUN_FILE)
+    return state["epochs_done"] >= wanted and all(path.is_file() for path in files)
+
+
+def _result(run_dir: Path, settings: TrainSettings, state: dict, started: float) -> TrainResult:
     return TrainResult(
         history=state["history"], run_dir=run_dir, model_path=run_dir / "model.keras",
         last_checkpoint=run_dir / "checkpoints" / "last.keras", log_path=run_dir / "log.csv",

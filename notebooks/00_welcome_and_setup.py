@@ -62,9 +62,11 @@ show_images([lightness / 100.0, photo], ["what the model gets: lightness L", "wh
 # | **08 Colour hints** | user-guided colorization (Zhang et al. 2017): click a point, pick a colour |
 #
 # ### How the notebooks work
-# - The first code cell of every notebook is the **setup cell**. On Colab it downloads the course and
-#   installs what is missing (never TensorFlow: Colab's own build matches its GPU). Elsewhere it only
-#   makes `import course_lib` work. Always run it first.
+# - The first code cell of every notebook holds your **options**: on Colab, set `USE_GOOGLE_DRIVE = True`
+#   to keep your runs and NCD on Google Drive (a new runtime then finds them); `NCD_URL` is for a copy of
+#   NCD your instructor gives you. The next cell, locked, is the **setup cell**. On Colab it downloads the
+#   course and installs what is missing (never TensorFlow: Colab's own build matches its GPU). Elsewhere it
+#   only makes `import course_lib` work. Always run both first.
 # - The heavy lifting lives in the tested library `course_lib`; the notebooks tell the story.
 # - **Exercises** are cells tagged `exercise`: replace the `None` with your code, run the cell, then run
 #   the **check** cell below it. The check says *accepted* or gives a hint; it never stops the notebook,

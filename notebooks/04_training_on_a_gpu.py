@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   course:
+#     colab_gpu: T4
 #     goals:
 #     - feed the model with a tf.data pipeline that keeps a GPU busy
 #     - switch Colab to a GPU runtime, and understand mixed precision and cached encoder
@@ -36,8 +37,9 @@
 # %% id="c01"
 import csv
 import json
-import shutil
+import tempfile
 import time
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -308,43 +310,64 @@ ex2.check(make_callbacks)
 # %% id="c21"
 RUN_DIR = config.course_run_dir()          # runs/course ($COURSE_RUNS_DIR/course if set; course-fast in fast mode)
 SETTINGS = config.course_train_settings()  # {"recipe": "fast"} in fast mode, else {} (recipe "auto")
+RETRAIN = False  # True: set the run in RUN_DIR aside (renamed, nothing is deleted) and train a new one from scratch
 RECIPE = train.resolve_settings(weights=WEIGHTS, **SETTINGS)
 TOTAL_EPOCHS = RECIPE.epochs + (RECIPE.fine_tune_epochs if RECIPE.pretrained else 0)
-print(f"run folder: {RUN_DIR}")
+print(f"run folder: {RUN_DIR}, {TOTAL_EPOCHS} epochs")
 print(RECIPE)
 
 # %% [markdown] id="c22"
-# First we train only the first half of the epochs, as if Colab had disconnected us halfway:
-# `stop_after` stops the run after that many epochs, keeping the plan of the whole run (a real
-# interruption kills the kernel mid-epoch; what it leaves on disk is the same: the checkpoint of the last
-# finished epoch). We start from an empty run folder: `train` refuses to overwrite an existing run
-# unless told to resume it.
+# First, what an interruption does, on a small run of its own (the `fast` recipe, four epochs, in a fresh
+# temporary folder, so that your run is never touched): we train only its first two epochs, as if Colab
+# had disconnected us halfway. `stop_after` stops the run after that many epochs, keeping the plan of the
+# whole run (a real interruption kills the kernel mid-epoch; what it leaves on disk is the same: the
+# checkpoint of the last finished epoch).
 
 # %% id="c23"
-if RUN_DIR.exists():
-    shutil.rmtree(RUN_DIR)                   # a fresh start for this demonstration
-first_part = max(1, TOTAL_EPOCHS // 2)
-result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **SETTINGS, stop_after=first_part)
-print(f"\nstopped after epoch {result.epochs_done} of {TOTAL_EPOCHS}. The run folder holds:")
-for path in sorted(RUN_DIR.rglob("*")):
+demo_folder = tempfile.TemporaryDirectory(prefix="interruption_demo_")  # the course's own scratch folder
+DEMO_DIR = Path(demo_folder.name) / "run"
+DEMO_EPOCHS, demo_first_part = 4, 2
+demo = train.train(source.root, DEMO_DIR, recipe="fast", weights=WEIGHTS, epochs=DEMO_EPOCHS,
+                   stop_after=demo_first_part, verbose=0)
+print(f"stopped after epoch {demo.epochs_done} of {DEMO_EPOCHS}. The run folder holds:")
+for path in sorted(DEMO_DIR.rglob("*")):
     if path.is_file():
-        print("   ", path.relative_to(RUN_DIR))
+        print("   ", path.relative_to(DEMO_DIR))
 
 # %% [markdown] id="c24"
 # Now we **resume**: the same call with `resume=True` (or `--resume` on the command line). Training
 # reloads `checkpoints/last.keras` and the optimizer's state (Adam's moments and its step count, so the
-# learning-rate schedule continues exactly where it was) and carries on from the next epoch. Watch the
-# epoch counter: it does not start from 1.
+# learning-rate schedule continues exactly where it was) and carries on from the next epoch: the log's
+# epoch counter does not start from 1 again, and the rows of the first two epochs are still there.
 
 # %% id="c25"
-result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **SETTINGS, resume=True)
+demo = train.train(source.root, DEMO_DIR, recipe="fast", weights=WEIGHTS, epochs=DEMO_EPOCHS, resume=True, verbose=0)
+with open(DEMO_DIR / "log.csv", newline="") as handle:
+    for row in csv.DictReader(handle):
+        resumed = "   <- after the resume" if int(row["epoch"]) + 1 > demo_first_part else ""
+        print(f"epoch {int(row['epoch']) + 1}: loss {float(row['loss']):.4f}, "
+              f"val_loss {float(row['val_loss']):.4f}{resumed}")
+demo_folder.cleanup()  # the demonstration's temporary folder only; your runs are elsewhere
+
+# %% [markdown] id="c25a"
+# Now the course's own run, in `RUN_DIR`. The call below passes `resume="auto"`, which makes it safe to
+# run again: when `RUN_DIR` already holds this run, training continues from its last checkpoint, and a
+# finished run is simply reused (nothing is trained, nothing is deleted). **After a disconnect, open this
+# notebook again and run it from the top (*Runtime > Run all*): this cell picks the run up at its last
+# finished epoch.** To start over from scratch, set `RETRAIN = True` in the cell that defines `RUN_DIR`: the
+# old run is then kept beside the new one under another name.
+
+# %% id="c25b"
+if RETRAIN:
+    train.set_aside_run(RUN_DIR)
+result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **SETTINGS, resume="auto")
 print(f"\n{result.epochs_done} epochs done; best validation PSNR {result.best_val_psnr:.2f} dB "
       f"(at the model's {result.settings['image_size']} px); model: {result.model_path}")
 
 # %% [markdown] id="c26"
 # ## 9. Loss curves
 #
-# The log is a plain CSV file, one row per epoch, which survived the interruption because the logger
+# The log is a plain CSV file, one row per epoch, which survives an interruption because the logger
 # appends. Training loss usually keeps falling; the validation loss tells us when the model stops
 # generalising. The first epoch's loss is often several times the later ones, so the loss axis is
 # **logarithmic**: equal ratios look equal, and the small changes of the later epochs stay visible. The
@@ -361,7 +384,6 @@ epochs = [int(row["epoch"]) + 1 for row in rows]     # Keras logs epochs from 0
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(epochs, history["loss"], "o-", label="training loss")
 ax.plot(epochs, history["val_loss"], "o-", label="validation loss")
-ax.axvline(first_part + 0.5, color="gray", ls="--", lw=1, label="interrupted / resumed")
 ax.set_yscale("log")                                  # the first epoch would otherwise flatten the rest
 ax.set_xlabel("epoch")
 ax.set_ylabel("loss (log scale)")
@@ -652,22 +674,25 @@ print(f"difference between the decoders' means: {means['unet'] - means['seed']:+
 # %% [markdown] id="c35"
 # ## 13. From the command line
 #
-# Everything above is one command; this is what to run for a long training outside the notebook (for
-# example in a terminal, or in a Colab cell starting with `!`), and what to run again after a disconnect:
+# Everything above is one command; this is what to run for a long training outside the notebook, and what
+# to run again after a disconnect. In a notebook cell, start the line with `!`; in a terminal, run it in
+# the `notebooks/` folder (the notebooks' working folder, which the paths below are relative to):
 #
 # ```bash
-# python -m course_lib train --data data/ncd --out runs/course                 # the recommended recipe
-# python -m course_lib train --data data/ncd --out runs/course --resume        # after an interruption
+# python -m course_lib train --data "${NCD_DIR:-../data/ncd}" --out "${COURSE_RUNS_DIR:-../runs}/course"            # the recommended recipe
+# python -m course_lib train --data "${NCD_DIR:-../data/ncd}" --out "${COURSE_RUNS_DIR:-../runs}/course" --resume   # after an interruption
 # ```
 #
-# Offline (no ImageNet weights), add `--weights none`; `--help` lists every option. `--out` is a plain path:
-# when the runs folder is elsewhere (`$COURSE_RUNS_DIR`, e.g. on Google Drive after `use_google_drive()`),
-# write `--out "$COURSE_RUNS_DIR/course"` so that notebooks 05 and 06 find the model.
+# `"${NCD_DIR:-../data/ncd}"` is the shell's "`$NCD_DIR` if set, else `../data/ncd`", and the same for the
+# runs folder, so the commands find NCD and write the model where notebooks 05 and 06 look, also with
+# Google Drive (`USE_GOOGLE_DRIVE = True` sets both variables). Offline (no ImageNet weights), add
+# `--weights none`; `--help` lists every option.
 #
 # ## Summary
 #
 # * The pipeline decodes every image once and does the rest in TensorFlow, prefetching batches.
 # * On a GPU: mixed precision (float16 compute, float32 weights) and cached encoder features while the
 #   encoder is frozen; on a CPU the same code runs with smaller settings.
-# * Checkpoints every epoch, a log that appends, and `resume=True` make a lost runtime cost one epoch.
+# * Checkpoints every epoch, a log that appends, and `resume="auto"` make a lost runtime cost one epoch:
+#   run the notebook again from the top, and training continues where it stopped.
 # * The model is in the run folder printed above; **06 · Results** evaluates it.

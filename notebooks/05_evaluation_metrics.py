@@ -338,9 +338,11 @@ for name, prediction in candidates.items():
 # uint8 photo to an RGB uint8 colorization of the same size. The same runs from the command line:
 #
 # ```bash
-# python -m course_lib evaluate --model gray --data data/ncd --split all --json gray.json
-# python -m course_lib evaluate --model runs/course/model.keras --data data/ncd --split test --csv ours.csv
+# python -m course_lib evaluate --model gray --data "${NCD_DIR:-../data/ncd}" --split all --json "${COURSE_RUNS_DIR:-../runs}/gray.json"
+# python -m course_lib evaluate --model "${COURSE_RUNS_DIR:-../runs}/course/model.keras" --data "${NCD_DIR:-../data/ncd}" --split test --csv "${COURSE_RUNS_DIR:-../runs}/ours.csv"
 # ```
+#
+# (From this notebook's folder, `notebooks/`: in a cell, start each line with `!`.)
 #
 # Here we evaluate the gray baseline on the **test split**. In fast mode (CI) we take one photo per category
 # and shrink it, which is *not* the protocol -- the table says so underneath.

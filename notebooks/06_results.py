@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   course:
+#     colab_gpu: T4
 #     goals:
 #     - evaluate the trained model per category, next to the survey's methods and the
 #       gray floor
@@ -51,8 +52,8 @@ warnings.simplefilter("ignore", SkippedFileWarning)
 # ## 2. The model
 #
 # This notebook uses the model that notebook 04 left in the course's run folder (`config.course_run_dir()`,
-# under `$COURSE_RUNS_DIR`: on Colab, keep it on Google Drive with the setup cell's `use_google_drive()`
-# line, in notebook 04 and here, since every notebook gets its own runtime). If there is none, the cell
+# under `$COURSE_RUNS_DIR`: on Colab, keep it on Google Drive with `USE_GOOGLE_DRIVE = True` in the options
+# cell at the top, in notebook 04 and here, since every notebook gets its own runtime). If there is none, the cell
 # below says so loudly and, by default, trains the **tiny fast-recipe model** in about a minute: good for
 # trying the notebook out, **not for judging the method**. Set `IF_NO_MODEL = "full"` to train notebook
 # 04's recipe here instead (20-30 min), or `None` to stop and run notebook 04 first.
@@ -82,9 +83,8 @@ else:
     if weights is None:
         print("!!  OFFLINE MODE: the ImageNet weights cannot be downloaded; training with weights=None "
               "(random encoder).")
-    # An interrupted run (checkpoints but no model yet) is resumed rather than refused.
-    resume = (RUN_DIR / "checkpoints" / "state.json").is_file()
-    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(fast=TINY_MODEL), resume=resume)
+    # resume="auto": an interrupted run (checkpoints but no model yet) is continued, never started over.
+    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(fast=TINY_MODEL), resume="auto")
 model = load_colorizer(MODEL_PATH)
 print(f"model input: {model_image_size(model)} px")
 

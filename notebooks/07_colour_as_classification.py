@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   course:
+#     colab_gpu: T4
 #     goals:
 #     - see why a model trained with the squared error paints a grayish average when a pixel
 #       could be one of several colours
@@ -260,8 +261,15 @@ plt.show()
 # %% [markdown] id="c15"
 # ## 7. The classification head, trained
 #
-# `python -m course_lib train --head classification --weights none --data data/ncd --out runs/cls` trains
-# it with the CPU recipe, 75 epochs (the rebalancing weights come from the train split). At the end it
+# This command (run from `notebooks/`; in a cell, start it with `!`) trains it with the CPU recipe, 75 epochs
+# (the rebalancing weights come from the train split):
+#
+# ```bash
+# python -m course_lib train --head classification --weights none --data "${NCD_DIR:-../data/ncd}" \
+#     --out "${COURSE_RUNS_DIR:-../runs}/cls"
+# ```
+#
+# At the end it
 # chooses the model's default **decoding** -- the temperature T and how ab is upsampled to the photo -- on
 # the validation photos, colorized as `colorize` does them (ab upsampled to the photo, which smooths
 # colour; photos shrunk to 256 px to keep this quick), and keeps it in `runs/cls/run.json`. The rule: the
@@ -281,8 +289,9 @@ CLS_DIR = config.runs_dir() / ("cls-fast" if FAST else "cls")
 TINY_CLS = FAST
 if not (CLS_DIR / "model.keras").is_file():
     if not FAST:
-        print("#" * 78 + f"\n##  NO CLASSIFICATION MODEL at {CLS_DIR / 'model.keras'}\n##  Train it with: python -m "
-              "course_lib train --head classification --weights none --out runs/cls\n" + "#" * 78)
+        print("#" * 78 + f"\n##  NO CLASSIFICATION MODEL at {CLS_DIR / 'model.keras'}\n##  Train it with (in a cell):\n"
+              '##  !python -m course_lib train --head classification --weights none --data "${NCD_DIR:-../data/ncd}" '
+              '--out "${COURSE_RUNS_DIR:-../runs}/cls"\n' + "#" * 78)
     if IF_NO_MODEL not in ("fast", "full"):
         raise RuntimeError(f"no classification model in {CLS_DIR}; train it first, or set IF_NO_MODEL = 'fast'")
     TINY_CLS = FAST or IF_NO_MODEL == "fast"
@@ -290,7 +299,7 @@ if not (CLS_DIR / "model.keras").is_file():
     if not (CLS_DIR / "model.keras").is_file():
         print(f"Training the classification head into {CLS_DIR} ...")
         train.train(source.root, CLS_DIR, recipe="fast" if TINY_CLS else "cpu", head="classification", weights=None,
-                    resume=(CLS_DIR / "checkpoints" / "state.json").is_file(), verbose=0)
+                    resume="auto", verbose=0)  # an interrupted run is continued, never started over
 if TINY_CLS:
     print("!" * 78 + "\n!!  TINY FAST-RECIPE CLASSIFICATION MODEL: it proves the notebook runs; the numbers and\n"
           "!!  pictures below judge this toy, NOT the method.\n" + "!" * 78)
@@ -441,7 +450,7 @@ if not (MSE_DIR / "model.keras").is_file():
     MSE_DIR = config.course_run_dir(fast=True)
     if not (MSE_DIR / "model.keras").is_file():
         train.train(source.root, MSE_DIR, weights=None, **config.course_train_settings(fast=True),
-                    resume=(MSE_DIR / "checkpoints" / "state.json").is_file(), verbose=0)
+                    resume="auto", verbose=0)
     print("!!  USING THE TINY FAST-RECIPE MSE MODEL: not a result.")
 mse_model = load_colorizer(MSE_DIR / "model.keras")
 print(f"MSE model: {MSE_DIR} ({model_image_size(mse_model)} px); classification model: {CLS_DIR} "

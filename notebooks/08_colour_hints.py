@@ -1,6 +1,7 @@
 # ---
 # jupyter:
 #   course:
+#     colab_gpu: T4
 #     goals:
 #     - see why a colorizer needs a user's hints when several colours are plausible (an apple can be
 #       red or green)
@@ -223,11 +224,17 @@ print(f"largest change a hint makes before training: {difference:.1e}")
 # that a regression loss predicts is that colour, not a compromise.
 #
 # This notebook uses the run in `hints` under the runs folder (`config.runs_dir()`); on the course's
-# machine it is `python -m course_lib train --hints --weights none --data NCD --out runs/hints`
-# (`benchmarks/README.md`, "Colour hints", has the time and figures of an earlier run of it with 60 epochs,
-# not the recipe's 90). Without it, by default, the cell trains a **tiny
-# fast-recipe hint model** in about half a minute: good to try everything out, **not a result**. Set
-# `IF_NO_MODEL = "full"` to train the real one here (the `cpu` recipe, 20-30 minutes), or `None` to stop.
+# machine it was trained with this command (run from `notebooks/`; `benchmarks/README.md`, "Colour hints", has
+# the time and figures of an earlier run of it with 60 epochs, not the recipe's 90):
+#
+# ```bash
+# python -m course_lib train --hints --weights none --data "${NCD_DIR:-../data/ncd}" \
+#     --out "${COURSE_RUNS_DIR:-../runs}/hints"
+# ```
+#
+# Without it, by default, the cell trains a **tiny fast-recipe hint model** in about half a minute: good to
+# try everything out, **not a result**. Set `IF_NO_MODEL = "full"` to train the real one here (the `cpu`
+# recipe, 20-30 minutes), or `None` to stop.
 # The automatic model is notebook 04's (or, likewise, a tiny one).
 
 # %% id="c13"
@@ -236,8 +243,9 @@ HINT_RUN_DIR = config.runs_dir() / ("hints-fast" if FAST else "hints")
 TINY_MODELS = FAST
 if not (HINT_RUN_DIR / "model.keras").is_file():
     if IF_NO_MODEL not in ("fast", "full"):
-        raise CourseError(f"no hint model in {HINT_RUN_DIR}: train one with `python -m course_lib train --hints "
-                          f"--data NCD --out {HINT_RUN_DIR}`, or set IF_NO_MODEL = 'fast'")
+        raise CourseError(f"no hint model in {HINT_RUN_DIR}: train one in a cell with `!python -m course_lib train "
+                          '--hints --data "${NCD_DIR:-../data/ncd}" --out "${COURSE_RUNS_DIR:-../runs}/hints"`, '
+                          'or set IF_NO_MODEL = "fast"')
     TINY_MODELS = FAST or IF_NO_MODEL == "fast"
     HINT_RUN_DIR = config.runs_dir() / ("hints-fast" if TINY_MODELS else "hints")
 weights = None
@@ -248,13 +256,13 @@ if not (HINT_RUN_DIR / "model.keras").is_file():
     # The tiny model trains longer than the fast recipe's 3 epochs: a model that never saw enough hints
     # would ignore them.
     extra = {"epochs": 12} if TINY_MODELS else {}
-    resume = (HINT_RUN_DIR / "checkpoints" / "state.json").is_file()
-    train.train(source.root, HINT_RUN_DIR, weights=weights, hints=True, resume=resume,
+    # resume="auto": an interrupted run is continued, never started over.
+    train.train(source.root, HINT_RUN_DIR, weights=weights, hints=True, resume="auto",
                 **config.course_train_settings(fast=TINY_MODELS), **extra)
 AUTO_RUN_DIR = config.course_run_dir(fast=TINY_MODELS)
 if not (AUTO_RUN_DIR / "model.keras").is_file():
     print(config.missing_model_message(AUTO_RUN_DIR / "model.keras"))
-    train.train(source.root, AUTO_RUN_DIR, weights=weights, resume=(AUTO_RUN_DIR / "checkpoints" / "state.json").is_file(),
+    train.train(source.root, AUTO_RUN_DIR, weights=weights, resume="auto",
                 **config.course_train_settings(fast=TINY_MODELS))
 hint_model = load_colorizer(HINT_RUN_DIR)
 auto_model = load_colorizer(AUTO_RUN_DIR)
@@ -393,7 +401,8 @@ display(upload_explorer(hint_model))
 # The same from the command line, for a photo `photo.jpg` with a red hint at column 120, row 80:
 #
 # ```bash
-# python -m course_lib colorize --model runs/hints photo.jpg --out colorized --hint 120,80,#d02020
+# python -m course_lib colorize --model "${COURSE_RUNS_DIR:-../runs}/hints" photo.jpg --out "${COURSE_RUNS_DIR:-../runs}/colorized" \
+#     --hint 120,80,#d02020
 # ```
 #
 # ## Summary

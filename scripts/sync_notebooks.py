@@ -14,6 +14,7 @@ the author's text for the generated cells::
     #     time_gpu: 10 min
     #     time_cpu: 20 min
     #     needs_data: true
+    #     colab_gpu: T4      # optional: Colab opens the notebook on this GPU (notebooks that train)
     # ---
 
 An exercise is ONE code cell holding both the learner's stub and the solution::
@@ -34,11 +35,13 @@ Lines outside the blocks go to both. (``### BEGIN/END SOLUTION`` are nbgrader's 
 stub comes first so that running the source itself, e.g. opened with jupytext, ends with the
 solution defined and every check passing.) From each source this script writes
 
-- ``notebooks/NN_name.ipynb``, the learner's copy: no SOLUTION blocks, and two generated
+- ``notebooks/NN_name.ipynb``, the learner's copy: no SOLUTION blocks, and three generated
   cells in front: a markdown header tagged ``course-header`` (title, Colab and Binder badges,
-  goals, times) and a code cell tagged ``course-setup`` (on Colab it clones the repository and
-  installs only what is missing, never TensorFlow, Keras or NumPy; elsewhere it only makes
-  ``import course_lib`` work). Badge links and the clone URL come from ``course_lib.config``
+  goals, times), an editable code cell tagged ``course-options`` (the learner's opt-ins:
+  ``USE_GOOGLE_DRIVE``, an instructor's ``NCD_URL`` and ``NCD_SHA256``) and a locked code cell
+  tagged ``course-setup`` that reads them (on Colab it clones the repository and installs only
+  what is missing, never TensorFlow, Keras or NumPy; elsewhere it only makes ``import
+  course_lib`` work). Badge links and the clone URL come from ``course_lib.config``
   (``REPO_URL``), so a fork changes that one line and re-runs the script. Kernelspec
   ``python3``; no outputs except in cells marked ``# NBVAL_CHECK_OUTPUT``, whose outputs are
   kept from the current ``.ipynb`` (matched by cell id; they are what ``pytest --nbval-lax``
@@ -80,7 +83,10 @@ if str(REPO_ROOT) not in sys.path:  # run as a plain script: make course_lib imp
 from course_lib import config  # noqa: E402
 
 HEADER_TAG = "course-header"
+OPTIONS_TAG = "course-options"
 SETUP_TAG = "course-setup"
+#: The cells the build puts in front of every notebook, in order.
+GENERATED_TAGS = (HEADER_TAG, OPTIONS_TAG, SETUP_TAG)
 CHECK_OUTPUT_MARKER = "# NBVAL_CHECK_OUTPUT"
 SOURCE_GLOB = "[0-9][0-9]_*.py"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
@@ -156,6 +162,21 @@ def header_source(notebook_name: str, meta: dict) -> str:
     )
 
 
+def colab_metadata(meta: dict) -> dict:
+    """Notebook metadata that makes Colab open the notebook on a GPU runtime, from ``colab_gpu``
+    (e.g. ``T4``) in the ``course`` metadata; empty for notebooks without it."""
+    gpu = meta.get("colab_gpu")
+    return {"accelerator": "GPU", "colab": {"gpuType": str(gpu)}} if gpu else {}
+
+
+#: The ``course-options`` cell: what a learner may set, read by the ``course-setup`` cell below it.
+OPTIONS_SOURCE = """\
+# Your options (edit, then run this cell and the next). The next cell reads them.
+USE_GOOGLE_DRIVE = False  # Colab: True keeps your runs and NCD on Google Drive, so a new runtime finds them
+NCD_URL = ""     # only if your instructor gives one: the URL (or Drive path) of their copy of the NCD zip
+NCD_SHA256 = ""  # ... and its SHA-256, if given"""
+
+
 def setup_source(meta: dict) -> str:
     """Python source of the ``course-setup`` cell.
 
@@ -189,6 +210,9 @@ from pathlib import Path
 REPO_URL = "{config.REPO_URL}"
 REPO_REF = "{config.REPO_REF}"  # a branch, a tag or a commit (course_lib/config.py)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's start-up chatter
+for name, value in (("NCD_URL", NCD_URL), ("NCD_SHA256", NCD_SHA256)):  # from the options cell above
+    if value.strip():
+        os.environ[name] = value.strip()
 try:
     import google.colab  # noqa: F401  (present only on Colab)
     IN_COLAB = True
@@ -215,18 +239,21 @@ else:
 if (repo_root / "course_lib").is_dir() and str(repo_root) not in sys.path:
     sys.path.insert(0, str(repo_root))  # this checkout's course_lib, even if another copy is installed
 import course_lib
-# Colab: keep runs and data on Google Drive, so a new runtime finds them -- uncomment the next line:
-# from course_lib.environment import use_google_drive; use_google_drive()
+from course_lib.environment import enable_gpu_memory_growth, use_google_drive
+
+enable_gpu_memory_growth()  # before TensorFlow starts: it then takes GPU memory as needed, not all of it
+if USE_GOOGLE_DRIVE:  # from the options cell above
+    use_google_drive()
 {data_step}
 print(f"course_lib {{course_lib.__version__}} from {{Path(course_lib.__file__).parent}}" + (" (Colab)" if IN_COLAB else ""))'''
 
 
-def _standard_cell(kind: str, source: str, tag: str):
+def _standard_cell(kind: str, source: str, tag: str, editable: bool = False):
     maker = nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
     cell = maker(source)
     cell.id = tag  # stable ids keep diffs small
     cell.metadata["tags"] = [tag]
-    if kind == "code":
+    if kind == "code" and not editable:
         cell.metadata["editable"] = False  # JupyterLab: the learner runs it, never edits it
     return cell
 
@@ -331,11 +358,12 @@ def build(source: Path, stored=None):
         cells.append(cell)
 
     meta = course_metadata(text.metadata.get("course", {}), name)
-    nb = nbformat.v4.new_notebook(metadata={"course": meta, "kernelspec": dict(KERNELSPEC)})
+    nb = nbformat.v4.new_notebook(metadata={"course": meta, "kernelspec": dict(KERNELSPEC), **colab_metadata(meta)})
     nb.cells = [_standard_cell("markdown", header_source(name, meta), HEADER_TAG),
+                _standard_cell("code", OPTIONS_SOURCE, OPTIONS_TAG, editable=True),
                 _standard_cell("code", setup_source(meta), SETUP_TAG), *cells]
     # nbval refuses stored outputs without an execution count; one fixed by the cell's
-    # position among the code cells (the setup cell is number 1) does not change between runs.
+    # position among the code cells (the options cell is number 1) does not change between runs.
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     for number, cell in enumerate(code_cells, start=1):
         if cell.outputs:

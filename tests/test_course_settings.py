@@ -37,7 +37,7 @@ def test_course_runs_dir_moves_every_run_folder(monkeypatch, tmp_path):
 
 def test_missing_model_message_names_the_path_and_the_drive_helper(tmp_path):
     message = config.missing_model_message(tmp_path / "model.keras")
-    assert str(tmp_path / "model.keras") in message and "use_google_drive()" in message
+    assert str(tmp_path / "model.keras") in message and "USE_GOOGLE_DRIVE = True" in message
 
 
 def test_a_commit_ref_is_told_from_a_branch_or_tag():

@@ -183,29 +183,30 @@ def test_use_google_drive_outside_colab_says_it_is_for_colab(monkeypatch):
 
 
 def test_use_google_drive_mounts_and_keeps_runs_and_ncd_on_drive(fake_colab, tmp_path, monkeypatch):
-    mount = tmp_path / "drive"
-    monkeypatch.setenv("NCD_URL", str(_tiny_ncd_zip(tmp_path / "mirror.zip")))  # an instructor's mirror
-    home = environment.use_google_drive(folder="my-course", mount_point=str(mount))
+    mount, local = tmp_path / "drive", tmp_path / "local"
+    mirror = _tiny_ncd_zip(tmp_path / "mirror.zip")
+    monkeypatch.setenv("NCD_URL", str(mirror))  # an instructor's mirror: a zip, used where it is
+    home = environment.use_google_drive(folder="my-course", mount_point=str(mount), local_dir=local)
     assert fake_colab.mounts == [str(mount)]
     assert home == mount / "MyDrive" / "my-course"
     assert os.environ[config.RUNS_ENV_VAR] == str(home / "runs") and (home / "runs").is_dir()
     assert config.course_run_dir(fast=False) == home / "runs" / "course"
-    assert os.environ["NCD_DIR"] == str(home / "ncd" / "ColorfulOriginal")
-    assert sources.get_dataset().root == home / "ncd" / "ColorfulOriginal"
+    ncd = Path(os.environ["NCD_DIR"])  # unpacked on the runtime's disk, not on Drive
+    assert ncd.parent.parent == local and ncd.name == "ColorfulOriginal" and not (home / "ncd").exists()
+    assert sources.get_dataset().root == ncd
 
-    # A new runtime: the environment is gone, Drive is not; nothing is downloaded again.
+    # A new runtime: the environment and the local disk are gone, Drive and the mirror are not.
     monkeypatch.delenv(config.RUNS_ENV_VAR)
     monkeypatch.delenv("NCD_DIR")
-    monkeypatch.setenv("NCD_URL", str(tmp_path / "gone.zip"))
-    environment.use_google_drive(folder="my-course", mount_point=str(mount))
-    assert os.environ["NCD_DIR"] == str(home / "ncd" / "ColorfulOriginal")
+    environment.use_google_drive(folder="my-course", mount_point=str(mount), local_dir=tmp_path / "local2")
+    assert Path(os.environ["NCD_DIR"]).is_relative_to(tmp_path / "local2")
     assert config.runs_dir() == home / "runs"
 
 
 def test_use_google_drive_without_ncd_still_keeps_the_runs(fake_colab, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NCD_URL", str(tmp_path / "missing.zip"))
     monkeypatch.setattr(download, "NCD_SOURCES", ())
-    home = environment.use_google_drive(mount_point=str(tmp_path / "drive"))
+    home = environment.use_google_drive(mount_point=str(tmp_path / "drive"), local_dir=tmp_path / "local")
     assert config.runs_dir() == home / "runs"
     assert "NCD_DIR" not in os.environ  # get_dataset then looks for it as usual
     assert "could not be downloaded" in capsys.readouterr().out

@@ -20,6 +20,7 @@ import ast
 import copy
 import functools
 import json
+import os
 import re
 import subprocess
 import sys
@@ -183,8 +184,9 @@ class TestNotebook:
         stale = [str(p.relative_to(REPO_ROOT)) for p in sync.stale_files(source)]
         assert not stale, f"{stale} differ from what {source.name} builds: run python scripts/sync_notebooks.py"
         nb = _read(path)
-        header, setup = nb.cells[0], nb.cells[1]
-        assert sync.HEADER_TAG in _tags(header) and sync.SETUP_TAG in _tags(setup)
+        header, options, setup = nb.cells[:3]
+        assert [_tags(c) for c in (header, options, setup)] == [[tag] for tag in sync.GENERATED_TAGS]
+        assert options.metadata.get("editable", True) and setup.metadata["editable"] is False
         assert config.colab_url(path.name) in header.source
         assert config.binder_url(path.name) in header.source
         assert f'REPO_URL = "{config.REPO_URL}"' in setup.source
@@ -251,7 +253,7 @@ class TestNotebook:
                                                      "import it from course_lib instead")
 
     def test_does_not_copy_course_lib_code(self, path):
-        for cell in _read(path).cells[2:]:  # after the generated cells
+        for cell in _read(path).cells[len(sync.GENERATED_TAGS):]:  # after the generated cells
             if cell.cell_type == "code":
                 copies = copied_from_course_lib(cell.source)
                 assert not copies, (f"{path.name} cell {cell.id} repeats code of {copies[0][0]} "
@@ -310,7 +312,7 @@ def test_new_notebook_is_built_and_carries_placeholders(toy_source):
     assert sync.stale_files(toy_source) == []
     nb = _toy_notebook(toy_source)
     assert "07 · A toy topic" in nb.cells[0].source and sync.TODO in nb.cells[0].source
-    assert nb.cells[1].metadata["tags"] == [sync.SETUP_TAG]
+    assert nb.cells[2].metadata["tags"] == [sync.SETUP_TAG]
     exercise = next(c for c in nb.cells if "exercise" in _tags(c))
     assert "return None" in exercise.source and "2 * x" not in exercise.source
     assert load_module(sync.solutions_path(toy_source), "toy_solutions").double(3) == 6
@@ -370,13 +372,13 @@ def test_check_names_every_stale_file(toy_source, monkeypatch, capsys):
     assert sync.stale_files(toy_source) == [notebook]
     sync.sync_source(toy_source)
     synced = _read(notebook)
-    assert 'REPO_URL = "https://github.com/someone/a-fork"' in synced.cells[1].source
+    assert 'REPO_URL = "https://github.com/someone/a-fork"' in synced.cells[2].source
     assert "github/someone/a-fork/blob/" in synced.cells[0].source
 
 
 def test_build_is_deterministic_and_keeps_cell_ids(toy_source):
     ids = [c.metadata["id"] for c in jupytext.read(toy_source).cells]
-    assert [c.id for c in _toy_notebook(toy_source).cells] == [sync.HEADER_TAG, sync.SETUP_TAG, *ids]
+    assert [c.id for c in _toy_notebook(toy_source).cells] == [*sync.GENERATED_TAGS, *ids]
     # A cell written without an id gets one derived from its content: the same on every build.
     with toy_source.open("a", encoding="utf-8") as text:
         text.write("\n# %%\nprint('no id')\n")
@@ -408,8 +410,17 @@ def test_sync_keeps_author_text_and_pinned_outputs(toy_source):
     assert sync.stale_files(toy_source) == []
 
 
+def _options_and_setup(nb, **options):
+    """The source of the options cell (with ``options`` set, as a learner edits them) and the setup cell."""
+    lines = nb.cells[1].source.splitlines()
+    for name, value in options.items():
+        assert sum(line.startswith(f"{name} = ") for line in lines) == 1, f"the options cell has no {name}"
+        lines = [f"{name} = {value!r}" if line.startswith(f"{name} = ") else line for line in lines]
+    return "\n".join(lines) + "\n" + nb.cells[2].source
+
+
 def test_setup_cell_is_valid_python_and_finds_the_repo_from_notebooks_folder(toy_source):
-    source = _toy_notebook(toy_source).cells[1].source
+    source = _options_and_setup(_toy_notebook(toy_source))
     ast.parse(source)
     # Run it the way nbval does (cwd = notebooks/) in an interpreter without site-packages (-S),
     # so course_lib is importable only if the cell finds the checkout itself.
@@ -440,7 +451,7 @@ def _run_setup_cell_as_on_colab(source, monkeypatch, missing=()):
 
 
 def test_setup_cell_on_colab_clones_and_installs_only_what_is_missing(toy_source, monkeypatch, capsys):
-    source = _toy_notebook(toy_source).cells[1].source
+    source = _options_and_setup(_toy_notebook(toy_source))
     calls, namespace = _run_setup_cell_as_on_colab(source, monkeypatch, missing={"skimage"})
     assert namespace["IN_COLAB"] is True
     clone, install_course, install_missing, chdir = calls
@@ -460,7 +471,7 @@ def test_a_term_ref_reaches_the_badges_and_the_colab_clone(ref, toy_source, monk
     assert f"/blob/{ref}/notebooks/{toy_source.stem}.ipynb" in nb.cells[0].source
     assert f"/{ref}?urlpath=" in nb.cells[0].source
     assert f"/blob/{ref}/notebooks/" in sync.readme_badges()
-    calls, _ = _run_setup_cell_as_on_colab(nb.cells[1].source, monkeypatch)
+    calls, _ = _run_setup_cell_as_on_colab(_options_and_setup(nb), monkeypatch)
     if config.is_commit(ref):  # a commit cannot be cloned with --branch: clone, then check it out
         assert calls[0][:2] == ["git", "clone"] and "--branch" not in calls[0]
         assert calls[1][-3:] == ["checkout", "--quiet", ref]
@@ -468,15 +479,38 @@ def test_a_term_ref_reaches_the_badges_and_the_colab_clone(ref, toy_source, monk
         assert calls[0][calls[0].index("--branch") + 1] == ref
 
 
-def test_setup_cell_offers_google_drive_in_one_commented_line(toy_source):
-    lines = _toy_notebook(toy_source).cells[1].source.splitlines()
-    offer = [line for line in lines if "use_google_drive" in line]
-    assert offer == ["# from course_lib.environment import use_google_drive; use_google_drive()"]
-    ast.parse(offer[0].lstrip("# "))
+def test_opt_ins_are_variables_of_the_editable_options_cell(toy_source):
+    nb = _toy_notebook(toy_source)
+    options, setup = nb.cells[1], nb.cells[2]
+    assert options.metadata.get("editable", True) and setup.metadata["editable"] is False
+    namespace = {}
+    exec(options.source, namespace)
+    assert (namespace["USE_GOOGLE_DRIVE"], namespace["NCD_URL"], namespace["NCD_SHA256"]) == (False, "", "")
+    assert "use_google_drive" not in options.source  # nothing to uncomment anywhere
+    assert not [line for line in setup.source.splitlines() if line.lstrip().startswith("# from course_lib")]
+
+
+def test_setup_cell_on_colab_follows_the_options(toy_source, monkeypatch):
+    from course_lib import environment
+
+    drives = []
+    monkeypatch.setattr(environment, "use_google_drive", lambda: drives.append("mounted"))
+    for name in ("NCD_URL", "NCD_SHA256", environment.GPU_MEMORY_GROWTH_ENV_VAR):
+        monkeypatch.setenv(name, "")  # recorded, so that what the cell sets is undone afterwards
+        monkeypatch.delenv(name)
+    nb = _toy_notebook(toy_source)
+    _run_setup_cell_as_on_colab(_options_and_setup(nb), monkeypatch)
+    assert drives == [] and "NCD_URL" not in os.environ and "NCD_SHA256" not in os.environ
+    assert os.environ[environment.GPU_MEMORY_GROWTH_ENV_VAR] == "true"  # before any TensorFlow process starts
+
+    source = _options_and_setup(nb, USE_GOOGLE_DRIVE=True, NCD_URL="https://example.org/ncd.zip", NCD_SHA256="ab" * 32)
+    _run_setup_cell_as_on_colab(source, monkeypatch)
+    assert drives == ["mounted"]
+    assert os.environ["NCD_URL"] == "https://example.org/ncd.zip" and os.environ["NCD_SHA256"] == "ab" * 32
 
 
 def test_setup_cell_on_colab_with_nothing_missing_installs_only_the_course(toy_source, monkeypatch):
-    calls, _ = _run_setup_cell_as_on_colab(_toy_notebook(toy_source).cells[1].source, monkeypatch)
+    calls, _ = _run_setup_cell_as_on_colab(_options_and_setup(_toy_notebook(toy_source)), monkeypatch)
     assert [c[:2] for c in calls] == [["git", "clone"], [sys.executable, "-m"], ["chdir", f"/content/{config.repo_slug().split('/')[-1]}/notebooks"]]
 
 
