@@ -17,7 +17,7 @@ N_EXERCISES = sum(len(exercise.exercises(n)) for n in exercise.CHECK_MODULES)
 
 
 def test_commands_are_registered():
-    assert cli.COMMANDS["grade"][0] == "course_lib.grading"
+    assert cli.COMMANDS["grade"][0] == "course_lib.class_grading"
     assert cli.COMMANDS["solve"][0] == "course_lib.solved"
     assert N_EXERCISES >= 14
 
@@ -39,11 +39,17 @@ def test_solved_notebook_replaces_every_stub_by_its_solution():
     assert [c.id for c in nb.cells] == [c.id for c in learner.cells]  # nothing else moves
 
 
-def test_last_verdict_wins_and_torn_lines_are_skipped(tmp_path):
+def test_last_verdict_wins_a_predictions_first_answer_and_torn_lines_are_skipped(tmp_path):
     record = tmp_path / "v.jsonl"
     record.write_text('{"exercise": 1, "passed": false}\n{"exercise": 1, "passed": true}\n{"exerc\n')
-    assert grading._read_verdicts(record) == {1: {"exercise": 1, "passed": True}}
-    assert grading._read_verdicts(tmp_path / "missing") == {}
+    verdicts = grading.read_verdicts(record)
+    assert verdicts == {1: [{"exercise": 1, "passed": False}, {"exercise": 1, "passed": True}]}
+    assert grading.scored_verdict(verdicts[1], prediction=False)["passed"] is True
+    assert grading.scored_verdict(verdicts[1], prediction=True)["passed"] is False
+    stub_first = [{"passed": False, "answered": False}, {"passed": True, "answered": True}]
+    assert grading.scored_verdict(stub_first, prediction=True)["passed"] is True  # a stub is no answer
+    assert grading.scored_verdict([], prediction=True) is None
+    assert grading.read_verdicts(tmp_path / "missing") == {}
 
 
 def test_missing_notebook_is_a_course_error(tmp_path, capsys):
