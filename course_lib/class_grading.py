@@ -9,9 +9,9 @@ the reason. Then, for every learner (``--jobs N`` at a time):
 - each notebook runs in a fresh kernel, fast mode, from a fresh, empty working folder
   ``OUT/<learner>/work/NN_name/``, with its own runs folder ``OUT/<learner>/runs/NN_name/``
   (``COURSE_RUNS_DIR``): notebook 04 of one learner trains and deletes only there;
-- notebooks 05-08 find the instructor's model (``--model-run DIR``) in that runs folder: a link to
-  one read-only copy in ``OUT/_model_runs/``, so nobody retrains it and no learner's code can
-  change it by accident;
+- notebooks 05-08 find the instructor's model (``--model-run DIR``) in that runs folder: a private,
+  read-only copy for that notebook (removed afterwards when unchanged), so nobody retrains it and
+  no learner's code can change the instructor's model or the one another learner is graded with;
 - the executed copy (``OUT/<learner>/NN_name.ipynb``), its kernel log and its verdicts stay, so
   feedback can be handed back; the reflections (markdown cells tagged ``reflection``) are
   collected in ``OUT/<learner>/reflections.md``.
@@ -50,8 +50,6 @@ from course_lib.errors import CourseError, DataNotFoundError, OutputPathError, d
 
 #: Notebooks graded against the instructor's model (``--model-run``) instead of one of their own.
 MODEL_NOTEBOOKS = ("05", "06", "07", "08")
-#: Under ``OUT``: the one read-only copy of the instructor's model runs that every learner links to.
-MODEL_COPY_DIR = "_model_runs"
 REFLECTION_TAG = "reflection"
 
 
@@ -63,7 +61,7 @@ class Settings:
     fast: bool = True
     cell_timeout: int = grading.FAST_CELL_TIMEOUT
     notebook_timeout: int = grading.FAST_NOTEBOOK_TIMEOUT
-    model_runs: dict = field(default_factory=dict)  # run name -> read-only copy, linked for 05-08
+    model_runs: dict = field(default_factory=dict)  # run name -> the instructor's run, copied for 05-08
 
 
 # ------------------------------------------------------------------ what a learner handed in
@@ -117,46 +115,85 @@ def find_learners(submissions: Path) -> tuple[list[Path], list[dict]]:
 
 
 # ------------------------------------------------------------------ the instructor's model
-def _make_read_only(root: Path) -> None:
-    for path in [*root.rglob("*"), root]:
-        mode = path.stat().st_mode
-        path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+def prepare_model_runs(model_run: Path, fast: bool) -> dict[str, Path]:
+    """The instructor's model run(s) that notebooks 05-08 are graded against: run name -> folder.
 
-
-def prepare_model_runs(model_run: Path, out_dir: Path, fast: bool) -> dict[str, Path]:
-    """Copy the instructor's model run(s) once, read-only, under ``out_dir``; run name -> copy.
-
-    ``model_run`` is either a run folder holding ``model.keras`` (notebook 04's model: linked where
+    ``model_run`` is either a run folder holding ``model.keras`` (notebook 04's model: it goes where
     :func:`course_lib.config.course_run_dir` looks, ``course`` or ``course-fast``) or a runs folder
-    holding several runs (``course``, ``cls``, ``hints``...: each linked under its own name).
+    holding several runs (``course``, ``cls``, ``hints``...: each under its own name).
 
     Raises
     ------
     DataNotFoundError
         When ``model_run`` holds no ``model.keras``, nor any run folder that does.
-    OutputPathError
-        When the copy cannot be written.
     """
-    model_run = Path(model_run)
+    model_run = Path(model_run).resolve()
     if (model_run / "model.keras").is_file():
-        runs = {config.course_run_dir(fast=fast).name: model_run}
-    else:
-        runs = {p.name: p for p in sorted(model_run.glob("*")) if (p / "model.keras").is_file()}
+        return {config.course_run_dir(fast=fast).name: model_run}
+    runs = {p.name: p for p in sorted(model_run.glob("*")) if (p / "model.keras").is_file()}
     if not runs:
         raise DataNotFoundError(f"no model.keras in {model_run} nor in a folder inside it: --model-run takes "
                                 "notebook 04's run folder (e.g. runs/course) or a runs folder holding such runs")
-    copies = {}
-    for name, source in runs.items():
-        copy = out_dir / MODEL_COPY_DIR / name
-        if not copy.exists():
-            try:
-                shutil.copytree(source, copy, ignore=shutil.ignore_patterns("checkpoints"))
-            except OSError as exc:
-                raise OutputPathError(f"cannot copy the model run {source} to {copy} ({describe_exception(exc)})"
-                                      ) from None
-            _make_read_only(copy)
-        copies[name] = copy
-    return copies
+    return runs
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _set_writable(paths, writable: bool) -> None:
+    for path in paths:
+        mode = path.stat().st_mode
+        path.chmod(mode | stat.S_IWUSR if writable else mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def copy_model_runs(model_runs: dict[str, Path], runs: Path) -> dict[Path, str]:
+    """Copy each model run into the learner's ``runs`` folder, read-only (checkpoints left out).
+
+    A private copy per notebook: no learner's code can reach the instructor's folder or another
+    learner's copy, even as root (who ignores read-only). Returns each copied file and its SHA-256.
+
+    Raises
+    ------
+    OutputPathError
+        When a copy cannot be written.
+    """
+    copied = {}
+    for name, source in model_runs.items():
+        try:
+            shutil.copytree(source, runs / name, ignore=shutil.ignore_patterns("checkpoints"))
+        except OSError as exc:
+            raise OutputPathError(f"cannot copy the model run {source} to {runs / name} "
+                                  f"({describe_exception(exc)})") from None
+        files = [p for p in (runs / name).rglob("*") if p.is_file()]
+        copied.update({p: _digest(p) for p in files})
+        _set_writable([*files, *(p for p in (runs / name).rglob("*") if p.is_dir()), runs / name], False)
+    return copied
+
+
+def release_model_copy(copied: dict[Path, str]) -> list[str]:
+    """Remove the copies a notebook left unchanged (disk space); keep and name those it changed or removed."""
+    changed = []
+    for path, digest in copied.items():
+        if path.parent.is_dir():
+            _set_writable([path.parent], True)
+        if not path.is_file() or _digest(path) != digest:
+            changed.append(path.name)
+            continue
+        _set_writable([path], True)
+        path.unlink()
+    for folder in sorted({p.parent for p in copied}, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir():
+            _set_writable([folder], True)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return changed
 
 
 # ------------------------------------------------------------------ reflections
@@ -199,29 +236,32 @@ def grade_learner(folder: Path, out_dir: Path, settings: Settings) -> dict:
     start = time.perf_counter()
     notebooks, ignored = sort_submission(folder)
     course = grading.course_notebooks()
-    results = []
+    results, model_problems = [], []
     for number, path in notebooks.items():
         name = course[number].stem
         workdir = learner_out / "work" / name
         runs = learner_out / "runs" / name
         workdir.mkdir(parents=True, exist_ok=True)
         runs.mkdir(parents=True, exist_ok=True)
-        if number in MODEL_NOTEBOOKS:
-            for run_name, copy in settings.model_runs.items():
-                (runs / run_name).symlink_to(copy.resolve(), target_is_directory=True)
+        copied = copy_model_runs(settings.model_runs, runs) if number in MODEL_NOTEBOOKS else {}
         # The kernel runs outside the checkout: it imports this checkout's course_lib through PYTHONPATH.
         python_path = os.pathsep.join(p for p in (str(config.REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
         env = {**settings.env, config.RUNS_ENV_VAR: str(runs), "PYTHONPATH": python_path}
-        results.append(grading.grade_notebook(
+        result = grading.grade_notebook(
             path, number=number, env=env, fast=settings.fast, timeout=settings.cell_timeout,
-            notebook_timeout=settings.notebook_timeout, workdir=workdir, out_path=learner_out / f"{name}.ipynb"))
+            notebook_timeout=settings.notebook_timeout, workdir=workdir, out_path=learner_out / f"{name}.ipynb")
+        changed = release_model_copy(copied)
+        results.append(result)
+        if changed:
+            model_problems.append(f"{number}: changed or removed its copy of the instructor's model ({', '.join(changed)}; "
+                                  f"kept in {runs})")
     reflections = learner_out / "reflections.md"
     learner_out.mkdir(parents=True, exist_ok=True)
     reflections.write_text(reflections_markdown(learner, notebooks) + "\n", encoding="utf-8")
     return {"learner": learner, "folder": str(folder), "out": str(learner_out),
             "seconds": round(time.perf_counter() - start, 1), "error": None,
             "notebooks": [r.to_json() for r in results],
-            "problems": [p for r in results for p in r.problems()],
+            "problems": [p for r in results for p in r.problems()] + model_problems,
             "ignored": ignored, "reflections": str(reflections)}
 
 
@@ -392,7 +432,7 @@ def run_cli(args) -> int:
     out_dir = args.out or submissions.resolve().parent / f"{submissions.resolve().name}-graded"
     settings = _settings(args)
     if args.model_run is not None:
-        settings.model_runs = prepare_model_runs(args.model_run, out_dir, settings.fast)
+        settings.model_runs = prepare_model_runs(args.model_run, settings.fast)
     else:
         print("note: no --model-run: notebooks 05-08 find no model in their fresh runs folder (they say so, and "
               "in fast mode train a tiny one each); name notebook 04's run with --model-run DIR", file=sys.stderr)
