@@ -106,7 +106,9 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
     from course_lib import nbgrader_export
 
     assert cli.main(["export-nbgrader", "--out", str(tmp_path), "--only", "01"]) == 0
-    assert "ClearSolutions.code_stub" in (tmp_path / "nbgrader_config.py").read_text()
+    config_text = (tmp_path / "nbgrader_config.py").read_text()
+    assert "ClearSolutions.code_stub" in config_text and 'os.environ.setdefault("COURSE_FAST", "1")' in config_text
+    assert f"c.Execute.timeout = {grading.FAST_CELL_TIMEOUT}" in config_text
     nb = nbformat.read(tmp_path / "source" / "01_lab_color_space" / "01_lab_color_space.ipynb", as_version=4)
     nbformat.validate(nb)
     marked = [c for c in nb.cells if "nbgrader" in c.metadata]
@@ -117,7 +119,7 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
     assert all(c.metadata.nbgrader["points"] == 1 and c.metadata.nbgrader["locked"] for c in tests)
     for answer, test in zip(answers, tests, strict=True):  # the answer cell and its test share the exercise number
         name = answer.metadata.nbgrader["grade_id"]
-        assert test.metadata.nbgrader["grade_id"] == f"{name}_check" and f"assert {name}.passed" in test.source
+        assert test.metadata.nbgrader["grade_id"] == f"{name}_check" and f"assert {name}.credited" in test.source
     # What nbgrader's generate_assignment releases: the solution block cleared, the learner's stub left.
     learner = nbformat.read(NOTEBOOK_DIR / "01_lab_color_space.ipynb", as_version=4)
     stubs = [c.source for c in learner.cells if "exercise" in c.metadata.get("tags", [])]
