@@ -127,3 +127,35 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
         assert cell.source.count("### BEGIN SOLUTION") == 1 and "### BEGIN STUB" not in cell.source
         assert cell.source.split("### BEGIN SOLUTION")[0].strip() == stub.strip()
     assert nbgrader_export.CODE_STUB
+
+
+def _small_01(tmp_path, *sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in (
+        "from course_lib.checks.lab_color import ex1, ex2, ex3, ex4\nfrom course_lib import color",
+        "def split_l_ab(rgb):\n    lab = color.rgb_to_lab(rgb)\n    return lab[..., :1], lab[..., 1:]",
+        "ex1.check(split_l_ab)", *sources)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "any name.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_looping_cell_is_interrupted_and_the_rest_goes_on(tmp_path):
+    path = _small_01(tmp_path, "while True:\n    pass", "ex2.check(desaturate)",
+                     "for kept_fraction in (1 / 8, 1 / 64):\n    ex4.check(kept_fraction)")
+    result = grading.grade_notebook(path, timeout=5, notebook_timeout=0, out_path=tmp_path / "out" / "01.ipynb")
+    assert result.error is None and result.timed_out_cells == ["code cell 4 ('while True:')"]
+    assert [(ex.passed, ex.checked) for ex in result.exercises] == [(True, True), (False, False), (False, False),
+                                                                     (False, True)]  # ex4 ran after the loop
+    assert result.exercises[3].prediction and [v["passed"] for v in result.exercises[3].verdicts] == [False, True]
+    executed = nbformat.read(tmp_path / "out" / "01.ipynb", as_version=4)
+    assert executed.cells[3].outputs[-1]["ename"] == "KeyboardInterrupt"  # kept, to show the learner
+    assert (tmp_path / "out" / "01.verdicts.jsonl").is_file()
+
+
+def test_a_notebook_past_its_limit_stops_and_keeps_what_it_recorded(tmp_path):
+    path = _small_01(tmp_path, "import time\ntime.sleep(600)", "ex2.check(None)")
+    result = grading.grade_notebook(path, timeout=600, notebook_timeout=20)  # startup and ex1 take ~3 s
+    assert result.error == "stopped at the notebook time limit (20 s)"
+    assert [(ex.passed, ex.checked) for ex in result.exercises][:2] == [(True, True), (False, False)]
+    assert "01: stopped at the notebook time limit (20 s)" in result.problems()
