@@ -26,7 +26,8 @@ COMMANDS = {
     "colorize": ("course_lib.inference", "colorize images at full resolution with a trained model"),
     "evaluate": ("course_lib.evaluate", "evaluate a model (or the gray baseline) with the course's protocol"),
     "run-notebooks": ("course_lib.runner", "execute the course notebooks headlessly, top to bottom"),
-    "grade": ("course_lib.grading", "run notebooks in fresh kernels and score their exercises (--json)"),
+    "grade": ("course_lib.class_grading", "score notebooks' exercises in fresh kernels: one learner, or a "
+              "class folder (--class --csv)"),
     "solve": ("course_lib.solved", "write solved copies of the notebooks (each stub replaced by its solution)"),
     "export-nbgrader": ("course_lib.nbgrader_export", "write the notebooks as an nbgrader course (source/ and config)"),
 }

@@ -7,10 +7,14 @@ notebook) and ``OUT/nbgrader_config.py``. In each notebook
   ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers, and is an *autograded answer* cell
   (``solution: true``); nbgrader's ``generate_assignment`` removes the solution and leaves the stub;
 - its check cell becomes a locked *autograder test* cell worth 1 point: it runs ``exN.check(...)``
-  (the learner sees the same feedback as in the course) and ends with ``assert exN.passed``.
+  (the learner sees the same feedback as in the course) and ends with ``assert exN.credited``
+  (the last verdict, or a prediction's first answer: the point ``grade`` gives).
 
-Then, in ``OUT``: ``nbgrader generate_assignment 01_lab_color_space``, release, collect,
-``nbgrader autograde 01_lab_color_space`` -- see README, "For instructors".
+``nbgrader_config.py`` runs the autograder's kernels in fast mode (``COURSE_FAST=1``) and
+interrupts a cell after :data:`course_lib.grading.FAST_CELL_TIMEOUT` seconds (nbgrader then goes on
+with the next cell; its own default is 30 s). Then, in ``OUT``: ``nbgrader generate_assignment
+01_lab_color_space``, release, collect, ``nbgrader autograde 01_lab_color_space``, ``nbgrader export``
+-- see README, "For instructors"; ``scripts/check_nbgrader.sh`` does it and compares with ``grade``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from course_lib.grading import FAST_CELL_TIMEOUT
 from course_lib.solved import (BEGIN_STUB, CHECK_TAG, END_STUB, EXERCISE_TAG, exercise_sources, text_source,
                                write_notebooks)
 
@@ -25,7 +30,15 @@ NBGRADER_SCHEMA_VERSION = 3
 #: What nbgrader puts where a solution was: the stub above it stays, so the learner edits that.
 CODE_STUB = "# YOUR CODE HERE: complete the function above (replace its None)"
 CONFIG = f'''# nbgrader configuration written by `python -m course_lib export-nbgrader`.
+import os
+
 c = get_config()  # noqa: F821  (provided by nbgrader)
+# Grade in fast mode (small sizes, few epochs: notebook 04 trains a tiny model, not the full recipe).
+# The kernels inherit nbgrader's environment: set NCD_DIR there for the notebooks that need the data.
+os.environ.setdefault("COURSE_FAST", "1")
+# A cell that runs past this many seconds is interrupted and scores 0; the next cells still run.
+c.Execute.timeout = {FAST_CELL_TIMEOUT}
+c.Execute.interrupt_on_timeout = True
 # Each exercise cell keeps the learner's stub above the solution: the released notebook shows the
 # stub and this comment where the solution was (instead of nbgrader's `raise NotImplementedError()`).
 c.ClearSolutions.code_stub = {{"python": {CODE_STUB!r}}}
@@ -73,8 +86,8 @@ def nbgrader_notebook(notebook: Path):
             names = _CHECK_CALL.findall(cell.source)
             if not names:
                 continue  # a check cell without an exercise (none today)
-            cell.source += "".join(f"\nassert {name}.passed, 'not accepted yet: see the message above'"
-                                   for name in dict.fromkeys(names))
+            cell.source += "".join(f"\nassert {name}.credited, 'not accepted (a prediction: its first answer "
+                                   f"counts): see the message above'" for name in dict.fromkeys(names))
             cell.metadata["nbgrader"] = _metadata(f"{names[0]}_check", solution=False, grade=True)
     return nb
 

@@ -359,6 +359,9 @@ def build(source: Path, stored=None):
 
     meta = course_metadata(text.metadata.get("course", {}), name)
     nb = nbformat.v4.new_notebook(metadata={"course": meta, "kernelspec": dict(KERNELSPEC), **colab_metadata(meta)})
+    # Which course notebook this is, whatever a learner's copy is called ("Copy of 05_...", an LMS's
+    # "alice_123_05_..."): `grade` recognises hand-ins by it (Colab and Jupyter keep metadata).
+    nb.metadata["colorize_course"] = {"notebook": name[:2]}
     nb.cells = [_standard_cell("markdown", header_source(name, meta), HEADER_TAG),
                 _standard_cell("code", OPTIONS_SOURCE, OPTIONS_TAG, editable=True),
                 _standard_cell("code", setup_source(meta), SETUP_TAG), *cells]

@@ -68,8 +68,47 @@ def test_check_records_its_verdict_when_grading(tmp_path, monkeypatch, capsys):
     assert ex.check(lambda: 2) is True
     lines = [json.loads(line) for line in grade_file.read_text().splitlines()]
     assert [line["passed"] for line in lines] == [False, True]
-    assert lines[-1] == {"notebook": "99", "exercise": 2, "name": "g", "passed": True, "hints": 1,
-                         "solution_viewed": False}
+    assert lines[-1] == {"notebook": "99", "exercise": 2, "name": "g", "passed": True, "answered": True,
+                         "prediction": False, "message": "", "hints": 1, "solution_viewed": False}
+
+
+PREDICTIONS = {("00", 3), ("01", 4), ("02", 4), ("03", 4), ("04", 4), ("04", 7), ("05", 4), ("06", 4), ("07", 3),
+               ("08", 3)}
+
+
+def test_prediction_and_decision_exercises_are_known_by_their_checkers_docstring():
+    assert {(ex.notebook, ex.number) for ex in ALL if ex.prediction} == PREDICTIONS
+
+
+def test_a_prediction_is_credited_on_its_first_answer_and_later_checks_still_give_feedback(
+        tmp_path, monkeypatch, capsys):
+    grade_file = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv(exercise.GRADE_FILE_ENV_VAR, str(grade_file))
+    from course_lib.checks.lab_color import check_kept_fraction
+
+    ex = Exercise("99", 4, "kept_fraction", check_kept_fraction)
+    assert ex.prediction
+    assert ex.check(None) is False and ex.first_answer_passed is None  # no answer yet: the chance is kept
+    assert ex.check(1 / 8) is False
+    assert ex.check(1 / 64) is True and ex.passed is True and ex.credited is False
+    out = capsys.readouterr().out
+    assert "one* side" in out and "accepted: 1/8 x 1/8" in out and "counts once" in out
+    lines = [json.loads(line) for line in grade_file.read_text().splitlines()]
+    assert [(v["answered"], v["passed"], v["prediction"]) for v in lines] == [
+        (False, False, True), (True, False, True), (True, True, True)]
+    assert "not attempted" in lines[0]["message"] and "one* side" in lines[1]["message"]
+    assert "counts once" not in lines[2]["message"]  # the record keeps the checker's own words
+
+    right_first = Exercise("99", 5, "kept_fraction", check_kept_fraction)
+    assert right_first.check(1 / 64) and not right_first.check(1 / 8) and right_first.credited
+
+
+def test_an_ordinary_exercise_is_credited_on_its_last_check(capsys):
+    ex = Exercise("99", 6, "g", lambda g: g == 2)
+    assert not ex.prediction
+    ex.check(1)
+    ex.check(2)
+    assert ex.credited
 
 
 def test_check_without_grading_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -17,7 +17,7 @@ N_EXERCISES = sum(len(exercise.exercises(n)) for n in exercise.CHECK_MODULES)
 
 
 def test_commands_are_registered():
-    assert cli.COMMANDS["grade"][0] == "course_lib.grading"
+    assert cli.COMMANDS["grade"][0] == "course_lib.class_grading"
     assert cli.COMMANDS["solve"][0] == "course_lib.solved"
     assert N_EXERCISES >= 14
 
@@ -39,11 +39,17 @@ def test_solved_notebook_replaces_every_stub_by_its_solution():
     assert [c.id for c in nb.cells] == [c.id for c in learner.cells]  # nothing else moves
 
 
-def test_last_verdict_wins_and_torn_lines_are_skipped(tmp_path):
+def test_last_verdict_wins_a_predictions_first_answer_and_torn_lines_are_skipped(tmp_path):
     record = tmp_path / "v.jsonl"
     record.write_text('{"exercise": 1, "passed": false}\n{"exercise": 1, "passed": true}\n{"exerc\n')
-    assert grading._read_verdicts(record) == {1: {"exercise": 1, "passed": True}}
-    assert grading._read_verdicts(tmp_path / "missing") == {}
+    verdicts = grading.read_verdicts(record)
+    assert verdicts == {1: [{"exercise": 1, "passed": False}, {"exercise": 1, "passed": True}]}
+    assert grading.scored_verdict(verdicts[1], prediction=False)["passed"] is True
+    assert grading.scored_verdict(verdicts[1], prediction=True)["passed"] is False
+    stub_first = [{"passed": False, "answered": False}, {"passed": True, "answered": True}]
+    assert grading.scored_verdict(stub_first, prediction=True)["passed"] is True  # a stub is no answer
+    assert grading.scored_verdict([], prediction=True) is None
+    assert grading.read_verdicts(tmp_path / "missing") == {}
 
 
 def test_missing_notebook_is_a_course_error(tmp_path, capsys):
@@ -100,7 +106,9 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
     from course_lib import nbgrader_export
 
     assert cli.main(["export-nbgrader", "--out", str(tmp_path), "--only", "01"]) == 0
-    assert "ClearSolutions.code_stub" in (tmp_path / "nbgrader_config.py").read_text()
+    config_text = (tmp_path / "nbgrader_config.py").read_text()
+    assert "ClearSolutions.code_stub" in config_text and 'os.environ.setdefault("COURSE_FAST", "1")' in config_text
+    assert f"c.Execute.timeout = {grading.FAST_CELL_TIMEOUT}" in config_text
     nb = nbformat.read(tmp_path / "source" / "01_lab_color_space" / "01_lab_color_space.ipynb", as_version=4)
     nbformat.validate(nb)
     marked = [c for c in nb.cells if "nbgrader" in c.metadata]
@@ -111,7 +119,7 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
     assert all(c.metadata.nbgrader["points"] == 1 and c.metadata.nbgrader["locked"] for c in tests)
     for answer, test in zip(answers, tests, strict=True):  # the answer cell and its test share the exercise number
         name = answer.metadata.nbgrader["grade_id"]
-        assert test.metadata.nbgrader["grade_id"] == f"{name}_check" and f"assert {name}.passed" in test.source
+        assert test.metadata.nbgrader["grade_id"] == f"{name}_check" and f"assert {name}.credited" in test.source
     # What nbgrader's generate_assignment releases: the solution block cleared, the learner's stub left.
     learner = nbformat.read(NOTEBOOK_DIR / "01_lab_color_space.ipynb", as_version=4)
     stubs = [c.source for c in learner.cells if "exercise" in c.metadata.get("tags", [])]
@@ -119,3 +127,35 @@ def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
         assert cell.source.count("### BEGIN SOLUTION") == 1 and "### BEGIN STUB" not in cell.source
         assert cell.source.split("### BEGIN SOLUTION")[0].strip() == stub.strip()
     assert nbgrader_export.CODE_STUB
+
+
+def _small_01(tmp_path, *sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in (
+        "from course_lib.checks.lab_color import ex1, ex2, ex3, ex4\nfrom course_lib import color",
+        "def split_l_ab(rgb):\n    lab = color.rgb_to_lab(rgb)\n    return lab[..., :1], lab[..., 1:]",
+        "ex1.check(split_l_ab)", *sources)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "any name.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_looping_cell_is_interrupted_and_the_rest_goes_on(tmp_path):
+    path = _small_01(tmp_path, "while True:\n    pass", "ex2.check(desaturate)",
+                     "for kept_fraction in (1 / 8, 1 / 64):\n    ex4.check(kept_fraction)")
+    result = grading.grade_notebook(path, timeout=5, notebook_timeout=0, out_path=tmp_path / "out" / "01.ipynb")
+    assert result.error is None and result.timed_out_cells == ["code cell 4 ('while True:')"]
+    assert [(ex.passed, ex.checked) for ex in result.exercises] == [(True, True), (False, False), (False, False),
+                                                                     (False, True)]  # ex4 ran after the loop
+    assert result.exercises[3].prediction and [v["passed"] for v in result.exercises[3].verdicts] == [False, True]
+    executed = nbformat.read(tmp_path / "out" / "01.ipynb", as_version=4)
+    assert executed.cells[3].outputs[-1]["ename"] == "KeyboardInterrupt"  # kept, to show the learner
+    assert (tmp_path / "out" / "01.verdicts.jsonl").is_file()
+
+
+def test_a_notebook_past_its_limit_stops_and_keeps_what_it_recorded(tmp_path):
+    path = _small_01(tmp_path, "import time\ntime.sleep(600)", "ex2.check(None)")
+    result = grading.grade_notebook(path, timeout=600, notebook_timeout=20)  # startup and ex1 take ~3 s
+    assert result.error == "stopped at the notebook time limit (20 s)"
+    assert [(ex.passed, ex.checked) for ex in result.exercises][:2] == [(True, True), (False, False)]
+    assert "01: stopped at the notebook time limit (20 s)" in result.problems()

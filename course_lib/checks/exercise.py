@@ -15,16 +15,24 @@ Two environment variables, read here and nowhere else:
     the instructor's switch for graded work: ``solution()`` says solutions are off (hints stay).
 ``COURSE_GRADE_FILE=path``
     every ``check()`` appends its verdict to ``path`` as one JSON line (notebook, exercise, name,
-    passed, hints used, solution viewed). ``python -m course_lib grade`` sets it for each kernel
-    and reads it back (:mod:`course_lib.grading`).
+    passed, answered, prediction, the checker's message, hints used, solution viewed).
+    ``python -m course_lib grade`` sets it for each kernel and reads it back (:mod:`course_lib.grading`).
+
+A *prediction* (or decision) exercise -- its checker's docstring starts ``Prediction:`` or
+``Decision:`` -- counts once: its grade is the verdict on the learner's *first* answer
+(:attr:`Exercise.credited`); later checks still print their feedback. Checks of an untouched stub
+(``None``, "not attempted") are no answer and do not use that one chance.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -38,6 +46,24 @@ CHECK_MODULES = {"00": "welcome", "01": "lab_color", "02": "exploring", "03": "a
                  "07": "classification", "08": "colour_hints"}
 _SOLUTION_BLOCK = re.compile(r"^### BEGIN SOLUTION\n(.*?)^### END SOLUTION", re.S | re.M)
 _REGISTRY: dict[str, dict[int, "Exercise"]] = {}
+#: How a checker's docstring starts when its exercise is a prediction or a decision (it counts once).
+PREDICTION_PREFIXES = ("Prediction:", "Decision:")
+#: How :func:`course_lib.checks.feedback.not_attempted` starts: such a check is no answer yet.
+NOT_ATTEMPTED_MARK = "⏳ not attempted"
+
+
+class _Tee(io.TextIOBase):
+    """Write to the real output and keep a copy (the checker's message, for the verdict record)."""
+
+    def __init__(self, out):
+        self.out, self.copy = out, io.StringIO()
+
+    def write(self, text: str) -> int:
+        self.copy.write(text)
+        return self.out.write(text)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def solutions_hidden() -> bool:
@@ -68,21 +94,40 @@ class Exercise:
     """One exercise: its checker, graded hints, the reference solution, and the verdict record."""
 
     def __init__(self, notebook: str, number: int, name: str, check: Callable[..., bool],
-                 hints: tuple[str, ...] = ()):
+                 hints: tuple[str, ...] = (), prediction: bool | None = None):
         self.notebook, self.number, self.name = notebook, number, name
         self._check, self.hints = check, tuple(hints)
+        #: True: graded on the first answer (default: the checker's docstring says Prediction:/Decision:)
+        self.prediction = (prediction if prediction is not None
+                           else (check.__doc__ or "").lstrip().startswith(PREDICTION_PREFIXES))
         self.hints_used = 0
         self.solution_viewed = False
-        self.passed: bool | None = None  # None until checked
+        self.passed: bool | None = None  # None until checked: the last verdict
+        self.first_answer_passed: bool | None = None  # the verdict on the first answer (not a stub)
         _REGISTRY.setdefault(notebook, {})[number] = self
 
     def __repr__(self) -> str:
         return f"<exercise {self.number} of notebook {self.notebook}: {self.name}>"
 
+    @property
+    def credited(self) -> bool:
+        """Whether this exercise earns its point: the first answer's verdict for a prediction, else the last."""
+        return bool(self.first_answer_passed if self.prediction else self.passed)
+
     def check(self, *answer) -> bool:
         """Run the checker on the learner's answer; print and record the verdict; never raises."""
-        self.passed = bool(self._check(*answer))
-        self._record()
+        tee = _Tee(sys.stdout)
+        with contextlib.redirect_stdout(tee):
+            self.passed = bool(self._check(*answer))
+        message = tee.copy.getvalue().strip()
+        answered = not message.startswith(NOT_ATTEMPTED_MARK)
+        if answered and self.first_answer_passed is None:
+            self.first_answer_passed = self.passed
+        elif answered and self.prediction:
+            print(f"(a prediction counts once: your first answer was "
+                  f"{'accepted' if self.first_answer_passed else 'not accepted'}, and that is what a grade uses; "
+                  "this check is feedback.)")
+        self._record(message, answered)
         return self.passed
 
     def hint(self) -> None:
@@ -112,11 +157,12 @@ class Exercise:
         self.solution_viewed = True
         print(f"One way to write it (run it, then ex{self.number}.check(...) again):\n\n{code}")
 
-    def _record(self) -> None:
+    def _record(self, message: str, answered: bool) -> None:
         path = os.environ.get(GRADE_FILE_ENV_VAR)
         if not path:
             return
         verdict = {"notebook": self.notebook, "exercise": self.number, "name": self.name, "passed": self.passed,
+                   "answered": answered, "prediction": self.prediction, "message": message,
                    "hints": self.hints_used, "solution_viewed": self.solution_viewed}
         try:
             with open(path, "a", encoding="utf-8") as out:
