@@ -438,8 +438,13 @@ ex3.check(more_colourful)
 # weights when they could be had. Only in the last case without ImageNet weights do the two models differ
 # mainly in their loss and head (75 against 150 epochs: about the same CPU time); otherwise the table mixes
 # the loss's effect with those of resolution and pretraining, and is a rough comparison only. The cell
-# prints both models' resolutions. For a like-for-like pair, train the MSE model the same way
-# (`python -m course_lib train --recipe cpu --weights none --out runs/mse-cpu`) and set `MSE_DIR` to it.
+# prints both models' resolutions. For a like-for-like pair, train the MSE model the same way (from
+# `notebooks/`, as below) and set `MSE_DIR = config.runs_dir() / "mse-cpu"`:
+#
+# ```bash
+# python -m course_lib train --recipe cpu --weights none --data "${NCD_DIR:-../data/ncd}" \
+#     --out "${COURSE_RUNS_DIR:-../runs}/mse-cpu"
+# ```
 
 # %% id="c24"
 MSE_DIR = config.course_run_dir()
