@@ -36,7 +36,6 @@
 # Here is the task in one picture: the model gets the left image and must produce the right one.
 
 # %% id="dfb2d11f"
-import matplotlib.pyplot as plt
 from skimage import data
 
 from course_lib import color

@@ -53,8 +53,6 @@
 # (`docs/recipe_history.md` says why, with the course's own figures).
 
 # %% id="2849f8ab"
-import math
-
 import numpy as np
 
 from course_lib import color, config, metrics, plots

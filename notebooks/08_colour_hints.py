@@ -34,7 +34,6 @@
 # %% id="c01"
 import warnings
 
-import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
@@ -44,7 +43,7 @@ from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratif
 from course_lib.environment import check_weights
 from course_lib.errors import CourseError
 from course_lib.evaluate import evaluate_colorizer, hint_colorize_fn, select_records
-from course_lib.hint_widget import HintExplorer, draw_hints, enable_colab_widgets, upload_explorer
+from course_lib.hint_widget import HintExplorer, enable_colab_widgets, upload_explorer
 from course_lib.inference import colorize_image, resize_rgb
 from course_lib.model import build_colorizer, load_colorizer, model_image_size
 from course_lib.plots import show_images

@@ -6,7 +6,6 @@ import csv
 import json
 import io
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
