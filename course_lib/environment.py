@@ -137,6 +137,8 @@ def in_colab() -> bool:
 #: Where Colab mounts Google Drive, and the folder of "My Drive" inside the mount.
 COLAB_DRIVE_MOUNT = "/content/drive"
 MY_DRIVE = "MyDrive"
+#: The runtime's own (fast, local) disk, where training writes before copying to Drive.
+COLAB_LOCAL_RUNS = "/content/course-local-runs"
 
 
 def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_DRIVE_MOUNT) -> Path:
@@ -145,7 +147,9 @@ def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_D
     A Colab runtime forgets everything when it is recycled, and every notebook gets its own
     runtime. After this call, ``$COURSE_RUNS_DIR`` is ``<My Drive>/<folder>/runs`` (the model
     notebook 04 trains, executed notebooks) and ``$NCD_DIR`` is ``<My Drive>/<folder>/ncd``,
-    downloaded there once; a new runtime calling it again finds both. Call it in the setup cell,
+    downloaded there once; a new runtime calling it again finds both. ``$COURSE_LOCAL_CHECKPOINT_DIR``
+    is :data:`COLAB_LOCAL_RUNS`: training writes there and copies to Drive every few epochs and at
+    the end (:class:`course_lib.train.RunFolderCopy`). Call it in the setup cell,
     before anything reads those folders (the setup cell has the line, commented out).
 
     Raises
@@ -169,7 +173,9 @@ def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_D
     runs = home / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     os.environ[config.RUNS_ENV_VAR] = str(runs)
-    print(f"Runs are kept on Google Drive: {runs}")
+    os.environ[config.LOCAL_CHECKPOINT_ENV_VAR] = COLAB_LOCAL_RUNS
+    print(f"Runs are kept on Google Drive: {runs} (training writes to {COLAB_LOCAL_RUNS} on this runtime's disk "
+          "and copies to Drive every few epochs and at the end)")
 
     ncd = home / "ncd"
     if dataset_in(ncd) is None:

@@ -163,7 +163,7 @@ def fake_colab(monkeypatch):
     colab.drive = drive
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     monkeypatch.setitem(sys.modules, "google.colab.drive", drive)
-    for name in (config.RUNS_ENV_VAR, "NCD_DIR", "NCD_URL"):
+    for name in (config.RUNS_ENV_VAR, config.LOCAL_CHECKPOINT_ENV_VAR, "NCD_DIR", "NCD_URL"):
         monkeypatch.setenv(name, "")  # recorded, so the values the call sets are undone afterwards
         monkeypatch.delenv(name)
     return drive
@@ -190,6 +190,8 @@ def test_use_google_drive_mounts_and_keeps_runs_and_ncd_on_drive(fake_colab, tmp
     assert home == mount / "MyDrive" / "my-course"
     assert os.environ[config.RUNS_ENV_VAR] == str(home / "runs") and (home / "runs").is_dir()
     assert config.course_run_dir(fast=False) == home / "runs" / "course"
+    # Training writes on the runtime's disk and copies to Drive (course_lib.train.RunFolderCopy).
+    assert config.local_checkpoint_dir() == Path(environment.COLAB_LOCAL_RUNS)
     assert os.environ["NCD_DIR"] == str(home / "ncd" / "ColorfulOriginal")
     assert sources.get_dataset().root == home / "ncd" / "ColorfulOriginal"
 
