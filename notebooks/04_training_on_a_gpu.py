@@ -210,13 +210,21 @@ print(f"with cached features a forward pass skips that {encoder_share:.0%}: it r
 # The share depends on the image size, how many VGG blocks the encoder keeps, the decoder's width and the
 # hardware; whatever it is here, it is the part of each forward pass that caching removes during stage 1.
 #
-# Which case applies here? The next cell checks whether the ImageNet weights can be had (the same check
-# as notebook 00). If not, the course runs in offline mode, and says so loudly.
+# Which case applies here? Each recipe owns its weights, the ones it was measured with: `gpu` uses
+# ImageNet's, while `cpu` and `fast` were chosen and measured with none (a random encoder that trains
+# with the decoder). ImageNet weights with the `cpu` recipe are allowed (`weights="imagenet"`), but
+# nobody measured that setup, and the run says so in its printout and in `state.json` ("unmeasured").
+# When the recipe wants ImageNet, the next cell checks that the weights can be had (the same check as
+# notebook 00); if not, the course runs in offline mode, and says so loudly.
 
 # %% id="c16"
-weights_status = check_weights()
-WEIGHTS = weights_status.weights_option       # "imagenet", or None when offline
-if WEIGHTS is None:
+RECIPE_WEIGHTS = train.resolve_settings(**config.course_train_settings()).weights  # gpu: "imagenet"; cpu, fast: None
+weights_status = check_weights() if RECIPE_WEIGHTS == "imagenet" else None
+WEIGHTS = None if weights_status is not None and weights_status.weights_option is None else RECIPE_WEIGHTS
+if RECIPE_WEIGHTS is None:
+    print("weights=None, as this recipe was measured: the encoder starts from random weights and trains "
+          "with the decoder")
+elif WEIGHTS is None:
     print("!" * 78)
     print("!!  OFFLINE MODE: the ImageNet VGG19 weights cannot be downloaded here.")
     print("!!  Training uses weights=None: the encoder starts from random weights and is trained")

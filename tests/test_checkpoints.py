@@ -135,3 +135,31 @@ def test_a_copy_cut_short_leaves_the_previous_checkpoint_whole(tmp_path, monkeyp
     with pytest.raises(KeyboardInterrupt):
         copier.copy_changed()
     assert (run / "checkpoints" / "last.keras").read_bytes() == b"epoch 5" * 1000
+
+
+def test_a_run_checkpointed_by_the_previous_version_still_resumes(tiny_data, tmp_path):
+    """Before issue 22 the optimizer was in checkpoints/last_optimizer.npz, beside last.keras."""
+    from course_lib.train import CHECKPOINT_OPTIMIZER_ENTRY, CHECKPOINT_STATE_ENTRY
+
+    run = tmp_path / "run"
+    train(tiny_data, run, weights=None, epochs=2, stop_after=1, **TINY)
+    last = run / "checkpoints" / "last.keras"
+    arrays, _ = read_checkpoint(last)
+    old = tmp_path / "old.keras"
+    with zipfile.ZipFile(last) as new, zipfile.ZipFile(old, "w") as stripped:
+        for name in new.namelist():
+            if name not in (CHECKPOINT_OPTIMIZER_ENTRY, CHECKPOINT_STATE_ENTRY):
+                stripped.writestr(name, new.read(name))
+    os.replace(old, last)
+    np.savez(run / "checkpoints" / "last_optimizer.npz", **{key[len("adam/"):]: value for key, value in arrays.items()})
+    assert read_checkpoint(last)[1] is None
+
+    class FirstState(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.values = [keras.ops.convert_to_numpy(v) for v in self.model.optimizer.variables]
+
+    first = FirstState()
+    result = train(tiny_data, run, weights=None, epochs=2, resume=True, callbacks=[first], **TINY)
+    assert result.epochs_done == 2
+    for got, key in zip(first.values, sorted(arrays, key=lambda k: int(k.split("/")[1])), strict=True):
+        np.testing.assert_array_equal(got, arrays[key])

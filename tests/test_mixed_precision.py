@@ -107,3 +107,30 @@ def test_the_command_takes_mixed_precision(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--mixed-precision", "half"])
     assert info.value.code == 2
+
+
+def test_a_float16_run_resumes_with_its_loss_scale_and_adams_state(tiny_data, tmp_path):
+    from course_lib.train import read_checkpoint
+
+    class FirstState(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            optimizer = self.model.optimizer
+            self.loss_scaled = hasattr(optimizer, "inner_optimizer")
+            self.values = [keras.ops.convert_to_numpy(v) for v in optimizer.variables]
+
+    run = tmp_path / "run"
+    settings = {**TINY, "epochs": 2, "mixed_precision": "on"}
+    train(tiny_data, run, recipe="fast", stop_after=1, **settings)
+    arrays, state = read_checkpoint(run / "checkpoints" / "last.keras")
+    assert state["epochs_done"] == 1 and any(key.startswith("loss_scale/") for key in arrays)
+    first = FirstState()
+    result = train(tiny_data, run, recipe="fast", resume=True, callbacks=[first], **settings)
+    assert result.epochs_done == 2 and first.loss_scaled
+    # LossScaleOptimizer.variables: its own (scale, counter), then Adam's (step count, moments).
+    scale = [arrays[f"loss_scale/{i}"] for i in range(sum(key.startswith("loss_scale/") for key in arrays))]
+    adam = [arrays[f"adam/{i}"] for i in range(sum(key.startswith("adam/") for key in arrays))]
+    for got, want in zip(first.values, scale + adam, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert int(adam[0]) > 0  # Adam's step count came back, so the schedule goes on where it stopped
+    with pytest.raises(CourseError, match="mixed_precision"):  # float32 cannot continue a float16 run's plan
+        train(tiny_data, run, recipe="fast", resume=True, **{**settings, "mixed_precision": "off"})

@@ -293,3 +293,21 @@ def test_val_loss_is_the_training_loss_of_the_epochs_model_on_the_validation_ima
     model = keras.models.load_model(result.last_checkpoint)
     expected = np.mean(np.abs(model.predict_on_batch(data.val_l) - data.val_ab))
     assert result.history["val_loss"][-1] == pytest.approx(float(expected), rel=1e-4)
+
+
+def test_the_command_uses_the_recipes_weights_and_marks_others_unmeasured(tiny_data, tmp_path, capsys):
+    """cpu and fast were measured with no pretrained weights: the command's default is the recipe's,
+    and other weights are allowed but said to be unmeasured (printout and state.json)."""
+    args = ["train", "--recipe", "fast", "--data", str(tiny_data), "--epochs", "1", "--max-images-per-split", "4"]
+    assert cli.main([*args, "--out", str(tmp_path / "default")]) == 0
+    settings = json.loads((tmp_path / "default" / "checkpoints" / "state.json").read_text())["settings"]
+    assert settings["weights"] is None and settings["unmeasured"] == []
+    assert "UNMEASURED" not in capsys.readouterr().out
+
+    keras.utils.set_random_seed(2)
+    vgg = tmp_path / "vgg19_notop.weights.h5"
+    keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3)).save_weights(vgg)
+    assert cli.main([*args, "--out", str(tmp_path / "other"), "--weights", str(vgg)]) == 0
+    settings = json.loads((tmp_path / "other" / "checkpoints" / "state.json").read_text())["settings"]
+    assert settings["weights"] == str(vgg) and "measured with none" in settings["unmeasured"][0]
+    assert "UNMEASURED: weights" in capsys.readouterr().out
