@@ -113,7 +113,8 @@ def main() -> int:
           f"({run_average('before') / weights:.2f} x weights), {run_average('before') * total_epochs / 1e9:.1f} GB "
           "in all")
     print(f"  after, run folder on local disk: {run_average('after') / MB:6.1f} MB per epoch "
-          f"({run_average('after') / weights:.2f} x weights), {run_average('after') * total_epochs / 1e9:.1f} GB in all")
+          f"({run_average('after') / weights:.2f} x weights), "
+          f"{run_average('after') * total_epochs / 1e9:.1f} GB in all")
     drive = run_average("after", LOCAL_COPY_EVERY)
     print(f"  after, run folder on Drive (local first, copied every {LOCAL_COPY_EVERY} epochs): {drive / MB:.1f} MB "
           f"per epoch ({drive / weights:.2f} x weights), {drive * total_epochs / 1e9:.1f} GB in all")

@@ -323,7 +323,8 @@ def read_checkpoint(path) -> tuple[dict | None, dict | None]:
             if CHECKPOINT_STATE_ENTRY in names:
                 state = json.loads(archive.read(CHECKPOINT_STATE_ENTRY))
     except (OSError, zipfile.BadZipFile, ValueError) as exc:
-        raise CourseError(f"cannot read the checkpoint {path} ({exc}); start a new run in another --out folder") from exc
+        raise CourseError(f"cannot read the checkpoint {path} ({exc}); "
+                          "start a new run in another --out folder") from exc
     old = path.with_name("last_optimizer.npz")
     if arrays is None and old.is_file():  # written by an older version of the course
         with np.load(old) as saved:
@@ -362,23 +363,28 @@ class RunFolderCopy:
     :meth:`copy_changed` copies every file that is new or changed since the last copy, each one
     to ``<name>.partial`` in the run folder first and then renamed over the old file
     (``os.replace``), ``checkpoints/state.json`` last: a runtime lost mid-copy leaves the previous
-    checkpoint whole. It never deletes anything in the run folder.
+    checkpoint whole. It never deletes anything in the run folder. Files already in ``work_dir``
+    when it is made came from the run folder (:func:`local_work_dir`): they are not copied back.
     """
 
     def __init__(self, work_dir, run_dir):
         self.work_dir, self.run_dir = Path(work_dir), Path(run_dir)
-        self.copied: dict[str, tuple] = {}
+        self.copied = {str(path.relative_to(self.work_dir)): stamp for path, stamp in self._files()}
+
+    def _files(self):
+        """``(path, stamp)`` of every finished file in ``work_dir``, ``checkpoints/state.json`` last."""
+        files = [p for p in self.work_dir.rglob("*") if p.is_file() and p.name != LOCAL_MARKER
+                 and not p.name.endswith((".partial", ".tmp", ".tmp.keras"))]  # half-written ones
+        files.sort(key=lambda p: (p.name == "state.json", str(p)))
+        for path in files:
+            stat = path.stat()
+            yield path, (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
     def copy_changed(self) -> int:
         """Copy the new and changed files; return the number of bytes copied."""
-        files = [p for p in self.work_dir.rglob("*") if p.is_file() and not p.name.endswith((".partial", ".tmp.keras"))
-                 and p.name != LOCAL_MARKER]
-        files.sort(key=lambda p: (p.name == "state.json", str(p)))
         total = 0
-        for path in files:
+        for path, stamp in self._files():
             relative = str(path.relative_to(self.work_dir))
-            stat = path.stat()
-            stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
             if self.copied.get(relative) == stamp:
                 continue
             target = self.run_dir / relative
@@ -389,7 +395,7 @@ class RunFolderCopy:
                 os.fsync(f.fileno())
             os.replace(partial, target)
             self.copied[relative] = stamp
-            total += stat.st_size
+            total += stamp[0]
         return total
 
 
@@ -775,8 +781,9 @@ def _build_or_restore(run_dir: Path, settings: TrainSettings, resume: bool):
 
     last = run_dir / "checkpoints" / "last.keras"
     restored = load_colorizer(last) if resume and last.is_file() else None
-    colorizer = build_colorizer(settings.image_size, settings.decoder, None if restored is not None else settings.weights,
-                                settings.encoder_blocks, settings.decoder_width, head=settings.head, hints=settings.hints)
+    weights = None if restored is not None else settings.weights  # a resumed run's come from the checkpoint
+    colorizer = build_colorizer(settings.image_size, settings.decoder, weights, settings.encoder_blocks,
+                                settings.decoder_width, head=settings.head, hints=settings.hints)
     if restored is not None:
         colorizer.set_weights(restored.get_weights())
     return colorizer

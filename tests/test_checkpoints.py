@@ -121,10 +121,10 @@ def test_a_lost_runtime_resumes_from_the_run_folder_and_keeps_the_learners_files
 def test_a_copy_cut_short_leaves_the_previous_checkpoint_whole(tmp_path, monkeypatch):
     work, run = tmp_path / "work", tmp_path / "run"
     (work / "checkpoints").mkdir(parents=True)
+    copier = RunFolderCopy(work, run)
     checkpoint = work / "checkpoints" / "last.keras"
     checkpoint.write_bytes(b"epoch 5" * 1000)
-    copier = RunFolderCopy(work, run)
-    copier.copy_changed()
+    assert copier.copy_changed() == 7000 and copier.copy_changed() == 0  # only what changed
     checkpoint.write_bytes(b"epoch 10" * 1000)
 
     def cut_short(source, target):
