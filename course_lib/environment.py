@@ -240,6 +240,34 @@ def check_weights(url: str | None = None, cache_path: Path | None = None, timeou
     return WeightsStatus(WEIGHTS_REACHABLE, f"{url} (Keras downloads it on first use, about 80 MB)")
 
 
+def weights_for_recipe(recipe_weights, status: WeightsStatus | None = None) -> str | None:
+    """The encoder weights a notebook trains with, printed: the recipe's own, the ones it was
+    measured with (``cpu`` and ``fast``: None; ``gpu``: ``"imagenet"``), except ImageNet's when
+    they cannot be had here: then None (offline mode), said loudly.
+
+    ``status`` is :func:`check_weights`'s answer, asked only when the recipe wants ImageNet.
+    """
+    if recipe_weights != "imagenet":
+        what = "the encoder starts from random weights and trains with the decoder" if recipe_weights is None \
+            else f"the encoder starts from {recipe_weights}"
+        print(f"weights={recipe_weights!r}, as this recipe was measured: {what}")
+        return recipe_weights
+    status = status or check_weights()
+    if status.weights_option is None:
+        bar = "!" * 78
+        print("\n".join([
+            bar,
+            "!!  OFFLINE MODE: the ImageNet VGG19 weights cannot be downloaded here.",
+            "!!  Training uses weights=None: the encoder starts from random weights and is trained",
+            "!!  together with the decoder. Expect weaker results than with ImageNet weights.",
+            f"!!  ({status.detail})",
+            bar,
+        ]))
+        return None
+    print(f"ImageNet weights: {status.state} ({status.detail})")
+    return "imagenet"
+
+
 def check_data(download: bool = True) -> tuple[str | None, Path | None, str]:
     """``(kind, root, message)`` from :func:`course_lib.sources.get_dataset`; kind None when none is usable."""
     from course_lib.sources import get_dataset

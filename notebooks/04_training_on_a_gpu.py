@@ -218,21 +218,10 @@ print(f"with cached features a forward pass skips that {encoder_share:.0%}: it r
 # notebook 00); if not, the course runs in offline mode, and says so loudly.
 
 # %% id="c16"
+from course_lib.environment import weights_for_recipe
+
 RECIPE_WEIGHTS = train.resolve_settings(**config.course_train_settings()).weights  # gpu: "imagenet"; cpu, fast: None
-weights_status = check_weights() if RECIPE_WEIGHTS == "imagenet" else None
-WEIGHTS = None if weights_status is not None and weights_status.weights_option is None else RECIPE_WEIGHTS
-if RECIPE_WEIGHTS is None:
-    print("weights=None, as this recipe was measured: the encoder starts from random weights and trains "
-          "with the decoder")
-elif WEIGHTS is None:
-    print("!" * 78)
-    print("!!  OFFLINE MODE: the ImageNet VGG19 weights cannot be downloaded here.")
-    print("!!  Training uses weights=None: the encoder starts from random weights and is trained")
-    print("!!  together with the decoder. Expect weaker results than with ImageNet weights.")
-    print(f"!!  ({weights_status.detail})")
-    print("!" * 78)
-else:
-    print(f"ImageNet weights: {weights_status.state} ({weights_status.detail})")
+WEIGHTS = weights_for_recipe(RECIPE_WEIGHTS)  # None instead of "imagenet" when offline, said loudly
 
 
 # %% [markdown] id="c17"

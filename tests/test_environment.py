@@ -211,3 +211,15 @@ def test_use_google_drive_without_ncd_still_keeps_the_runs(fake_colab, tmp_path,
     assert config.runs_dir() == home / "runs"
     assert "NCD_DIR" not in os.environ  # get_dataset then looks for it as usual
     assert "could not be downloaded" in capsys.readouterr().out
+
+
+def test_notebooks_train_with_the_recipes_own_weights_and_say_so_loudly_when_offline(capsys):
+    reachable = environment.WeightsStatus(WEIGHTS_REACHABLE, "https://example.invalid/w.h5")
+    offline = environment.WeightsStatus(WEIGHTS_UNREACHABLE, "https://example.invalid/w.h5 (URLError)")
+    # cpu and fast were measured without pretrained weights: online or not, none it is (nothing is asked).
+    assert environment.weights_for_recipe(None, status=reachable) is None
+    assert "as this recipe was measured" in capsys.readouterr().out
+    assert environment.weights_for_recipe("imagenet", status=reachable) == "imagenet"
+    assert environment.weights_for_recipe("imagenet", status=offline) is None
+    out = capsys.readouterr().out
+    assert "OFFLINE MODE" in out and "URLError" in out
