@@ -107,13 +107,18 @@ def test_a_run_on_a_remote_disk_is_written_locally_and_copied_every_few_epochs(t
     assert not list(drive.rglob("*.partial")) and not list(drive.rglob("*.tmp.keras"))
 
 
-def test_a_lost_runtime_resumes_from_the_run_folder_and_keeps_the_learners_files(tiny_data, vgg_file, tmp_path):
+def test_a_lost_runtime_resumes_from_the_run_folder_and_keeps_the_learners_files(tiny_data, vgg_file, tmp_path,
+                                                                                   monkeypatch, capsys):
+    from course_lib import config
+
     drive, local = tmp_path / "drive" / "run", tmp_path / "local"
-    train(tiny_data, drive, weights=str(vgg_file), epochs=4, stop_after=2, local_dir=local, copy_every=2, **TINY)
+    monkeypatch.setenv(config.LOCAL_CHECKPOINT_ENV_VAR, str(local))  # what use_google_drive() sets on Colab
+    train(tiny_data, drive, weights=str(vgg_file), epochs=4, stop_after=2, copy_every=2, **TINY)
+    assert f"copied to {drive} every 2 epochs" in capsys.readouterr().out
+    assert len(list(local.glob("run-*/checkpoints/last.keras"))) == 1  # written locally first
     (drive / "my notes.txt").write_text("mine")
     shutil.rmtree(local)  # a new runtime: its local disk is empty, Drive is not
-    result = train(tiny_data, drive, weights=str(vgg_file), epochs=4, resume=True, local_dir=local, copy_every=2,
-                   **TINY)
+    result = train(tiny_data, drive, weights=str(vgg_file), epochs=4, resume=True, copy_every=2, **TINY)
     assert result.epochs_done == 4 and len(result.history["loss"]) == 4
     assert (drive / "my notes.txt").read_text() == "mine"
 
