@@ -5,8 +5,9 @@ Stages
 1. **Decoder** (pretrained encoder, ``weights="imagenet"`` or a path): the VGG19 encoder is
    frozen, so its features never change. They are computed once (for every training image
    and its mirror image) and the decoder alone trains on them: an epoch costs only the
-   decoder. In **offline mode** (``weights=None``, random encoder) frozen random features
-   would be useless, so the whole network trains on augmented images instead.
+   decoder. With a random encoder (``weights=None``: the ``cpu`` and ``fast`` recipes, and
+   offline mode) frozen random features would be useless, so the whole network trains on
+   augmented images instead.
 2. **Fine-tuning** (optional, ``fine_tune_epochs > 0``, pretrained encoder only): the upper
    VGG blocks are unfrozen and the whole model trains at a tenth of the learning rate.
 
