@@ -213,9 +213,9 @@ def _callbacks_module():
                 self.state["best_val_psnr"] = float(score)
                 self.state["best_epoch"] = epoch + 1
             self.state["epochs_done"] = epoch + 1
-            write_checkpoint(self.colorizer, self.model.optimizer, self.state, ckpt / "last.keras")
-            if best:
+            if best:  # before the checkpoint, whose state names it: a kill in between redoes the epoch
                 save_model_file(self.colorizer, self.run_dir / "model.keras")
+            write_checkpoint(self.colorizer, self.model.optimizer, self.state, ckpt / "last.keras")
             _write_json(ckpt / "state.json", self.state)
 
     class CopyToRunFolder(keras.callbacks.Callback):
@@ -363,8 +363,8 @@ class RunFolderCopy:
 
     :meth:`copy_changed` copies every file that is new or changed since the last copy, each one
     to ``<name>.partial`` in the run folder first and then renamed over the old file
-    (``os.replace``), ``checkpoints/state.json`` last: a runtime lost mid-copy leaves the previous
-    checkpoint whole. It never deletes anything in the run folder. Files already in ``work_dir``
+    (``os.replace``), in the order they are written (``model.keras`` first, ``checkpoints/state.json``
+    last): a runtime lost mid-copy leaves the previous checkpoint whole. It never deletes anything in the run folder. Files already in ``work_dir``
     when it is made came from the run folder (:func:`local_work_dir`): they are not copied back.
     """
 
@@ -373,10 +373,10 @@ class RunFolderCopy:
         self.copied = {str(path.relative_to(self.work_dir)): stamp for path, stamp in self._files()}
 
     def _files(self):
-        """``(path, stamp)`` of every finished file in ``work_dir``, ``checkpoints/state.json`` last."""
+        """``(path, stamp)`` of every finished file in ``work_dir``: model.keras first, state.json last."""
         files = [p for p in self.work_dir.rglob("*") if p.is_file() and p.name != LOCAL_MARKER
                  and not p.name.endswith((".partial", ".tmp", ".tmp.keras"))]  # half-written ones
-        files.sort(key=lambda p: (p.name == "state.json", str(p)))
+        files.sort(key=lambda p: (p.name == "state.json", p.name != "model.keras", str(p)))
         for path in files:
             stat = path.stat()
             yield path, (stat.st_size, stat.st_mtime_ns, stat.st_ino)
