@@ -26,6 +26,9 @@ NCD_ENV_VAR = "NCD_DIR"
 FAST_ENV_VAR = "COURSE_FAST"
 #: Environment variable naming the folder that holds every run (trained models, executed notebooks).
 RUNS_ENV_VAR = "COURSE_RUNS_DIR"
+#: Environment variable naming a local folder where training writes runs whose folder is on a slow,
+#: remote disk (Google Drive), copying them there every few epochs (``course_lib.train``).
+LOCAL_CHECKPOINT_ENV_VAR = "COURSE_LOCAL_CHECKPOINT_DIR"
 #: Set by ``run-notebooks`` for its kernels when it fell back to the offline sample set: why NCD
 #: could not be used (not found, download failed), so each notebook's banner can say so.
 SAMPLE_REASON_ENV_VAR = "COURSE_SAMPLE_REASON"
@@ -86,6 +89,16 @@ def runs_dir() -> Path:
     """
     env = os.environ.get(RUNS_ENV_VAR, "").strip()
     return Path(env).expanduser() if env else REPO_ROOT / "runs"
+
+
+def local_checkpoint_dir() -> Path | None:
+    """``$COURSE_LOCAL_CHECKPOINT_DIR`` (read here and only here), or None when unset.
+
+    :func:`course_lib.environment.use_google_drive` sets it: a run in a folder on Drive is then
+    written to this local folder and copied to Drive every few epochs and at the end.
+    """
+    env = os.environ.get(LOCAL_CHECKPOINT_ENV_VAR, "").strip()
+    return Path(env).expanduser() if env else None
 
 
 def course_train_settings(fast: bool | None = None) -> dict:

@@ -137,6 +137,8 @@ def in_colab() -> bool:
 #: Where Colab mounts Google Drive, and the folder of "My Drive" inside the mount.
 COLAB_DRIVE_MOUNT = "/content/drive"
 MY_DRIVE = "MyDrive"
+#: The runtime's own (fast, local) disk, where training writes before copying to Drive.
+COLAB_LOCAL_RUNS = "/content/course-local-runs"
 
 
 def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_DRIVE_MOUNT,
@@ -151,6 +153,8 @@ def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_D
     default the repository's ``data/``), where ``$NCD_DIR`` then points: one file read through
     Drive instead of hundreds. The zip's SHA-256 is recorded beside it (``ncd.zip.sha256``) the
     first time it passes every check, and compared each time (:func:`course_lib.download.unpack_checked`).
+    ``$COURSE_LOCAL_CHECKPOINT_DIR`` is :data:`COLAB_LOCAL_RUNS`: training writes there and copies to
+    Drive every few epochs and at the end (:class:`course_lib.train.RunFolderCopy`).
     The setup cell calls it when the learner sets ``USE_GOOGLE_DRIVE = True``.
 
     Raises
@@ -176,7 +180,9 @@ def use_google_drive(folder: str = "colorize-course", mount_point: str = COLAB_D
     runs = home / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     os.environ[config.RUNS_ENV_VAR] = str(runs)
-    print(f"Runs are kept on Google Drive: {runs}")
+    os.environ[config.LOCAL_CHECKPOINT_ENV_VAR] = COLAB_LOCAL_RUNS
+    print(f"Runs are kept on Google Drive: {runs} (training writes to {COLAB_LOCAL_RUNS} on this runtime's disk "
+          "and copies to Drive every few epochs and at the end)")
 
     unpacked_on_drive = dataset_in(home / "ncd")  # what earlier versions of the course did
     if unpacked_on_drive is not None and not (home / "ncd.zip").is_file():
@@ -283,6 +289,34 @@ def check_weights(url: str | None = None, cache_path: Path | None = None, timeou
     if status >= 400:
         return WeightsStatus(WEIGHTS_UNREACHABLE, f"{url} (HTTP {status})")
     return WeightsStatus(WEIGHTS_REACHABLE, f"{url} (Keras downloads it on first use, about 80 MB)")
+
+
+def weights_for_recipe(recipe_weights, status: WeightsStatus | None = None) -> str | None:
+    """The encoder weights a notebook trains with, printed: the recipe's own, the ones it was
+    measured with (``cpu`` and ``fast``: None; ``gpu``: ``"imagenet"``), except ImageNet's when
+    they cannot be had here: then None (offline mode), said loudly.
+
+    ``status`` is :func:`check_weights`'s answer, asked only when the recipe wants ImageNet.
+    """
+    if recipe_weights != "imagenet":
+        what = "the encoder starts from random weights and trains with the decoder" if recipe_weights is None \
+            else f"the encoder starts from {recipe_weights}"
+        print(f"weights={recipe_weights!r}, as this recipe was measured: {what}")
+        return recipe_weights
+    status = status or check_weights()
+    if status.weights_option is None:
+        bar = "!" * 78
+        print("\n".join([
+            bar,
+            "!!  OFFLINE MODE: the ImageNet VGG19 weights cannot be downloaded here.",
+            "!!  Training uses weights=None: the encoder starts from random weights and is trained",
+            "!!  together with the decoder. Expect weaker results than with ImageNet weights.",
+            f"!!  ({status.detail})",
+            bar,
+        ]))
+        return None
+    print(f"ImageNet weights: {status.state} ({status.detail})")
+    return "imagenet"
 
 
 def check_data(download: bool = True) -> tuple[str | None, Path | None, str]:

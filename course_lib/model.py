@@ -354,11 +354,12 @@ def build_colorizer(
                        + ("_hints" if hints else ""))
 
 
-def load_colorizer(path):
+def load_colorizer(path, float32: bool = True):
     """Load a colorizer saved as ``.keras`` (e.g. ``RUN_DIR/model.keras``).
 
-    Returns the model uncompiled (for inference); raises a :class:`CourseError` subclass
-    with what to do when the file is missing or not a course model.
+    Returns the model uncompiled (for inference), computing in float32 (:func:`as_float32`) even
+    when it was trained with mixed precision, unless ``float32=False``; raises a
+    :class:`CourseError` subclass with what to do when the file is missing or not a course model.
     """
 
     path = Path(path).expanduser()
@@ -368,10 +369,51 @@ def load_colorizer(path):
         raise ModelFileError(f"model file not found: {path}. Train one with 'python -m course_lib train' "
                              "or pass the path of a RUN_DIR/model.keras file.")
     try:
-        return keras.models.load_model(path, custom_objects=custom_objects(), compile=False)
+        model = keras.models.load_model(path, custom_objects=custom_objects(), compile=False)
     except Exception as exc:
         raise ModelFileError(f"could not load the model {path} ({describe_exception(exc)}); "
                              "is it a .keras file written by this course?") from exc
+    return as_float32(model) if float32 else model
+
+
+#: Dtype policies whose computations are not float32 (:func:`as_float32` replaces them).
+_LOW_PRECISION = ("float16", "mixed_float16", "bfloat16", "mixed_bfloat16")
+
+
+def _float32_config(config):
+    """``config`` (a Keras model config, nested dicts and lists) with every low-precision dtype
+    or dtype policy replaced by float32."""
+    if isinstance(config, list):
+        return [_float32_config(item) for item in config]
+    if not isinstance(config, dict):
+        return config
+    out = {}
+    for key, value in config.items():
+        if key == "dtype" and isinstance(value, str) and value in _LOW_PRECISION:
+            value = "float32"
+        elif (key == "dtype" and isinstance(value, dict) and value.get("class_name") == "DTypePolicy"
+              and value.get("config", {}).get("name") in _LOW_PRECISION):
+            value = {**value, "config": {**value["config"], "name": "float32"}}
+        out[key] = _float32_config(value)
+    return out
+
+
+def as_float32(model):
+    """``model`` itself when every layer computes in float32, else a float32 copy with the same weights.
+
+    A model trained with mixed precision keeps its weights in float32 but records the
+    ``mixed_float16`` policy in each layer, and so computes in float16 wherever it is loaded;
+    on a CPU that is slow, and its colours differ slightly from a float32 model's. The copy is
+    built from the same architecture with float32 policies, and takes the (float32) weights as
+    they are.
+    """
+    config = model.get_config()
+    converted = _float32_config(config)
+    if converted == config:
+        return model
+    copy = model.__class__.from_config(converted, custom_objects=custom_objects())
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def model_image_size(model) -> int:

@@ -8,7 +8,7 @@ explicit arguments override single fields (:meth:`TrainSettings.override`).
 =========  ======================================================================================
 recipe     what it is for
 =========  ======================================================================================
-``cpu``    a 2-core laptop, offline (``weights=None``: the whole network trains), 19-31 min
+``cpu``    a 2-core laptop (``weights=None``, as it was measured: the whole network trains), 19-31 min
 ``gpu``    a Colab GPU (T4, 16 GB): ImageNet encoder, all 5 VGG blocks at 224 px, features
            cached for stage 1, then the upper blocks fine-tuned; mixed precision; ~20 min
 ``fast``   the notebooks' fast mode (``COURSE_FAST=1``, CI): proves everything runs, in a minute;
@@ -32,6 +32,9 @@ DECODERS = ("unet", "seed")
 LOSSES = ("mse", "l1", "huber")
 #: Heads of :func:`course_lib.model.build_colorizer`: ab directly, or a distribution over ab bins.
 HEADS = ("regression", "classification")
+#: ``mixed_precision`` values: float16 compute on a GPU only, always (a CPU too: slow, but it runs the
+#: GPU's float16 path anywhere), never.
+MIXED_PRECISION = ("auto", "on", "off")
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,10 @@ class TrainSettings:
     seed : int
     max_images_per_split : int or None
         At most this many images per split, spread over the categories (quick runs).
-    mixed_precision : bool
-        float16 compute with float32 weights (GPU only: a CPU gains nothing).
+    mixed_precision : "auto", "on" or "off"
+        float16 compute with float32 weights: ``"auto"`` on a GPU only (a CPU gains nothing),
+        ``"on"`` everywhere (on a CPU it is slow, but it tests the GPU's float16 path), ``"off"``
+        never. (``True`` and ``False`` of older runs read as ``"auto"`` and ``"off"``.)
     deterministic : bool
         ``tf.config.experimental.enable_op_determinism()``: bit-identical reruns on the same
         machine, at some speed on a GPU (deterministic cuDNN algorithms).
@@ -105,7 +110,7 @@ class TrainSettings:
     class_balanced: bool = False
     seed: int = 0
     max_images_per_split: int | None = None
-    mixed_precision: bool = False
+    mixed_precision: str = "off"
     deterministic: bool = True
 
     def __post_init__(self):
@@ -130,14 +135,18 @@ class TrainSettings:
         changes = {key: value for key, value in changes.items() if value is not None or key == "weights"}
         if "weights" in changes:
             changes["weights"] = normalize_weights(changes["weights"])
+        if "mixed_precision" in changes:
+            changes["mixed_precision"] = normalize_mixed_precision(changes["mixed_precision"])
         if "fine_tune_blocks" in changes:
             changes["fine_tune_blocks"] = tuple(int(b) for b in changes["fine_tune_blocks"]) or None
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        """JSON-ready dict (what ``state.json`` stores under ``settings``)."""
+        """JSON-ready dict (what ``state.json`` stores under ``settings``), with ``unmeasured``:
+        :meth:`unmeasured` (read back, it is ignored: it follows from the fields)."""
         data = dataclasses.asdict(self)
         data["fine_tune_blocks"] = list(self.fine_tune_blocks) if self.fine_tune_blocks else None
+        data["unmeasured"] = self.unmeasured()
         return data
 
     @classmethod
@@ -151,6 +160,21 @@ class TrainSettings:
     def pretrained(self) -> bool:
         """True when the encoder starts from trained weights (ImageNet or a file)."""
         return self.weights is not None
+
+    def unmeasured(self) -> list[str]:
+        """Why these settings' results were never measured: weights other than the ones the recipe
+        was chosen and measured with (its own :data:`RECIPES` entry). Empty when they were.
+
+        Each recipe owns its weights: ``cpu`` and ``fast`` were measured with none (a random
+        encoder trained with the decoder), ``gpu`` with ImageNet's. ImageNet weights with the
+        ``cpu`` recipe are allowed, but nobody measured them (a frozen ImageNet encoder on 48 px
+        images, no fine-tuning), so the run says so.
+        """
+        recipe = RECIPES.get(self.recipe)
+        if recipe is None or self.weights == recipe.weights:
+            return []
+        return [f"weights {self.weights or 'none'}: the {self.recipe} recipe was measured with "
+                f"{recipe.weights or 'none'} (benchmarks/README.md has no figure for this combination)"]
 
     def validate(self) -> None:
         """Refuse settings that cannot train, with what to do.
@@ -179,6 +203,8 @@ class TrainSettings:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.learning_rate > 0:
             problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.mixed_precision not in MIXED_PRECISION:
+            problems.append(f"mixed_precision {self.mixed_precision!r} is not one of {', '.join(MIXED_PRECISION)}")
         if self.max_images_per_split is not None and self.max_images_per_split < 1:
             problems.append(f"max_images_per_split must be >= 1, got {self.max_images_per_split}")
         if problems:
@@ -207,6 +233,16 @@ def normalize_weights(weights) -> str | None:
     return str(Path(weights).expanduser())
 
 
+def normalize_mixed_precision(value) -> str:
+    """``"auto"``, ``"on"`` or ``"off"``; the booleans of older runs' ``state.json`` read as
+    ``"auto"`` (True: float16 on a GPU) and ``"off"``; anything else is kept for :meth:`validate`."""
+    if value is True:
+        return "auto"
+    if value is False:
+        return "off"
+    return value.lower() if isinstance(value, str) else value
+
+
 #: The course's recipes. Why each value is what it is: benchmarks/README.md.
 RECIPES: dict[str, TrainSettings] = {
     # Chosen on the validation split of ../shared/ncd (benchmarks/README.md, "Choosing the CPU
@@ -214,14 +250,15 @@ RECIPES: dict[str, TrainSettings] = {
     # later trials (EMA; then, two seeds each, a global branch, a per-image PSNR loss, 32 px for
     # 280 epochs, weight decay, larger crops, learning rate 1e-3; batch 8 and BatchNorm in the
     # encoder, stopped after one seed) did not beat it. The test split was evaluated once per finished recipe.
-    "cpu": TrainSettings(recipe="cpu"),
+    # Its weights are part of it: every figure was measured with none (a random encoder that trains).
+    "cpu": TrainSettings(recipe="cpu", weights=None),
     # A Colab T4 (16 GB): stage 1 trains the decoder on cached features of the frozen ImageNet
     # encoder, stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/README.md,
     # "The GPU recipe"): about 8 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.
     "gpu": TrainSettings(
         recipe="gpu", weights="imagenet", image_size=224, encoder_blocks=5, decoder_width=32,
         epochs=50, fine_tune_epochs=30, batch_size=32, learning_rate=1e-3,
-        mixed_precision=True, deterministic=False,
+        mixed_precision="auto", deterministic=False,
     ),
     "fast": TrainSettings(
         recipe="fast", image_size=32, encoder_blocks=2, decoder_width=8, epochs=3, batch_size=16,

@@ -5,16 +5,18 @@ Stages
 1. **Decoder** (pretrained encoder, ``weights="imagenet"`` or a path): the VGG19 encoder is
    frozen, so its features never change. They are computed once (for every training image
    and its mirror image) and the decoder alone trains on them: an epoch costs only the
-   decoder. In **offline mode** (``weights=None``, random encoder) frozen random features
-   would be useless, so the whole network trains on augmented images instead.
+   decoder. With a random encoder (``weights=None``: the ``cpu`` and ``fast`` recipes, and
+   offline mode) frozen random features would be useless, so the whole network trains on
+   augmented images instead.
 2. **Fine-tuning** (optional, ``fine_tune_epochs > 0``, pretrained encoder only): the upper
    VGG blocks are unfrozen and the whole model trains at a tenth of the learning rate.
 
 Run folder (``out_dir``)
 ------------------------
-``model.keras``                 the best model so far (highest validation PSNR)
-``checkpoints/last.keras``      the model after the latest epoch
-``checkpoints/last_optimizer.npz``  the optimizer's state after that epoch
+``model.keras``                 the best model so far (highest validation PSNR), without optimizer
+``checkpoints/last.keras``      the one resumable checkpoint: the model after the latest epoch, and
+                                inside the same file the optimizer's state and the run's state
+                                (:func:`write_checkpoint`, :func:`read_checkpoint`)
 ``checkpoints/state.json``      epochs done, stage, best score, history, the run's settings
 ``log.csv``                     one row per epoch: loss, val_loss, val_psnr, learning rate
 ``grids/epoch_NNN.png``         gray input / prediction / truth for a few validation images
@@ -23,15 +25,32 @@ Run folder (``out_dir``)
 
 A crash or a lost Colab runtime loses at most the epoch in progress: ``resume=True``
 (``--resume``) reloads ``last.keras`` and the optimizer state and continues at the next epoch.
+
+Each epoch writes one checkpoint (weights + optimizer) and, when the validation PSNR improved,
+``model.keras`` (weights only). When the run folder is on a slow, remote disk (Google Drive:
+:func:`course_lib.environment.use_google_drive` sets ``$COURSE_LOCAL_CHECKPOINT_DIR``), the run
+is written to a local folder and copied to the run folder every :data:`LOCAL_COPY_EVERY` epochs
+and at the end (:class:`RunFolderCopy`): each file is copied under a temporary name and renamed,
+so a runtime lost mid-copy leaves the previous checkpoint intact. Nothing is ever deleted in
+the run folder.
+
+Mixed precision (``mixed_precision``: ``"auto"``, ``"on"``, ``"off"``) sets Keras' global
+dtype policy for the run only: :func:`train` restores the policy it found, also when it fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import hashlib
+import io
 import json
 import os
+import shutil
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +58,8 @@ import numpy as np
 
 from course_lib import color
 from course_lib.errors import CourseError
-from course_lib.recipes import HEADS, LOSSES, RECIPE_CHOICES, RECIPES, TrainSettings, recipe_settings
+from course_lib.recipes import (HEADS, LOSSES, MIXED_PRECISION, RECIPE_CHOICES, RECIPES, TrainSettings,
+                                 recipe_settings)
 
 #: Validation images shown in each epoch's grid.
 GRID_IMAGES = 6
@@ -50,6 +70,12 @@ FEATURE_CACHE_LIMIT = 3 * 2**30
 LR_FLOOR = 0.01
 #: Validation images predicted at once by the callbacks (one fixed batch shape, traced once).
 PREDICT_BATCH = 64
+#: With a local checkpoint folder, the run folder receives a copy every this many epochs (and at the
+#: end): a lost runtime costs at most that many epochs, and Drive gets a fifth of the bytes.
+LOCAL_COPY_EVERY = 5
+#: Entries that :func:`write_checkpoint` adds to the ``.keras`` archive (Keras ignores them).
+CHECKPOINT_OPTIMIZER_ENTRY = "course_optimizer.npz"
+CHECKPOINT_STATE_ENTRY = "course_state.json"
 
 
 @dataclass
@@ -164,7 +190,8 @@ def _callbacks_module():
                                  self.source.prediction[i], self.source.val_rgb[i], labels=self.labels)
 
     class Checkpoint(keras.callbacks.Callback):
-        """Every epoch: last model + optimizer state + state.json; the best model as model.keras.
+        """Every epoch: one checkpoint (``last.keras``: model, optimizer state and run state in
+        one file) and state.json; the best model, without optimizer, as model.keras.
 
         Files are written under a temporary name and renamed, so a kill during saving
         never leaves a half-written checkpoint.
@@ -180,23 +207,149 @@ def _callbacks_module():
             for key, value in logs.items():
                 history.setdefault(key, []).append(float(value))
             ckpt = self.run_dir / "checkpoints"
-            _atomic_save_model(self.colorizer, ckpt / "last.keras")
-            save_optimizer_state(self.model.optimizer, ckpt / "last_optimizer.npz")
             score = logs.get("val_psnr", -np.inf)
-            if score > self.state["best_val_psnr"]:
+            best = score > self.state["best_val_psnr"]
+            if best:
                 self.state["best_val_psnr"] = float(score)
                 self.state["best_epoch"] = epoch + 1
-                _atomic_save_model(self.colorizer, self.run_dir / "model.keras")
             self.state["epochs_done"] = epoch + 1
+            if best:  # before the checkpoint, whose state names it: a kill in between redoes the epoch
+                save_model_file(self.colorizer, self.run_dir / "model.keras")
+            write_checkpoint(self.colorizer, self.model.optimizer, self.state, ckpt / "last.keras")
             _write_json(ckpt / "state.json", self.state)
 
-    return ValidationPSNR, PredictionGrid, Checkpoint
+    class CopyToRunFolder(keras.callbacks.Callback):
+        """Every ``every`` epochs, the local run folder's new files are copied to the run folder."""
+
+        def __init__(self, copier, every):
+            super().__init__()
+            self.copier, self.every = copier, int(every)
+
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % self.every == 0:
+                self.copier.copy_changed()
+
+    return ValidationPSNR, PredictionGrid, Checkpoint, CopyToRunFolder
 
 
-def _atomic_save_model(model, path: Path) -> None:
+def _models_in(model) -> list:
+    """``model`` and every Keras model nested in it (the encoder, the decoder)."""
+    import keras
+
+    found = [model]
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.Model):
+            found += _models_in(layer)
+    return found
+
+
+@contextlib.contextmanager
+def _optimizers_detached(model):
+    """Within the block, ``model`` and its nested models carry no optimizer, so that Keras'
+    ``save`` writes the weights alone (Keras 3 has no ``include_optimizer``). Stage 1 compiles the
+    decoder, stage 2 the whole model: either optimizer would otherwise go into every file."""
+    held = [(m, m.optimizer, m.compiled) for m in _models_in(model) if getattr(m, "optimizer", None) is not None]
+    for m, _, _ in held:
+        # Not compiled while saving: no compile config either, so keras.models.load_model does not
+        # build an optimizer and warn that the file holds none.
+        m.optimizer, m.compiled = None, False
+    try:
+        yield
+    finally:
+        for m, optimizer, compiled in held:
+            m.optimizer, m.compiled = optimizer, compiled
+
+
+def save_model_file(model, path) -> Path:
+    """Save ``model`` as a ``.keras`` file without any optimizer state (the file a learner keeps),
+    atomically: written under a temporary name, then renamed."""
+    path = Path(path)
     tmp = path.with_name(path.stem + ".tmp.keras")
-    model.save(tmp)
+    with _optimizers_detached(model):
+        model.save(tmp)
     os.replace(tmp, path)
+    return path
+
+
+def _optimizer_arrays(optimizer) -> dict[str, np.ndarray]:
+    """Every optimizer variable: Adam's (step count, moments) under ``adam/``, and a mixed-precision
+    loss scaler's own (its scale and counter) under ``loss_scale/``."""
+    import keras
+
+    inner = getattr(optimizer, "inner_optimizer", None)
+    store: dict = {}
+    (inner or optimizer).save_own_variables(store)
+    arrays = {f"adam/{key}": keras.ops.convert_to_numpy(value) for key, value in store.items()}
+    if inner is not None:
+        own = optimizer.variables[: len(optimizer.variables) - len(inner.variables)]
+        arrays.update({f"loss_scale/{i}": keras.ops.convert_to_numpy(v) for i, v in enumerate(own)})
+    return arrays
+
+
+def write_checkpoint(model, optimizer, state: dict, path) -> Path:
+    """The one resumable checkpoint: ``model`` as a ``.keras`` file (no optimizer inside Keras'
+    part), plus two entries of our own in the same archive: the optimizer's variables
+    (:data:`CHECKPOINT_OPTIMIZER_ENTRY`, ``.npz``) and the run's ``state`` (JSON). One file, renamed
+    into place when complete: the weights, the optimizer and the epoch count always agree."""
+    path = Path(path)
+    tmp = path.with_name(path.stem + ".tmp.keras")
+    with _optimizers_detached(model):
+        model.save(tmp)
+    buffer = io.BytesIO()
+    np.savez(buffer, **_optimizer_arrays(optimizer))
+    with zipfile.ZipFile(tmp, "a") as archive:
+        archive.writestr(CHECKPOINT_OPTIMIZER_ENTRY, buffer.getvalue())
+        archive.writestr(CHECKPOINT_STATE_ENTRY, json.dumps(state, indent=1))
+    os.replace(tmp, path)
+    return path
+
+
+def read_checkpoint(path) -> tuple[dict | None, dict | None]:
+    """``(optimizer_arrays, state)`` stored by :func:`write_checkpoint` (None for what is missing:
+    a checkpoint of an older version, whose optimizer is in ``last_optimizer.npz`` beside it).
+
+    Raises
+    ------
+    CourseError
+        The file is not a readable checkpoint.
+    """
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            arrays = state = None
+            if CHECKPOINT_OPTIMIZER_ENTRY in names:
+                with np.load(io.BytesIO(archive.read(CHECKPOINT_OPTIMIZER_ENTRY))) as saved:
+                    arrays = {key: saved[key] for key in saved.files}
+            if CHECKPOINT_STATE_ENTRY in names:
+                state = json.loads(archive.read(CHECKPOINT_STATE_ENTRY))
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise CourseError(f"cannot read the checkpoint {path} ({exc}); "
+                          "start a new run in another --out folder") from exc
+    old = path.with_name("last_optimizer.npz")
+    if arrays is None and old.is_file():  # written by an older version of the course
+        with np.load(old) as saved:
+            arrays = {f"adam/{key}": saved[key] for key in saved.files}
+    return arrays, state
+
+
+def restore_optimizer(optimizer, variables, arrays: dict) -> None:
+    """Build ``optimizer`` for ``variables`` and restore the arrays of :func:`read_checkpoint`.
+
+    Adam's state goes to Adam whether or not a mixed-precision loss scaler wraps it now, so a run
+    may resume on other hardware; the scaler's own state is restored when both runs had one.
+    """
+    import keras
+
+    optimizer.build(variables)
+    inner = getattr(optimizer, "inner_optimizer", None)
+    (inner or optimizer).load_own_variables({key[len("adam/"):]: value for key, value in arrays.items()
+                                             if key.startswith("adam/")})
+    if inner is not None:
+        own = optimizer.variables[: len(optimizer.variables) - len(inner.variables)]
+        for i, variable in enumerate(own):
+            if f"loss_scale/{i}" in arrays:
+                variable.assign(keras.ops.convert_to_tensor(arrays[f"loss_scale/{i}"], variable.dtype))
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -205,22 +358,80 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def save_optimizer_state(optimizer, path) -> None:
-    """Every optimizer variable (step count, Adam moments) into an ``.npz``."""
-    import keras
+class RunFolderCopy:
+    """Copies what a run writes in a local folder (``work_dir``) to its run folder (``run_dir``).
 
-    store: dict[str, np.ndarray] = {}
-    optimizer.save_own_variables(store)
-    tmp = Path(path).with_suffix(".tmp.npz")
-    np.savez(tmp, **{k: keras.ops.convert_to_numpy(v) for k, v in store.items()})
-    os.replace(tmp, path)
+    :meth:`copy_changed` copies every file that is new or changed since the last copy, each one
+    to ``<name>.partial`` in the run folder first and then renamed over the old file
+    (``os.replace``), in the order they are written (``model.keras`` first, ``checkpoints/state.json``
+    last): a runtime lost mid-copy leaves the previous checkpoint whole. It never deletes anything in the run folder. Files already in ``work_dir``
+    when it is made came from the run folder (:func:`local_work_dir`): they are not copied back.
+    """
+
+    def __init__(self, work_dir, run_dir):
+        self.work_dir, self.run_dir = Path(work_dir), Path(run_dir)
+        self.copied = {str(path.relative_to(self.work_dir)): stamp for path, stamp in self._files()}
+
+    def _files(self):
+        """``(path, stamp)`` of every finished file in ``work_dir``: model.keras first, state.json last."""
+        files = [p for p in self.work_dir.rglob("*") if p.is_file() and p.name != LOCAL_MARKER
+                 and not p.name.endswith((".partial", ".tmp", ".tmp.keras"))]  # half-written ones
+        files.sort(key=lambda p: (p.name == "state.json", p.name != "model.keras", str(p)))
+        for path in files:
+            stat = path.stat()
+            yield path, (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+    def copy_changed(self) -> int:
+        """Copy the new and changed files; return the number of bytes copied."""
+        total = 0
+        for path, stamp in self._files():
+            relative = str(path.relative_to(self.work_dir))
+            if self.copied.get(relative) == stamp:
+                continue
+            target = self.run_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".partial")
+            shutil.copyfile(path, partial)
+            with open(partial, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(partial, target)
+            self.copied[relative] = stamp
+            total += stamp[0]
+        return total
 
 
-def load_optimizer_state(optimizer, variables, path) -> None:
-    """Build ``optimizer`` for ``variables`` and restore the state saved by :func:`save_optimizer_state`."""
-    optimizer.build(variables)
-    with np.load(path) as saved:
-        optimizer.load_own_variables({key: saved[key] for key in saved.files})
+#: A file in each local folder of :func:`local_work_dir`: that folder is ours to clear.
+LOCAL_MARKER = ".course-local-copy"
+
+
+def local_work_dir(run_dir: Path, local_root, resume: bool) -> Path:
+    """The local folder where a run on a remote disk is written, under ``local_root``.
+
+    A fresh run starts it empty (it clears only a folder that holds :data:`LOCAL_MARKER`, i.e.
+    one this function made); a resumed run first copies the run folder's checkpoint, state and
+    log into it, so the run folder stays the reference after a lost runtime.
+
+    Raises
+    ------
+    CourseError
+        The local folder exists but was not made by this function.
+    """
+    run_dir = Path(run_dir).expanduser().resolve()
+    key = hashlib.sha1(str(run_dir).encode()).hexdigest()[:10]
+    work = Path(local_root).expanduser() / f"{run_dir.name}-{key}"
+    if work.exists():
+        if not (work / LOCAL_MARKER).is_file():
+            raise CourseError(f"{work} exists and was not made by the course; choose another "
+                              "$COURSE_LOCAL_CHECKPOINT_DIR or move that folder away")
+        shutil.rmtree(work)
+    (work / "checkpoints").mkdir(parents=True)
+    (work / LOCAL_MARKER).write_text(str(run_dir) + "\n")
+    if resume:
+        for name in ("checkpoints/last.keras", "checkpoints/last_optimizer.npz", "checkpoints/state.json",
+                     "log.csv", "model.keras"):
+            if (run_dir / name).is_file():
+                shutil.copy2(run_dir / name, work / name)
+    return work
 
 
 GRID_ROWS = ("gray input", "prediction", "truth")
@@ -445,6 +656,9 @@ def _open_run(run_dir: Path, settings: TrainSettings, resume) -> dict:
             raise CourseError(f"nothing to resume in {run_dir}: no checkpoints/state.json. "
                               "Start the run without --resume.")
         state = json.loads(state_path.read_text())
+        last = run_dir / "checkpoints" / "last.keras"
+        if last.is_file():  # the checkpoint's own state matches its weights, even if state.json lags
+            state = read_checkpoint(last)[1] or state
         different = settings.differences_for_resume(TrainSettings.from_dict(state["settings"]))
         if different:
             raise CourseError("--resume needs the run's own settings; " + "; ".join(different)
@@ -459,6 +673,32 @@ def _open_run(run_dir: Path, settings: TrainSettings, resume) -> dict:
     return dict(settings=settings.to_dict(), epochs_done=0, best_val_psnr=-np.inf, best_epoch=0, history={})
 
 
+def dtype_policy_for(mixed_precision: str, on_gpu: bool) -> str:
+    """Keras' policy for ``mixed_precision`` (``"auto"``: float16 on a GPU only, ``"on"``, ``"off"``)."""
+    if mixed_precision not in MIXED_PRECISION:
+        raise CourseError(f"mixed precision {mixed_precision!r}: choose one of {', '.join(MIXED_PRECISION)}")
+    on = mixed_precision == "on" or (mixed_precision == "auto" and on_gpu)
+    return "mixed_float16" if on else "float32"
+
+
+def _restoring_dtype_policy(function):
+    """``function`` runs with whatever global dtype policy it sets, and the policy found before the
+    call is back afterwards, also when it raises: a float16 policy left behind would make every
+    model built later in the kernel float16 (and the checkers' reference values with it)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        import keras
+
+        found = keras.config.dtype_policy()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            keras.config.set_dtype_policy(found)
+
+    return wrapper
+
+
 def _set_up_tensorflow(settings: TrainSettings) -> bool:
     """Seeds, op determinism and mixed precision; returns whether a GPU is used."""
     import keras
@@ -471,13 +711,17 @@ def _set_up_tensorflow(settings: TrainSettings) -> bool:
     keras.utils.set_random_seed(settings.seed)
     if settings.deterministic:
         tf.config.experimental.enable_op_determinism()
-    policy = "mixed_float16" if settings.mixed_precision and on_gpu else "float32"
-    keras.mixed_precision.set_global_policy(policy)
-    if settings.mixed_precision and not on_gpu:
-        print("no GPU: mixed precision off (a CPU gains nothing from float16)")
+    policy = dtype_policy_for(settings.mixed_precision, on_gpu)
+    keras.config.set_dtype_policy(policy)
+    if settings.mixed_precision == "auto" and not on_gpu:
+        print("no GPU: mixed precision off (a CPU gains nothing from float16; --mixed-precision on forces it)")
+    elif policy == "mixed_float16" and not on_gpu:
+        print("mixed precision ON on a CPU (--mixed-precision on): float16 is slow here; this runs the GPU's path")
+    for reason in settings.unmeasured():
+        print(f"UNMEASURED: {reason}")
     print(f"recipe {settings.recipe}: {settings.image_size} px, VGG blocks 1-{settings.encoder_blocks}, "
           f"{settings.decoder} decoder, {settings.epochs}+{settings.fine_tune_epochs} epochs, batch "
-          f"{settings.batch_size}, {'GPU, ' + policy if on_gpu else 'CPU'}"
+          f"{settings.batch_size}, {'GPU' if on_gpu else 'CPU'}, {policy}"
           f"{', deterministic ops' if settings.deterministic else ''}")
     return on_gpu
 
@@ -574,13 +818,18 @@ def balanced_records(records, seed: int = 0) -> list:
 
 
 def _build_or_restore(run_dir: Path, settings: TrainSettings, resume: bool):
+    """The model: built from the settings under the run's dtype policy, its weights from the last
+    checkpoint when resuming (the file stores no precision of its own that could disagree)."""
     from course_lib.model import build_colorizer, load_colorizer
 
     last = run_dir / "checkpoints" / "last.keras"
-    if resume and last.is_file():
-        return load_colorizer(last)
-    return build_colorizer(settings.image_size, settings.decoder, settings.weights, settings.encoder_blocks,
-                           settings.decoder_width, head=settings.head, hints=settings.hints)
+    restored = load_colorizer(last) if resume and last.is_file() else None
+    weights = None if restored is not None else settings.weights  # a resumed run's come from the checkpoint
+    colorizer = build_colorizer(settings.image_size, settings.decoder, weights, settings.encoder_blocks,
+                                settings.decoder_width, head=settings.head, hints=settings.hints)
+    if restored is not None:
+        colorizer.set_weights(restored.get_weights())
+    return colorizer
 
 
 def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, cache_features):
@@ -612,9 +861,12 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
             train_data = _feature_dataset(_encode(encoder, train_l, bs), train_ab, bs, stage.seed, True)
             return colorizer.get_layer("decoder"), train_data, int(np.ceil(len(train_ab) / bs))
         print(f"{stage.name}: frozen encoder (features not cached); the decoder trains on images")
-    elif stage.encoder == "all" and not settings.pretrained:
+    elif stage.encoder == "all" and not settings.pretrained and RECIPES.get(settings.recipe, settings).pretrained:
         print("=" * 78 + "\nOFFLINE MODE: weights=None, the VGG19 encoder starts from RANDOM weights (no "
               "ImageNet),\nso the whole network trains. Expect lower quality than with ImageNet weights.\n" + "=" * 78)
+    elif stage.encoder == "all" and not settings.pretrained:
+        print(f"weights=None, as the {settings.recipe} recipe was measured: the VGG19 encoder starts from random "
+              "weights and the whole network trains")
     else:
         print(f"{stage.name}: fine-tuning VGG blocks {list(stage.encoder)} at learning rate {stage.learning_rate:g}")
     # Several replicas: whole batches only, so every replica gets an equal share.
@@ -626,8 +878,10 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
 
 
 def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, run_dir: Path, state: dict,
-              *, stop_at: int, cache_features="auto", callbacks=(), verbose=2) -> None:
-    """Train ``stage`` from the run's ``epochs_done`` up to ``stop_at``, checkpointing every epoch.
+              *, stop_at: int, cache_features="auto", callbacks=(), verbose=2, copier=None,
+              copy_every: int = LOCAL_COPY_EVERY) -> None:
+    """Train ``stage`` from the run's ``epochs_done`` up to ``stop_at``, checkpointing every epoch
+    into ``run_dir`` (with a ``copier``, a local folder copied every ``copy_every`` epochs).
 
     The learning-rate schedule spans the whole stage (``first_epoch`` to ``last_epoch``), and
     a resumed stage restores the optimizer (its step count included), so the schedule goes
@@ -646,9 +900,12 @@ def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettin
         loss = make_loss(settings.loss)
     trainer.compile(optimizer, loss, jit_compile=False)
     if done > stage.first_epoch:  # resuming inside this stage
-        load_optimizer_state(trainer.optimizer, trainer.trainable_variables,
-                             run_dir / "checkpoints" / "last_optimizer.npz")
-    ValidationPSNR, PredictionGrid, Checkpoint = _callbacks_module()
+        arrays, _ = read_checkpoint(run_dir / "checkpoints" / "last.keras")
+        if arrays is None:
+            raise CourseError(f"{run_dir / 'checkpoints' / 'last.keras'} holds no optimizer state; "
+                              "start a new run in another --out folder")
+        restore_optimizer(trainer.optimizer, trainer.trainable_variables, arrays)
+    ValidationPSNR, PredictionGrid, Checkpoint, CopyToRunFolder = _callbacks_module()
     # Batches as even as they can be: 86 images are 2 batches of 43, not 64 + 22 padded to 64.
     predict_batch = int(np.ceil(len(data.val_l) / np.ceil(len(data.val_l) / PREDICT_BATCH)))
     predictor = FixedBatchPredictor(colorizer, settings.image_size, predict_batch)
@@ -656,12 +913,16 @@ def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettin
     shown = grid_choice(data.val_categories)
     grid = PredictionGrid(val_psnr, run_dir / "grids", shown, [data.val_categories[i] for i in shown])
     all_callbacks = [val_psnr, grid, Checkpoint(colorizer, run_dir, state),
-                     keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True), *callbacks]
+                     keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True)]
+    if copier is not None:
+        all_callbacks.append(CopyToRunFolder(copier, copy_every))
+    all_callbacks += list(callbacks)
     # repeat() + steps_per_epoch: epochs are exactly `steps` batches and Keras knows the length.
     trainer.fit(train_data.repeat(), steps_per_epoch=steps, initial_epoch=done,
                 epochs=min(stage.last_epoch, stop_at), callbacks=all_callbacks, verbose=verbose, shuffle=False)
 
 
+@_restoring_dtype_policy
 def train(
     data_dir,
     out_dir,
@@ -674,6 +935,8 @@ def train(
     cache_features: bool | str = "auto",
     callbacks=(),
     verbose: int | str = "auto",
+    local_dir=None,
+    copy_every: int = LOCAL_COPY_EVERY,
     **overrides,
 ) -> TrainResult:
     """Train a colorizer on an NCD-layout folder and write the run folder.
@@ -709,6 +972,13 @@ def train(
     verbose : "auto", 0, 1 or 2
         Keras' verbosity; ``"auto"``: a progress bar on a terminal, one line per epoch otherwise
         (a log file or a notebook).
+    local_dir : path, optional
+        Write the run in a folder under this local one and copy it to ``out_dir`` every
+        ``copy_every`` epochs and at the end (:class:`RunFolderCopy`), for a run folder on a slow,
+        remote disk. Default: ``$COURSE_LOCAL_CHECKPOINT_DIR`` (set by
+        :func:`course_lib.environment.use_google_drive`), else none: ``out_dir`` directly.
+    copy_every : int
+        Epochs between two copies from ``local_dir``.
     **overrides
         Any :class:`~course_lib.recipes.TrainSettings` field (``epochs=10``, ``weights=None`` ...).
 
@@ -722,6 +992,8 @@ def train(
         Bad settings, a run folder already in use (without ``resume``), nothing to resume
         (``resume=True``), or too few images.
     """
+    from course_lib.config import local_checkpoint_dir
+
     started = time.time()
     settings = resolve_settings(settings, recipe, **overrides)
     run_dir = Path(out_dir).expanduser()
@@ -737,13 +1009,24 @@ def train(
     if distribution.num_replicas_in_sync > 1:
         print(f"{type(distribution).__name__} over {distribution.num_replicas_in_sync} devices: global batch "
               f"{settings.batch_size * distribution.num_replicas_in_sync}")
-    with distribution.scope():  # variables (model, optimizer) are created on every replica
-        colorizer = _build_or_restore(run_dir, settings, resume)
-        stop_at = np.inf if stop_after is None else int(stop_after)
-        for stage in plan_stages(settings):
-            if state["epochs_done"] < min(stage.last_epoch, stop_at):
-                run_stage(colorizer, stage, data, settings, run_dir, state, stop_at=stop_at,
-                          cache_features=cache_features, callbacks=callbacks, verbose=verbose)
+    local_dir = local_checkpoint_dir() if local_dir is None else local_dir
+    work_dir, copier = run_dir, None
+    if local_dir:
+        work_dir = local_work_dir(run_dir, local_dir, resume)
+        copier = RunFolderCopy(work_dir, run_dir)
+        print(f"the run is written to {work_dir} and copied to {run_dir} every {copy_every} epochs and at the end")
+    try:
+        with distribution.scope():  # variables (model, optimizer) are created on every replica
+            colorizer = _build_or_restore(work_dir, settings, resume)
+            stop_at = np.inf if stop_after is None else int(stop_after)
+            for stage in plan_stages(settings):
+                if state["epochs_done"] < min(stage.last_epoch, stop_at):
+                    run_stage(colorizer, stage, data, settings, work_dir, state, stop_at=stop_at,
+                              cache_features=cache_features, callbacks=callbacks, verbose=verbose, copier=copier,
+                              copy_every=copy_every)
+    finally:  # also after an error or an interrupted kernel: the run folder gets what was done
+        if copier is not None:
+            copier.copy_changed()
     if settings.head == "classification" and (run_dir / "model.keras").is_file():
         write_classification_run_file(run_dir, data)
     return _result(run_dir, settings, state, started)
@@ -811,13 +1094,19 @@ def configure_parser(parser) -> None:
     parser.add_argument("--out", required=True, help="run folder: model.keras, checkpoints/, log.csv, grids/")
     parser.add_argument("--recipe", choices=RECIPE_CHOICES, default="auto",
                         help=f"starting settings (default auto: gpu when TensorFlow sees a GPU, else cpu). "
-                             f"cpu: {cpu.image_size} px, VGG blocks 1-{cpu.encoder_blocks}, {cpu.epochs} epochs; "
+                             f"cpu: {cpu.image_size} px, VGG blocks 1-{cpu.encoder_blocks}, {cpu.epochs} epochs, "
+                             f"weights {cpu.weights or 'none'}; "
                              f"gpu: {gpu.image_size} px, all {gpu.encoder_blocks} blocks, {gpu.epochs} epochs + "
-                             f"{gpu.fine_tune_epochs} fine-tuning, mixed precision. The flags below override "
-                             "single settings")
-    parser.add_argument("--weights", default="imagenet",
-                        help="encoder weights: imagenet (download once, default), none (offline: random init, "
-                             "the whole network trains), or PATH to a VGG19 notop weights file")
+                             f"{gpu.fine_tune_epochs} fine-tuning, weights {gpu.weights}, mixed precision. The flags "
+                             "below override single settings")
+    parser.add_argument("--weights", default=None,
+                        help="encoder weights (default: the recipe's, the ones it was measured with: cpu and fast "
+                             "none, gpu imagenet): imagenet (downloaded once; with the cpu recipe the run is "
+                             "marked unmeasured), none (random init, the whole network trains), or PATH to a "
+                             "VGG19 notop weights file")
+    parser.add_argument("--mixed-precision", choices=MIXED_PRECISION,
+                        help="float16 compute: auto = on a GPU only (the gpu recipe), on = also on a CPU (slow; "
+                             "tests the GPU's path), off = float32 (the cpu and fast recipes)")
     parser.add_argument("--decoder", choices=("unet", "seed"), help="decoder (recipe: unet)")
     parser.add_argument("--image-size", type=int,
                         help="square side the model works at (colour is predicted at this size and "
@@ -853,11 +1142,13 @@ def configure_parser(parser) -> None:
 #: CLI arguments that are TrainSettings fields of the same name.
 _SETTING_ARGS = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_width", "epochs", "fine_tune_epochs",
                  "batch_size", "learning_rate", "loss", "class_balanced", "augment", "deterministic",
-                 "max_images_per_split", "seed", "head", "hints")
+                 "max_images_per_split", "seed", "head", "hints", "mixed_precision")
 
 
 def run_cli(args) -> int:
     overrides = {name: getattr(args, name) for name in _SETTING_ARGS}
+    if overrides["weights"] is None:  # not given: the recipe's own (None would mean a random encoder)
+        del overrides["weights"]
     result = train(args.data, args.out, recipe=args.recipe, resume=args.resume, strategy=args.strategy, **overrides)
     print(f"done: {result.epochs_done} epochs in {result.seconds / 60:.1f} min; best val PSNR "
           f"{result.best_val_psnr:.2f} dB (model resolution); model: {result.model_path}")

@@ -48,7 +48,7 @@ import keras
 
 from course_lib import config, train
 from course_lib.data import get_dataset, scan_dataset_summarized, split_dataset, stratified_subset
-from course_lib.environment import COLAB_GPU_HINT, check_weights, in_colab, list_gpus
+from course_lib.environment import COLAB_GPU_HINT, in_colab, list_gpus
 from course_lib.model import build_colorizer
 from course_lib.pipeline import make_dataset
 
@@ -212,21 +212,18 @@ print(f"with cached features a forward pass skips that {encoder_share:.0%}: it r
 # The share depends on the image size, how many VGG blocks the encoder keeps, the decoder's width and the
 # hardware; whatever it is here, it is the part of each forward pass that caching removes during stage 1.
 #
-# Which case applies here? The next cell checks whether the ImageNet weights can be had (the same check
-# as notebook 00). If not, the course runs in offline mode, and says so loudly.
+# Which case applies here? Each recipe owns its weights, the ones it was measured with: `gpu` uses
+# ImageNet's, while `cpu` and `fast` were chosen and measured with none (a random encoder that trains
+# with the decoder). ImageNet weights with the `cpu` recipe are allowed (`weights="imagenet"`), but
+# nobody measured that setup, and the run says so in its printout and in `state.json` ("unmeasured").
+# When the recipe wants ImageNet, the next cell checks that the weights can be had (the same check as
+# notebook 00); if not, the course runs in offline mode, and says so loudly.
 
 # %% id="c16"
-weights_status = check_weights()
-WEIGHTS = weights_status.weights_option       # "imagenet", or None when offline
-if WEIGHTS is None:
-    print("!" * 78)
-    print("!!  OFFLINE MODE: the ImageNet VGG19 weights cannot be downloaded here.")
-    print("!!  Training uses weights=None: the encoder starts from random weights and is trained")
-    print("!!  together with the decoder. Expect weaker results than with ImageNet weights.")
-    print(f"!!  ({weights_status.detail})")
-    print("!" * 78)
-else:
-    print(f"ImageNet weights: {weights_status.state} ({weights_status.detail})")
+from course_lib.environment import weights_for_recipe
+
+RECIPE_WEIGHTS = train.resolve_settings(**config.course_train_settings()).weights  # gpu: "imagenet"; cpu, fast: None
+WEIGHTS = weights_for_recipe(RECIPE_WEIGHTS)  # None instead of "imagenet" when offline, said loudly
 
 
 # %% [markdown] id="c17"

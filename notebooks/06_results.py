@@ -35,7 +35,7 @@ from skimage import data as skimage_data
 
 from course_lib import color, config, train
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
-from course_lib.environment import check_weights, in_colab
+from course_lib.environment import in_colab, weights_for_recipe
 from course_lib.errors import CourseError
 from course_lib.evaluate import evaluate_colorizer, format_table, select_records
 from course_lib.inference import colorize_image
@@ -79,12 +79,11 @@ if MODEL_PATH.is_file():
     print(f"Using the model in {MODEL_PATH}")
 else:
     print(f"Training it now into {RUN_DIR}" + (" (about a minute)." if TINY_MODEL else " (notebook 04's recipe: 20-30 min)."))
-    weights = check_weights().weights_option
-    if weights is None:
-        print("!!  OFFLINE MODE: the ImageNet weights cannot be downloaded; training with weights=None "
-              "(random encoder).")
+    settings = config.course_train_settings(fast=TINY_MODEL)
+    # The recipe's own weights (cpu, fast: none; gpu: ImageNet, or none offline, said loudly).
+    weights = weights_for_recipe(train.resolve_settings(**settings).weights)
     # resume="auto": an interrupted run (checkpoints but no model yet) is continued, never started over.
-    train.train(source.root, RUN_DIR, weights=weights, **config.course_train_settings(fast=TINY_MODEL), resume="auto")
+    train.train(source.root, RUN_DIR, weights=weights, **settings, resume="auto")
 model = load_colorizer(MODEL_PATH)
 print(f"model input: {model_image_size(model)} px")
 

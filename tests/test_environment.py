@@ -163,7 +163,7 @@ def fake_colab(monkeypatch):
     colab.drive = drive
     monkeypatch.setitem(sys.modules, "google.colab", colab)
     monkeypatch.setitem(sys.modules, "google.colab.drive", drive)
-    for name in (config.RUNS_ENV_VAR, "NCD_DIR", "NCD_URL"):
+    for name in (config.RUNS_ENV_VAR, config.LOCAL_CHECKPOINT_ENV_VAR, "NCD_DIR", "NCD_URL"):
         monkeypatch.setenv(name, "")  # recorded, so the values the call sets are undone afterwards
         monkeypatch.delenv(name)
     return drive
@@ -191,6 +191,8 @@ def test_use_google_drive_mounts_and_keeps_runs_and_ncd_on_drive(fake_colab, tmp
     assert home == mount / "MyDrive" / "my-course"
     assert os.environ[config.RUNS_ENV_VAR] == str(home / "runs") and (home / "runs").is_dir()
     assert config.course_run_dir(fast=False) == home / "runs" / "course"
+    # Training writes on the runtime's disk and copies to Drive (course_lib.train.RunFolderCopy).
+    assert config.local_checkpoint_dir() == Path(environment.COLAB_LOCAL_RUNS)
     ncd = Path(os.environ["NCD_DIR"])  # unpacked on the runtime's disk, not on Drive
     assert ncd.parent.parent == local and ncd.name == "ColorfulOriginal" and not (home / "ncd").exists()
     assert sources.get_dataset().root == ncd
@@ -210,3 +212,15 @@ def test_use_google_drive_without_ncd_still_keeps_the_runs(fake_colab, tmp_path,
     assert config.runs_dir() == home / "runs"
     assert "NCD_DIR" not in os.environ  # get_dataset then looks for it as usual
     assert "could not be downloaded" in capsys.readouterr().out
+
+
+def test_notebooks_train_with_the_recipes_own_weights_and_say_so_loudly_when_offline(capsys):
+    reachable = environment.WeightsStatus(WEIGHTS_REACHABLE, "https://example.invalid/w.h5")
+    offline = environment.WeightsStatus(WEIGHTS_UNREACHABLE, "https://example.invalid/w.h5 (URLError)")
+    # cpu and fast were measured without pretrained weights: online or not, none it is (nothing is asked).
+    assert environment.weights_for_recipe(None, status=reachable) is None
+    assert "as this recipe was measured" in capsys.readouterr().out
+    assert environment.weights_for_recipe("imagenet", status=reachable) == "imagenet"
+    assert environment.weights_for_recipe("imagenet", status=offline) is None
+    out = capsys.readouterr().out
+    assert "OFFLINE MODE" in out and "URLError" in out

@@ -65,8 +65,30 @@ def test_auto_picks_the_gpu_recipe_only_with_a_gpu():
 def test_the_gpu_recipe_is_the_transfer_learning_setting():
     gpu = RECIPES["gpu"]
     assert gpu.weights == "imagenet" and gpu.image_size >= 176 and gpu.encoder_blocks == 5
-    assert gpu.fine_tune_epochs > 0 and gpu.mixed_precision
-    assert not RECIPES["cpu"].mixed_precision and RECIPES["cpu"].deterministic
+    assert gpu.fine_tune_epochs > 0 and gpu.mixed_precision == "auto"  # float16 on a GPU only
+    assert RECIPES["cpu"].mixed_precision == "off" and RECIPES["cpu"].deterministic
+
+
+def test_mixed_precision_is_auto_on_or_off_and_older_runs_booleans_still_read():
+    assert RECIPES["cpu"].override(mixed_precision="ON").mixed_precision == "on"
+    assert TrainSettings.from_dict({"mixed_precision": True}).mixed_precision == "auto"
+    assert TrainSettings.from_dict({"mixed_precision": False}).mixed_precision == "off"
+    with pytest.raises(CourseError, match="mixed_precision"):
+        RECIPES["cpu"].override(mixed_precision="float16")
+    # A resume must keep it: a loss-scaled float16 run is not the same computation as a float32 one.
+    assert RECIPES["gpu"].override(mixed_precision="off").differences_for_resume(RECIPES["gpu"])
+
+
+def test_each_recipe_owns_the_weights_it_was_measured_with():
+    assert RECIPES["cpu"].weights is None and RECIPES["fast"].weights is None
+    assert RECIPES["gpu"].weights == "imagenet"
+    assert all(recipe.unmeasured() == [] for recipe in RECIPES.values())
+    # ImageNet with the cpu recipe is allowed, and said to be unmeasured, also in what state.json stores.
+    imagenet_cpu = RECIPES["cpu"].override(weights="imagenet")
+    assert len(imagenet_cpu.unmeasured()) == 1 and "measured with none" in imagenet_cpu.unmeasured()[0]
+    assert imagenet_cpu.to_dict()["unmeasured"] == imagenet_cpu.unmeasured()
+    assert TrainSettings.from_dict(imagenet_cpu.to_dict()) == imagenet_cpu
+    assert "measured with imagenet" in RECIPES["gpu"].override(weights=None).unmeasured()[0]
 
 
 def test_costlier_variants_of_the_cpu_recipe_train_fewer_epochs_unless_told():

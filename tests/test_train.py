@@ -15,7 +15,7 @@ import pytest
 
 from course_lib import cli
 from course_lib.errors import CourseError
-from course_lib.train import train
+from course_lib.train import read_checkpoint, train
 
 TINY = dict(image_size=32, encoder_blocks=2, decoder_width=8, batch_size=4, epochs=3, verbose=0)
 
@@ -71,8 +71,9 @@ def test_crash_then_resume_continues_with_optimizer_state(tiny_data, tmp_path):
     assert state["epochs_done"] == 2 and _log_epochs(run) == [0, 1]
     for name in ("model.keras", "checkpoints/last.keras", "grids/epoch_002.png"):
         assert (run / name).is_file(), name
-    with np.load(run / "checkpoints" / "last_optimizer.npz") as saved:
-        saved_optimizer = [saved[k] for k in sorted(saved.files, key=int)]
+    arrays, saved_state = read_checkpoint(run / "checkpoints" / "last.keras")  # one file: model, optimizer, state
+    assert saved_state["epochs_done"] == 2 and not (run / "checkpoints" / "last_optimizer.npz").exists()
+    saved_optimizer = [arrays[f"adam/{k}"] for k in sorted((key[len("adam/"):] for key in arrays), key=int)]
 
     recorder = Recorder()
     result = train(tiny_data, run, weights=None, resume=True, callbacks=[recorder], **TINY)
@@ -292,3 +293,21 @@ def test_val_loss_is_the_training_loss_of_the_epochs_model_on_the_validation_ima
     model = keras.models.load_model(result.last_checkpoint)
     expected = np.mean(np.abs(model.predict_on_batch(data.val_l) - data.val_ab))
     assert result.history["val_loss"][-1] == pytest.approx(float(expected), rel=1e-4)
+
+
+def test_the_command_uses_the_recipes_weights_and_marks_others_unmeasured(tiny_data, tmp_path, capsys):
+    """cpu and fast were measured with no pretrained weights: the command's default is the recipe's,
+    and other weights are allowed but said to be unmeasured (printout and state.json)."""
+    args = ["train", "--recipe", "fast", "--data", str(tiny_data), "--epochs", "1", "--max-images-per-split", "4"]
+    assert cli.main([*args, "--out", str(tmp_path / "default")]) == 0
+    settings = json.loads((tmp_path / "default" / "checkpoints" / "state.json").read_text())["settings"]
+    assert settings["weights"] is None and settings["unmeasured"] == []
+    assert "UNMEASURED" not in capsys.readouterr().out
+
+    keras.utils.set_random_seed(2)
+    vgg = tmp_path / "vgg19_notop.weights.h5"
+    keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3)).save_weights(vgg)
+    assert cli.main([*args, "--out", str(tmp_path / "other"), "--weights", str(vgg)]) == 0
+    settings = json.loads((tmp_path / "other" / "checkpoints" / "state.json").read_text())["settings"]
+    assert settings["weights"] == str(vgg) and "measured with none" in settings["unmeasured"][0]
+    assert "UNMEASURED: weights" in capsys.readouterr().out

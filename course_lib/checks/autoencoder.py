@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.feedback import accept, checker, hint, judge_choice, learner_answer, not_attempted
+from course_lib.checks.feedback import (accept, checker, float32_policy, hint, judge_choice, learner_answer,
+                                        not_attempted)
 
 #: Filters of the convolutions in VGG19 blocks 1..5 (Simonyan and Zisserman 2015, config E).
 VGG19_BLOCK_FILTERS = (64, 128, 256, 512, 512)
@@ -120,6 +121,7 @@ def count_params_split_reference(model) -> tuple[int, int]:
     return total(model.trainable_weights), total(model.non_trainable_weights)
 
 
+@float32_policy()  # float32 whatever the global policy (a mixed-precision run may have set it)
 def _small_partly_frozen_model():
     """A tiny model with one frozen convolution (a stand-in for the frozen encoder)."""
     import keras
@@ -254,6 +256,7 @@ def _decoder_block_variant(x, skip, filters: int, *, skip_first=False, interpola
     return x
 
 
+@float32_policy()
 def _block_model(build, **kwargs):
     import keras
 

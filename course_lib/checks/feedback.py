@@ -12,7 +12,9 @@ learner's code becomes a hint, never a traceback, so a notebook always runs top 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -78,8 +80,31 @@ def as_float_array(value) -> np.ndarray | None:
         return None
 
 
+@contextlib.contextmanager
+def float32_policy():
+    """Within the block, Keras builds float32 models whatever the global dtype policy; the policy
+    found is back afterwards.
+
+    A training run with mixed precision (``mixed_float16``) in the same kernel must not turn the
+    checkers' reference models into float16 ones: their values would then miss the tolerances
+    that judge a correct answer. Without Keras imported the policy is float32 anyway.
+    """
+    keras = sys.modules.get("keras")
+    if keras is None or not hasattr(keras, "config"):
+        yield
+        return
+    found = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(found)
+
+
 def checker(check: Callable[..., bool]) -> Callable[..., bool]:
-    """Decorator for a ``check_*`` function: whatever answer it is given, it never raises.
+    """Decorator for a ``check_*`` function: whatever answer it is given, it never raises, and it
+    runs under a float32 policy (:func:`float32_policy`), so every model it builds, the reference
+    included, is float32.
 
     Learners return surprising things (an array where a string was expected, a
     generator...). When judging such an answer trips the checker itself, the learner
@@ -89,7 +114,8 @@ def checker(check: Callable[..., bool]) -> Callable[..., bool]:
     @functools.wraps(check)
     def safe_check(*args, **kwargs) -> bool:
         try:
-            return bool(check(*args, **kwargs))
+            with float32_policy():
+                return bool(check(*args, **kwargs))
         except Exception as exc:  # a checker bug must not stop the notebook; say what happened
             return hint(f"your answer could not be checked ({type(exc).__name__}: {exc}). "
                         "Compare its type and shape with what the exercise asks for.")

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from course_lib.checks.feedback import accept, checker, hint, judge_choice, learner_answer, not_attempted
+from course_lib.checks.feedback import (accept, checker, float32_policy, hint, judge_choice, learner_answer,
+                                        not_attempted)
 
 
 # --------------------------------------------------- exercise 1: steps per epoch
@@ -187,6 +188,7 @@ def _loss_batch():
     return tf.constant(ab_true), tf.constant(ab_pred)
 
 
+@float32_policy()
 def mse_ab_reference(ab_true, ab_pred) -> float:
     """The course's loss, ``course_lib.train.make_loss("mse")``, as a Python float."""
     from course_lib.train import make_loss
@@ -242,6 +244,7 @@ def check_mse_ab(mse_ab: Callable | None) -> bool:
 STEP_LEARNING_RATE = 0.5
 
 
+@float32_policy()  # float32 whatever the global policy: a training run may have left mixed_float16 set
 def _step_model():
     """A tiny colorizer with what matters for a training step: a frozen layer, BatchNormalization, a tanh head."""
     import keras
@@ -272,6 +275,7 @@ def _step_batch():
 
 
 @functools.lru_cache(maxsize=1)
+@float32_policy()
 def train_step_reference() -> tuple[float, list]:
     """Keras' own step on the check's model and batch: ``(loss, weights after the step)``.
 
