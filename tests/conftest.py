@@ -66,7 +66,9 @@ def rng() -> np.random.Generator:
 # (nbclient, jupyter_client, nbval) or the browser (playwright) gets `slow` and a marker
 # naming why (`trains`, `kernel`, `browser`). While tests run, a guard fails any test that
 # trains in-process or starts a kernel without having been marked: a path the reading missed
-# shows up as a failure naming the test, never as a quietly slow quick tier.
+# shows up as a failure naming the test, never as a quietly slow quick tier. The reading
+# over-reaches (a call that could train under some flag counts as training);
+# `@pytest.mark.light("why")` overrules it for one test, and the guard still watches that test.
 
 import dis  # noqa: E402
 import functools  # noqa: E402
@@ -201,9 +203,9 @@ class HeavyCodeReader:
 
     def _string(self, text: str, strings: set[str], reached: list) -> tuple[set[str], list]:
         """What a string constant leads to: a script, ``python -c`` code, a command-line command."""
-        if text in HEAVY_STRINGS:
-            return {HEAVY_STRINGS[text]}, []
-        if text.endswith(".py"):  # a script run in a child process
+        if text in HEAVY_STRINGS:  # `pytest --nbval-lax --collect-only` lists the cells, starts no kernel
+            return ({HEAVY_STRINGS[text]} if "--collect-only" not in strings else set()), []
+        if text.endswith(".py") and not Path(text).name.startswith("test_"):  # a script run in a child process
             for base in (REPO_ROOT / "tests", REPO_ROOT):
                 if (base / text).is_file():
                     return set(), [(compile((base / text).read_text(), str(base / text), "exec"), {})]
@@ -252,6 +254,11 @@ def heavy_reasons(item: pytest.Item) -> set[str]:
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        light = item.get_closest_marker("light")
+        if light is not None:  # the reader's over-reach, overruled with a reason; the guard still watches it
+            if not (light.args and str(light.args[0]).strip()):
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.light needs a reason")
+            continue
         reasons = heavy_reasons(item)
         for reason in sorted(reasons):
             if item.get_closest_marker(reason) is None:
@@ -273,9 +280,10 @@ def forbid_undetected(what: str) -> None:
 def _guard_keras_fit() -> None:
     keras = sys.modules.get("keras")
     model = getattr(keras, "Model", None) if keras else None
-    if model is None or getattr(model.fit, "_tier_guard", False):
+    # getattr by name: the reader would take an attribute `.fit` here for training in every test that checks this guard
+    if model is None or getattr(getattr(model, "fit"), "_tier_guard", False):
         return
-    original = model.fit
+    original = getattr(model, "fit")
 
     @functools.wraps(original)
     def fit(self, *args, **kwargs):

@@ -154,6 +154,7 @@ def test_every_notebook_has_a_text_source():
     assert [s.stem for s in SOURCES] == [p.stem for p in NOTEBOOKS], "a text source was never built"
 
 
+@pytest.mark.light("sync_notebooks.main executes notebooks only with --execute, which this test never passes")
 def test_sync_check_passes(capsys):
     """What CI relies on: every generated file is what its source builds; so are the README badges."""
     assert sync.main(["--check"]) == 0, capsys.readouterr().err
@@ -332,6 +333,7 @@ def test_exercise_cell_splits_into_stub_and_solution():
     assert sync.split_exercise("print(1)") == ("print(1)", None)
 
 
+@pytest.mark.light("sync_notebooks.main executes notebooks only with --execute, which this test never passes")
 @pytest.mark.parametrize("broken", [f"{sync.BEGIN_SOLUTION}\nx = 1",
                                     f"x = 1\n{sync.END_STUB}",
                                     f"{sync.BEGIN_SOLUTION}\n{sync.BEGIN_STUB}\n{sync.END_STUB}\n{sync.END_SOLUTION}"])
@@ -353,6 +355,7 @@ def test_a_copied_cell_id_is_refused(toy_source):
         sync.build(toy_source)
 
 
+@pytest.mark.light("sync_notebooks.main executes notebooks only with --execute, which this test never passes")
 def test_check_names_every_stale_file(toy_source, monkeypatch, capsys):
     notebook, solutions = sync.notebook_path(toy_source), sync.solutions_path(toy_source)
     nb = _read(notebook)
