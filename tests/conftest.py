@@ -13,6 +13,8 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+pytest_plugins = ["pytester"]  # tests/test_tiers.py collects other test files in-process
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_DIR = REPO_ROOT / "solutions"
 

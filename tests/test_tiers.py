@@ -63,13 +63,15 @@ def test_the_reader_leaves_plain_library_code_in_the_quick_tier():
     assert HeavyCodeReader().reasons(_colours_a_photo) == set()
 
 
-def test_known_training_tests_are_left_out_of_the_quick_tier_and_the_rest_kept():
+def test_known_training_tests_are_left_out_of_the_quick_tier_and_the_rest_kept(pytester):
     # test_train calls train() directly; test_hints_cli trains in a module fixture through the command line.
-    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "not slow",
-                             "-p", "no:cacheprovider", "tests/test_train.py", "tests/test_hints_cli.py"],
-                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    quick = {line.split("[")[0] for line in result.stdout.splitlines() if "::" in line}
+    # Collected in-process (pytester), with this repository's conftest and markers, as `-m "not slow"` does.
+    files = [str(REPO_ROOT / "tests" / name) for name in ("test_train.py", "test_hints_cli.py")]
+    items, record = pytester.inline_genitems("-m", "not slow", "-p", "no:cacheprovider", "--rootdir", str(REPO_ROOT),
+                                             *files)
+    left_out = {item.nodeid for call in record.getcalls("pytest_deselected") for item in call.items}
+    quick = {item.nodeid.split("[")[0] for item in items if item.nodeid not in left_out}
+    assert left_out and quick
     assert "tests/test_train.py::test_crash_then_resume_continues_with_optimizer_state" not in quick
     assert "tests/test_hints_cli.py::test_train_hints_records_the_setting_and_the_model_loads_with_keras" not in quick
     assert "tests/test_train.py::test_grid_shows_several_categories_with_named_rows" in quick
