@@ -1,10 +1,16 @@
 """Shared fixtures and helpers: the NCD development copy (when present), generated images, and
-loading the instructors' solutions (``solutions/NN_*.py``) or a script as a module."""
+loading the instructors' solutions (``solutions/NN_*.py``) or a script as a module; and the test tiers
+(which tests train or start kernels, read from their code: see "test tiers" below)."""
 
 from __future__ import annotations
 
+import dis
+import functools
 import importlib.util
+import inspect
 import os
+import sys
+import types
 from pathlib import Path
 from types import ModuleType
 
@@ -71,12 +77,6 @@ def rng() -> np.random.Generator:
 # shows up as a failure naming the test, never as a quietly slow quick tier. The reading
 # over-reaches (a call that could train under some flag counts as training);
 # `@pytest.mark.light("why")` overrules it for one test, and the guard still watches that test.
-
-import dis  # noqa: E402
-import functools  # noqa: E402
-import inspect  # noqa: E402
-import sys  # noqa: E402
-import types  # noqa: E402
 
 # An attribute whose use means training (`model.fit(...)`, Keras' own loop).
 HEAVY_ATTRIBUTES = {"fit": "trains", "train_on_batch": "trains"}
