@@ -1,7 +1,7 @@
 """Render the result tables of benchmarks/README.md from the JSON files in benchmarks/results/.
 
 Each ``results/NAME.json`` holds one measured thing: what was measured, the command, the date, the
-commit and the machine, an optional ``stale`` note, and its ``rows``. README.md marks where each table
+commit that first recorded the figures, the machine, an optional ``stale`` note, and its ``rows``. README.md marks where each table
 goes::
 
     <!-- results:NAME -->
@@ -108,8 +108,8 @@ def render_table(name: str) -> str:
     file_name, rows_key, columns = TABLES[name]
     data = load(file_name)
     if rows_key == "rows":
-        lines = [f"{data['what']}. *Measured {data['measured']}, commit {data['commit']}, on {data['machine']}:* "
-                 f"`{data['command']}`"]
+        lines = [f"{data['what']}. *Measured {data['measured']} on {data['machine']}; recorded in commit "
+                 f"{data['commit']}:* `{data['command']}`"]
     else:  # a second table of the same measurement: its source was named with the first
         lines = [f"The same measurement (`results/{file_name}.json`)."]
     if data.get("stale"):
