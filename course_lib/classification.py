@@ -471,9 +471,9 @@ DECODING_MAX_SIDE = 256
 #: Colourfulness ratio (prediction / photo) a default decoding must keep: vivid, not garish.
 COLOURFULNESS_BAND = (0.98, 1.30)
 #: Confidence of the colourfulness interval that must lie inside the band: a *prediction* interval for
-#: the category mean on a new set of photos (course_lib.metrics.category_mean_interval). Two earlier
-#: rules (90 %, then 95 % bootstrap intervals of the mean) both saw the test split fall below them: they
-#: left out the new set's own sampling error (benchmarks/README.md).
+#: the category mean on a new set of photos (course_lib.metrics.category_mean_interval), which includes
+#: that set's own sampling error; an interval for the mean alone leaves it out and is too narrow
+#: (docs/recipe_history.md, "Colour as classification").
 COLOURFULNESS_CONFIDENCE = 0.95
 #: The rule :func:`choose_decoding` applies, as recorded in ``run.json``.
 DECODING_RULE = (f"highest validation PSNR (category mean; photos at most {DECODING_MAX_SIDE} px, ab upsampled as "

@@ -75,7 +75,7 @@ def resize_ab(ab: np.ndarray, height: int, width: int) -> np.ndarray:
 #: ab is upsampled *guided by the photo's own lightness* (the guided filter of He, Sun and Tang, 2013):
 #: colour edges then follow the object's edges in L instead of the blur of a plain bilinear zoom from
 #: the model's few dozen pixels. Radius (in model pixels) and eps (in (L/100)^2 units) were chosen on
-#: the validation split: +0.15 dB PSNR over bilinear, for both dataset means (benchmarks/README.md).
+#: the validation split: +0.15 dB PSNR over bilinear, for both dataset means (docs/recipe_history.md).
 GUIDE_RADIUS = 2.0
 GUIDE_EPS = 1e-3
 UPSAMPLINGS = ("guided", "bilinear")
@@ -83,7 +83,7 @@ UPSAMPLINGS = ("guided", "bilinear")
 #: split on top of guided upsampling, for twice the (small, model-resolution) prediction cost.
 #: Only the left-right mirror: on the recipe's model, adding the upside-down views lost 0.42 dB and
 #: a tenth of the colour (all 8 symmetries of the square: 0.43 dB). NCD's photos have an up, and the
-#: model learnt it (benchmarks/README.md).
+#: model learnt it (docs/recipe_history.md).
 FLIP_AVERAGE = True
 
 

@@ -53,10 +53,10 @@ has never influenced -- and it can answer it only once:
   out the new set's own sampling error, and a category with one validation image adds
   nothing to it.
 * **Repeat the training run.** A network trained from random weights is itself a random
-  draw: three seeds of the course's ``cpu`` recipe scored +5.71, +5.96 and +6.35 dB of
-  category-mean gain over gray on the same validation images. Compare recipes on the
-  mean over a few seeds each (``benchmarks/select_recipe.py --seeds``), and read a
-  difference smaller than the spread between seeds as no difference.
+  draw: two seeds of one recipe can differ by more than most settings do (the ``cpu``
+  recipe's seeds: benchmarks/README.md). Compare recipes on the mean over a few seeds
+  each (``benchmarks/select_recipe.py --seeds``), and read a difference smaller than the
+  spread between seeds as no difference.
 
 The metrics
 -----------

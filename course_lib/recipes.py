@@ -243,18 +243,16 @@ def normalize_mixed_precision(value) -> str:
     return value.lower() if isinstance(value, str) else value
 
 
-#: The course's recipes. Why each value is what it is: benchmarks/README.md.
+#: The course's recipes. Their measured results: benchmarks/README.md; how each value was chosen, and
+#: the trials that lost: docs/recipe_history.md.
 RECIPES: dict[str, TrainSettings] = {
-    # Chosen on the validation split of ../shared/ncd (benchmarks/README.md, "Choosing the CPU
-    # recipe"): 150 epochs beat 90, 60, stronger augmentation, 64 px and class-balanced sampling;
-    # later trials (EMA; then, two seeds each, a global branch, a per-image PSNR loss, 32 px for
-    # 280 epochs, weight decay, larger crops, learning rate 1e-3; batch 8 and BatchNorm in the
-    # encoder, stopped after one seed) did not beat it. The test split was evaluated once per finished recipe.
+    # TrainSettings' defaults: chosen on the validation split by the category-mean gain over gray among
+    # the candidates that keep their colour (benchmarks/select_recipe.py), the test split looked at once.
     # Its weights are part of it: every figure was measured with none (a random encoder that trains).
     "cpu": TrainSettings(recipe="cpu", weights=None),
     # A Colab T4 (16 GB): stage 1 trains the decoder on cached features of the frozen ImageNet
     # encoder, stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/README.md,
-    # "The GPU recipe"): about 8 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.
+    # "The gpu recipe"): about 8 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.
     "gpu": TrainSettings(
         recipe="gpu", weights="imagenet", image_size=224, encoder_blocks=5, decoder_width=32,
         epochs=50, fine_tune_epochs=30, batch_size=32, learning_rate=1e-3,

@@ -148,7 +148,7 @@ def _callbacks_module():
 
         Keras' own ``validation_data`` would predict the validation images a second time each
         epoch; predicting them once, in evenly split batches, made an epoch of the cpu recipe about
-        11 % shorter on 2 cores (benchmarks/README.md). The predictions stay in
+        11 % shorter on 2 cores (docs/recipe_history.md). The predictions stay in
         ``self.prediction`` for :class:`PredictionGrid`.
         """
 

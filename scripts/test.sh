@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Install everything, then run the library tests, the notebooks under nbval and the
-# browser test. Extra arguments go to pytest (e.g. -m "not browser").
+# Install everything, then run the tests.
+#   bash scripts/test.sh           the full suite: library tests, the notebooks under nbval, the browser test
+#   bash scripts/test.sh --quick   only what needs no training, no kernel and no browser (-m "not slow";
+#                                  tests/conftest.py marks the others by reading their code)
+# Extra arguments go to pytest (e.g. -m "not browser", --lf to rerun what failed last time).
 set -euo pipefail
+quick=0
+if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
 export COURSE_FAST=${COURSE_FAST:-1}
 if [[ -z "${NCD_DIR:-}" && -d ../shared/ncd ]]; then export NCD_DIR=$PWD/../shared/ncd; fi
-python -m pytest tests notebooks --nbval-lax -p no:cacheprovider "$@"
+if (( quick )); then
+  python -m pytest tests -m "not slow" "$@"
+else
+  python -m pytest tests notebooks --nbval-lax "$@"
+fi

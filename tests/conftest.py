@@ -1,10 +1,16 @@
 """Shared fixtures and helpers: the NCD development copy (when present), generated images, and
-loading the instructors' solutions (``solutions/NN_*.py``) or a script as a module."""
+loading the instructors' solutions (``solutions/NN_*.py``) or a script as a module; and the test tiers
+(which tests train or start kernels, read from their code: see "test tiers" below)."""
 
 from __future__ import annotations
 
+import dis
+import functools
 import importlib.util
+import inspect
 import os
+import sys
+import types
 from pathlib import Path
 from types import ModuleType
 
@@ -12,6 +18,8 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+pytest_plugins = ["pytester"]  # tests/test_tiers.py collects other test files in-process
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_DIR = REPO_ROOT / "solutions"
@@ -56,3 +64,259 @@ def ncd_dir() -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
+
+
+# --------------------------------------------------------------------------- test tiers
+# `bash scripts/test.sh --quick` runs `-m "not slow"`: everything that needs no training, no
+# kernel and no browser. Nobody marks those tests by hand: at collection, each test's code, the
+# code of its fixtures and parameters, and the project functions they reach (course_lib,
+# tests, benchmarks) are read, and a test that reaches a training call (`.fit`), a kernel
+# (nbclient, jupyter_client, nbval) or the browser (playwright) gets `slow` and a marker
+# naming why (`trains`, `kernel`, `browser`). While tests run, a guard fails any test that
+# trains in-process or starts a kernel without having been marked: a path the reading missed
+# shows up as a failure naming the test, never as a quietly slow quick tier. The reading
+# over-reaches (a call that could train under some flag counts as training);
+# `@pytest.mark.light("why")` overrules it for one test, and the guard still watches that test.
+
+# An attribute whose use means training (`model.fit(...)`, Keras' own loop).
+HEAVY_ATTRIBUTES = {"fit": "trains", "train_on_batch": "trains"}
+# Packages whose use means a Jupyter kernel or a browser.
+HEAVY_PACKAGES = {"nbclient": "kernel", "jupyter_client": "kernel", "nbval": "kernel", "ipykernel": "kernel",
+                  "playwright": "browser"}
+# Command-line arguments that start kernels in a child process (`pytest --nbval-lax`).
+HEAVY_STRINGS = {"--nbval": "kernel", "--nbval-lax": "kernel"}
+PROJECT_DIRS = tuple(REPO_ROOT / name for name in ("course_lib", "tests", "benchmarks", "scripts"))
+
+
+def _is_project_file(filename: str) -> bool:
+    path = Path(filename)
+    return any(path.is_relative_to(folder) for folder in PROJECT_DIRS)
+
+
+def _package_reason(module_name: str | None) -> set[str]:
+    reason = HEAVY_PACKAGES.get((module_name or "").split(".")[0])
+    return {reason} if reason else set()
+
+
+class HeavyCodeReader:
+    """Reads code objects (bytecode, not text) for what they reach: ``reasons(obj)`` is the set of
+    ``trains`` / ``kernel`` / ``browser`` that a call of ``obj`` can lead to. Project functions
+    and classes are followed; other libraries count only by their package (``HEAVY_PACKAGES``)."""
+
+    def __init__(self):
+        self._scanned: dict[types.CodeType, tuple[set[str], list]] = {}
+
+    def reasons(self, obj) -> set[str]:
+        """Every reason reachable from ``obj``, following project code to its end (cycles included)."""
+        found, todo = self._follow(obj)
+        seen: set[types.CodeType] = set()
+        while todo:
+            code, namespace = todo.pop()
+            if code in seen:
+                continue
+            seen.add(code)
+            direct, more = self._scan(code, namespace)
+            found |= direct
+            todo.extend(more)
+        return found
+
+    def _follow(self, obj) -> tuple[set[str], list]:
+        """The reasons ``obj`` gives by itself, and the project code objects it leads to."""
+        if isinstance(obj, functools.partial):
+            return self._follow(obj.func)
+        if isinstance(obj, (staticmethod, classmethod, types.MethodType)):
+            return self._follow(obj.__func__)
+        if isinstance(obj, types.FunctionType):
+            try:
+                obj = inspect.unwrap(obj)
+            except ValueError:
+                pass
+            if _is_project_file(obj.__code__.co_filename):
+                return set(), [(obj.__code__, obj.__globals__)]
+            return _package_reason(obj.__module__), []
+        if isinstance(obj, type):
+            found, todo = _package_reason(obj.__module__), []
+            module_file = getattr(sys.modules.get(obj.__module__), "__file__", None) or ""
+            if _is_project_file(module_file):
+                for member in vars(obj).values():
+                    more_found, more = self._follow(member)
+                    found |= more_found
+                    todo += more
+            return found, todo
+        if isinstance(obj, types.ModuleType):
+            return _package_reason(obj.__name__), []
+        return set(), []
+
+    def _scan(self, code: types.CodeType, namespace: dict) -> tuple[set[str], list]:
+        """One code object's own reasons, and the code objects it leads to (memoised)."""
+        if code not in self._scanned:
+            found: set[str] = set()
+            todo: list = []
+            strings: set[str] = set()
+            reached: list = []
+            local: dict = {}
+            current = importing = None
+            for ins in dis.get_instructions(code):
+                op, arg = ins.opname, ins.argval
+                if op in ("STORE_FAST", "STORE_NAME", "STORE_DEREF", "STORE_GLOBAL"):
+                    if current is not None:  # an import or a name bound to a project object
+                        local[arg] = current
+                    current = None
+                elif op in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF", "LOAD_CLASSDEREF"):
+                    current = local.get(arg, namespace.get(arg))
+                    reached.append(current)
+                elif op in ("LOAD_ATTR", "LOAD_METHOD"):
+                    if arg in HEAVY_ATTRIBUTES:
+                        found.add(HEAVY_ATTRIBUTES[arg])
+                    if isinstance(current, types.ModuleType):
+                        current = vars(current).get(arg)  # no getattr: lazy modules would import on it
+                    elif isinstance(current, type):
+                        current = inspect.getattr_static(current, arg, None)
+                    else:
+                        current = None
+                    reached.append(current)
+                elif op == "IMPORT_NAME":
+                    found |= _package_reason(arg)
+                    importing = current = self._project_module(arg)
+                elif op == "IMPORT_FROM":
+                    current = vars(importing).get(arg) if isinstance(importing, types.ModuleType) else None
+                    if current is None and isinstance(importing, types.ModuleType):
+                        current = self._project_module(f"{importing.__name__}.{arg}")
+                    reached.append(current)
+                elif op == "LOAD_CONST" and isinstance(arg, types.CodeType):
+                    todo.append((arg, namespace))  # nested functions, lambdas, comprehensions
+                    current = None
+                elif op == "LOAD_CONST" and isinstance(arg, str):
+                    strings.add(arg)
+                    current = None
+                else:
+                    current = None
+            for obj in reached:
+                if obj is not None:
+                    more_found, more = self._follow(obj)
+                    found |= more_found
+                    todo += more
+            for text in strings:
+                more_found, more = self._string(text, strings, reached)
+                found |= more_found
+                todo += more
+            self._scanned[code] = (found, todo)
+        return self._scanned[code]
+
+    def _string(self, text: str, strings: set[str], reached: list) -> tuple[set[str], list]:
+        """What a string constant leads to: a script, ``python -c`` code, a command-line command."""
+        if text in HEAVY_STRINGS:  # `pytest --nbval-lax --collect-only` lists the cells, starts no kernel
+            return ({HEAVY_STRINGS[text]} if "--collect-only" not in strings else set()), []
+        if text.endswith(".py") and not Path(text).name.startswith("test_"):  # a script run in a child process
+            for base in (REPO_ROOT / "tests", REPO_ROOT):
+                if (base / text).is_file():
+                    return set(), [(compile((base / text).read_text(), str(base / text), "exec"), {})]
+            return set(), []
+        if "import " in text:  # code run with `python -c`
+            try:
+                return set(), [(compile(text, "<string>", "exec"), {})]
+            except (SyntaxError, ValueError):
+                return set(), []
+        from course_lib import cli  # a command run through the command line, in-process or as a child
+
+        if text in cli.COMMANDS and (any(obj is cli.main for obj in reached) or "course_lib" in strings):
+            return self._follow(importlib.import_module(cli.COMMANDS[text][0]).run_cli)
+        return set(), []
+
+    @staticmethod
+    def _project_module(name: str):
+        if name in sys.modules:
+            return sys.modules[name]
+        if name.split(".")[0] == "course_lib":
+            try:
+                return importlib.import_module(name)
+            except ImportError:
+                return None
+        return None
+
+
+_READER = HeavyCodeReader()
+
+
+def heavy_reasons(item: pytest.Item) -> set[str]:
+    """Why ``item`` belongs to the slow tier: the set of trains / kernel / browser it reaches."""
+    found = _package_reason(type(item).__module__)  # nbval's notebook cells
+    function = getattr(item, "function", None)
+    if function is not None:
+        found |= _READER.reasons(function)
+    info = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        for fixture_def in (info.name2fixturedefs.get(name, ()) if info else ()):
+            found |= _READER.reasons(fixture_def.func)
+    for value in getattr(getattr(item, "callspec", None), "params", {}).values():
+        if callable(value):
+            found |= _READER.reasons(value)
+    return found
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        light = item.get_closest_marker("light")
+        if light is not None:  # the reader's over-reach, overruled with a reason; the guard still watches it
+            if not (light.args and str(light.args[0]).strip()):
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.light needs a reason")
+            continue
+        reasons = heavy_reasons(item)
+        for reason in sorted(reasons):
+            if item.get_closest_marker(reason) is None:
+                item.add_marker(reason)
+        if reasons and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
+
+_RUNNING: list[pytest.Item] = []
+
+
+def forbid_undetected(what: str) -> None:
+    """Fail the running test if it does ``what`` (trains, starts a kernel) without being marked slow."""
+    if _RUNNING and _RUNNING[-1].get_closest_marker("slow") is None:
+        pytest.fail(f"{_RUNNING[-1].nodeid} {what}, but tests/conftest.py did not see it coming, so the quick "
+                    "tier (-m 'not slow') would run it. Teach HeavyCodeReader about this path.", pytrace=False)
+
+
+def _guard_keras_fit() -> None:
+    keras = sys.modules.get("keras")
+    model = getattr(keras, "Model", None) if keras else None
+    # getattr by name: the reader would take an attribute `.fit` here for training in every test that checks this guard
+    if model is None or getattr(getattr(model, "fit"), "_tier_guard", False):
+        return
+    original = getattr(model, "fit")
+
+    @functools.wraps(original)
+    def fit(self, *args, **kwargs):
+        forbid_undetected("trains a model in-process (keras Model.fit)")
+        return original(self, *args, **kwargs)
+
+    fit._tier_guard = True
+    model.fit = fit
+
+
+def _audit_subprocesses(event: str, args) -> None:
+    if event == "subprocess.Popen" and _RUNNING:
+        argv = " ".join(str(a) for a in (args[1] if isinstance(args[1], (list, tuple)) else [args[1]]))
+        if "ipykernel" in argv:
+            forbid_undetected("starts a Jupyter kernel")
+        elif "chrom" in Path(str(args[0] or argv.split(" ")[0])).name:
+            forbid_undetected("starts a browser")
+
+
+sys.addaudithook(_audit_subprocesses)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _guard_keras_fit()  # keras is imported by then if the test's module uses it
+    _RUNNING.append(item)
+    try:
+        return (yield)
+    finally:
+        _RUNNING.pop()
+
+
+def pytest_runtest_call(item):
+    _guard_keras_fit()  # again: a fixture may have imported keras during setup

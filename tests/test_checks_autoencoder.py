@@ -61,16 +61,6 @@ def test_stub_gets_a_reminder_not_an_error(check, capsys):
     assert "not attempted" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("check", [checks.check_conv_param_count, checks.check_vgg_feature_shape,
-                                   checks.check_count_params_split])
-def test_crashing_answer_is_reported_not_raised(check, capsys):
-    def broken(*args):
-        raise ZeroDivisionError("oops")
-
-    assert check(broken) is False
-    assert "ZeroDivisionError" in capsys.readouterr().out
-
-
 def test_conv_forgetting_the_bias(capsys):
     assert not checks.check_conv_param_count(lambda k, c, f: k * k * c * f)
     assert "bias" in capsys.readouterr().out

@@ -38,15 +38,6 @@ def test_stub_gets_a_reminder_not_an_error(check, capsys):
     assert "not attempted" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("check", [checks.check_rebalancing_weights, checks.check_annealed_mean])
-def test_crashing_answer_is_reported_not_raised(check, capsys):
-    def broken(*args):
-        raise ValueError("bad")
-
-    assert check(broken) is False
-    assert "ValueError" in capsys.readouterr().out
-
-
 def _plain_mean(probs, bins, T):
     return probs @ bins
 

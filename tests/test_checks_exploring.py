@@ -27,7 +27,7 @@ def test_solution_accepted(capsys, check, solution):
 
 @pytest.mark.parametrize("check", [checks.check_count_per_category, checks.check_ab_histogram,
                                    checks.check_mean_object_ab])
-def test_stub_and_none_never_raise(capsys, check):
+def test_stub_and_none_get_a_reminder(capsys, check):
     assert check(None) is False
     assert check(lambda *args: None) is False
     assert "not attempted" in capsys.readouterr().out
@@ -83,14 +83,6 @@ def test_mean_object_ab_typical_mistakes(capsys, wrong, hint):
 def test_example_object_is_orange():
     a, b = checks.mean_object_ab_reference(checks.example_object_image())
     assert a > 10 and b > 40  # red-ish and strongly yellow
-
-
-@pytest.mark.parametrize("odd_answer", ["a string", 3.5, [1, 2, 3], {"a": 1}, (None, None)])
-@pytest.mark.parametrize("check", [checks.check_count_per_category, checks.check_ab_histogram,
-                                   checks.check_mean_object_ab])
-def test_odd_answers_get_a_hint_never_an_exception(capsys, check, odd_answer):
-    assert check(lambda *args: odd_answer) is False
-    assert capsys.readouterr().out.strip()
 
 
 def test_ab_histogram_density_is_told_counts_not_density(capsys):

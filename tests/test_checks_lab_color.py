@@ -29,20 +29,11 @@ def test_solution_accepted(capsys, check, solution):
 
 
 @pytest.mark.parametrize("check", [checks.check_split_l_ab, checks.check_desaturate, checks.check_to_model_input])
-def test_stub_and_none_get_a_reminder_not_an_exception(capsys, check):
+def test_stub_and_none_get_a_reminder(capsys, check):
     assert check(None) is False
     assert check(lambda rgb: None) is False
     assert check(lambda rgb: (None, None)) is False
     assert "not attempted" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("check", [checks.check_split_l_ab, checks.check_desaturate, checks.check_to_model_input])
-def test_crash_in_learner_code_becomes_a_hint(capsys, check):
-    def broken(rgb):
-        raise KeyError("oops")
-
-    assert check(broken) is False
-    assert "KeyError" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -98,13 +89,6 @@ def _norm(l_div, l_sub, ab_div):
 def test_to_model_input_typical_mistakes(capsys, wrong, hint):
     result, out = _verdict(capsys, checks.check_to_model_input, wrong)
     assert result is False and hint in out
-
-
-@pytest.mark.parametrize("odd_answer", ["a string", 3.5, [1, 2, 3], {"a": 1}, (1, 2, 3), ("x", "y")])
-@pytest.mark.parametrize("check", [checks.check_split_l_ab, checks.check_desaturate, checks.check_to_model_input])
-def test_odd_answers_get_a_hint_never_an_exception(capsys, check, odd_answer):
-    assert check(lambda rgb: odd_answer) is False
-    assert capsys.readouterr().out.strip()
 
 
 def test_to_model_input_must_be_float32(capsys):

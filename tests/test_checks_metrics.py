@@ -36,12 +36,7 @@ def test_stub_gets_a_reminder_not_an_error(check, capsys):
 
 
 @pytest.mark.parametrize("check", ALL_CHECKS)
-def test_crashing_or_odd_answers_are_reported_not_raised(check, capsys):
-    def broken(*args):
-        raise ZeroDivisionError("oops")
-
-    assert check(broken) is False
-    assert "ZeroDivisionError" in capsys.readouterr().out
+def test_an_answer_that_is_not_one_number_is_told_so(check, capsys):
     assert check(lambda *args: "twelve") is False
     assert check(lambda *args: np.zeros(3)) is False
     assert "one number" in capsys.readouterr().out

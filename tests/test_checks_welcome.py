@@ -18,7 +18,7 @@ def test_solutions_accepted(capsys):
 
 
 @pytest.mark.parametrize("check", [checks.check_io_shapes, checks.check_choose_weights])
-def test_stub_and_none_never_raise(capsys, check):
+def test_stub_and_none_get_a_reminder(capsys, check):
     assert check(None) is False
     assert check(lambda *args: None) is False
     assert "not attempted" in capsys.readouterr().out
@@ -41,10 +41,3 @@ def test_io_shapes_typical_mistakes(capsys, wrong, hint):
 def test_choose_weights_typical_mistakes(capsys, wrong, hint):
     assert checks.check_choose_weights(wrong) is False
     assert hint in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("odd_answer", ["a string", 3.5, [1, 2, 3], {"a": 1}, (1, 2)])
-@pytest.mark.parametrize("check", [checks.check_io_shapes, checks.check_choose_weights])
-def test_odd_answers_get_a_hint_never_an_exception(capsys, check, odd_answer):
-    assert check(lambda *args: odd_answer) is False
-    assert capsys.readouterr().out.strip()

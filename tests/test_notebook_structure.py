@@ -35,8 +35,8 @@ from conftest import REPO_ROOT, SOLUTION_DIR, load_module
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 COURSE_LIB = REPO_ROOT / "course_lib"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
-#: The course map in the README: notebooks 00 to 06.
-COURSE_NUMBERS = [f"{n:02d}" for n in range(7)]
+#: The course's notebooks, from their text sources (notebooks/NN_name.py): never a fixed list.
+SOURCE_STEMS = sorted(p.stem for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.py"))
 IMAGE_MIME_PREFIX = "image/"
 IMAGE_OK_TAG = "image-output-ok"
 #: This many consecutive normalised lines shared with a course_lib module count as copied code.
@@ -139,11 +139,15 @@ def copied_from_course_lib(code: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 # ---------------------------------------------------------------------- the course
-def test_the_course_has_every_notebook_of_the_map():
-    numbers = [p.name[:2] for p in NOTEBOOKS]
-    missing = [n for n in COURSE_NUMBERS if n not in numbers]
-    assert not missing, f"notebooks missing from notebooks/: {missing}"
-    assert len(numbers) == len(set(numbers)), f"two notebooks share a number: {numbers}"
+def test_the_notebooks_are_numbered_from_00_without_gaps_and_all_on_the_course_map():
+    numbers = [stem[:2] for stem in SOURCE_STEMS]
+    assert len(numbers) >= 9, SOURCE_STEMS  # 00-08 today; new notebooks only add to the list
+    assert numbers == [f"{n:02d}" for n in range(len(numbers))], f"numbers with a gap or shared: {numbers}"
+    assert [p.stem for p in NOTEBOOKS] == SOURCE_STEMS, "every notebooks/NN_*.py has its .ipynb"
+    readme = (REPO_ROOT / "README.md").read_text()
+    course_map = readme[readme.index("## Course map"):readme.index("\n## ", readme.index("## Course map") + 1)]
+    missing = [stem for stem in SOURCE_STEMS if f"(notebooks/{stem}.ipynb)" not in course_map]
+    assert not missing, f"notebooks missing from the README's course map: {missing}"
 
 
 def test_every_notebook_has_a_text_source():
@@ -151,6 +155,7 @@ def test_every_notebook_has_a_text_source():
     assert [s.stem for s in SOURCES] == [p.stem for p in NOTEBOOKS], "a text source was never built"
 
 
+@pytest.mark.light("sync_notebooks.main executes notebooks only with --execute, which this test never passes")
 def test_sync_check_passes(capsys):
     """What CI relies on: every generated file is what its source builds; so are the README badges."""
     assert sync.main(["--check"]) == 0, capsys.readouterr().err
@@ -330,6 +335,7 @@ def test_exercise_cell_splits_into_stub_and_solution():
     assert sync.split_exercise("print(1)") == ("print(1)", None)
 
 
+@pytest.mark.light("sync_notebooks.main executes notebooks only with --execute, which this test never passes")
 @pytest.mark.parametrize("broken", [f"{sync.BEGIN_SOLUTION}\nx = 1",
                                     f"x = 1\n{sync.END_STUB}",
                                     f"{sync.BEGIN_SOLUTION}\n{sync.BEGIN_STUB}\n{sync.END_STUB}\n{sync.END_SOLUTION}"])
@@ -351,6 +357,7 @@ def test_a_copied_cell_id_is_refused(toy_source):
         sync.build(toy_source)
 
 
+@pytest.mark.light("sync_notebooks.main executes notebooks only with --execute, which this test never passes")
 def test_check_names_every_stale_file(toy_source, monkeypatch, capsys):
     notebook, solutions = sync.notebook_path(toy_source), sync.solutions_path(toy_source)
     nb = _read(notebook)

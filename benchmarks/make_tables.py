@@ -1,0 +1,173 @@
+"""Render the result tables of benchmarks/README.md from the JSON files in benchmarks/results/.
+
+Each ``results/NAME.json`` holds one measured thing: what was measured, the command, the date, the
+commit that first recorded the figures, the machine, an optional ``stale`` note, and its ``rows``. README.md marks where each table
+goes::
+
+    <!-- results:NAME -->
+    ...generated; edit results/NAME.json instead...
+    <!-- /results:NAME -->
+
+::
+
+    python benchmarks/make_tables.py          # rewrite the tables in benchmarks/README.md
+    python benchmarks/make_tables.py --check  # exit 1 if README.md differs from what the JSON renders
+
+``tests/test_benchmark_tables.py`` runs the check, so a table cannot drift from its results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+README = BENCH_DIR / "README.md"
+#: Every results file must say these.
+REQUIRED_KEYS = ("what", "command", "measured", "commit", "machine", "rows")
+MARKER = re.compile(r"<!-- results:(?P<name>[\w-]+) -->\n.*?<!-- /results:(?P=name) -->", re.S)
+
+
+def number(digits: int, sign: bool = False):
+    """A formatter for a number with ``digits`` decimals (``+`` for gains); None becomes an empty cell."""
+    def fmt(value):
+        if value is None or value == "":
+            return ""
+        return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
+    return fmt
+
+
+def text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def interval(row: dict, key: str = "colourfulness") -> str:
+    """``0.945 [0.864, 1.026]``: a value with its interval when the row has one."""
+    if row.get("interval_low") is None:
+        return number(3)(row[key])
+    return f"{row[key]:.3f} [{row['interval_low']:.3f}, {row['interval_high']:.3f}]"
+
+
+# For each table: its results file, the key of its rows, and (header, cell) columns, where a cell is a
+# row key with its formatter, or a function of the whole row.
+TABLES: dict[str, tuple[str, str, list]] = {
+    "training_speed": ("training_speed", "rows", [
+        ("", "part", text), ("s/epoch", "seconds_per_epoch", number(2)), ("images/s", "images_per_second", number(1))]),
+    "cpu_recipe_validation": ("cpu_recipe_validation", "rows", [
+        ("seed", "seed", text), ("PSNR, images", "psnr_images", number(2)),
+        ("PSNR, categories", "psnr_categories", number(2)), ("gain over gray, images", "gain_images", number(2, True)),
+        ("**gain over gray, categories**", "gain_categories", number(2, True)), ("SSIM (cat.)", "ssim", number(3)),
+        ("colourfulness (cat.) [90 % prediction interval]", interval, None)]),
+    "cpu_recipe_test": ("cpu_recipe_test", "rows", [
+        ("test split", "model", text), ("PSNR", "psnr", number(2)), ("SSIM", "ssim", number(3)),
+        ("ΔE00", "deltaE00", number(2)), ("colourfulness ratio", "colourfulness", number(3)), ("AuC", "auc", number(3)),
+        ("PSNR fg", "psnr_fg", number(2)), ("gain over gray", "gain", number(2, True))]),
+    "cpu_recipe_per_category": ("cpu_recipe_per_category", "rows", [
+        ("category", "category", text), ("val PSNR", "val_psnr", number(2)), ("val gain over gray", "val_gain", number(2, True)),
+        ("test images", "test_images", text), ("test PSNR", "test_psnr", number(2)),
+        ("test gain over gray", "test_gain", number(2, True)), ("test colourfulness", "test_colourfulness", number(3))]),
+    "classification_decoding": ("classification_decoding", "rows", [
+        ("T", "temperature", text), ("upsampling", "upsampling", text), ("PSNR", "psnr", number(2)),
+        ("colourfulness [95 % prediction interval]", interval, None), ("inside 0.98-1.30?", "inside", text)]),
+    "classification_test": ("classification_test", "rows", [
+        ("model", "model", text), ("PSNR", "psnr", text), ("SSIM", "ssim", text), ("ΔE00", "deltaE00", text),
+        ("colourfulness ratio", "colourfulness", text), ("AuC", "auc", text), ("gain over gray", "gain", text)]),
+    "classification_per_category": ("classification_test", "per_category", [
+        ("category", "category", text), ("test PSNR", "psnr", number(2)), ("colourfulness", "colourfulness", number(2))]),
+    "hint_curve": ("hint_curve", "rows", [
+        ("hints per image", "hints", text), ("PSNR (images)", "psnr_images", number(2)),
+        ("PSNR (categories)", "psnr_categories", number(2)), ("fg PSNR", "psnr_fg", number(2)), ("SSIM", "ssim", number(3)),
+        ("ΔE00", "deltaE00", number(2)), ("automatic model PSNR", "automatic_psnr", number(2))]),
+    "training_times": ("training_times", "rows", [
+        ("model", "model", text), ("machine", "machine", text), ("when", "when", text), ("wall (min:s)", "wall", text),
+        ("CPU min", "cpu_minutes", number(1)), ("stale?", "stale", text)]),
+}
+#: Tables of many short rows are laid out this many rows side by side.
+SIDE_BY_SIDE = {"classification_per_category": 4, "cpu_recipe_per_category": 2}
+
+
+def load(name: str) -> dict:
+    """``results/NAME.json``, checked for the keys every result must carry."""
+    data = json.loads((RESULTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    missing = [key for key in REQUIRED_KEYS if key not in data]
+    if missing:
+        raise ValueError(f"results/{name}.json lacks {missing}: every result says what, how, when, where")
+    return data
+
+
+def _cell(row: dict, key, fmt) -> str:
+    return key(row) if callable(key) else fmt(row.get(key))
+
+
+def render_table(name: str) -> str:
+    """The Markdown for table ``name``: a line naming the source and the machine, then the table."""
+    file_name, rows_key, columns = TABLES[name]
+    data = load(file_name)
+    if rows_key == "rows":
+        lines = [f"{data['what']}. *Measured {data['measured']} on {data['machine']}; recorded in commit "
+                 f"{data['commit']}:* `{data['command']}`"]
+    else:  # a second table of the same measurement: its source was named with the first
+        lines = [f"The same measurement (`results/{file_name}.json`)."]
+    if data.get("stale"):
+        lines.append(f"\n**Stale:** {data['stale']}")
+    lines.append("")
+    rows = [[_cell(row, key, fmt) for _, key, fmt in columns] for row in data[rows_key]]
+    headers = [header for header, _, _ in columns]
+    align = ["---" if i == 0 or not any(_numeric(r[i]) for r in rows) else "---:" for i in range(len(headers))]
+    group = SIDE_BY_SIDE.get(name, 1)
+    if group > 1:  # rows side by side: row k of the table holds rows k*group .. k*group+group-1
+        headers, align = headers * group, align * group
+        rows = [sum(rows[i:i + group], []) + [""] * len(columns) * (group - len(rows[i:i + group]))
+                for i in range(0, len(rows), group)]
+    lines += ["| " + " | ".join(headers) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    if data.get("notes") and rows_key == "rows":
+        lines += ["", data["notes"]]
+    return "\n".join(lines)
+
+
+def _numeric(cell: str) -> bool:
+    return bool(re.fullmatch(r"[+-]?\d+(\.\d+)?( [\[(].*)?", cell))
+
+
+def render_readme(readme: str) -> str:
+    """``readme`` with every marked table replaced by what its results render.
+
+    Raises
+    ------
+    ValueError
+        If a marker names a table that TABLES lacks, or a table has no marker in ``readme``.
+    """
+    names = [match["name"] for match in MARKER.finditer(readme)]
+    unknown = sorted(set(names) - set(TABLES))
+    unplaced = sorted(set(TABLES) - set(names))
+    if unknown or unplaced:
+        raise ValueError(f"README markers without a table: {unknown}; tables without a marker: {unplaced}")
+    return MARKER.sub(lambda m: f"<!-- results:{m['name']} -->\n{render_table(m['name'])}\n<!-- /results:{m['name']} -->",
+                      readme)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if README.md's tables differ from the results")
+    args = parser.parse_args(argv)
+    current = README.read_text(encoding="utf-8")
+    rendered = render_readme(current)
+    if args.check:
+        if rendered != current:
+            print("benchmarks/README.md's tables differ from benchmarks/results/*.json: "
+                  "run python benchmarks/make_tables.py", file=sys.stderr)
+            return 1
+        return 0
+    if rendered != current:
+        README.write_text(rendered, encoding="utf-8")
+        print(f"rewrote the tables in {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
