@@ -221,12 +221,11 @@ if not (HINT_RUN_DIR / "model.keras").is_file() or not (config.course_run_dir(fa
     weights = check_weights().weights_option  # None (offline: a random encoder) when ImageNet is out of reach
     print(f"Training what is missing; encoder weights: {weights or 'random (offline mode)'}")
 if not (HINT_RUN_DIR / "model.keras").is_file():
-    # The tiny model trains longer than the fast recipe's 3 epochs: a model that never saw enough hints
-    # would ignore them.
-    extra = {"epochs": 12} if TINY_MODELS else {}
+    # The fast recipe's hint variant trains longer than its 3 epochs (recipes.VARIANT_SETTINGS): a model
+    # that never saw enough hints would ignore them.
     resume = (HINT_RUN_DIR / "checkpoints" / "state.json").is_file()
     train.train(source.root, HINT_RUN_DIR, weights=weights, hints=True, resume=resume,
-                **config.course_train_settings(fast=TINY_MODELS), **extra)
+                **config.course_train_settings(fast=TINY_MODELS))
 AUTO_RUN_DIR = config.course_run_dir(fast=TINY_MODELS)
 if not (AUTO_RUN_DIR / "model.keras").is_file():
     print(config.missing_model_message(AUTO_RUN_DIR / "model.keras"))
