@@ -19,7 +19,8 @@
 #
 # Usage: bash scripts/test_offline.sh [extra pytest arguments]
 #   COURSE_PYTHON=/path/to/python  the interpreter (default: the checkout's .venv/bin/python)
-#   KEEP_OFFLINE_CLONE=1           keep the temporary clone (its artifacts/browser screenshots) afterwards
+#   KEEP_OFFLINE_CLONE=1           keep the temporary clone afterwards
+# The browser test's screenshots are copied to artifacts/offline/ in the checkout.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 python=${COURSE_PYTHON:-$repo/.venv/bin/python}
@@ -29,10 +30,17 @@ if [[ ! -x $python ]]; then
 fi
 start=$(date +%s)
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/course-offline.XXXXXX")
+# On exit, the browser test's screenshots come back to the checkout (artifacts/ is gitignored).
+save_artifacts() {
+  if [[ -d $scratch/clone/artifacts ]]; then
+    rm -rf "$repo/artifacts/offline" && mkdir -p "$repo/artifacts" && cp -r "$scratch/clone/artifacts" "$repo/artifacts/offline"
+  fi
+}
 if [[ -n ${KEEP_OFFLINE_CLONE:-} ]]; then
   echo "==> keeping the clone in $scratch/clone"
+  trap save_artifacts EXIT
 else
-  trap 'rm -rf "$scratch"' EXIT
+  trap 'save_artifacts; rm -rf "$scratch"' EXIT
 fi
 git clone --quiet "$repo" "$scratch/clone"
 cd "$scratch/clone"
