@@ -40,7 +40,7 @@ from IPython.display import display
 
 from course_lib import color, config, hints, train
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
-from course_lib.environment import check_weights
+from course_lib.environment import weights_for_recipe
 from course_lib.errors import CourseError
 from course_lib.evaluate import evaluate_colorizer, hint_colorize_fn, select_records
 from course_lib.hint_widget import HintExplorer, enable_colab_widgets, upload_explorer
@@ -249,15 +249,14 @@ if not (HINT_RUN_DIR / "model.keras").is_file():
     HINT_RUN_DIR = config.runs_dir() / ("hints-fast" if TINY_MODELS else "hints")
 weights = None
 if not (HINT_RUN_DIR / "model.keras").is_file() or not (config.course_run_dir(fast=TINY_MODELS) / "model.keras").is_file():
-    weights = check_weights().weights_option  # None (offline: a random encoder) when ImageNet is out of reach
-    print(f"Training what is missing; encoder weights: {weights or 'random (offline mode)'}")
+    print("Training what is missing, with the recipe's own encoder weights:")
+    # cpu, fast: none (as measured); gpu: ImageNet, or none offline, said loudly.
+    weights = weights_for_recipe(train.resolve_settings(**config.course_train_settings(fast=TINY_MODELS)).weights)
 if not (HINT_RUN_DIR / "model.keras").is_file():
-    # The tiny model trains longer than the fast recipe's 3 epochs: a model that never saw enough hints
-    # would ignore them.
-    extra = {"epochs": 12} if TINY_MODELS else {}
-    # resume="auto": an interrupted run is continued, never started over.
+    # The fast recipe's hint variant trains longer than its 3 epochs (recipes.VARIANT_SETTINGS): a model
+    # that never saw enough hints would ignore them. resume="auto": an interrupted run is continued.
     train.train(source.root, HINT_RUN_DIR, weights=weights, hints=True, resume="auto",
-                **config.course_train_settings(fast=TINY_MODELS), **extra)
+                **config.course_train_settings(fast=TINY_MODELS))
 AUTO_RUN_DIR = config.course_run_dir(fast=TINY_MODELS)
 if not (AUTO_RUN_DIR / "model.keras").is_file():
     print(config.missing_model_message(AUTO_RUN_DIR / "model.keras"))

@@ -111,3 +111,16 @@ def test_train_resolves_the_variant_epochs_too():
     assert resolve_settings(recipe="cpu", head="classification").epochs == 75
     assert resolve_settings(recipe="cpu").epochs == 150
     assert resolve_settings(TrainSettings(epochs=12), head="classification").epochs == 12  # explicit settings kept
+
+
+def test_the_fast_recipes_hint_model_trains_many_more_steps_than_the_fast_recipe():
+    from course_lib.recipes import VARIANT_SETTINGS, recipe_settings
+
+    fast, hints = RECIPES["fast"], recipe_settings("fast", hints=True)
+    assert recipe_settings("fast") == fast  # the automatic fast model is unchanged
+    steps = lambda s: s.epochs * (s.max_images_per_split // s.batch_size)  # noqa: E731 (at most, per stage)
+    assert steps(hints) >= 10 * steps(fast)  # a hint model needs a few hundred steps (tests/test_hints_fast.py)
+    assert {k: getattr(hints, k) for k in VARIANT_SETTINGS["fast"]["hints"]} == VARIANT_SETTINGS["fast"]["hints"]
+    given = recipe_settings("fast", hints=True, epochs=2, learning_rate=1e-3)  # given values win
+    assert (given.epochs, given.learning_rate, given.max_images_per_split) == (2, 1e-3, hints.max_images_per_split)
+    assert recipe_settings("cpu", hints=True).max_images_per_split is None  # the cpu recipe keeps every image
