@@ -157,7 +157,7 @@ EOF
     else
       row "train $label (gpu recipe, 1+1 epochs)" "FAILED" "$(grep -E 'Error|error' "$work/$label.log" | tail -1 | cut -c1-150)"
     fi
-    grep -E '^stage 1:' "$work/$label.log" | sed "s/^/    $label: /"
+    grep -oE 'stage 1: frozen encoder.*' "$work/$label.log" | sed "s/^/    $label: /"  # tqdm's \r may precede it
     grep -E '^[0-9]+/[0-9]+ - ' "$work/$label.log" | sed "s/^/    $label: /"
   }
 
