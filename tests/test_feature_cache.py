@@ -110,3 +110,21 @@ def test_stage_1_on_a_partial_cache_trains_the_decoder_and_resumes(tiny_data, pr
     changed = [not np.array_equal(a, b) for a, b in zip(model.get_layer("decoder").get_weights(), decoder_after_1,
                                                        strict=True)]
     assert any(changed)  # the decoder trained in epoch 2
+
+
+def test_flop_count_of_the_gpu_recipe_follows_the_plan(ncd_dir, capsys):
+    """benchmarks/gpu_recipe_flops.py: convolutions counted by hand on a small model, then the
+    gpu recipe's table on the dev copy names the path of the plan above."""
+    from conftest import REPO_ROOT, load_module
+    from course_lib.model import build_colorizer
+
+    flops = load_module(REPO_ROOT / "benchmarks" / "gpu_recipe_flops.py", "gpu_recipe_flops")
+    macs = flops.conv_macs(build_colorizer(32, "unet", weights=None, encoder_blocks=2, decoder_width=8), 32)
+    assert macs["encoder/block1_conv1"] == 32 * 32 * 9 * 3 * 64  # VGG sees L as three channels
+    assert macs["encoder/block2_conv2"] == 16 * 16 * 9 * 128 * 128
+    assert macs["decoder/ab_norm"] == 32 * 32 * 9 * 8 * 2
+    assert flops.main(["--data", str(ncd_dir)]) == 0
+    out = capsys.readouterr().out
+    gpu = RECIPES["gpu"]
+    assert "deepest 3 of 5 cached: blocks 1-2 forward + decoder x3" in out
+    assert f"| whole run: {gpu.epochs} + {gpu.fine_tune_epochs} epochs |" in out
