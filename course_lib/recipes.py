@@ -9,8 +9,9 @@ explicit arguments override single fields (:meth:`TrainSettings.override`).
 recipe     what it is for
 =========  ======================================================================================
 ``cpu``    a 2-core laptop (``weights=None``, as it was measured: the whole network trains), 19-31 min
-``gpu``    a Colab GPU (T4, 16 GB): ImageNet encoder, all 5 VGG blocks at 224 px, features
-           cached for stage 1, then the upper blocks fine-tuned; mixed precision; ~20 min
+``gpu``    a Colab GPU (T4, 16 GB): ImageNet encoder, all 5 VGG blocks at 224 px, the deepest
+           features (blocks 3-5) cached for stage 1 and blocks 1-2 recomputed, then the upper
+           blocks fine-tuned; mixed precision; ~20 min
 ``fast``   the notebooks' fast mode (``COURSE_FAST=1``, CI): proves everything runs, in a minute;
            never a result
 =========  ======================================================================================
@@ -250,9 +251,11 @@ RECIPES: dict[str, TrainSettings] = {
     # the candidates that keep their colour (benchmarks/select_recipe.py), the test split looked at once.
     # Its weights are part of it: every figure was measured with none (a random encoder that trains).
     "cpu": TrainSettings(recipe="cpu", weights=None),
-    # A Colab T4 (16 GB): stage 1 trains the decoder on cached features of the frozen ImageNet
-    # encoder, stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/README.md,
-    # "The gpu recipe"): about 8 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.
+    # A Colab T4 (16 GB): stage 1 trains the decoder on features of the frozen ImageNet encoder;
+    # all five maps of NCD's train split and mirrors are over 10 GB, so only blocks 3-5's are cached
+    # (under FEATURE_CACHE_LIMIT) and blocks 1-2 recompute theirs every step (train.plan_feature_cache).
+    # Stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/gpu_recipe_flops.py):
+    # about 7.5 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.
     "gpu": TrainSettings(
         recipe="gpu", weights="imagenet", image_size=224, encoder_blocks=5, decoder_width=32,
         epochs=50, fine_tune_epochs=30, batch_size=32, learning_rate=1e-3,

@@ -5,9 +5,11 @@ Stages
 1. **Decoder** (pretrained encoder, ``weights="imagenet"`` or a path): the VGG19 encoder is
    frozen, so its features never change. They are computed once (for every training image
    and its mirror image) and the decoder alone trains on them: an epoch costs only the
-   decoder. With a random encoder (``weights=None``: the ``cpu`` and ``fast`` recipes, and
-   offline mode) frozen random features would be useless, so the whole network trains on
-   augmented images instead.
+   decoder. When they are too large for :data:`FEATURE_CACHE_LIMIT` (the ``gpu`` recipe on
+   NCD: 224 px, five skip maps), only the deepest maps that fit are cached and the encoder's
+   first blocks recompute the shallow ones every step (:func:`plan_feature_cache`). With a random
+   encoder (``weights=None``: the ``cpu`` and ``fast`` recipes, and offline mode) frozen random
+   features would be useless, so the whole network trains on augmented images instead.
 2. **Fine-tuning** (optional, ``fine_tune_epochs > 0``, pretrained encoder only): the upper
    VGG blocks are unfrozen and the whole model trains at a tenth of the learning rate.
 
@@ -42,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import io
@@ -63,7 +66,8 @@ from course_lib.recipes import (HEADS, LOSSES, MIXED_PRECISION, RECIPE_CHOICES, 
 
 #: Validation images shown in each epoch's grid.
 GRID_IMAGES = 6
-#: Feature caching is skipped above this many bytes (it would not fit comfortably in RAM).
+#: Stage 1's feature cache takes at most this many bytes of RAM (:func:`plan_feature_cache`):
+#: Colab gives about 12 GB, and the decoded images, the model and TensorFlow need the rest.
 FEATURE_CACHE_LIMIT = 3 * 2**30
 #: The cosine decay ends at this fraction of the initial learning rate (not at 0, which the
 #: log would show as ``lr: 0`` in the last epoch, as if nothing were learned any more).
@@ -497,28 +501,135 @@ def _load_split(data_dir, max_images_per_split=None):
     return splits
 
 
-def _feature_bytes(encoder, n_images: int) -> int:
+@dataclass(frozen=True)
+class FeatureCachePlan:
+    """What stage 1 keeps of a frozen encoder's features (:func:`plan_feature_cache`).
+
+    The encoder's outputs are its skip maps, shallowest first (one tensor for the seed decoder).
+    The deepest ``cached`` of them are computed once and kept as float16; the shallower ones
+    are recomputed on every step by the encoder's first blocks, which cost a fraction of the
+    whole encoder (at 224 px, blocks 1-2 are 24 % of VGG19's convolutions) but hold most of
+    its feature bytes (at 224 px, 79 %).
+
+    Attributes
+    ----------
+    outputs : int
+        How many feature maps the encoder gives.
+    cached : int
+        How many of the deepest are cached: ``outputs`` (all), fewer (the rest recomputed), or 0.
+    n_images : int
+        Feature sets cached: the training images and, with augmentation, their mirror images.
+    bytes : int
+        What the cache holds: the float16 features, plus the float32 ``L_norm`` inputs when
+        shallow features are recomputed from them.
+    all_bytes : int
+        What caching every feature map would take.
+    limit : int
+        The limit it was planned for (:data:`FEATURE_CACHE_LIMIT`).
+    """
+
+    outputs: int
+    cached: int
+    n_images: int
+    bytes: int
+    all_bytes: int
+    limit: int
+
+    @property
+    def path(self) -> str:
+        """``"all cached"``, ``"deepest N cached"`` or ``"not cached"``."""
+        if self.cached == self.outputs:
+            return "all cached"
+        return f"deepest {self.cached} of {self.outputs} cached" if self.cached else "not cached"
+
+    def describe(self) -> str:
+        """One line for the training log."""
+        gb = lambda b: f"{b / 1e9:.2f} GB"  # noqa: E731
+        if self.cached == self.outputs:
+            return f"features of {self.n_images} images cached once ({gb(self.bytes)})"
+        limit = f"the {self.limit / 2**30:g} GiB limit"
+        if self.cached:
+            return (f"the deepest {self.cached} of {self.outputs} feature maps cached once ({gb(self.bytes)}; all "
+                    f"{self.outputs} would be {gb(self.all_bytes)}, over {limit}), the shallower ones recomputed "
+                    "every step")
+        return f"features not cached: even the deepest map of {self.n_images} images is over {limit}"
+
+
+def plan_feature_cache(feature_shapes, n_images: int, image_shape, limit: int | None = None) -> FeatureCachePlan:
+    """Cache as many of the deepest feature maps as fit in ``limit`` bytes.
+
+    Parameters
+    ----------
+    feature_shapes : sequence of tuple
+        Per-image shape of each encoder output, shallowest first (``encoder.outputs``' shapes
+        without the batch axis).
+    n_images : int
+        Feature sets to cache (training images, mirror images included).
+    image_shape : tuple
+        Per-image shape of the encoder's input (``(S, S, 1)``), kept as float32 when the
+        shallow maps are recomputed.
+    limit : int, optional
+        Bytes the cache may take; default :data:`FEATURE_CACHE_LIMIT`.
+
+    Returns
+    -------
+    FeatureCachePlan
+    """
+    limit = FEATURE_CACHE_LIMIT if limit is None else int(limit)
+    sizes = [int(np.prod(shape)) * 2 * n_images for shape in feature_shapes]  # float16
+    input_bytes = int(np.prod(image_shape)) * 4 * n_images  # float32 L_norm
+    for cached in range(len(sizes), 0, -1):
+        total = sum(sizes[len(sizes) - cached:]) + (input_bytes if cached < len(sizes) else 0)
+        if total <= limit:
+            return FeatureCachePlan(len(sizes), cached, n_images, total, sum(sizes), limit)
+    return FeatureCachePlan(len(sizes), 0, n_images, 0, sum(sizes), limit)
+
+
+def stage1_feature_plan(settings: TrainSettings, n_train_images: int, limit: int | None = None) -> FeatureCachePlan:
+    """The :class:`FeatureCachePlan` stage 1 of ``settings`` follows on ``n_train_images`` training
+    images (the encoder is built with random weights: the shapes do not depend on them)."""
+    from course_lib.model import build_encoder
+
+    encoder = build_encoder(settings.image_size, None, settings.encoder_blocks,
+                            outputs="skips" if settings.decoder == "unet" else "pooled", hints=settings.hints)
+    n_sets = n_train_images * (2 if settings.augment else 1)
+    return plan_feature_cache(encoder_feature_shapes(encoder), n_sets, tuple(encoder.inputs[0].shape[1:]), limit)
+
+
+def encoder_feature_shapes(encoder) -> list[tuple]:
+    """Per-image shapes of ``encoder``'s outputs, shallowest first."""
     outputs = encoder.outputs
-    per_image = sum(int(np.prod(t.shape[1:])) for t in outputs) * 2  # float16
-    return per_image * n_images
+    return [tuple(int(d) for d in t.shape[1:]) for t in outputs]
 
 
-def _encode(encoder, l_norm: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Encoder features of ``l_norm (N, S, S, 1)`` as a list of float16 arrays."""
+def _encode(encoder, l_norm: np.ndarray, batch_size: int, keep: int | None = None) -> list[np.ndarray]:
+    """The deepest ``keep`` (default: all) encoder outputs of ``l_norm (N, S, S, 1)``, as float16.
+
+    Batch by batch into arrays allocated once: the outputs not kept are never gathered, so
+    the memory is what is kept, not everything the encoder computes.
+    """
+    import keras
+
+    outputs = list(encoder.outputs)
+    keep = len(outputs) if keep is None else int(keep)
+    model = encoder if keep == len(outputs) else keras.Model(encoder.inputs, outputs[len(outputs) - keep:])
+    kept = [np.empty((len(l_norm), *shape), np.float16) for shape in encoder_feature_shapes(encoder)[len(outputs) - keep:]]
+    for start in range(0, len(l_norm), batch_size):
+        batch = model.predict_on_batch(np.asarray(l_norm[start : start + batch_size], np.float32))
+        batch = batch if isinstance(batch, (list, tuple)) else [batch]
+        for array, values in zip(kept, batch, strict=True):
+            array[start : start + len(values)] = np.asarray(values, dtype=np.float16)
+    return kept
+
+
+def _feature_dataset(features, ab_norm, batch_size, seed, shuffle, l_norm=None):
+    """``tf.data`` over cached features: ``((f_1, ..., f_k), ab_norm)`` batches, or
+    ``((L_norm, f_j, ..., f_k), ab_norm)`` when ``l_norm`` is given (shallow maps recomputed)."""
     import tensorflow as tf
 
-    # A dataset, not the array: Keras would wrap NumPy arrays in its own pipeline, whose parallel
-    # map TensorFlow rewrites under op determinism, logging a spurious "use_unbounded_threadpool" error.
-    features = encoder.predict(tf.data.Dataset.from_tensor_slices(l_norm).batch(batch_size), verbose=0)
-    features = features if isinstance(features, (list, tuple)) else [features]
-    return [np.asarray(f, dtype=np.float16) for f in features]
-
-
-def _feature_dataset(features, ab_norm, batch_size, seed, shuffle):
-    """``tf.data`` over cached features: ``((f_1, ..., f_k), ab_norm)`` batches."""
-    import tensorflow as tf
-
-    inputs = tuple(features) if len(features) > 1 else features[0]
+    inputs = tuple(features) if len(features) > 1 or l_norm is not None else features[0]
+    if l_norm is not None:
+        inputs = (np.asarray(l_norm, np.float32), *inputs)
     ds = tf.data.Dataset.from_tensor_slices((inputs, ab_norm))
     if shuffle:
         ds = ds.shuffle(len(ab_norm), seed=seed, reshuffle_each_iteration=True)
@@ -526,6 +637,24 @@ def _feature_dataset(features, ab_norm, batch_size, seed, shuffle):
     # float16 in memory (half the RAM), float32 into the decoder.
     cast = lambda x, y: (tf.nest.map_structure(lambda t: tf.cast(t, tf.float32), x), y)  # noqa: E731
     return ds.map(cast, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _partly_cached_trainer(colorizer, cached: int):
+    """A model ``(L_norm, f_j, ..., f_k) -> ab`` sharing the colorizer's layers: the frozen
+    encoder's first blocks recompute the shallow maps, the decoder trains. The encoder's
+    deeper blocks are not in it, so they cost nothing per step."""
+    import keras
+
+    encoder, decoder = colorizer.get_layer("encoder"), colorizer.get_layer("decoder")
+    outputs = list(encoder.outputs)
+    split = len(outputs) - cached
+    shallow = keras.Model(encoder.inputs, outputs[:split], name="encoder_shallow")
+    l_norm = keras.Input(tuple(encoder.inputs[0].shape[1:]), name="l_norm")
+    deep = [keras.Input(shape, name=f"cached_skip{split + i + 1}")
+            for i, shape in enumerate(encoder_feature_shapes(encoder)[split:])]
+    recomputed = shallow(l_norm)
+    recomputed = list(recomputed) if isinstance(recomputed, (list, tuple)) else [recomputed]
+    return keras.Model([l_norm, *deep], decoder([*recomputed, *deep]), name="decoder_on_partial_cache")
 
 
 class FixedBatchPredictor:
@@ -849,18 +978,26 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
     bs = settings.batch_size * replicas
     if stage.encoder is None:
         encoder = colorizer.get_layer("encoder")
-        fits = _feature_bytes(encoder, 2 * len(data.train_rgb)) <= FEATURE_CACHE_LIMIT
+        n_sets = len(data.train_rgb) * (2 if settings.augment else 1)  # with augmentation, the mirror images too
+        plan = plan_feature_cache(encoder_feature_shapes(encoder), n_sets, tuple(encoder.inputs[0].shape[1:]))
         if settings.hints:  # the features depend on the hints, new every epoch: nothing to cache
             cache_features = False
-        if bool(cache_features) and (cache_features != "auto" or fits):
-            print(f"{stage.name}: frozen encoder, features cached once; training the decoder only")
+        if cache_features is True:  # asked for all of them, whatever they take
+            plan = dataclasses.replace(plan, cached=plan.outputs, bytes=plan.all_bytes)
+        if cache_features and plan.cached:
+            print(f"{stage.name}: frozen encoder, {plan.describe()}; training the decoder only")
             train_l, train_ab = color.rgb_to_model_io(data.train_rgb)
             if settings.augment:  # the mirror images double the data at no cost per epoch
                 train_l = np.concatenate([train_l, train_l[:, :, ::-1]])
                 train_ab = np.concatenate([train_ab, train_ab[:, :, ::-1]])
-            train_data = _feature_dataset(_encode(encoder, train_l, bs), train_ab, bs, stage.seed, True)
-            return colorizer.get_layer("decoder"), train_data, int(np.ceil(len(train_ab) / bs))
-        print(f"{stage.name}: frozen encoder (features not cached); the decoder trains on images")
+            features = _encode(encoder, train_l, bs, keep=plan.cached)
+            steps = int(np.ceil(len(train_ab) / bs))
+            if plan.cached == plan.outputs:
+                return colorizer.get_layer("decoder"), _feature_dataset(features, train_ab, bs, stage.seed, True), steps
+            trainer = _partly_cached_trainer(colorizer, plan.cached)
+            return trainer, _feature_dataset(features, train_ab, bs, stage.seed, True, l_norm=train_l), steps
+        reason = plan.describe() if cache_features else "features not cached"
+        print(f"{stage.name}: frozen encoder ({reason}); the decoder trains on images")
     elif stage.encoder == "all" and not settings.pretrained and RECIPES.get(settings.recipe, settings).pretrained:
         print("=" * 78 + "\nOFFLINE MODE: weights=None, the VGG19 encoder starts from RANDOM weights (no "
               "ImageNet),\nso the whole network trains. Expect lower quality than with ImageNet weights.\n" + "=" * 78)
@@ -965,8 +1102,10 @@ def train(
         How to spread training over devices (:func:`make_strategy`). ``batch_size`` is per
         device, so the global batch is ``batch_size`` times the number of replicas.
     cache_features : bool or "auto"
-        Stage 1 with a frozen encoder: compute encoder features once. ``"auto"`` caches when
-        they fit in :data:`FEATURE_CACHE_LIMIT` bytes.
+        Stage 1 with a frozen encoder: compute encoder features once. ``"auto"`` caches the
+        deepest feature maps that fit in :data:`FEATURE_CACHE_LIMIT` bytes and recomputes the
+        others every step (:func:`plan_feature_cache`); True caches all of them whatever they
+        take; False caches none.
     callbacks : sequence of keras.callbacks.Callback
         Extra callbacks for every ``fit`` call.
     verbose : "auto", 0, 1 or 2

@@ -24,7 +24,8 @@
 #
 # 1. an **input pipeline** that keeps the GPU busy (decode every JPEG once, do the rest in TensorFlow);
 # 2. a **GPU**, used well: mixed precision, and, while the encoder is frozen, its features computed
-#    once and **cached**, so each epoch only runs the small decoder;
+#    once and **cached** (the deepest ones, when all of them would not fit in memory), so each epoch
+#    runs little more than the decoder;
 # 3. **checkpoints** every epoch, so that a lost Colab runtime costs at most one epoch: you **resume**.
 #
 # All of it lives in `course_lib.train` (also available as `python -m course_lib train`); here we look
@@ -180,6 +181,13 @@ for dtype in (np.float16, np.float32):
 # `benchmarks/README.md`.) The price: no random crops during that stage, since every new crop would need
 # fresh features; the mirror image of every photo is cached too, which doubles the data for free.
 #
+# The cache has to fit in memory (`train.FEATURE_CACHE_LIMIT`, 3 GiB). At the `gpu` recipe's 224 px the
+# five feature maps of NCD's training photos and their mirrors take over 10 GB, mostly in the large,
+# shallow maps of blocks 1-2, which are cheap to compute (a quarter of the encoder's work). So there
+# `course_lib.train` caches only the deepest maps that fit (blocks 3-5, under 3 GB) and lets blocks 1-2
+# recompute the shallow ones at every step; the training log says which plan it took
+# (`train.plan_feature_cache`).
+#
 # In **offline mode** (no ImageNet weights) there is nothing useful to freeze: a random encoder must
 # learn too, so the whole network trains on augmented images, and the cache is not used.
 
@@ -283,7 +291,7 @@ ex2.check(make_callbacks)
 #
 # | recipe | for | what it does |
 # | --- | --- | --- |
-# | `gpu` | a Colab T4 | ImageNet VGG19, 224 px, all 5 blocks; stage 1 trains the decoder on cached encoder features, stage 2 fine-tunes blocks 4-5 at a tenth of the learning rate; mixed precision, batch 32 |
+# | `gpu` | a Colab T4 | ImageNet VGG19, 224 px, all 5 blocks; stage 1 trains the decoder on cached encoder features (blocks 3-5; blocks 1-2 recomputed each step), stage 2 fine-tunes blocks 4-5 at a tenth of the learning rate; mixed precision, batch 32 |
 # | `cpu` | 2 laptop cores | 48 px, VGG blocks 1-3, U-Net decoder of width 32, 150 epochs (the classification head of notebook 07: 75, the hint model of notebook 08: 90, as each of their epochs costs more), batch 16; offline the encoder starts random, so the whole network trains; 19-31 minutes, by machine and hour |
 # | `fast` | CI, `COURSE_FAST=1` | 32 px, 2 blocks, 3 epochs on a subset: proves everything runs, never a result |
 #
@@ -688,8 +696,8 @@ print(f"difference between the decoders' means: {means['unet'] - means['seed']:+
 # ## Summary
 #
 # * The pipeline decodes every image once and does the rest in TensorFlow, prefetching batches.
-# * On a GPU: mixed precision (float16 compute, float32 weights) and cached encoder features while the
-#   encoder is frozen; on a CPU the same code runs with smaller settings.
+# * On a GPU: mixed precision (float16 compute, float32 weights) and cached encoder features (the deepest
+#   that fit in memory) while the encoder is frozen; on a CPU the same code runs with smaller settings.
 # * Checkpoints every epoch, a log that appends, and `resume="auto"` make a lost runtime cost one epoch:
 #   run the notebook again from the top, and training continues where it stopped.
 # * The model is in the run folder printed above; **06 · Results** evaluates it.

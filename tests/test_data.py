@@ -175,7 +175,12 @@ def test_alpha_is_composited_onto_white(tmp_path, mode, opaque):
 
 def test_palette_alpha_is_composited_onto_white():
     """PA, which Pillow cannot write to a file, through the same conversion."""
-    loaded = np.asarray(data._to_rgb(_transparent_red_opaque_red_half_black().convert("PA"))).astype(int)
+    rgba = _transparent_red_opaque_red_half_black()
+    # Built from its bands: Pillow keeps the alpha in convert("PA") only from version 12 on.
+    indices = rgba.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=4)
+    palette_alpha = Image.merge("PA", (indices, rgba.getchannel("A")))
+    palette_alpha.putpalette(indices.getpalette())
+    loaded = np.asarray(data._to_rgb(palette_alpha)).astype(int)
     np.testing.assert_array_equal(loaded[0, 0], (255, 255, 255))
     assert np.abs(loaded[0, 1] - (200, 0, 0)).max() <= 2
     assert np.abs(loaded[0, 2] - 127).max() <= 2
