@@ -410,6 +410,6 @@ def run_cli(args) -> int:
     env = {} if args.skip_data else announce_data()
     runs = run_notebooks(notebooks, args.out, fast=fast, timeout=args.timeout, env=env)
     for run in runs:
-        print(f"  ok  {run.notebook.name:<32} {run.seconds:6.1f} s   {run.peak_memory.describe()}")
+        print(f"  ok  {run.notebook.name:<34} {run.seconds:6.1f} s   {run.peak_memory.describe()}")
     print(f"All {len(runs)} notebook(s) ran top to bottom.")
     return 0
