@@ -9,6 +9,13 @@ Each notebook runs with the ``python3`` kernel, its working folder set to ``note
 (as in JupyterLab), and a time limit per cell. The run stops at the first failing notebook
 and names the notebook and the cell that failed.
 
+Each notebook's **peak memory** is recorded: when its last cell has run (or failed), the runner
+asks the kernel, in a silent request that adds nothing to the notebook, for its peak resident
+memory (:func:`peak_rss_bytes`: the most RAM the kernel process ever held, counted by the
+operating system, not sampled). The figure ends the kernel's log (``NN_name.kernel.log``) and
+the command's summary: what a notebook needs of Binder's 2 GB. Child processes are not counted
+(the notebooks start none).
+
 Examples
 --------
 ::
@@ -20,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import time
@@ -42,12 +50,35 @@ def default_out_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class PeakMemory:
+    """The most resident memory (RSS) a notebook's kernel held, as the kernel measured it.
+
+    Attributes
+    ----------
+    kernel_bytes : int or None
+        Peak RSS of the kernel process (:func:`peak_rss_bytes` in the kernel); None when unknown.
+    unknown_because : str
+        Why the figure is missing (e.g. the kernel died), empty when it is known.
+    """
+
+    kernel_bytes: int | None
+    unknown_because: str = ""
+
+    def describe(self) -> str:
+        """One line for the log and the summary, e.g. ``peak memory 812 MB (kernel RSS)``."""
+        if self.kernel_bytes is None:
+            return f"peak memory unknown: {self.unknown_because}"
+        return f"peak memory {self.kernel_bytes / 2**20:.0f} MB (kernel RSS)"
+
+
+@dataclass(frozen=True)
 class NotebookRun:
     """Outcome of one executed notebook."""
 
     notebook: Path
     executed_copy: Path
     seconds: float
+    peak_memory: PeakMemory | None = None
 
 
 def find_notebooks(only: list[str] | None = None, folder: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -116,15 +147,95 @@ def _sliced_waits(get_msg, step: float = REPLY_POLL_SECONDS):
     return get_msg_in_slices
 
 
+def peak_rss_bytes() -> int:
+    """The most resident memory (RSS) this process has held so far, in bytes.
+
+    On Linux ``VmHWM`` of ``/proc/self/status``: ``getrusage``'s ``ru_maxrss`` would not do there,
+    because a process started by another one inherits its parent's RSS at the moment of the fork
+    as its starting peak (a kernel started from a 500 MB process would report at least 500 MB).
+    Elsewhere ``ru_maxrss`` (bytes on macOS).
+
+    Raises
+    ------
+    ImportError
+        On a system with neither (Windows: no ``resource`` module).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # "VmHWM:   123456 kB"
+    except FileNotFoundError:
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on the BSDs
+
+
+#: Evaluated in the kernel once its notebook has run, as a silent request's ``user_expressions`` (it
+#: adds no cell, no output and no history).
+PEAK_MEMORY_EXPRESSION = "__import__('course_lib.runner', fromlist=['peak_rss_bytes']).peak_rss_bytes()"
+#: Seconds to wait for the kernel's answer (it answers at once unless it is stuck or dead).
+PEAK_MEMORY_QUERY_SECONDS = 30.0
+
+
+def peak_memory_from_reply(content: dict) -> PeakMemory:
+    """The :class:`PeakMemory` in an ``execute_reply``'s content for :data:`PEAK_MEMORY_EXPRESSION`."""
+    answer = content.get("user_expressions", {}).get("peak", {})
+    if answer.get("status") != "ok":
+        reason = f"{answer.get('ename', 'no answer')}: {answer.get('evalue', '')}".rstrip(": ")
+        return PeakMemory(None, f"the kernel could not measure its memory ({reason})")
+    return PeakMemory(int(ast.literal_eval(answer["data"]["text/plain"])))
+
+
+async def _ask_peak_memory(kc, km, timeout: float = PEAK_MEMORY_QUERY_SECONDS) -> PeakMemory:
+    """Ask a kernel for its peak memory (:data:`PEAK_MEMORY_EXPRESSION`); say why when it cannot answer."""
+    from queue import Empty
+
+    from nbclient.util import ensure_async
+
+    try:
+        if kc is None or km is None or not await ensure_async(km.is_alive()):
+            return PeakMemory(None, "the kernel was no longer running (it died or was stopped)")
+        msg_id = await ensure_async(kc.execute("", silent=True, store_history=False,
+                                               user_expressions={"peak": PEAK_MEMORY_EXPRESSION}))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = await ensure_async(kc.shell_channel.get_msg(timeout=1.0))
+            except Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return peak_memory_from_reply(reply["content"])
+        return PeakMemory(None, f"the kernel did not answer within {timeout:g} s")
+    except Exception as exc:  # noqa: BLE001 -- never let the measurement hide the notebook's own outcome
+        return PeakMemory(None, f"asking the kernel failed ({describe_exception(exc)})")
+
+
 def _notebook_client_class():
-    """nbclient's NotebookClient whose reply waits go through :func:`_sliced_waits`."""
+    """nbclient's NotebookClient whose reply waits go through :func:`_sliced_waits`, and which asks
+    its kernel for its peak memory (``peak_memory``) after the last cell, before the kernel stops."""
     from nbclient import NotebookClient
 
     class SlicedWaitNotebookClient(NotebookClient):
+        peak_memory: PeakMemory | None = None
+
         async def async_start_new_kernel_client(self, **kwargs):
             started = await super().async_start_new_kernel_client(**kwargs)
             self.kc.shell_channel.get_msg = _sliced_waits(self.kc.shell_channel.get_msg)
             return started
+
+        @contextlib.asynccontextmanager
+        async def async_setup_kernel(self, **kwargs):
+            # nbclient shuts the kernel down when this context ends: ask before it does, also after a
+            # failing cell.
+            async with super().async_setup_kernel(**kwargs):
+                try:
+                    yield
+                finally:
+                    self.peak_memory = await _ask_peak_memory(self.kc, self.km)
 
     return SlicedWaitNotebookClient
 
@@ -163,6 +274,14 @@ def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_C
     NotebookExecutionError
         Naming the notebook, the failing cell (number and first line) and the error.
     """
+    return _execute_measured(path, fast=fast, timeout=timeout, out_path=out_path, env=env,
+                             allow_errors=allow_errors, workdir=workdir)[0]
+
+
+def _execute_measured(path: Path, *, fast: bool = False, timeout: int = DEFAULT_CELL_TIMEOUT,
+                      out_path: Path | None = None, env: dict | None = None, allow_errors: bool = False,
+                      workdir: Path | None = None):
+    """:func:`execute_notebook`, returning ``(notebook, PeakMemory)``; the peak also ends the kernel's log."""
     import nbformat
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -187,7 +306,10 @@ def execute_notebook(path: Path, *, fast: bool = False, timeout: int = DEFAULT_C
         finally:
             if out_path is not None:
                 nbformat.write(nb, out_path)
-    return nb
+            peak = client.peak_memory or PeakMemory(None, "the kernel never started")
+            if log is not None:
+                log.write(f"\n[run-notebooks] {path.name}: {peak.describe()}\n")
+    return nb, peak
 
 
 def kernel_log_path(out_path: Path) -> Path:
@@ -243,8 +365,8 @@ def run_notebooks(notebooks: list[Path], out_dir: Path | None = None, *, fast: b
         progress.set_postfix_str(path.name)
         out_path = out_dir / path.name
         start = time.perf_counter()
-        execute_notebook(path, fast=fast, timeout=timeout, out_path=out_path, env=env)
-        runs.append(NotebookRun(Path(path), out_path, time.perf_counter() - start))
+        _, peak = _execute_measured(path, fast=fast, timeout=timeout, out_path=out_path, env=env)
+        runs.append(NotebookRun(Path(path), out_path, time.perf_counter() - start, peak))
     progress.close()
     return runs
 
@@ -288,6 +410,6 @@ def run_cli(args) -> int:
     env = {} if args.skip_data else announce_data()
     runs = run_notebooks(notebooks, args.out, fast=fast, timeout=args.timeout, env=env)
     for run in runs:
-        print(f"  ok  {run.notebook.name:<32} {run.seconds:6.1f} s")
+        print(f"  ok  {run.notebook.name:<34} {run.seconds:6.1f} s   {run.peak_memory.describe()}")
     print(f"All {len(runs)} notebook(s) ran top to bottom.")
     return 0

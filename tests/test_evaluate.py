@@ -308,3 +308,36 @@ def test_gray_floor_matches_the_independent_measurement(ncd_dir, tmp_path):
     assert reported["dataset_image_mean"]["psnr"] == pytest.approx(np.mean(every_image), abs=1e-3)
     # The floor's size: 17.5 dB over every image of the copy when it was first measured (evaluation issue 4).
     assert abs(np.mean(every_image) - INDEPENDENT_GRAY_FLOOR_DB) < 2.0
+
+
+@pytest.mark.slow
+def test_evaluating_the_largest_ncd_photo_with_a_model_fits_binder(ncd_dir):
+    """Issue 22: the whole evaluate path for one photo -- TensorFlow loaded, the cpu recipe's model
+    colorizing at full resolution (course_lib.inference), both sets of metrics (the model's and the
+    gray baseline's) -- on the dev copy's largest photo (12.8 MP) stays under Binder's 2 GB. Measured
+    in a fresh process by the OS's count (tests/memory_probe.py). The model is untrained: its weights
+    change the colours, not the memory."""
+    from memory_probe import largest_photo, run_measured
+
+    record = largest_photo(ncd_dir)
+    measured = run_measured(
+        f"""
+        from course_lib.data import ImageRecord
+        from course_lib.evaluate import evaluate_colorizer
+        from course_lib.inference import colorize_image
+        from course_lib.model import build_colorizer
+        from course_lib.recipes import RECIPES
+        from pathlib import Path
+        recipe = RECIPES["cpu"]
+        model = build_colorizer(recipe.image_size, recipe.decoder, None, recipe.encoder_blocks, recipe.decoder_width)
+        record = ImageRecord(Path({str(record.path)!r}), {record.category!r}, {record.relpath!r})
+        """,
+        """
+        result = evaluate_colorizer(lambda image: colorize_image(model, image), [record], progress=False)
+        report = {"n": result.dataset_image_mean["n"], "gray_psnr": result.gray["dataset_image_mean"]["psnr"]}
+        """,
+    )
+    peak_mb, before_mb = measured["peak_bytes"] / 2**20, measured["before_bytes"] / 2**20
+    print(f"{record.relpath}: peak {peak_mb:.0f} MB with TensorFlow and the model ({before_mb:.0f} MB before)")
+    assert measured["result"]["n"] == 1 and math.isfinite(measured["result"]["gray_psnr"])
+    assert measured["peak_bytes"] < 2.0e9, f"evaluating {record.relpath} peaked at {peak_mb:.0f} MB"

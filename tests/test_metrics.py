@@ -249,6 +249,121 @@ def test_evaluate_pair_returns_every_metric(rng):
     assert result["deltaE_fg"] > result["deltaE"]  # the error is all on the object
 
 
+# ------------------------------------------------- evaluate_pair in strips == the whole-image reference
+#: How close the strip-wise evaluate_pair must come to the whole-image reference (issue 22): 1e-6 on
+#: PSNR and SSIM, 1e-4 on ΔE and colourfulness; the others as tight as PSNR.
+STRIP_TOLERANCE = {"psnr": 1e-6, "ssim": 1e-6, "rmse": 1e-6, "deltaE": 1e-4, "colorfulness_ratio": 1e-4,
+                   "auc": 1e-6, "psnr_fg": 1e-6, "deltaE_fg": 1e-4}
+
+
+def assert_same_scores(strips: dict, whole: dict) -> None:
+    assert tuple(strips) == tuple(whole) == metrics.METRIC_KEYS
+    for key in metrics.METRIC_KEYS:
+        if math.isfinite(whole[key]):
+            assert strips[key] == pytest.approx(whole[key], abs=STRIP_TOLERANCE[key], rel=0), key
+        else:  # inf (a perfect match) or NaN (undefined) must stay what they are
+            assert strips[key] == whole[key] or (math.isnan(strips[key]) and math.isnan(whole[key])), key
+
+
+def colorized_pairs(height, width):
+    """(prediction, truth) pairs of one size: a desaturated, hue-shifted photo; the gray baseline; a
+    noisy object on white; the truth itself (PSNR inf); all white (no foreground); a colourless truth."""
+    prediction, truth = real_pair()
+    prediction, truth = prediction[:height, :width], truth[:height, :width]
+    rng = np.random.default_rng(height * 1000 + width)
+    noisy = np.clip(truth.astype(np.int16) + rng.integers(-20, 21, truth.shape), 0, 255).astype(np.uint8)
+    white = np.full((height, width, 3), 250, np.uint8)
+    return [(prediction, truth), (gray_version(truth), truth), (noisy, truth), (truth, truth),
+            (white, white.copy()), (prediction, gray_version(truth))]
+
+
+# Odd sizes, the smallest SSIM allows, and heights that are no multiple of the strips (37 = 5 * 7 + 2).
+@pytest.mark.parametrize("height, width", [(11, 11), (12, 40), (37, 53), (130, 97), (256, 256), (201, 13)])
+@pytest.mark.parametrize("strip_rows", [None, 1, 7, 64])
+def test_strip_wise_evaluate_pair_equals_the_whole_image_reference(height, width, strip_rows):
+    for prediction, truth in colorized_pairs(height, width):
+        assert_same_scores(metrics.evaluate_pair(prediction, truth, strip_rows=strip_rows),
+                           metrics.evaluate_pair_whole_image(prediction, truth))
+
+
+def test_default_strips_split_a_large_photo(monkeypatch):
+    """The default strip size really splits a photo larger than a strip (here one of 4096 pixels)."""
+    prediction, truth = real_pair()  # 256 x 256: 16 strips of 16 rows
+    seen = []
+    original = metrics._strip_sums
+    monkeypatch.setattr(metrics, "EVALUATION_STRIP_PIXELS", 4096)
+    monkeypatch.setattr(metrics, "_strip_sums", lambda p, g, top, bottom: seen.append((top, bottom)) or
+                        original(p, g, top, bottom))
+    assert_same_scores(metrics.evaluate_pair(prediction, truth), metrics.evaluate_pair_whole_image(prediction, truth))
+    assert seen == [(top, top + 16) for top in range(0, 256, 16)]
+
+
+def test_strip_wise_evaluate_pair_on_real_ncd_photos(ncd_dir):
+    """Real photos at their native size: three of different sizes (odd ones among them), each against
+    its gray baseline and a plausible colorization."""
+    from PIL import Image
+
+    from course_lib.data import load_image, scan_dataset_summarized
+    from course_lib.inference import gray_baseline
+
+    def pixels(record):
+        with Image.open(record.path) as image:
+            return image.width * image.height
+
+    records = sorted(scan_dataset_summarized(ncd_dir).records, key=pixels)
+    records = [record for record in records if pixels(record) <= 1_000_000]  # the reference needs ~0.3 KB/px
+    for record in (records[0], records[len(records) // 2], records[-1]):
+        truth = load_image(record.path)
+        lab = color.rgb_to_lab(truth)
+        lab[..., 1:] *= 0.6
+        plausible = color.to_uint8_rgb(color.lab_to_rgb(lab))
+        for prediction in (gray_baseline(truth), plausible):
+            assert_same_scores(metrics.evaluate_pair(prediction, truth),
+                               metrics.evaluate_pair_whole_image(prediction, truth))
+
+
+def test_evaluate_pair_refuses_bad_strips_and_tiny_images(rng):
+    a = rng.integers(0, 256, (20, 20, 3), dtype=np.uint8)
+    with pytest.raises(MetricInputError, match="strip_rows"):
+        metrics.evaluate_pair(a, a, strip_rows=0)
+    with pytest.raises(MetricInputError, match="at least 11"):
+        metrics.evaluate_pair(a[:10], a[:10])
+    with pytest.raises(MetricInputError, match="at least 11"):
+        metrics.evaluate_pair_whole_image(a[:, :10], a[:, :10])
+
+
+@pytest.mark.slow
+def test_scoring_the_largest_ncd_photo_peaks_under_1_gb(ncd_dir, tmp_path):
+    """Issue 22: scoring a photo at native size fits in Binder's memory. The largest photo of the dev
+    copy (by pixel count; 12.8 MP) is scored in a fresh process, whose peak resident memory -- the
+    OS's own count, interpreter, imports and both images included -- must stay under 1.0 GB. (The
+    whole-image path peaked at 3.7 GB on it.) How and why it is measured so: tests/memory_probe.py."""
+    from course_lib.data import load_image
+    from course_lib.inference import gray_baseline
+    from memory_probe import largest_photo, run_measured
+
+    record = largest_photo(ncd_dir)
+    truth = load_image(record.path)
+    assert truth.shape[0] * truth.shape[1] > 5_000_000, f"the largest photo {record.relpath} is small: {truth.shape}"
+    np.save(tmp_path / "truth.npy", truth)
+    np.save(tmp_path / "prediction.npy", gray_baseline(truth))
+    measured = run_measured(
+        f"""
+        import numpy as np
+        from course_lib import metrics
+        metrics._skcolor()  # imported here, so that the figure before scoring includes it
+        truth, prediction = np.load({str(tmp_path / 'truth.npy')!r}), np.load({str(tmp_path / 'prediction.npy')!r})
+        """,
+        "report = metrics.evaluate_pair(prediction, truth)",
+    )
+    peak_mb, before_mb = measured["peak_bytes"] / 2**20, measured["before_bytes"] / 2**20
+    print(f"{record.relpath} {truth.shape}: peak {peak_mb:.0f} MB, {before_mb:.0f} MB before scoring")
+    assert measured["peak_bytes"] < 1.0e9, f"scoring {record.relpath} peaked at {peak_mb:.0f} MB"
+    # The probe sees the scoring: the peak is above what the process held before it, by the strips' temporaries.
+    assert measured["peak_bytes"] > measured["before_bytes"] + 20 * 2**20
+    assert set(measured["result"]) == set(metrics.METRIC_KEYS) and 0 < measured["result"]["ssim"] <= 1
+
+
 # ----------------------------------------------------------------------------- category_mean_interval
 def test_category_mean_interval_matches_a_hand_computed_prediction_interval():
     from course_lib.metrics import category_mean_interval

@@ -6,6 +6,7 @@ The tests that start real kernels take seconds each and are marked ``slow``.
 from __future__ import annotations
 
 import argparse
+import re
 
 import nbformat
 import pytest
@@ -174,3 +175,70 @@ def test_sliced_waits_still_times_out_at_the_cell_deadline():
 
     with pytest.raises(Empty):
         asyncio.run(_sliced_waits(get_msg, step=0.01)(timeout=0.05))
+
+
+# --------------------------------------------------------------- peak memory per kernel
+def test_peak_rss_bytes_sees_an_allocation_and_not_the_parents_memory():
+    import subprocess
+    import sys
+
+    # The parent holds 300 MB when it starts the child: the child's own peak must not include them
+    # (getrusage's ru_maxrss would, on Linux).
+    held = bytearray(300 * 2**20)
+    held[::4096] = b"\x01" * len(held[::4096])
+    code = ("from course_lib.runner import peak_rss_bytes\n"
+            "before = peak_rss_bytes()\n"
+            "block = bytearray(200 * 2**20); block[::4096] = b'\\x01' * len(block[::4096])\n"
+            "print(before, peak_rss_bytes())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = (int(x) for x in done.stdout.split())
+    assert before < 300 * 2**20  # the parent's 300 MB are not counted
+    assert after - before >= 200 * 2**20  # the child's own 200 MB are
+    del held
+
+
+def test_peak_memory_from_a_kernel_reply_and_its_description():
+    reply = {"user_expressions": {"peak": {"status": "ok", "data": {"text/plain": str(812 * 2**20)}}}}
+    assert runner.peak_memory_from_reply(reply) == runner.PeakMemory(812 * 2**20)
+    assert runner.PeakMemory(812 * 2**20).describe() == "peak memory 812 MB (kernel RSS)"
+    failed = {"user_expressions": {"peak": {"status": "error", "ename": "ModuleNotFoundError",
+                                            "evalue": "No module named 'resource'"}}}
+    peak = runner.peak_memory_from_reply(failed)
+    assert peak.kernel_bytes is None
+    assert peak.describe() == ("peak memory unknown: the kernel could not measure its memory "
+                               "(ModuleNotFoundError: No module named 'resource')")
+
+
+@pytest.mark.slow
+def test_each_kernels_peak_memory_ends_its_log_and_the_summary(notebook_dir, tmp_path, capsys):
+    # 300 MB written to (so resident), then freed: only a peak, not a sample at the end, can see it.
+    _write_notebook(notebook_dir / "05_big.ipynb",
+                    "block = bytearray(300 * 2**20)\nblock[::4096] = b'\\x01' * len(block[::4096])\ndel block")
+    _write_notebook(notebook_dir / "06_small.ipynb", "x = 1")
+    args = _parse("--notebook-dir", str(notebook_dir), "--only", "05", "06", "--out", str(tmp_path / "o"),
+                  "--skip-data", "--timeout", "60")
+    assert runner.run_cli(args) == 0
+    printed = capsys.readouterr().out
+    big, small = (runner.kernel_log_path(tmp_path / "o" / name).read_text().strip().splitlines()[-1]
+                  for name in ("05_big.ipynb", "06_small.ipynb"))
+    megabytes = {name: int(re.search(r"peak memory (\d+) MB \(kernel RSS\)$", line).group(1))
+                 for name, line in (("big", big), ("small", small))}
+    assert big.startswith("[run-notebooks] 05_big.ipynb: peak memory")
+    assert megabytes["big"] >= 300 > megabytes["small"] > 10
+    assert f"peak memory {megabytes['big']} MB (kernel RSS)" in printed
+    executed = nbformat.read(tmp_path / "o" / "05_big.ipynb", as_version=4)  # the query left no trace in it
+    assert len(executed.cells) == 1 and executed.cells[0].outputs == []
+
+
+@pytest.mark.slow
+def test_peak_memory_is_logged_after_a_failing_cell_and_said_unknown_after_a_dead_kernel(notebook_dir, tmp_path):
+    out = tmp_path / "o"
+    with pytest.raises(NotebookExecutionError):
+        runner.execute_notebook(notebook_dir / "01_broken.ipynb", out_path=out / "01_broken.ipynb", timeout=60)
+    assert re.search(r"01_broken.ipynb: peak memory \d+ MB \(kernel RSS\)\n$",
+                     runner.kernel_log_path(out / "01_broken.ipynb").read_text())
+    dies = _write_notebook(notebook_dir / "07_dies.ipynb", "import os\nos._exit(1)")
+    with pytest.raises(NotebookExecutionError, match="DeadKernelError"):
+        runner.execute_notebook(dies, out_path=out / "07_dies.ipynb", timeout=60)
+    assert runner.kernel_log_path(out / "07_dies.ipynb").read_text().endswith(
+        "07_dies.ipynb: peak memory unknown: the kernel was no longer running (it died or was stopped)\n")
