@@ -20,8 +20,6 @@ REPO_REF = "main"
 #: Root of the repository (the folder holding ``course_lib/``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: Environment variable naming the NCD folder.
-NCD_ENV_VAR = "NCD_DIR"
 #: Environment variable selecting the fast mode that CI uses.
 FAST_ENV_VAR = "COURSE_FAST"
 #: Environment variable naming the folder that holds every run (trained models, executed notebooks).
@@ -64,16 +62,6 @@ def data_dir() -> Path:
     writable; an installed package may not be.
     """
     return REPO_ROOT / "data"
-
-
-def default_ncd_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """The NCD folder to use: an explicit argument wins, then ``$NCD_DIR``, then ``data/ncd``."""
-    if explicit:
-        return Path(explicit).expanduser()
-    env = os.environ.get(NCD_ENV_VAR)
-    if env:
-        return Path(env).expanduser()
-    return data_dir() / "ncd"
 
 
 def is_commit(ref: str) -> bool:

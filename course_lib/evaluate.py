@@ -558,9 +558,9 @@ def configure_parser(parser) -> None:
                         help="a trained model (.keras file or RUN_DIR), or 'gray' for the ab = 0 baseline")
     parser.add_argument("--data", default=None,
                         help="NCD folder (default: $NCD_DIR, then data/ncd, as course_lib.data.get_dataset)")
-    parser.add_argument("--split", default="test", choices=SPLITS,
-                        help="which images: the test split (default; once per finished recipe), val (to choose "
-                             "settings), train, or all")
+    parser.add_argument("--split", default="val", choices=SPLITS,
+                        help="which images: the validation split (default: choose settings on it), test (once "
+                             "per finished model), train, or all")
     parser.add_argument("--json", default=None, help="write per-category rows, both dataset means and the gain "
                                                      "over gray to this JSON file")
     parser.add_argument("--csv", default=None, help="write per-category rows and both dataset means to this CSV file")

@@ -30,6 +30,7 @@ registers the custom layer, so ``keras.models.load_model("model.keras")`` then w
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import keras
@@ -370,7 +371,8 @@ def load_colorizer(path, float32: bool = True):
                              "or pass the path of a RUN_DIR/model.keras file.")
     try:
         model = keras.models.load_model(path, custom_objects=custom_objects(), compile=False)
-    except Exception as exc:
+    # What a damaged file or another program's model raises; anything else is a bug and keeps its traceback.
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
         raise ModelFileError(f"could not load the model {path} ({describe_exception(exc)}); "
                              "is it a .keras file written by this course?") from exc
     return as_float32(model) if float32 else model

@@ -341,3 +341,13 @@ def test_evaluating_the_largest_ncd_photo_with_a_model_fits_binder(ncd_dir):
     print(f"{record.relpath}: peak {peak_mb:.0f} MB with TensorFlow and the model ({before_mb:.0f} MB before)")
     assert measured["result"]["n"] == 1 and math.isfinite(measured["result"]["gray_psnr"])
     assert measured["peak_bytes"] < 2.0e9, f"evaluating {record.relpath} peaked at {peak_mb:.0f} MB"
+
+
+def test_the_command_chooses_on_the_validation_split_by_default():
+    """The course's rule: choose on validation, look at the test split once per finished model."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    evaluate.configure_parser(parser)
+    assert parser.parse_args(["--model", "gray"]).split == "val"
+    assert parser.parse_args(["--model", "gray", "--split", "test"]).split == "test"

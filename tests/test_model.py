@@ -162,6 +162,19 @@ def test_load_colorizer_errors(tmp_path):
         cm.load_colorizer(junk)
 
 
+def test_load_colorizer_keeps_a_bug_a_bug(tmp_path, monkeypatch):
+    """Only a bad file becomes a user error; a failure inside the code keeps its own type."""
+    model_path = tmp_path / "model.keras"
+    cm.build_colorizer(SIZE, "seed", weights=None, encoder_blocks=2).save(model_path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the loading code")
+
+    monkeypatch.setattr(cm.keras.models, "load_model", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        cm.load_colorizer(model_path)
+
+
 def test_set_encoder_trainable_freezes_and_unfreezes_blocks():
     model = cm.build_colorizer(SIZE, "unet", weights=None, encoder_blocks=3)
     n_decoder = len(model.get_layer("decoder").trainable_weights)
