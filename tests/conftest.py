@@ -66,6 +66,62 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
 
 
+# --------------------------------------------------------------------------- environment
+#: The variables the course reads. A test that sets one must undo it (monkeypatch does), or every
+#: later test in the process runs in a different course: a leaked $COURSE_LOCAL_CHECKPOINT_DIR once
+#: sent a later test's checkpoints to /content/course-local-runs. ($TF_FORCE_GPU_ALLOW_GROWTH is
+#: left out on purpose: training sets it for the whole process, as it must before TensorFlow starts.)
+COURSE_ENV_VARS = ("COURSE_FAST", "COURSE_RUNS_DIR", "COURSE_LOCAL_CHECKPOINT_DIR", "COURSE_SAMPLE_REASON",
+                   "COURSE_DATA_REASON", "NCD_DIR", "NCD_URL", "NCD_SHA256")
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_environment():
+    """Fail a test that leaves a course variable changed (and put it back, so the next test is clean)."""
+    before = {name: os.environ.get(name) for name in COURSE_ENV_VARS}
+    yield
+    leaked = {name: os.environ.get(name) for name in COURSE_ENV_VARS if os.environ.get(name) != before[name]}
+    for name in leaked:
+        if before[name] is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before[name]
+    if leaked:
+        pytest.fail(f"the test left course variables changed: {leaked} (use monkeypatch.setenv/delenv)")
+
+
+class FakeDrive:
+    """Stands in for ``google.colab.drive``: records each mount and makes ``MyDrive`` in it."""
+
+    def __init__(self):
+        self.mounts = []
+
+    def mount(self, mount_point, **kwargs):
+        self.mounts.append(mount_point)
+        (Path(mount_point) / "MyDrive").mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def fake_colab(monkeypatch) -> FakeDrive:
+    """A ``google.colab`` module in sys.modules (so ``in_colab()`` is True), with a fake ``drive``.
+
+    The variables ``use_google_drive`` sets are recorded first, so they are undone afterwards, and
+    NCD's public sources are emptied: a test never reaches the internet.
+    """
+    from course_lib import download
+
+    drive = FakeDrive()
+    colab = types.ModuleType("google.colab")
+    colab.drive = drive
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setitem(sys.modules, "google.colab.drive", drive)
+    for name in COURSE_ENV_VARS:
+        monkeypatch.setenv(name, "")  # recorded, so the values the call sets are undone afterwards
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(download, "NCD_SOURCES", ())
+    return drive
+
+
 # --------------------------------------------------------------------------- test tiers
 # `bash scripts/test.sh --quick` runs `-m "not slow"`: everything that needs no training, no
 # kernel and no browser. Nobody marks those tests by hand: at collection, each test's code, the

@@ -179,26 +179,6 @@ def test_a_zip_without_ncd_is_refused(tmp_path):
         download.unpack_checked(archive, tmp_path / "runtime", _hash_record(tmp_path))
 
 
-@pytest.fixture
-def fake_colab(monkeypatch):
-    """A ``google.colab`` module whose ``drive.mount`` makes ``MyDrive`` in a folder."""
-    mounts = []
-
-    def mount(mount_point, **kwargs):
-        mounts.append(mount_point)
-        (Path(mount_point) / "MyDrive").mkdir(parents=True, exist_ok=True)
-
-    colab = types.ModuleType("google.colab")
-    colab.drive = types.SimpleNamespace(mount=mount)
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
-    monkeypatch.setitem(sys.modules, "google.colab.drive", colab.drive)
-    for name in (config.RUNS_ENV_VAR, "NCD_DIR", "NCD_URL", "NCD_SHA256"):
-        monkeypatch.setenv(name, "")  # recorded, so the values the call sets are undone afterwards
-        monkeypatch.delenv(name)
-    monkeypatch.setattr(download, "NCD_SOURCES", ())  # never the internet
-    return mounts
-
-
 def test_use_google_drive_keeps_the_zip_on_drive_and_unpacks_it_locally(fake_colab, server, tmp_path,  # noqa: F811
                                                                        monkeypatch, capsys):
     mount, local = tmp_path / "drive", tmp_path / "content" / "data"

@@ -7,7 +7,6 @@ import os
 import socket
 import sys
 import threading
-import types
 import urllib.error
 import zipfile
 from pathlib import Path
@@ -144,31 +143,6 @@ def test_missing_data_is_reported_not_raised(tmp_path, monkeypatch):
 
 
 # ------------------------------------------------------------------ use_google_drive
-class _FakeDrive:
-    """Stands in for ``google.colab.drive``: records the mount and makes ``MyDrive``."""
-
-    def __init__(self):
-        self.mounts = []
-
-    def mount(self, mount_point, **kwargs):
-        self.mounts.append(mount_point)
-        (Path(mount_point) / "MyDrive").mkdir(parents=True, exist_ok=True)
-
-
-@pytest.fixture
-def fake_colab(monkeypatch):
-    """A ``google.colab`` module in sys.modules (so in_colab() is True), with a fake ``drive``."""
-    drive = _FakeDrive()
-    colab = types.ModuleType("google.colab")
-    colab.drive = drive
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
-    monkeypatch.setitem(sys.modules, "google.colab.drive", drive)
-    for name in (config.RUNS_ENV_VAR, config.LOCAL_CHECKPOINT_ENV_VAR, "NCD_DIR", "NCD_URL"):
-        monkeypatch.setenv(name, "")  # recorded, so the values the call sets are undone afterwards
-        monkeypatch.delenv(name)
-    return drive
-
-
 def _tiny_ncd_zip(path: Path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         for category in ("Apple", "Banana"):
