@@ -22,6 +22,13 @@ A *prediction* (or decision) exercise -- its checker's docstring starts ``Predic
 ``Decision:`` -- counts once: its grade is the verdict on the learner's *first* answer
 (:attr:`Exercise.credited`); later checks still print their feedback. Checks of an untouched stub
 (``None``, "not attempted") are no answer and do not use that one chance.
+
+A prediction whose answer depends on what this kernel measures (a model's colourfulness, which
+recipe wins) is a :class:`Prediction`: the learner commits to an answer *before* the measuring
+cell runs (``ex3.predict(my_prediction)``), and after it ``ex3.reveal(measured)`` compares the
+answer with the measurement: "you predicted X and the measurement shows X", or "... shows Y,
+because ...". It is never checked against a fixed answer that a fast run or a toy model could
+contradict: the point is earned by predicting before looking; being right is the feedback.
 """
 
 from __future__ import annotations
@@ -169,3 +176,63 @@ class Exercise:
                 out.write(json.dumps(verdict) + "\n")
         except OSError as exc:  # grading still goes on; this exercise then counts as not passed
             print(f"note: could not record the verdict in {path} ({exc})")
+
+
+class Prediction(Exercise):
+    """A prediction checked against what this kernel measures, not against a fixed answer.
+
+    ``predict(answer)`` records the learner's first valid answer, made before the measurement;
+    ``reveal(*measured)`` runs ``explain(predicted, *measured)``, which prints what the measurement
+    shows and why, and returns whether the prediction matched. The exercise earns its point when a
+    valid prediction was recorded before the first reveal (graded on the first answer, like every
+    prediction). A prediction made after a reveal is feedback only.
+
+    Parameters
+    ----------
+    options : tuple of str
+        The answers a learner can give (``predict`` refuses anything else, without using the chance).
+    explain : callable
+        ``explain(predicted, *measured) -> bool``: prints the comparison, returns whether they agree
+        (``predicted`` is None when the learner revealed without predicting).
+    """
+
+    def __init__(self, notebook: str, number: int, name: str, options: tuple[str, ...],
+                 explain: Callable[..., bool], hints: tuple[str, ...] = ()):
+        self.options, self.explain = tuple(options), explain
+        self.predicted: str | None = None
+        self.revealed = False
+        self.matched: bool | None = None
+        super().__init__(notebook, number, name, self._check_prediction, hints=hints, prediction=True)
+
+    def _check_prediction(self, answer) -> bool:
+        choices = ", ".join(map(repr, self.options))
+        if answer is None or answer not in self.options:  # no answer yet: the one chance is not used
+            given = "still None" if answer is None else f"{answer!r}, which is not one of the answers"
+            print(f"{NOT_ATTEMPTED_MARK} yet: `{self.name}` is {given}. Set it to one of {choices} and run this "
+                  "cell again, before the measurement.")
+            return False
+        if self.predicted is None and not self.revealed:
+            self.predicted = answer
+            print(f"📌 prediction recorded: {answer!r}. Now run the measurement below; ex{self.number}.reveal(...) "
+                  "then compares it with what you measured.")
+            return True
+        if self.predicted is None:
+            self.predicted = answer
+            print(f"📌 recorded {answer!r}, after the measurement was revealed: that is feedback, not a prediction "
+                  "(it earns no point).")
+            return False
+        print(f"📌 your prediction stays {self.predicted!r}: a prediction is made once, before measuring.")
+        return self.predicted == answer
+
+    def predict(self, answer) -> bool:
+        """Record the learner's prediction (the first valid one made before a reveal counts)."""
+        return self.check(answer)
+
+    def reveal(self, *measured) -> bool | None:
+        """Compare the recorded prediction with ``measured``; print what the measurement shows and why."""
+        self.revealed = True
+        if self.predicted is None:
+            print(f"⏳ no prediction recorded yet: set `{self.name}` and run ex{self.number}.predict({self.name}) "
+                  "first. Here is what you measured:")
+        self.matched = bool(self.explain(self.predicted, *measured))
+        return self.matched
