@@ -82,12 +82,16 @@ TABLES: dict[str, tuple[str, str, list]] = {
         ("hints per image", "hints", text), ("PSNR (images)", "psnr_images", number(2)),
         ("PSNR (categories)", "psnr_categories", number(2)), ("fg PSNR", "psnr_fg", number(2)), ("SSIM", "ssim", number(3)),
         ("ΔE00", "deltaE00", number(2)), ("automatic model PSNR", "automatic_psnr", number(2))]),
+    "peak_memory": ("peak_memory", "rows", [
+        ("notebook", "notebook", text), ("fast mode (MB)", "fast_mb", text), ("course run, not fast (MB)", "full_mb", text)]),
+    "evaluation_and_checkpoints": ("evaluation_and_checkpoints", "rows", [
+        ("what", "what", text), ("before", "before", text), ("after", "after", text), ("target", "target", text)]),
     "training_times": ("training_times", "rows", [
         ("model", "model", text), ("machine", "machine", text), ("when", "when", text), ("wall (min:s)", "wall", text),
         ("CPU min", "cpu_minutes", number(1)), ("stale?", "stale", text)]),
 }
 #: Tables of many short rows are laid out this many rows side by side.
-SIDE_BY_SIDE = {"classification_per_category": 4, "cpu_recipe_per_category": 2}
+SIDE_BY_SIDE = {"classification_per_category": 4, "cpu_recipe_per_category": 2, "peak_memory": 3}
 
 
 def load(name: str) -> dict:
