@@ -254,7 +254,8 @@ class Colorizer:
 
     def __repr__(self) -> str:
         where = f"run {str(self.run_dir)!r}" if self.run_dir is not None else "a model in memory"
-        decoding = (f"classification (annealed mean T={self.temperature:g}: {self.decoding_source})"
+        # The source's first words ("the run's default", "given", ...); the whole of it is in decoding_source.
+        decoding = (f"classification (annealed mean T={self.temperature:g}: {self.decoding_source.split(' (')[0]})"
                     if self.head == "classification" else "regression")
         return (f"Colorizer({where}, recipe {self.recipe or 'unknown'}, {decoding}, {self.upsampling} upsampling, "
                 f"{self.image_size} px, {'takes hints' if self.takes_hints else 'no hints'})")
