@@ -36,7 +36,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from course_lib.errors import CourseError, DataNotFoundError, ModelFileError
+from course_lib.errors import CourseError, DataNotFoundError, ModelFileError, describe_exception
 
 #: The model file of a run folder.
 MODEL_FILE = "model.keras"
@@ -105,6 +105,8 @@ class Colorizer:
             No such folder or file, a folder that holds no ``model.keras``, or a file that is not a
             colorizer this course wrote (damaged, another program's); an unreadable ``run.json`` or
             ``checkpoints/state.json``. Any other exception is a bug and keeps its traceback.
+        CourseError
+            A negative temperature.
         """
         from course_lib.model import load_colorizer
 
@@ -293,7 +295,7 @@ def _read_json(path: Path) -> dict | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
-        raise ModelFileError(f"could not read {path} ({exc.__class__.__name__}: {exc}); train writes it: restore "
+        raise ModelFileError(f"could not read {path} ({describe_exception(exc)}); train writes it: restore "
                              "it from a copy of the run, or train the run again into a new folder") from exc
     if not isinstance(data, dict):
         raise ModelFileError(f"{path} is not a run file this course wrote (a JSON object); restore it from a copy "
