@@ -1,7 +1,7 @@
 """PSNR against the number of simulated hints (Zhang et al. 2017's protocol), for a hint model and an automatic one.
 
 Each point is exactly ``python -m course_lib evaluate --model MODEL --hints N`` (the same
-``evaluate.model_colorize_fn``): N hints per image, sampled on the true image's object at the
+``Colorizer.load`` and ``evaluate.hint_colorize_fn``): N hints per image, sampled on the true image's object at the
 model's resolution, seeded by the image, so every model and every run sees the same hints. ::
 
     python benchmarks/hint_curve.py --model /work/runs/hints --automatic /work/runs/base \\
@@ -23,7 +23,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course_lib.evaluate import evaluate_colorizer, model_colorize_fn, select_records  # noqa: E402
+from course_lib.colorizer import Colorizer  # noqa: E402
+from course_lib.evaluate import evaluate_colorizer, hint_colorize_fn, select_records  # noqa: E402
 
 COUNTS = (0, 1, 2, 5, 10, 20)
 
@@ -47,7 +48,9 @@ def main(argv=None) -> int:
         runs.append(("automatic", args.automatic, 0))
     for name, model, n in runs:
         started, cpu = time.time(), time.process_time()
-        result = evaluate_colorizer(model_colorize_fn(model, hints=n), records, model=f"{model} ({n} hints)",
+        colorizer = Colorizer.load(model)
+        colorize = hint_colorize_fn(colorizer, n) if n and colorizer.takes_hints else colorizer
+        result = evaluate_colorizer(colorize, records, model=f"{model} ({n} hints)",
                                     split=args.split, progress=False, gray=name == "hints_0")
         if n:
             result.settings.update(hints=n, hint_seed=0)

@@ -101,10 +101,11 @@ def _cpu_seconds() -> float:
 
 def score(data: str, model_path: Path, split: str) -> dict:
     """The protocol's figures for one model on one split, with the gray baseline on the same images."""
-    from course_lib.evaluate import evaluate_colorizer, model_colorize_fn, select_records
+    from course_lib.colorizer import Colorizer
+    from course_lib.evaluate import evaluate_colorizer, select_records
     from course_lib.metrics import category_mean_interval
 
-    result = evaluate_colorizer(model_colorize_fn(model_path), select_records(data, split), model=str(model_path),
+    result = evaluate_colorizer(Colorizer.load(model_path), select_records(data, split), model=str(model_path),
                                 split=split, progress=False)
     gain = result.gain_over_gray
     _, colour_low, colour_high = category_mean_interval([row["colorfulness_ratio"] for row in result.per_image],

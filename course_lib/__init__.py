@@ -15,7 +15,9 @@ One module per concern:
                  rebalancing, the annealed mean; ``classification_head`` its Keras layer and loss
 - ``hints``      colour hints (Zhang et al. 2017): simulated users, hint channels; ``hint_widget`` the
                  click-and-pick explorer of notebook 08
-- ``train``      training with checkpoints and resume; ``inference`` colorizing photos
+- ``train``      training with checkpoints and resume; ``inference`` colorizing photos at full resolution
+- ``colorizer``  a trained run as one object (``Colorizer.load(RUN_DIR)``: its model and decoding),
+                 the ``colorize`` command
 - ``metrics``    RMSE, PSNR, SSIM and colour metrics; ``evaluate`` the protocol
 - ``checks``     automatic feedback for the notebooks' exercises
 - ``cli``        ``python -m course_lib ...``

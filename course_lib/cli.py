@@ -23,7 +23,7 @@ COMMANDS = {
     "download": ("course_lib.sources", "download (or unpack a local copy of) NCD safely"),
     "sample": ("course_lib.sample_data", "generate the offline sample set of NCD-like images"),
     "train": ("course_lib.train", "train the VGG19 colorization model, with checkpoints and --resume"),
-    "colorize": ("course_lib.inference", "colorize images at full resolution with a trained model"),
+    "colorize": ("course_lib.colorizer", "colorize images at full resolution with a trained model"),
     "evaluate": ("course_lib.evaluate", "evaluate a model (or the gray baseline) with the course's protocol"),
     "run-notebooks": ("course_lib.runner", "execute the course notebooks headlessly, top to bottom"),
     "grade": ("course_lib.class_grading", "score notebooks' exercises in fresh kernels: one learner, or a "

@@ -15,8 +15,9 @@ to doing nothing.
 
 From Python::
 
-    from course_lib.evaluate import evaluate_colorizer, format_table, model_colorize_fn, select_records
-    result = evaluate_colorizer(model_colorize_fn("runs/unet/model.keras"), select_records("data/ncd", "val"))
+    from course_lib.colorizer import Colorizer
+    from course_lib.evaluate import evaluate_colorizer, format_table, select_records
+    result = evaluate_colorizer(Colorizer.load("runs/unet"), select_records("data/ncd", "val"))
     print(format_table(result))
     result.dataset_category_mean["psnr"], result.gain_over_gray["dataset_category_mean"]["psnr"]
 
@@ -302,9 +303,10 @@ def evaluate_colorizer(
     Parameters
     ----------
     colorize_fn : callable
-        RGB uint8 ``(H, W, 3)`` -> colorized RGB uint8 ``(H, W, 3)`` of the same size.
-        The colorizer sees the ground truth, and must use only its lightness (as
-        ``course_lib.inference.colorize_image`` does).
+        RGB uint8 ``(H, W, 3)`` -> colorized RGB uint8 ``(H, W, 3)`` of the same size: a
+        :class:`course_lib.colorizer.Colorizer` (``Colorizer.load(RUN_DIR)``), the gray baseline,
+        or any such function. The colorizer sees the ground truth, and must use only its
+        lightness (as a Colorizer does).
     records : sequence of ImageRecord
         Images to evaluate (``path``, ``category``, ``relpath``), e.g. from
         :func:`select_records`.
@@ -392,63 +394,37 @@ def gray_colorize_fn() -> ColorizeFn:
     return gray_baseline
 
 
-def model_colorize_fn(model_path, temperature: float | None = None, hints: int = 0, hint_seed: int = 0) -> ColorizeFn:
-    """Load a trained colorizer and colorize with the same path as the ``colorize`` command.
-
-    A classification model decodes at ``temperature``, else at its run's default, and upsamples as
-    its run chose (``run.json``, :func:`course_lib.classification.run_temperature` and
-    :func:`~course_lib.classification.run_upsampling`); the function's ``temperature`` attribute
-    says which T (None for a regression model).
-
-    ``hints``: a hint model (``train --hints``) gets that many simulated hints per image
-    (:func:`hint_colorize_fn`); 0 colorizes automatically. An automatic model ignores them, and the
-    function's ``hints`` attribute is then 0.
-    """
-    from course_lib.classification import run_temperature, run_upsampling
-    from course_lib.classification_head import is_classification_model
-    from course_lib.inference import colorize_image
-    from course_lib.model import load_colorizer
-
-    model = load_colorizer(model_path)
-    upsampling = "guided"
-    if is_classification_model(model):
-        temperature, source = run_temperature(model_path, temperature)
-        upsampling = run_upsampling(model_path)
-        print(f"classification model: annealed mean at T = {temperature:g} ({source}), {upsampling} upsampling")
-    else:
-        temperature = None
-    if hints:
-        from course_lib.model import takes_hints
-
-        if takes_hints(model):
-            colorize = hint_colorize_fn(model, hints, hint_seed, temperature)
-            colorize.temperature = temperature
-            return colorize
-        print(f"{model_path} takes no hints (an automatic model): --hints {hints} changes nothing")
-    colorize = lambda image: colorize_image(model, image, temperature=temperature, upsampling=upsampling)  # noqa: E731
-    colorize.temperature = temperature
-    colorize.hints = 0
-    return colorize
-
-
-def hint_colorize_fn(model, n_hints: int, seed: int = 0, temperature: float | None = None) -> ColorizeFn:
+def hint_colorize_fn(colorizer, n_hints: int, seed: int = 0) -> ColorizeFn:
     """Colorize with ``n_hints`` simulated hints per image (Zhang et al. 2017's protocol, :mod:`course_lib.hints`).
 
     The hints are sampled on the ground truth at the model's resolution (the image the colorizer
     is given), on the object, seeded by the image's pixels and ``seed``: the same image always
     gets the same hints, whichever model is evaluated. An automatic model ignores them.
-    """
-    from course_lib.hints import simulated_hint_map
-    from course_lib.inference import as_rgb_uint8, colorize_image, resize_rgb
-    from course_lib.model import model_image_size
 
-    size = model_image_size(model)
+    Parameters
+    ----------
+    colorizer : course_lib.colorizer.Colorizer
+        ``Colorizer.load(RUN_DIR)``; it decodes as its run chose.
+    n_hints : int
+        Simulated hints per image (0: none, the model on its own).
+    seed : int
+
+    Raises
+    ------
+    CourseError
+        ``colorizer`` is not a Colorizer (e.g. a bare Keras model, which would lose its run's decoding).
+    """
+    from course_lib.colorizer import as_colorizer
+    from course_lib.hints import simulated_hint_map
+    from course_lib.inference import as_rgb_uint8, resize_rgb
+
+    colorizer = as_colorizer(colorizer, "hint_colorize_fn")
 
     def colorize(image):
-        hint_map = simulated_hint_map(resize_rgb(as_rgb_uint8(image), size), n_hints, seed) if n_hints else None
-        return colorize_image(model, image, temperature=temperature, hint_map=hint_map)
+        hint_map = (simulated_hint_map(resize_rgb(as_rgb_uint8(image), colorizer.image_size), n_hints, seed)
+                    if n_hints else None)
+        return colorizer.colorize(image, hint_map=hint_map)
 
-    colorize.hints = n_hints
     return colorize
 
 
@@ -581,23 +557,31 @@ def run_cli(args) -> int:
 
     data_dir = get_dataset(args.data).root
     records = select_records(data_dir, args.split, args.max_images)
+    hints = 0
     if args.model == "gray":
         colorize_fn, label = gray_colorize_fn(), "gray"
     else:
+        from course_lib.colorizer import Colorizer
+
         if args.hints < 0:
             raise CourseError(f"--hints must be >= 0, got {args.hints}")
-        colorize_fn, label = model_colorize_fn(args.model, args.temperature, args.hints, args.hint_seed), str(args.model)
-        if getattr(colorize_fn, "temperature", None) is not None:  # a classification model: its T is part of what is evaluated
-            label += f" (annealed mean T={colorize_fn.temperature:g})"
-        if getattr(colorize_fn, "hints", 0):
-            label += f" ({colorize_fn.hints} simulated hints per image, seed {args.hint_seed})"
+        colorizer = Colorizer.load(args.model, temperature=args.temperature)
+        colorize_fn, label = colorizer, str(args.model)
+        if colorizer.temperature is not None:  # a classification model: its T is part of what is evaluated
+            label += f" (annealed mean T={colorizer.temperature:g})"
+        if args.hints and not colorizer.takes_hints:
+            print(f"{args.model} takes no hints (an automatic model): --hints {args.hints} changes nothing")
+        elif args.hints:
+            hints = args.hints
+            colorize_fn = hint_colorize_fn(colorizer, hints, args.hint_seed)
+            label += f" ({hints} simulated hints per image, seed {args.hint_seed})"
     print(f"evaluating {label} on {len(records)} images ({args.split} split of {data_dir})")
     result = evaluate_colorizer(colorize_fn, records, max_side=args.max_side, model=label, split=args.split,
                                 gray=label != "gray")
     if args.max_images:
         result.settings["max_images"] = args.max_images
-    if getattr(colorize_fn, "hints", 0):
-        result.settings["hints"] = colorize_fn.hints
+    if hints:
+        result.settings["hints"] = hints
         result.settings["hint_seed"] = args.hint_seed
     print(format_table(result))
     if args.json:

@@ -100,15 +100,20 @@ class HintExplorer:
 
     Parameters
     ----------
-    model : keras.Model
-        A hint model (``train --hints``): input ``(None, S, S, 4)``.
+    colorizer : course_lib.colorizer.Colorizer
+        A hint model's (``train --hints``): ``Colorizer.load(RUN_DIR)``, decoding as its run chose.
     photo : ndarray (H, W, 3) uint8
         Shrunk to :data:`DISPLAY_MAX_SIDE` first; hints are in the pixels of the shrunk photo.
     colour : str
         The picker's first colour, ``#RRGGBB``.
     colorize : callable, optional
-        ``colorize(photo, hint_map) -> RGB uint8``; default
-        :func:`course_lib.inference.colorize_image` with ``model``.
+        ``colorize(photo, hint_map) -> RGB uint8``; default ``colorizer.colorize(photo, hint_map=hint_map)``.
+
+    Raises
+    ------
+    CourseError
+        ``colorizer`` is not a :class:`~course_lib.colorizer.Colorizer` (a bare Keras model would
+        lose its run's decoding).
 
     Attributes
     ----------
@@ -120,18 +125,17 @@ class HintExplorer:
         The latest colorization, RGB uint8 of the photo's (shrunk) size.
     """
 
-    def __init__(self, model, photo: np.ndarray, colour: str = "#d02020", colorize: Callable | None = None,
+    def __init__(self, colorizer, photo: np.ndarray, colour: str = "#d02020", colorize: Callable | None = None,
                  title: str = ""):
         import ipywidgets as widgets
         from ipyevents import Event
 
-        from course_lib.inference import colorize_image
-        from course_lib.model import model_image_size
+        from course_lib.colorizer import as_colorizer
 
-        self.model = model
+        self.colorizer = as_colorizer(colorizer, "HintExplorer")
         self.photo = shrink(np.asarray(photo, dtype=np.uint8))
-        self.size = model_image_size(model)
-        self._colorize = colorize or (lambda image, hint_map: colorize_image(model, image, hint_map=hint_map))
+        self.size = self.colorizer.image_size
+        self._colorize = colorize or (lambda image, hint_map: self.colorizer.colorize(image, hint_map=hint_map))
         self.points: list[tuple[int, int, tuple[int, int, int]]] = []
         self._gray = gray_of(self.photo)
         height, width = self.photo.shape[:2]
@@ -218,8 +222,8 @@ def _read_upload(name: str, content: bytes, max_side: int = 2048):
             return None
 
 
-def upload_explorer(model, colorize: Callable | None = None):
-    """A ``FileUpload`` button; each uploaded photo opens in a :class:`HintExplorer` below it.
+def upload_explorer(colorizer, colorize: Callable | None = None):
+    """A ``FileUpload`` button; each uploaded photo opens in a :class:`HintExplorer` of ``colorizer`` below it.
 
     A colour photo is shown gray (the model sees only L). Returns the ``VBox`` to display; its
     ``explorers`` attribute lists the explorers opened so far.
@@ -227,6 +231,9 @@ def upload_explorer(model, colorize: Callable | None = None):
     import ipywidgets as widgets
     from IPython.display import display
 
+    from course_lib.colorizer import as_colorizer
+
+    colorizer = as_colorizer(colorizer, "upload_explorer")  # refused now, not at the first upload
     button = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo")
     area = widgets.Output()
     box = widgets.VBox([button, area])
@@ -238,7 +245,7 @@ def upload_explorer(model, colorize: Callable | None = None):
             for name, content in _upload_items(change["new"]):
                 photo = _read_upload(name, content)
                 if photo is not None:
-                    box.explorers.append(HintExplorer(model, photo, colorize=colorize, title=name))
+                    box.explorers.append(HintExplorer(colorizer, photo, colorize=colorize, title=name))
                     display(box.explorers[-1].widget)
 
     button.observe(show, names="value")

@@ -1,4 +1,4 @@
-"""Colorize photos of any size at full resolution, and the ``colorize`` command.
+"""Colorize photos of any size at full resolution: the maths under :class:`course_lib.colorizer.Colorizer`.
 
 The model works on small squares (e.g. 64 x 64), but a photo may be 4000 x 3000. The
 course never shrinks the photo it returns. Instead::
@@ -16,20 +16,22 @@ colorization of the course goes through).
 
 :func:`gray_baseline` is the same recombination with ``ab = 0``: the "leave it gray"
 reference that the evaluation compares every model against.
+
+The functions here take a Keras model and its decoding as arguments. A trained run is used
+through :class:`course_lib.colorizer.Colorizer` (``Colorizer.load(RUN_DIR)``), which passes
+them the run's own decoding, and which the ``colorize`` command, ``evaluate``, the widgets and
+the notebooks use.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 from PIL import Image
 
 from course_lib import color
-from course_lib.data import IMAGE_SUFFIXES  # the file types `colorize` picks up inside a folder
-from course_lib.errors import CourseError, DataNotFoundError
+from course_lib.errors import CourseError
 
 #: Rows converted at a time, so a 12-megapixel photo needs only tens of MB of temporaries.
 STRIP_ROWS = 512
@@ -256,7 +258,10 @@ def predict_ab(model, images: Sequence[np.ndarray], batch_size: int = 16, temper
 
 def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperature: float | None = None,
                    hint_map: np.ndarray | None = None, upsampling: str = "guided") -> np.ndarray:
-    """Colorize one image at its full resolution.
+    """Colorize one image at its full resolution with a Keras model, decoded as told.
+
+    :meth:`course_lib.colorizer.Colorizer.colorize` calls this with its run's decoding; call that
+    one for a trained run, so that a classification run's temperature and upsampling are not lost.
 
     Parameters
     ----------
@@ -271,7 +276,7 @@ def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperatur
         points on the photo, :func:`course_lib.hints.simulated_hint_map` for simulated ones).
     upsampling : "guided" or "bilinear"
         How ``ab`` reaches the photo's size (:func:`upsample_ab`); a classification run's
-        default is in its ``run.json`` (:func:`course_lib.classification.run_decoding`).
+        default is in its ``run.json`` (:func:`course_lib.classification.run_upsampling`).
 
     Returns
     -------
@@ -279,131 +284,3 @@ def colorize_image(model, image: np.ndarray, saturation: float = 1.0, temperatur
     """
     ab = predict_ab(model, [image], temperature=temperature, hint_maps=[hint_map])[0]
     return recombine(image, ab, saturation, upsampling)
-
-
-def colorize_images(
-    model, images: Iterable[np.ndarray], saturation: float = 1.0, batch_size: int = 16, progress: bool = True,
-    temperature: float | None = None, upsampling: str = "guided",
-) -> list[np.ndarray]:
-    """Colorize several images, predicting in batches; each keeps its own size.
-
-    Returns a list of RGB uint8 arrays ``(H_i, W_i, 3)``, in the input order.
-    """
-    from tqdm.auto import tqdm
-
-    images = list(images)
-    ab_small = predict_ab(model, images, batch_size, temperature)
-    return [
-        recombine(image, ab, saturation, upsampling)
-        for image, ab in tqdm(zip(images, ab_small), total=len(images), desc="colorize", disable=not progress)
-    ]
-
-
-# ----------------------------------------------------------------------------- files and CLI
-def expand_inputs(inputs: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files as given, plus the image files directly inside any folder given."""
-    paths: list[Path] = []
-    for item in inputs:
-        item = Path(item).expanduser()
-        if item.is_dir():
-            paths.extend(sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES))
-        elif item.is_file():
-            paths.append(item)
-        else:
-            raise DataNotFoundError(f"input not found: {item}; give image files or folders that exist")
-    if not paths:
-        raise CourseError("no input images: give image files or folders that contain some")
-    return paths
-
-
-def _output_path(out_dir: Path, source: Path, used: set[str], suffix: str) -> Path:
-    """``OUT/<stem>_color.<suffix>``, numbered when two inputs share a name."""
-    name, n = f"{source.stem}_color", 1
-    while name in used:
-        n += 1
-        name = f"{source.stem}_color{n}"
-    used.add(name)
-    return out_dir / f"{name}.{suffix}"
-
-
-def colorize_files(
-    model, inputs: Iterable[str | os.PathLike], out_dir, saturation: float = 1.0, batch_size: int = 8,
-    image_format: str = "png", progress: bool = True, temperature: float | None = None, hints=(),
-) -> list[Path]:
-    """Colorize image files into ``out_dir`` at their full resolution.
-
-    ``model`` is a Keras model or the path of a ``.keras`` file. PNG output (default) is
-    lossless, so the output's L equals the input's up to uint8 rounding. A classification
-    model given by its path decodes at ``temperature``, else at its run's default, and upsamples
-    as its run chose (``run.json``, :func:`course_lib.classification.run_upsampling`).
-    ``hints``: a hint model's user hints ``(x, y, (r, g, b))`` in each photo's pixels
-    (:func:`course_lib.hints.parse_hint`), applied to every input. Returns the written paths, in input order.
-    """
-    from tqdm.auto import tqdm
-
-    from course_lib.data import load_image
-    from course_lib.model import load_colorizer
-
-    if image_format not in {"png", "jpg"}:
-        raise CourseError(f"--format must be png or jpg, got {image_format!r}")
-    upsampling = "guided"
-    if not hasattr(model, "predict_on_batch"):
-        from course_lib.classification import run_temperature, run_upsampling
-        from course_lib.classification_head import is_classification_model
-
-        model_path, model = model, load_colorizer(model)
-        if is_classification_model(model):
-            temperature, source = run_temperature(model_path, temperature)
-            upsampling = run_upsampling(model_path)
-            print(f"classification model: annealed mean at T = {temperature:g} ({source}), {upsampling} upsampling")
-    hint_maps_for = lambda images: None  # noqa: E731
-    if hints:
-        from course_lib.hints import user_hint_map
-        from course_lib.model import model_image_size, takes_hints
-
-        if not takes_hints(model):
-            raise CourseError("--hint needs a hint model (train --hints); this model colorizes on its own and "
-                              "takes no hints")
-        size = model_image_size(model)
-        hint_maps_for = lambda images: [user_hint_map(hints, image.shape, size) for image in images]  # noqa: E731
-    paths = expand_inputs(inputs)
-    out_dir = Path(out_dir).expanduser()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written, used = [], set()
-    with tqdm(total=len(paths), desc="colorize", unit="img", disable=not progress) as bar:
-        for start in range(0, len(paths), batch_size):  # full-res photos are big: a batch at a time
-            batch_paths = paths[start : start + batch_size]
-            images = [load_image(p) for p in batch_paths]
-            predicted = predict_ab(model, images, batch_size, temperature, hint_maps_for(images))
-            for path, image, ab in zip(batch_paths, images, predicted):
-                target = _output_path(out_dir, path, used, image_format)
-                options = {"quality": 95} if image_format == "jpg" else {}
-                Image.fromarray(recombine(image, ab, saturation, upsampling)).save(target, **options)
-                written.append(target)
-                bar.update(1)
-    return written
-
-
-def configure_parser(parser) -> None:
-    parser.add_argument("--model", required=True, help="trained model: RUN_DIR/model.keras (or RUN_DIR)")
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images, any size/mode")
-    parser.add_argument("--out", required=True, help="folder for the colorized images (<name>_color.png)")
-    parser.add_argument("--saturation", type=float, default=1.0, help="scale the predicted colour (default 1.0)")
-    parser.add_argument("--batch-size", type=int, default=8, help="images predicted together (default 8)")
-    parser.add_argument("--format", dest="image_format", choices=("png", "jpg"), default="png",
-                        help="output format (default png: lossless, keeps the input's L exactly)")
-    parser.add_argument("--temperature", type=float, default=None,
-                        help="classification models: the annealed mean's T (0: the mode, 1: the mean; default: "
-                             "the run's, chosen on the validation split and kept in run.json)")
-    parser.add_argument("--hint", dest="hints", action="append", default=[], metavar="X,Y,#RRGGBB",
-                        help="hint models (train --hints; notebook 08): this colour (its ab; the photo keeps its "
-                             "own L) at column X, row Y of the photo's pixels; repeat for several hints")
-
-
-def run_cli(args) -> int:
-    from course_lib.hints import parse_hint
-
-    written = colorize_files(args.model, args.inputs, args.out, args.saturation, args.batch_size, args.image_format,
-                             temperature=args.temperature, hints=[parse_hint(text) for text in args.hints])
-    print(f"wrote {len(written)} image(s) to {Path(args.out)}")
-    return 0

@@ -356,7 +356,10 @@ def build_colorizer(
 
 
 def load_colorizer(path, float32: bool = True):
-    """Load a colorizer saved as ``.keras`` (e.g. ``RUN_DIR/model.keras``).
+    """Load a colorizer saved as ``.keras`` (e.g. ``RUN_DIR/model.keras``): the Keras model alone.
+
+    To use a trained run, load it with :meth:`course_lib.colorizer.Colorizer.load`, which calls this
+    and keeps the run's decoding with the model; ``train`` calls this to restore its checkpoints.
 
     Returns the model uncompiled (for inference), computing in float32 (:func:`as_float32`) even
     when it was trained with mixed precision, unless ``float32=False``; raises a

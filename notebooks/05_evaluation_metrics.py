@@ -370,14 +370,20 @@ print(f"gray's AuC {floor['auc']:.3f} = a mean ab error of about {(1 - floor['au
 # And notebook 04's model, when it is in the course's run folder (`config.course_run_dir()`, under
 # `$COURSE_RUNS_DIR`), on the same images: read its row against the gray floor above. Without it, this
 # notebook carries on with the gray floor alone; notebook 06 evaluates the model properly.
+#
+# `Colorizer.load(RUN_DIR)` loads a trained run: its model together with how the run decodes it (the
+# same object the `colorize` and `evaluate` commands use). A colorizer is itself a function from a
+# photo to its colorization, so `evaluate_colorizer` takes it as it takes `gray_baseline`.
 
 # %% id="m05model-eval"
-from course_lib.evaluate import model_colorize_fn
+from course_lib.colorizer import Colorizer
 
 MODEL_PATH = config.course_run_dir() / "model.keras"
 if MODEL_PATH.is_file():
     print(f"notebook 04's model: {MODEL_PATH}" + (" (fast mode: a tiny model, not a result)" if FAST else ""))
-    model_result = evaluate_colorizer(model_colorize_fn(MODEL_PATH), chosen, max_side=max_side,
+    colorizer = Colorizer.load(MODEL_PATH.parent)
+    print(colorizer)
+    model_result = evaluate_colorizer(colorizer, chosen, max_side=max_side,
                                       model=MODEL_PATH.parent.name, split="test")
     print(format_table(model_result))
 else:

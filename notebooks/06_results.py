@@ -38,8 +38,7 @@ from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratif
 from course_lib.environment import in_colab, weights_for_recipe
 from course_lib.errors import CourseError
 from course_lib.evaluate import evaluate_colorizer, format_table, select_records
-from course_lib.inference import colorize_image
-from course_lib.model import load_colorizer, model_image_size
+from course_lib.colorizer import Colorizer
 from course_lib.plots import plot_best_worst, plot_category_psnr, show_images
 from course_lib.published import compare_with_survey
 
@@ -84,8 +83,11 @@ else:
     weights = weights_for_recipe(train.resolve_settings(**settings).weights)
     # resume="auto": an interrupted run (checkpoints but no model yet) is continued, never started over.
     train.train(source.root, RUN_DIR, weights=weights, **settings, resume="auto")
-model = load_colorizer(MODEL_PATH)
-print(f"model input: {model_image_size(model)} px")
+# Colorizer.load: the run's model with everything needed to use it (its input size, head, decoding, recipe);
+# the colorize and evaluate commands load a run the same way.
+colorizer = Colorizer.load(RUN_DIR)
+print(colorizer)
+print(f"model input: {colorizer.image_size} px")
 
 # %% [markdown] id="c04"
 # ## 3. Evaluation on the test split
@@ -93,7 +95,7 @@ print(f"model input: {model_image_size(model)} px")
 # The protocol (written once in `course_lib.metrics`): RGB uint8, each image at its **native resolution**,
 # metrics per image, then averaged per category, then over all images. Colorization predicts ab at the
 # model's small size, upsamples it, and recombines it with the *original* full-resolution L
-# (`course_lib.inference.colorize_image`), so no detail is lost.
+# (`colorizer.colorize`, built on `course_lib.inference`), so no detail is lost.
 #
 # In fast mode only a few test images per category are evaluated, shrunk to at most 256 px: the numbers
 # then are **not** the protocol's, and the result records it (`settings`).
@@ -108,7 +110,7 @@ print(f"{len(test_records)} test images" + (f" (fast mode: about 2 per category,
 
 
 def colorize_with_model(image):
-    return colorize_image(model, image)
+    return colorizer.colorize(image)
 
 
 # The gray baseline is measured on the same images along the way (ours.gray), so every figure below
@@ -364,7 +366,7 @@ else:
 
 # %% id="c26"
 cameraman = color.gray_to_rgb(skimage_data.camera())        # (512, 512, 3) uint8, R = G = B
-cameraman_colorized = colorize_image(model, cameraman)
+cameraman_colorized = colorizer.colorize(cameraman)
 fig = show_images([cameraman, cameraman_colorized], ["original (grayscale)", "colorized"], ncols=2, size=4)
 plt.show()
 
@@ -383,7 +385,7 @@ print(f"L preserved within uint8 rounding (mean difference < 0.5): {bool(np.abs(
 # %% [markdown] id="c29"
 # ## 7. The saturation knob
 #
-# `colorize_image(model, image, saturation=s)` multiplies the predicted ab by `s`: 0 gives the gray
+# `colorizer.colorize(image, saturation=s)` multiplies the predicted ab by `s`: 0 gives the gray
 # image back, 1 is the model's prediction, above 1 counteracts the washed-out look of section 5. Colours
 # pushed beyond what sRGB can show are **not clipped**: as everywhere in the course, the recombination
 # (`inference.recombine`, through `color.lab_to_rgb_uint8`) lowers the chroma of each out-of-gamut pixel
@@ -426,7 +428,7 @@ knob_photo = load_image(knob_row["path"], max_side=512)
 
 
 def show_with_saturation(saturation=1.0):
-    colorized = colorize_image(model, knob_photo, saturation=saturation)
+    colorized = colorizer.colorize(knob_photo, saturation=saturation)
     show_images([knob_photo, colorized], ["ground truth", f"saturation {saturation:.2f}"], ncols=2, size=3.5)
     plt.show()
 
@@ -453,7 +455,7 @@ def uploaded_files(value):
 
 
 def show_colorized_photo(photo, name):
-    colorized = colorize_image(model, photo)
+    colorized = colorizer.colorize(photo)
     fig = show_images([color.rgb_to_lab(photo)[..., 0] / 100.0, colorized, photo],
                       ["what the model sees (L)", "colorized", "your photo"], ncols=3, size=3.5, suptitle=name)
     display(fig)

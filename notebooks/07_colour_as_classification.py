@@ -37,11 +37,11 @@ from IPython.display import display
 from course_lib import classification as cl
 from course_lib import color, config, train
 from course_lib.classification_head import model_bins
+from course_lib.colorizer import Colorizer
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.evaluate import LOWER_IS_BETTER, evaluate_colorizer, select_records
-from course_lib.inference import colorize_image, recombine
+from course_lib.inference import recombine
 from course_lib.metrics import NEW_IMAGES_PER_CATEGORY, foreground_mask
-from course_lib.model import load_colorizer, model_image_size
 from course_lib.pipeline import load_images_resized
 from course_lib.plots import show_images
 
@@ -303,11 +303,11 @@ if not (CLS_DIR / "model.keras").is_file():
 if TINY_CLS:
     print("!" * 78 + "\n!!  TINY FAST-RECIPE CLASSIFICATION MODEL: it proves the notebook runs; the numbers and\n"
           "!!  pictures below judge this toy, NOT the method.\n" + "!" * 78)
-cls_model = load_colorizer(CLS_DIR / "model.keras")
-T_RUN, T_SOURCE = cl.run_temperature(CLS_DIR / "model.keras")
-UPSAMPLING_RUN = cl.run_upsampling(CLS_DIR / "model.keras")
-print(f"{CLS_DIR / 'model.keras'}: {model_image_size(cls_model)} px, {len(model_bins(cls_model))} logits per pixel; "
-      f"default T = {T_RUN:g} ({T_SOURCE}), {UPSAMPLING_RUN} upsampling")
+# The run's model together with its decoding (run.json: T and upsampling), as `colorize` and `evaluate` load it.
+cls_colorizer = Colorizer.load(CLS_DIR)
+cls_model = cls_colorizer.model  # the Keras model inside: section 8 looks at its raw logits
+T_RUN, UPSAMPLING_RUN = cls_colorizer.temperature, cls_colorizer.upsampling
+print(f"{cls_colorizer}\n{len(model_bins(cls_model))} logits per pixel")
 info = cl.read_run_file(CLS_DIR)
 if info and "colorfulness_low" in info["temperature_candidates"][0]:
     print("validation (category means), colourfulness ratio with its prediction interval for "
@@ -363,7 +363,7 @@ ex2.check(annealed_mean)
 # %% id="c21"
 test_records = select_records(source.root, "test")
 few = stratified_subset(test_records, 4)
-size = model_image_size(cls_model)
+size = cls_colorizer.image_size
 few_rgb = load_images_resized(few, size, progress=False)
 few_l, _ = color.rgb_to_model_io(few_rgb)
 few_logits = cls_model.predict_on_batch(few_l)  # (4, S, S, Q), computed once
@@ -457,18 +457,17 @@ if not (MSE_DIR / "model.keras").is_file():
         train.train(source.root, MSE_DIR, weights=None, **config.course_train_settings(fast=True),
                     resume="auto", verbose=0)
     print("!!  USING THE TINY FAST-RECIPE MSE MODEL: not a result.")
-mse_model = load_colorizer(MSE_DIR / "model.keras")
-print(f"MSE model: {MSE_DIR} ({model_image_size(mse_model)} px); classification model: {CLS_DIR} "
-      f"({model_image_size(cls_model)} px)")
+mse_colorizer = Colorizer.load(MSE_DIR)
+print(f"MSE model: {MSE_DIR} ({mse_colorizer.image_size} px); classification model: {CLS_DIR} "
+      f"({cls_colorizer.image_size} px)")
 
 records, max_side = test_records, None
 if FAST:
     records, max_side = stratified_subset(test_records, len({r.category for r in test_records})), 128
-mse = evaluate_colorizer(lambda image: colorize_image(mse_model, image), records, max_side=max_side,
-                         model=str(MSE_DIR), split="test", progress=False)
-clsf = evaluate_colorizer(lambda image: colorize_image(cls_model, image, temperature=T_RUN, upsampling=UPSAMPLING_RUN),
-                          records, max_side=max_side, model=f"{CLS_DIR} (T={T_RUN:g}, {UPSAMPLING_RUN})", split="test",
-                          gray=False, progress=False)
+# A colorizer is a function from a photo to its colorization: evaluate_colorizer takes it as it is.
+mse = evaluate_colorizer(mse_colorizer, records, max_side=max_side, model=str(MSE_DIR), split="test", progress=False)
+clsf = evaluate_colorizer(cls_colorizer, records, max_side=max_side, model=f"{CLS_DIR} (T={T_RUN:g}, {UPSAMPLING_RUN})",
+                          split="test", gray=False, progress=False)
 
 METRICS = {"psnr": "PSNR dB", "ssim": "SSIM", "deltaE": "dE00", "colorfulness_ratio": "colourf. ratio", "auc": "AuC"}
 table = {"gray (ab = 0)": mse.gray["dataset_image_mean"], "MSE regression": mse.dataset_image_mean,
@@ -504,8 +503,8 @@ gallery = records[:: max(1, len(records) // 5)][:5]
 tiles, titles = [], []
 for record in gallery:
     truth = load_image(record.path, max_side=256)
-    tiles += [recombine(truth, np.zeros((1, 1, 2), np.float32)), colorize_image(mse_model, truth),
-              colorize_image(cls_model, truth, temperature=T_RUN, upsampling=UPSAMPLING_RUN), truth]
+    tiles += [recombine(truth, np.zeros((1, 1, 2), np.float32)), mse_colorizer.colorize(truth),
+              cls_colorizer.colorize(truth), truth]
     titles += [f"gray: {record.category}", "MSE", f"classification T={T_RUN:g}", "truth"]
 show_images(tiles, titles, ncols=4, size=2.2)
 plt.show()
@@ -518,9 +517,8 @@ plt.show()
 # close to 0; a model whose row is not tints the background.
 
 # %% id="c26b"
-painters = {"truth": lambda image: image, "MSE": lambda image: colorize_image(mse_model, image),
-            f"classification T={T_RUN:g}": lambda image: colorize_image(cls_model, image, temperature=T_RUN,
-                                                                       upsampling=UPSAMPLING_RUN)}
+painters = {"truth": lambda image: image, "MSE": mse_colorizer.colorize,
+            f"classification T={T_RUN:g}": cls_colorizer.colorize}
 background_ab = {name: [] for name in painters}
 for record in records[:: max(1, len(records) // 10)][:10]:
     truth = load_image(record.path, max_side=256)

@@ -39,13 +39,14 @@ import numpy as np
 from IPython.display import display
 
 from course_lib import color, config, hints, train
+from course_lib.colorizer import Colorizer
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.environment import weights_for_recipe
 from course_lib.errors import CourseError
 from course_lib.evaluate import evaluate_colorizer, hint_colorize_fn, select_records
 from course_lib.hint_widget import HintExplorer, enable_colab_widgets, upload_explorer
-from course_lib.inference import colorize_image, resize_rgb
-from course_lib.model import build_colorizer, load_colorizer, model_image_size
+from course_lib.inference import resize_rgb
+from course_lib.model import build_colorizer
 from course_lib.plots import show_images
 
 FAST = config.fast_mode()
@@ -262,14 +263,15 @@ if not (AUTO_RUN_DIR / "model.keras").is_file():
     print(config.missing_model_message(AUTO_RUN_DIR / "model.keras"))
     train.train(source.root, AUTO_RUN_DIR, weights=weights, resume="auto",
                 **config.course_train_settings(fast=TINY_MODELS))
-hint_model = load_colorizer(HINT_RUN_DIR)
-auto_model = load_colorizer(AUTO_RUN_DIR)
+# Colorizer.load: each run's model with what it takes to use it (input size, hints or not, decoding).
+hint_colorizer = Colorizer.load(HINT_RUN_DIR)
+auto_colorizer = Colorizer.load(AUTO_RUN_DIR)
 if TINY_MODELS:
     print("!" * 78)
     print("!!  TINY FAST-RECIPE MODELS (tiny images, a few epochs on a subset): they prove the notebook runs.")
     print("!!  Every number and picture below judges these toys, NOT the method.")
     print("!" * 78)
-print(f"hint model: {HINT_RUN_DIR} ({model_image_size(hint_model)} px); automatic model: {AUTO_RUN_DIR}")
+print(f"hint model: {hint_colorizer}\nautomatic model: {auto_colorizer}")
 
 # %% [markdown] id="c14"
 # ## 5. How much do hints help?
@@ -305,9 +307,9 @@ curve_records, MAX_SIDE = test_records, None
 if FAST:  # a few test images, shrunk: it runs in seconds, and the figures are not the protocol's
     curve_records, MAX_SIDE = stratified_subset(test_records, 6), 256
 options = dict(max_side=MAX_SIDE, split="test", progress=False, gray=False)
-curve = {n: evaluate_colorizer(hint_colorize_fn(hint_model, n), curve_records, **options).dataset_image_mean["psnr"]
+curve = {n: evaluate_colorizer(hint_colorize_fn(hint_colorizer, n), curve_records, **options).dataset_image_mean["psnr"]
          for n in HINT_COUNTS}
-automatic = evaluate_colorizer(hint_colorize_fn(auto_model, 0), curve_records, **options).dataset_image_mean["psnr"]
+automatic = evaluate_colorizer(hint_colorize_fn(auto_colorizer, 0), curve_records, **options).dataset_image_mean["psnr"]
 print(f"PSNR on {len(curve_records)} test images" + (f" (at most {MAX_SIDE} px)" if MAX_SIDE else "") + ":")
 for n, value in curve.items():
     print(f"  {n:2d} hints: hint model {value:6.2f} dB   automatic model {automatic:6.2f} dB")
@@ -332,7 +334,7 @@ plt.show()
 # hints.
 
 # %% id="c20"
-size = model_image_size(hint_model)
+size = hint_colorizer.image_size
 
 
 def one_hint_psnr(place):
@@ -351,7 +353,7 @@ def one_hint_psnr(place):
         y, x = np.argwhere(where)[np.random.default_rng(k).integers(where.sum())]
         a, b = hints.patch_mean_ab(truth_lab[..., 1:], y, x, 3)
         hint_map = hints.hint_map([hints.Hint(int(y), int(x), 3, a, b)], size, size)
-        values.append(psnr(colorize_image(hint_model, truth, hint_map=hint_map), truth, data_range=255))
+        values.append(psnr(hint_colorizer.colorize(truth, hint_map=hint_map), truth, data_range=255))
     return float(np.mean(values))
 
 
@@ -382,7 +384,7 @@ for place in ("object", "background"):
 if enable_colab_widgets():
     print("Colab: custom widget manager on")
 explorer_photo = load_image(stratified_subset(test_records, 10)[3].path, max_side=1024)
-explorer = HintExplorer(hint_model, explorer_photo, colour="#2050ff", title="a test photo")
+explorer = HintExplorer(hint_colorizer, explorer_photo, colour="#2050ff", title="a test photo")
 display(explorer.widget)
 
 # %% [markdown] id="c23"
@@ -393,7 +395,7 @@ display(explorer.widget)
 # photos its own colours are guesses; your hints tell it what you know.
 
 # %% id="c24"
-display(upload_explorer(hint_model))
+display(upload_explorer(hint_colorizer))
 
 # %% [markdown] id="c25"
 # The same from the command line, for a photo `photo.jpg` with a red hint at column 120, row 80:

@@ -279,7 +279,7 @@ def test_run_upsampling_reads_run_json(tmp_path):
 def test_train_cli_classification_head_writes_run_json_and_colorizes(tmp_path):
     from course_lib import cli
     from course_lib.classification_head import is_classification_model
-    from course_lib.evaluate import model_colorize_fn
+    from course_lib.colorizer import Colorizer
     from course_lib.model import load_colorizer
     from course_lib.sample_data import CATEGORIES, make_sample_dataset
 
@@ -297,11 +297,11 @@ def test_train_cli_classification_head_writes_run_json_and_colorizes(tmp_path):
     state = json.loads((out / "checkpoints" / "state.json").read_text())
     assert state["settings"]["head"] == "classification"
     assert is_classification_model(load_colorizer(out / "model.keras"))
-    colorize = model_colorize_fn(out / "model.keras")
-    assert colorize.temperature == info["temperature"]
+    colorizer = Colorizer.load(out / "model.keras")
+    assert (colorizer.temperature, colorizer.upsampling) == (info["temperature"], info["upsampling"])
     image = np.full((40, 50, 3), 120, np.uint8)
-    assert colorize(image).shape == (40, 50, 3)
-    assert model_colorize_fn(out / "model.keras", temperature=1.0).temperature == 1.0
+    assert colorizer(image).shape == (40, 50, 3)
+    assert Colorizer.load(out, temperature=1.0).temperature == 1.0
 
 
 def test_record_temperature_updates_run_json_and_keeps_history(tmp_path):

@@ -38,10 +38,17 @@ def hint_model():
     return build_colorizer(32, "unet", weights=None, encoder_blocks=2, decoder_width=8, hints=True)
 
 
-def test_a_click_adds_a_hint_of_the_picked_colour_and_updates_the_result(hint_model):
+@pytest.fixture(scope="module")
+def hint_colorizer(hint_model):
+    from course_lib.colorizer import Colorizer
+
+    return Colorizer.from_model(hint_model)
+
+
+def test_a_click_adds_a_hint_of_the_picked_colour_and_updates_the_result(hint_colorizer):
     photo = np.full((60, 400, 3), 200, np.uint8)  # wider than the display limit: shrunk to 320 x 48
     fake = FakeColorize()
-    explorer = hint_widget.HintExplorer(hint_model, photo, colour="#2050ff", colorize=fake)
+    explorer = hint_widget.HintExplorer(hint_colorizer, photo, colour="#2050ff", colorize=fake)
     assert explorer.photo.shape == (48, 320, 3)
     assert explorer.points == [] and fake.calls == [None]
     before = explorer.output_image.value
@@ -65,23 +72,23 @@ def test_a_click_adds_a_hint_of_the_picked_colour_and_updates_the_result(hint_mo
     assert "the model on its own" in explorer.status.value
 
 
-def test_with_the_model_a_click_changes_the_colorization(hint_model):
+def test_with_the_model_a_click_changes_the_colorization(hint_model, hint_colorizer):
     kernel, bias = hint_model.get_layer("encoder").get_layer("block1_conv1").get_weights()
     rng = np.random.default_rng(0)
     kernel = kernel.copy()
     kernel[:, :, 3:] = rng.normal(0, 0.05, kernel[:, :, 3:].shape)  # as if trained
     hint_model.get_layer("encoder").get_layer("block1_conv1").set_weights([kernel, bias])
     photo = np.asarray(Image.new("RGB", (80, 60), (150, 150, 150)))
-    explorer = hint_widget.HintExplorer(hint_model, photo)
+    explorer = hint_widget.HintExplorer(hint_colorizer, photo)  # the same Keras model, now hint-trained
     plain = explorer.result.copy()
     explorer.add_hint(40, 30, "#20d040")
     assert explorer.result.shape == photo.shape and not np.array_equal(explorer.result, plain)
 
 
-def test_upload_opens_an_explorer(hint_model, tmp_path):
+def test_upload_opens_an_explorer(hint_colorizer, tmp_path):
     buffer = io.BytesIO()
     Image.new("RGB", (50, 40), (90, 160, 60)).save(buffer, format="PNG")
-    box = hint_widget.upload_explorer(hint_model, colorize=FakeColorize())
+    box = hint_widget.upload_explorer(hint_colorizer, colorize=FakeColorize())
     upload = box.children[0]
     upload.value = ({"name": "leaf.png", "type": "image/png", "size": len(buffer.getvalue()),
                      "content": memoryview(buffer.getvalue()),

@@ -1,4 +1,4 @@
-"""Colorizing at full resolution: sizes, modes, the L channel, saturation, the CLI."""
+"""Colorizing at full resolution: sizes, modes, the L channel, saturation, the CLI (course_lib.colorizer's)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from course_lib import cli, color, inference
+from course_lib.colorizer import Colorizer, colorize_files
 from course_lib.data import load_image
 
 SIZE = 32
@@ -31,6 +32,11 @@ def model(model_path):
     from course_lib.model import load_colorizer
 
     return load_colorizer(model_path)
+
+
+@pytest.fixture(scope="module")
+def colorizer(model_path):
+    return Colorizer.load(model_path)
 
 
 def _lightness(rgb):
@@ -71,7 +77,7 @@ def test_grayscale_scan_and_transparent_png(model_path, tmp_path):
     logo = tmp_path / "logo.png"
     Image.fromarray(rgba, mode="RGBA").save(logo)
 
-    written = inference.colorize_files(model_path, [scan, logo], tmp_path / "out", progress=False)
+    written = colorize_files(model_path, [scan, logo], tmp_path / "out", progress=False)
     assert [p.name for p in written] == ["scan_color.png", "logo_color.png"]
     for src, dst, shape in zip([scan, logo], written, [(300, 200, 3), (120, 160, 3)], strict=True):
         out = np.asarray(Image.open(dst))
@@ -81,12 +87,13 @@ def test_grayscale_scan_and_transparent_png(model_path, tmp_path):
     assert np.abs(color.rgb_to_lab(np.asarray(Image.open(written[0])))[..., 1:]).mean() > 1.0
 
 
-def test_colorize_images_batches_keep_each_size(model):
+def test_colorize_many_batches_keep_each_size(model, colorizer):
     images = [_photo(50, 70), _photo(33, 33)[..., 0], _photo(64, 20) / 255.0]
-    outputs = inference.colorize_images(model, images, batch_size=2, progress=False)
+    outputs = colorizer.colorize_many(images, batch_size=2, progress=False)
     assert [o.shape for o in outputs] == [(50, 70, 3), (33, 33, 3), (64, 20, 3)]
     # Batched prediction gives the same result as one image at a time.
     np.testing.assert_array_equal(outputs[0], inference.colorize_image(model, images[0]))
+    np.testing.assert_array_equal(outputs[0], colorizer.colorize(images[0]))
 
 
 def test_saturation_scales_ab_and_zero_is_the_gray_baseline(model):
@@ -106,7 +113,7 @@ def test_saturation_scales_ab_and_zero_is_the_gray_baseline(model):
         inference.recombine(photo, ab_small, saturation=-1)
 
 
-def test_colorize_emits_no_warnings(model):
+def test_colorize_emits_no_warnings(model, colorizer):
     """Out-of-gamut predictions (common with an untrained model) are handled silently:
     no scikit-image "negative Z values" warning, nor any other, for a notebook to show."""
     import warnings
@@ -115,7 +122,7 @@ def test_colorize_emits_no_warnings(model):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = inference.colorize_image(model, photo, saturation=2.0)  # extra chroma: far out of gamut
-        inference.colorize_images(model, [photo, photo[:50]], progress=False)
+        colorizer.colorize_many([photo, photo[:50]], progress=False)
         inference.gray_baseline(photo)
         color.lab_to_rgb(np.array([[[30.0, -120.0, 120.0], [5.0, 100.0, -127.0]]]))
     assert out.shape == photo.shape
