@@ -52,7 +52,7 @@ installed=$(date +%s)
 # longer training tests that repeat a whole run (reproducibility, schedule, validation loss).
 tests=${LOWER_BOUNDS_TESTS:-tests/test_color.py tests/test_metrics.py tests/test_recipes.py tests/test_layout.py
   tests/test_data.py tests/test_pipeline.py tests/test_model.py tests/test_classification.py tests/test_hints.py
-  tests/test_inference.py tests/test_train.py tests/test_feature_cache.py tests/test_dependencies.py}
+  tests/test_inference.py tests/test_colorizer.py tests/test_train.py tests/test_feature_cache.py tests/test_dependencies.py}
 left_out="large_rgb_photo or same_arguments_give_the_same_model or stopped_run_resumes or val_loss_is_the_training_loss"
 # shellcheck disable=SC2086
 (cd "$repo" && COURSE_FAST=1 TF_CPP_MIN_LOG_LEVEL=2 PYTHONPATH="$repo" \
