@@ -30,6 +30,7 @@ COMMANDS = {
               "class folder (--class --csv)"),
     "solve": ("course_lib.solved", "write solved copies of the notebooks (each stub replaced by its solution)"),
     "export-nbgrader": ("course_lib.nbgrader_export", "write the notebooks as an nbgrader course (source/ and config)"),
+    "exercises": ("course_lib.exercise_table", "list the exercises by notebook and kind (--table: the README's table)"),
 }
 
 
