@@ -189,6 +189,14 @@ def test_the_exercises_command_prints_the_table_and_strict_refuses_an_undeclared
 
 
 # -------------------------------------------------------------- the course's notebooks
+def test_the_table_of_the_course_counts_every_exercise_of_its_notebooks():
+    built = sum(exercise_cells.is_exercise(cell) for source in sync.source_files()
+                for cell in nbformat.read(sync.notebook_path(source), as_version=4).cells)
+    table = exercise_table.kind_table(sync.source_files()).splitlines()
+    assert len(table) == 2 + len(sync.source_files()) + 1  # header, rule, one row per notebook, the total
+    assert table[-1].endswith(f"| **{built}** |"), table[-1]
+
+
 @pytest.mark.xfail(strict=True, reason="kinds are being added to notebooks 00-08 by the exercise rewrites")
 def test_every_exercise_of_the_course_declares_its_kind():
     undeclared = {}
