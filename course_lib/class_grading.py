@@ -47,10 +47,10 @@ from pathlib import Path
 
 from course_lib import config, grading
 from course_lib.errors import CourseError, DataNotFoundError, OutputPathError, describe_exception
+from course_lib.exercise_cells import is_reflection
 
 #: Notebooks graded against the instructor's model (``--model-run``) instead of one of their own.
 MODEL_NOTEBOOKS = ("05", "06", "07", "08")
-REFLECTION_TAG = "reflection"
 
 
 @dataclass
@@ -199,7 +199,7 @@ def release_model_copy(copied: dict[Path, str]) -> list[str]:
 # ------------------------------------------------------------------ reflections
 def _reflection_cells(nb, course_ids: set[str]) -> list:
     return [c for c in nb.cells if c.cell_type == "markdown" and (
-        REFLECTION_TAG in c.metadata.get("tags", []) or c.get("id") in course_ids)]
+        is_reflection(c) or c.get("id") in course_ids)]
 
 
 def reflections_markdown(learner: str, notebooks: dict[str, Path]) -> str:

@@ -6,8 +6,9 @@ arguments) and ``run_cli(args) -> int`` (does the work, returns the exit status)
 module of the command being run is imported, so ``--help`` is instant and never loads
 TensorFlow or scikit-image.
 
-Errors the user can fix (:class:`~course_lib.errors.CourseError` and its subclasses) print one
-line on stderr and exit with status 2. Anything else is a bug in the course and keeps its
+Errors the user can fix (:class:`~course_lib.errors.CourseError` and its subclasses, and a package
+of an optional extra that is not installed, :mod:`course_lib.extras`) print one line on stderr and
+exit with status 2. Anything else is a bug in the course and keeps its
 traceback: it must not look like the user's mistake.
 """
 
@@ -30,6 +31,7 @@ COMMANDS = {
               "class folder (--class --csv)"),
     "solve": ("course_lib.solved", "write solved copies of the notebooks (each stub replaced by its solution)"),
     "export-nbgrader": ("course_lib.nbgrader_export", "write the notebooks as an nbgrader course (source/ and config)"),
+    "exercises": ("course_lib.exercise_table", "list the exercises by notebook and kind (--table: the README's table)"),
 }
 
 
@@ -56,16 +58,24 @@ def _command_in(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     from course_lib.errors import CourseError
+    from course_lib.extras import missing_dependency
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(_command_in(argv)).parse_args(argv)
-    from course_lib.environment import enable_gpu_memory_growth
-
-    enable_gpu_memory_growth()  # before any command starts TensorFlow: share the GPU with a notebook's kernel
+    command = _command_in(argv)
     try:
+        args = build_parser(command).parse_args(argv)
+        from course_lib.environment import enable_gpu_memory_growth
+
+        enable_gpu_memory_growth()  # before any command starts TensorFlow: share the GPU with a notebook's kernel
         return int(args._module.run_cli(args) or 0)
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # a package of an optional extra (pyproject.toml) is missing
+        error = missing_dependency(exc, f"python -m course_lib {command}")
+        if error is None:
+            raise  # anything else is a bug in the course: keep its traceback
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image
 
 from course_lib import color
+from course_lib.extras import import_optional
 from course_lib.hints import hex_to_rgb, user_hint_map
 
 #: Photos are shrunk to this longer side first, so every click gets an answer within a second.
@@ -123,12 +124,17 @@ class HintExplorer:
         The hints so far, in the photo's (shrunk) pixels.
     result : ndarray
         The latest colorization, RGB uint8 of the photo's (shrunk) size.
+
+    Raises
+    ------
+    MissingDependencyError
+        ipywidgets or ipyevents is not installed (the ``widgets`` extra).
     """
 
     def __init__(self, colorizer, photo: np.ndarray, colour: str = "#d02020", colorize: Callable | None = None,
                  title: str = ""):
-        import ipywidgets as widgets
-        from ipyevents import Event
+        widgets = import_optional("ipywidgets", "the hint explorer")
+        Event = import_optional("ipyevents", "the hint explorer").Event
 
         from course_lib.colorizer import as_colorizer
 
@@ -228,8 +234,8 @@ def upload_explorer(colorizer, colorize: Callable | None = None):
     A colour photo is shown gray (the model sees only L). Returns the ``VBox`` to display; its
     ``explorers`` attribute lists the explorers opened so far.
     """
-    import ipywidgets as widgets
-    from IPython.display import display
+    widgets = import_optional("ipywidgets", "the photo upload")
+    display = import_optional("IPython.display", "the photo upload").display
 
     from course_lib.colorizer import as_colorizer
 

@@ -23,8 +23,8 @@ import re
 from pathlib import Path
 
 from course_lib.grading import FAST_CELL_TIMEOUT
-from course_lib.solved import (BEGIN_STUB, CHECK_TAG, END_STUB, EXERCISE_TAG, exercise_sources, text_source,
-                               write_notebooks)
+from course_lib.exercise_cells import defines, is_check, is_exercise, stub_then_solution
+from course_lib.solved import exercise_sources, text_source, write_notebooks
 
 NBGRADER_SCHEMA_VERSION = 3
 #: What nbgrader puts where a solution was: the stub above it stays, so the learner edits that.
@@ -44,11 +44,6 @@ c.Execute.interrupt_on_timeout = True
 c.ClearSolutions.code_stub = {{"python": {CODE_STUB!r}}}
 '''
 _CHECK_CALL = re.compile(r"\b(ex\d+)\.check\(")
-
-
-def nbgrader_code(code: str) -> str:
-    """An exercise cell of a text source for nbgrader: the stub (markers dropped), then the SOLUTION block."""
-    return "\n".join(line for line in code.splitlines() if line.strip() not in (BEGIN_STUB, END_STUB)).strip("\n")
 
 
 def _metadata(grade_id: str, *, solution: bool, grade: bool) -> dict:
@@ -71,18 +66,16 @@ def nbgrader_notebook(notebook: Path):
     registered = exercises(Path(notebook).name[:2])
     number = 0
     for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
-        if EXERCISE_TAG in tags:
+        if is_exercise(cell):
             number += 1
             if cell.id not in sources:
                 raise DataNotFoundError(f"{Path(notebook).name}: exercise cell {cell.id} is not in "
                                         f"{text_source(notebook).name}; rebuild with scripts/sync_notebooks.py")
-            cell.source = nbgrader_code(sources[cell.id])
+            cell.source = stub_then_solution(sources[cell.id])
             # Named like its check cell's exN: the registered exercise whose name the cell defines.
-            defines = [ex.number for ex in registered
-                       if re.search(rf"^(def {ex.name}\(|{ex.name}\s*=)", cell.source, re.M)]
-            cell.metadata["nbgrader"] = _metadata(f"ex{defines[0] if defines else number}", solution=True, grade=False)
-        elif CHECK_TAG in tags:
+            defined = [ex.number for ex in registered if defines(cell.source, ex.name)]
+            cell.metadata["nbgrader"] = _metadata(f"ex{defined[0] if defined else number}", solution=True, grade=False)
+        elif is_check(cell):
             names = _CHECK_CALL.findall(cell.source)
             if not names:
                 continue  # a check cell without an exercise (none today)

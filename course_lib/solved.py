@@ -20,32 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from course_lib.errors import DataNotFoundError, OutputPathError, describe_exception
-
-EXERCISE_TAG = "exercise"
-CHECK_TAG = "exercise-check"
-BEGIN_STUB, END_STUB = "### BEGIN STUB", "### END STUB"
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-
-
-def without_block(code: str, begin: str, end: str, keep_markers: tuple[str, ...] = ()) -> str:
-    """``code`` without the lines between ``begin`` and ``end`` (markers included), and without any
-    other marker line except those in ``keep_markers``."""
-    markers = {BEGIN_STUB, END_STUB, BEGIN_SOLUTION, END_SOLUTION}
-    kept, inside = [], False
-    for line in code.splitlines():
-        marker = line.strip()
-        if marker == begin:
-            inside = True
-        elif marker == end:
-            inside = False
-        elif not inside and (marker not in markers or marker in keep_markers):
-            kept.append(line)
-    return "\n".join(kept).strip("\n")
-
-
-def solution_code(code: str) -> str:
-    """An exercise cell of a text source as a solver writes it: the solution, no stub, no markers."""
-    return without_block(code, BEGIN_STUB, END_STUB)
+from course_lib.exercise_cells import is_exercise, solution_code
 
 
 def text_source(notebook: Path) -> Path:
@@ -65,7 +40,7 @@ def exercise_sources(notebook: Path) -> dict[str, str]:
 
     text = jupytext.read(text_source(notebook), fmt="py:percent")
     return {cell.metadata["id"]: cell.source for cell in text.cells
-            if cell.cell_type == "code" and EXERCISE_TAG in cell.metadata.get("tags", []) and "id" in cell.metadata}
+            if cell.cell_type == "code" and is_exercise(cell) and "id" in cell.metadata}
 
 
 def solved_notebook(notebook: Path):
@@ -75,11 +50,11 @@ def solved_notebook(notebook: Path):
     nb = nbformat.read(notebook, as_version=4)
     sources = exercise_sources(notebook)
     for cell in nb.cells:
-        if EXERCISE_TAG in cell.metadata.get("tags", []):
+        if is_exercise(cell):
             if cell.id not in sources:
                 raise DataNotFoundError(f"{Path(notebook).name}: exercise cell {cell.id} is not in "
                                         f"{text_source(notebook).name}; rebuild with scripts/sync_notebooks.py")
-            cell.source = solution_code(sources[cell.id])
+            cell.source = solution_code(sources[cell.id], f"{text_source(notebook).name}, exercise cell {cell.id}")
     return nb
 
 

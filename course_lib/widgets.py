@@ -20,6 +20,7 @@ import io
 import numpy as np
 
 from course_lib import color
+from course_lib.extras import import_optional
 
 #: A LAB colour whose clipped RGB converts back more than this far (in LAB units) is out of gamut.
 GAMUT_TOLERANCE = 1.0
@@ -106,8 +107,13 @@ def lab_explorer(image: np.ndarray | None = None, start=(60.0, 40.0, 30.0)):
         With attributes ``sliders`` (dict ``"L"``, ``"a"``, ``"b"`` -> FloatSlider),
         ``swatch`` (HTML), ``picker`` (dict ``"x"``, ``"y"`` -> IntSlider), ``pixel_info``
         (HTML), ``picture`` (Image) and ``use_pixel`` (Button), for tests and notebooks.
+
+    Raises
+    ------
+    MissingDependencyError
+        ipywidgets is not installed (the ``widgets`` extra).
     """
-    import ipywidgets as widgets
+    widgets = import_optional("ipywidgets", "the LAB explorer")
 
     if image is None:
         from skimage import data

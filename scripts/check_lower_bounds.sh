@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Are pyproject.toml's floors true? Installs the OLDEST version pyproject allows of every runtime
-# dependency (TensorFlow and Keras from the `tf` extra, NumPy, SciPy, ...) into a fresh virtualenv
+# dependency (NumPy, SciPy, ..., and the extras tf, widgets and instructor) into a fresh virtualenv
 # under a temporary folder, installs course_lib there and runs the library's fast tests with it.
 #
 #   bash scripts/check_lower_bounds.sh            (PYTHON=python3.11 by default; needs PyPI)
@@ -18,12 +18,14 @@ start=$(date +%s)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# name==floor for every ">=" in [project] dependencies and the tf extra; a requirement without a
-# floor is an error (pyproject must promise one).
+# name==floor for every ">=" in [project] dependencies and the extras the library itself uses (tf,
+# widgets, instructor; not the tools of jupyter, test and lint); a requirement without a floor is
+# an error (pyproject must promise one).
 "$PYTHON" - "$repo/pyproject.toml" >"$work/floors.txt" <<'EOF'
 import re, sys, tomllib
 project = tomllib.load(open(sys.argv[1], "rb"))["project"]
-for spec in project["dependencies"] + project["optional-dependencies"]["tf"]:
+extras = project["optional-dependencies"]
+for spec in project["dependencies"] + extras["tf"] + extras["widgets"] + extras["instructor"]:
     match = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)\s*>=\s*([0-9][0-9A-Za-z.]*)(\s*,.*)?", spec.strip())
     if not match:
         sys.exit(f"pyproject.toml: {spec!r} has no '>=' floor; give every dependency one")

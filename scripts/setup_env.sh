@@ -10,6 +10,9 @@ if [[ ! -x .venv/bin/python ]]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
 fi
 echo "==> installing requirements.txt and course_lib into .venv"
+# requirements.txt is the lock of pyproject.toml's core and every extra (tests/test_dependencies.py
+# checks it); `-e .` adds course_lib itself. No extra is named here: the tf extra would pull the CUDA
+# build of TensorFlow beside the lock's tensorflow-cpu.
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
 # The notebooks run on a kernel named after this environment.
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (colorize-course)" >/dev/null

@@ -17,9 +17,11 @@ the author's text for the generated cells::
     #     colab_gpu: T4      # optional: Colab opens the notebook on this GPU (notebooks that train)
     # ---
 
-An exercise is ONE code cell holding both the learner's stub and the solution::
+An exercise is ONE code cell holding both the learner's stub and the solution, and declaring its
+kind (``typing``, ``building`` or ``decision``; :mod:`course_lib.exercise_cells` owns the markers,
+the tags and the kinds)::
 
-    # %% tags=["exercise"] id="c06"
+    # %% tags=["exercise"] id="c06" exercise_kind="typing"
     ### BEGIN STUB
     def conv_param_count(kernel_size, in_channels, filters):
         # YOUR CODE HERE: replace None with the formula
@@ -35,7 +37,8 @@ Lines outside the blocks go to both. (``### BEGIN/END SOLUTION`` are nbgrader's 
 stub comes first so that running the source itself, e.g. opened with jupytext, ends with the
 solution defined and every check passing.) From each source this script writes
 
-- ``notebooks/NN_name.ipynb``, the learner's copy: no SOLUTION blocks, and three generated
+- ``notebooks/NN_name.ipynb``, the learner's copy: no SOLUTION blocks (a cell's metadata, its
+  ``exercise_kind`` included, is kept as it is), and three generated
   cells in front: a markdown header tagged ``course-header`` (title, Colab and Binder badges,
   goals, times), an editable code cell tagged ``course-options`` (the learner's opt-ins:
   ``USE_GOOGLE_DRIVE``, an instructor's ``NCD_URL`` and ``NCD_SHA256``) and a locked code cell
@@ -81,6 +84,8 @@ if str(REPO_ROOT) not in sys.path:  # run as a plain script: make course_lib imp
     sys.path.insert(0, str(REPO_ROOT))
 
 from course_lib import config  # noqa: E402
+from course_lib.exercise_cells import (BEGIN_SOLUTION, BEGIN_STUB, END_SOLUTION, END_STUB,  # noqa: E402
+                                       EXERCISE_TAG, KIND_KEY, ExerciseSourceError, check_cell_kind, split_exercise)
 
 HEADER_TAG = "course-header"
 OPTIONS_TAG = "course-options"
@@ -91,8 +96,6 @@ CHECK_OUTPUT_MARKER = "# NBVAL_CHECK_OUTPUT"
 SOURCE_GLOB = "[0-9][0-9]_*.py"
 NOTEBOOK_GLOB = "[0-9][0-9]_*.ipynb"
 SOURCE_FORMAT = "py:percent"
-BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
-BEGIN_STUB, END_STUB = "### BEGIN STUB", "### END STUB"
 #: Placeholder text a new notebook starts with; tests refuse notebooks that still carry it.
 TODO = "TODO"
 
@@ -109,8 +112,9 @@ COLAB_PACKAGES = {
 }
 
 
-class SourceError(ValueError):
-    """A text source the build cannot use (unbalanced markers); the message names the cell."""
+#: A text source the build cannot use (unbalanced markers, an unknown exercise kind, a repeated id);
+#: the message names the cell. The markers, tags and kinds belong to course_lib.exercise_cells.
+SourceError = ExerciseSourceError
 
 
 # --------------------------------------------------------------------------- the files
@@ -258,36 +262,6 @@ def _standard_cell(kind: str, source: str, tag: str, editable: bool = False):
     return cell
 
 
-def split_exercise(code: str, where: str = "a cell") -> tuple[str, str | None]:
-    """``(learner's code, solution code or None)`` of one code cell of a text source.
-
-    The learner's code drops the SOLUTION blocks, the solution drops the STUB blocks; lines
-    outside the blocks go to both, marker lines to neither.
-    """
-    ends = {BEGIN_SOLUTION: END_SOLUTION, BEGIN_STUB: END_STUB}
-    learner, solution = [], []
-    block, has_solution = None, False
-    for number, line in enumerate(code.splitlines(), start=1):
-        marker = line.strip()
-        if marker in ends:
-            if block:
-                raise SourceError(f"{where}, line {number}: {marker} before {ends[block]}")
-            block, has_solution = marker, has_solution or marker == BEGIN_SOLUTION
-        elif marker in ends.values():
-            if marker != ends.get(block):
-                raise SourceError(f"{where}, line {number}: {marker} without its BEGIN line")
-            block = None
-        else:
-            if block != BEGIN_SOLUTION:
-                learner.append(line)
-            if block != BEGIN_STUB:
-                solution.append(line)
-    if block:
-        raise SourceError(f"{where}: {block} is never closed by {ends[block]}")
-    # Blank lines around a removed block would otherwise pile up at the cell's ends.
-    return "\n".join(learner).strip("\n"), "\n".join(solution).strip("\n") if has_solution else None
-
-
 def _pinned_outputs(stored) -> dict:
     """Cell id -> outputs of the ``# NBVAL_CHECK_OUTPUT`` cells of a built notebook (or {})."""
     if stored is None:
@@ -347,8 +321,10 @@ def build(source: Path, stored=None):
                               f"remove id=... from the copy's # %% line (the build makes one up)")
         taken.add(cell_id)
         cell_source = text_cell.source
+        where = f"{source.name}, cell {index} (id {cell_id})"
+        check_cell_kind(text_cell, where)  # carried into the .ipynb's cell metadata as it is
         if text_cell.cell_type == "code":
-            cell_source, solution = split_exercise(cell_source, f"{source.name}, cell {index} (id {cell_id})")
+            cell_source, solution = split_exercise(cell_source, where)
             if solution is not None:
                 solutions.append(solution)
         cell = makers[text_cell.cell_type](cell_source, metadata=metadata)
@@ -469,7 +445,7 @@ def new_notebook(stem: str, title: str, folder: Path = NOTEBOOK_DIR) -> Path:
     exercise = nbformat.v4.new_code_cell(
         f"{BEGIN_STUB}\ndef double(x):\n    # YOUR CODE HERE: replace None\n    return None\n{END_STUB}\n"
         f"{BEGIN_SOLUTION}\n# Exercise 1 -- {TODO}\ndef double(x):\n    return 2 * x\n{END_SOLUTION}",
-        metadata={"tags": ["exercise"]})
+        metadata={"tags": [EXERCISE_TAG], KIND_KEY: "typing"})
     nb.cells = [nbformat.v4.new_markdown_cell("## First section\n\nTell the story here."),
                 nbformat.v4.new_markdown_cell(f"## Exercise 1 -- {TODO}"), exercise]
     write_source(nb, path)

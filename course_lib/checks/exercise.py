@@ -38,12 +38,12 @@ import importlib
 import io
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Callable
 
 from course_lib import config
+from course_lib.exercise_cells import solution_defining
 
 HIDE_SOLUTIONS_ENV_VAR = "COURSE_HIDE_SOLUTIONS"
 GRADE_FILE_ENV_VAR = "COURSE_GRADE_FILE"
@@ -51,7 +51,6 @@ GRADE_FILE_ENV_VAR = "COURSE_GRADE_FILE"
 CHECK_MODULES = {"00": "welcome", "01": "lab_color", "02": "exploring", "03": "autoencoder",
                  "04": "training", "05": "metrics", "06": "results",
                  "07": "classification", "08": "colour_hints"}
-_SOLUTION_BLOCK = re.compile(r"^### BEGIN SOLUTION\n(.*?)^### END SOLUTION", re.S | re.M)
 _REGISTRY: dict[str, dict[int, "Exercise"]] = {}
 #: How a checker's docstring starts when its exercise is a prediction or a decision (it counts once).
 PREDICTION_PREFIXES = ("Prediction:", "Decision:")
@@ -89,11 +88,10 @@ def exercises(notebook: str) -> list["Exercise"]:
 def solution_source(notebook: str, name: str, folder: Path | None = None) -> str | None:
     """The SOLUTION block of ``notebooks/<notebook>_*.py`` that defines ``name``, or None."""
     folder = Path(folder) if folder is not None else config.REPO_ROOT / "notebooks"
-    defines = re.compile(rf"^(def {re.escape(name)}\(|{re.escape(name)}\s*=)", re.M)
     for source in sorted(folder.glob(f"{notebook}_*.py")):
-        for block in _SOLUTION_BLOCK.findall(source.read_text(encoding="utf-8")):
-            if defines.search(block):
-                return block.strip("\n")
+        block = solution_defining(source.read_text(encoding="utf-8"), name)
+        if block is not None:
+            return block
     return None
 
 
