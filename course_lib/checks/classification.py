@@ -380,4 +380,6 @@ ex5 = Exercise("07", 5, "choose_decoding", check_choose_decoding, hints=(
 ))
 ex6 = Prediction("07", 6, "more_colourful", options=("mse", "classification"), explain=explain_more_colourful,
                  hints=("Section 2's toy: what does each loss make a model predict for a pixel that could be red or "
-                        "green, and which readout keeps more colour?",))
+                        "green, and which readout keeps more colour?",
+                        "MSE's best answer for a red-or-green pixel is their mean, near gray; the annealed mean at "
+                        "T < 1 moves towards the most probable bin. Which lands further from gray, on average?"))

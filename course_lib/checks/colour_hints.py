@@ -225,4 +225,6 @@ ex4 = Exercise("08", 4, "extend_first_conv", check_extend_first_conv, hints=(
 ))
 ex5 = Prediction("08", 5, "one_hint_where", options=("object", "background"), explain=explain_one_hint_where,
                  hints=("Which part of an NCD photo must the automatic model guess, and which does it already get "
-                        "right on its own?",))
+                        "right on its own?",
+                        "A hint reveals the true colour of a small patch. Where is the automatic model's colour far "
+                        "from the truth, so that revealing it changes most pixels' error?"))
