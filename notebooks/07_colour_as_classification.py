@@ -269,11 +269,13 @@ ex2.check(rebalanced_cross_entropy)
 # Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="c12f"
-# The toy: three bins on the a axis, green (a = -40), gray (0) and red (+50), and 1000 pixels whose true
-# colours are 80 % gray, 12 % green and 8 % red. For a pixel the network cannot read, which single
+# The toy: three bins on the a axis, gray (a = 0), orange (+30) and red (+60), and 1000 pixels whose true
+# colours are 80 % gray, 12 % orange and 8 % red. For a pixel the network cannot read, which single
 # prediction `p` has the lowest mean loss over them? The cell tries every `p` on a grid, with the plain
 # cross-entropy (all weights 1) and with the rebalancing weights of exercise 1's formula, and decodes each
-# winner at T = 0.38.
+# winner at T = 0.38. Read gray's share of the best `p` and the decoded a: the weights move the blind
+# prediction away from gray, which is all they can do for a pixel the network cannot read; gray stays
+# the most likely bin.
 
 # %% id="c12g"
 from course_lib.checks.classification import rebalanced_cross_entropy_reference
@@ -282,8 +284,8 @@ loss_fn = rebalanced_cross_entropy
 if rebalanced_cross_entropy(np.eye(3), np.full((3, 3), 1 / 3), np.ones(3)) is None:
     print("(exercise 2 not done yet: the cell uses the checker's reference loss)")
     loss_fn = rebalanced_cross_entropy_reference
-bins_3 = np.array([[-40.0, 0.0], [0.0, 0.0], [50.0, 0.0]])
-shares_3 = np.array([0.12, 0.80, 0.08])
+bins_3 = np.array([[0.0, 0.0], [30.0, 0.0], [60.0, 0.0]])
+shares_3 = np.array([0.80, 0.12, 0.08])
 targets_3 = np.repeat(np.eye(3), (1000 * shares_3).astype(int), axis=0)  # one-hot true colours
 w_3 = 1.0 / ((1 - cl.UNIFORM_MIX) * shares_3 + cl.UNIFORM_MIX / 3)
 w_3 /= np.sum(shares_3 * w_3)
@@ -292,7 +294,7 @@ for name, w in (("plain cross-entropy", np.ones(3)), ("rebalanced", w_3)):
     mean_loss = [np.mean(loss_fn(targets_3, np.tile(p_try, (len(targets_3), 1)), w)) for p_try in grid]
     best_p = grid[int(np.argmin(mean_loss))]
     ab_3 = cl.annealed_mean(np.log(best_p).astype(np.float32), bins_3, cl.ZHANG_TEMPERATURE)
-    print(f"{name:20s} weights {np.round(w, 2).tolist()}: best p (green, gray, red) = {best_p.round(2).tolist()}, "
+    print(f"{name:20s} weights {np.round(w, 2).tolist()}: best p (gray, orange, red) = {best_p.round(2).tolist()}, "
           f"decoded a = {ab_3[0]:+5.1f}")
 
 # %% [markdown] id="c13"
