@@ -308,7 +308,7 @@ print(f"largest change a hint makes before training: {difference:.1e}")
 # The automatic model is notebook 04's (or, likewise, a tiny one).
 
 # %% id="c13"
-IF_NO_MODEL = "fast"  # no hint model: "fast" (tiny, half a minute), "full" (cpu recipe + hints, 20-30 min), None (stop)
+IF_NO_MODEL = "fast"  # no hint model: "fast" (tiny, half a minute), "full" (like notebook 04's model; cpu recipe + hints, 20-30 min), None (stop)
 HINT_RUN_DIR = course_models.variant_run_dir("hints", fast=FAST)
 TINY_MODELS = FAST
 if not (HINT_RUN_DIR / "model.keras").is_file():
