@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib import config
-from course_lib.recipes import RECIPE_CHOICES
 from course_lib.errors import DataNotFoundError, NotebookExecutionError, OutputPathError, describe_exception
+from course_lib.recipes import RECIPE_CHOICES
 
 #: Where the notebooks live.
 NOTEBOOK_DIR = config.REPO_ROOT / "notebooks"
