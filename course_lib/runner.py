@@ -23,6 +23,11 @@ Examples
     python -m course_lib run-notebooks                 # the full course
     python -m course_lib run-notebooks --fast          # COURSE_FAST=1: small and quick (CI)
     python -m course_lib run-notebooks --only 01 02    # just these notebooks
+
+The full run (not ``--fast``) also trains, or reuses, the models that notebooks 07 and 08 compare
+with notebook 04's MSE model, just before the notebook that reads them, with the MSE model's own
+recipe and weights (:mod:`course_lib.course_models`), so that those notebooks judge real models
+trained alike, not their tiny stand-ins.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from pathlib import Path
 
 from course_lib import config
 from course_lib.errors import DataNotFoundError, NotebookExecutionError, OutputPathError, describe_exception
+from course_lib.recipes import RECIPE_CHOICES
 
 #: Where the notebooks live.
 NOTEBOOK_DIR = config.REPO_ROOT / "notebooks"
@@ -338,8 +344,13 @@ def _failure_message(path: Path, nb, exc: Exception, out_path: Path | None) -> s
 
 
 def run_notebooks(notebooks: list[Path], out_dir: Path | None = None, *, fast: bool = False,
-                  timeout: int = DEFAULT_CELL_TIMEOUT, env: dict | None = None) -> list[NotebookRun]:
+                  timeout: int = DEFAULT_CELL_TIMEOUT, env: dict | None = None,
+                  model_recipe: str = "auto") -> list[NotebookRun]:
     """Execute ``notebooks`` in order, stopping at the first failure.
+
+    Unless ``fast``, the models a notebook reads besides notebook 04's (07: classification, 08:
+    hints) are trained or reused first (:func:`course_lib.course_models.prepare_models`; the MSE
+    model too, with ``model_recipe``, when notebook 04 has not made it).
 
     Returns
     -------
@@ -350,8 +361,12 @@ def run_notebooks(notebooks: list[Path], out_dir: Path | None = None, *, fast: b
     ------
     NotebookExecutionError
         From the first notebook that fails; later notebooks are not run.
+    CourseError
+        Training a model a notebook reads failed.
     """
     from tqdm.auto import tqdm
+
+    from course_lib import course_models
 
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     try:
@@ -364,6 +379,12 @@ def run_notebooks(notebooks: list[Path], out_dir: Path | None = None, *, fast: b
     for path in progress:
         progress.set_postfix_str(path.name)
         out_path = out_dir / path.name
+        if not fast and path.name[:2] in course_models.NOTEBOOK_MODELS:
+            from course_lib import sources
+
+            started = time.perf_counter()
+            course_models.prepare_models(path.name[:2], sources.get_dataset().root, recipe=model_recipe)
+            print(f"run-notebooks: the models of {path.name} are ready ({(time.perf_counter() - started) / 60:.1f} min)")
         start = time.perf_counter()
         _, peak = _execute_measured(path, fast=fast, timeout=timeout, out_path=out_path, env=env)
         runs.append(NotebookRun(Path(path), out_path, time.perf_counter() - start, peak))
@@ -397,6 +418,9 @@ def configure_parser(parser) -> None:
     parser.add_argument("--timeout", type=int, default=DEFAULT_CELL_TIMEOUT,
                         help=f"seconds allowed per cell (default: {DEFAULT_CELL_TIMEOUT})")
     parser.add_argument("--notebook-dir", type=Path, default=NOTEBOOK_DIR, help="folder holding NN_*.ipynb")
+    parser.add_argument("--model-recipe", default="auto", choices=RECIPE_CHOICES,
+                        help="recipe of notebook 04's MSE model when the full run must train it for notebooks 07-08 "
+                             "(default auto); their classification and hint models copy the MSE model's recipe")
     parser.add_argument("--skip-data", action="store_true",
                         help="do not look for the dataset first (each notebook then finds it itself)")
 
@@ -408,7 +432,8 @@ def run_cli(args) -> int:
     print(f"Running {len(notebooks)} notebook(s){' in fast mode (COURSE_FAST=1)' if fast else ''}; "
           f"executed copies go to {args.out}")
     env = {} if args.skip_data else announce_data()
-    runs = run_notebooks(notebooks, args.out, fast=fast, timeout=args.timeout, env=env)
+    runs = run_notebooks(notebooks, args.out, fast=fast, timeout=args.timeout, env=env,
+                         model_recipe=args.model_recipe)
     for run in runs:
         print(f"  ok  {run.notebook.name:<34} {run.seconds:6.1f} s   {run.peak_memory.describe()}")
     print(f"All {len(runs)} notebook(s) ran top to bottom.")

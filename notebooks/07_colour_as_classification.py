@@ -35,7 +35,7 @@ import numpy as np
 from IPython.display import display
 
 from course_lib import classification as cl
-from course_lib import color, config, train
+from course_lib import color, config, course_models, train
 from course_lib.classification_head import model_bins
 from course_lib.colorizer import Colorizer
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
@@ -180,7 +180,7 @@ plt.show()
 # Write `rebalancing_weights(p, uniform_mix)`: `p` is an already smoothed distribution (a NumPy array of
 # Q probabilities), `uniform_mix` is lambda. Return the Q weights.
 
-# %% tags=["exercise"] id="c10"
+# %% tags=["exercise"] id="c10" exercise_kind="typing"
 ### BEGIN STUB
 def rebalancing_weights(p, uniform_mix):
     # YOUR CODE HERE: replace None
@@ -199,7 +199,7 @@ def rebalancing_weights(p, uniform_mix):
 
 
 # %% tags=["exercise-check"] id="c11"
-from course_lib.checks.classification import ex1, ex2
+from course_lib.checks.classification import ex1, ex2, ex3, ex4, ex5, ex6
 
 ex1.check(rebalancing_weights)
 # Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
@@ -234,6 +234,68 @@ for name, distribution in (("plain cross-entropy", p), ("rebalanced", p_weighted
 # That is the point of the weights, and also their risk: NCD's **white background** is the gray bin's
 # main source, so the weights also tell the network that getting the background exactly white matters
 # little. Section 9 measures what colour each model paints there.
+#
+# ### Exercise 2: the rebalanced cross-entropy, on a 3-bin toy
+#
+# The loss of one pixel compares its **target** `z` (a distribution over the bins: section 6 builds it)
+# with the **predicted** distribution `p`: the cross-entropy $-\sum_q z_q \log p_q$, small when `p` puts
+# its probability where `z` does. Zhang et al. multiply it by **one** weight per pixel: the rebalancing
+# weight of the pixel's true colour, i.e. of the target's largest bin. Build
+# `rebalanced_cross_entropy(target, probs, weights)`: `target` and `probs` have shape `(N, Q)`, `weights`
+# shape `(Q,)`; return the `N` per-pixel losses. (The course's own version,
+# `cl.tf_rebalanced_cross_entropy`, runs in TensorFlow inside the training step and takes the true ab and
+# the logits; yours takes the target and probabilities, which is easier to try out.) The cell after the
+# check uses it on a 3-bin toy.
+
+# %% tags=["exercise"] id="c12d" exercise_kind="building"
+### BEGIN STUB
+def rebalanced_cross_entropy(target, probs, weights):
+    # YOUR CODE HERE: replace None with the (N,) losses
+    return None
+### END STUB
+### BEGIN SOLUTION
+import numpy as np
+
+
+# Exercise 2 -- the rebalanced cross-entropy
+def rebalanced_cross_entropy(target, probs, weights):
+    """``w[nearest bin] * -sum_q z_q log p_q`` per pixel; the nearest bin is the target's largest."""
+    return -weights[np.argmax(target, axis=-1)] * np.sum(target * np.log(probs), axis=-1)
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c12e"
+ex2.check(rebalanced_cross_entropy)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
+
+# %% [markdown] id="c12f"
+# The toy: three bins on the a axis, gray (a = 0), orange (+30) and red (+60), and 1000 pixels whose true
+# colours are 80 % gray, 12 % orange and 8 % red. For a pixel the network cannot read, which single
+# prediction `p` has the lowest mean loss over them? The cell tries every `p` on a grid, with the plain
+# cross-entropy (all weights 1) and with the rebalancing weights of exercise 1's formula, and decodes each
+# winner at T = 0.38. Read gray's share of the best `p` and the decoded a: the weights move the blind
+# prediction away from gray, which is all they can do for a pixel the network cannot read; gray stays
+# the most likely bin.
+
+# %% id="c12g"
+from course_lib.checks.classification import rebalanced_cross_entropy_reference
+
+loss_fn = rebalanced_cross_entropy
+if rebalanced_cross_entropy(np.eye(3), np.full((3, 3), 1 / 3), np.ones(3)) is None:
+    print("(exercise 2 not done yet: the cell uses the checker's reference loss)")
+    loss_fn = rebalanced_cross_entropy_reference
+bins_3 = np.array([[0.0, 0.0], [30.0, 0.0], [60.0, 0.0]])
+shares_3 = np.array([0.80, 0.12, 0.08])
+targets_3 = np.repeat(np.eye(3), (1000 * shares_3).astype(int), axis=0)  # one-hot true colours
+w_3 = 1.0 / ((1 - cl.UNIFORM_MIX) * shares_3 + cl.UNIFORM_MIX / 3)
+w_3 /= np.sum(shares_3 * w_3)
+grid = np.array([(i, j, 100 - i - j) for i in range(1, 99) for j in range(1, 100 - i)], float) / 100
+for name, w in (("plain cross-entropy", np.ones(3)), ("rebalanced", w_3)):
+    mean_loss = [np.mean(loss_fn(targets_3, np.tile(p_try, (len(targets_3), 1)), w)) for p_try in grid]
+    best_p = grid[int(np.argmin(mean_loss))]
+    ab_3 = cl.annealed_mean(np.log(best_p).astype(np.float32), bins_3, cl.ZHANG_TEMPERATURE)
+    print(f"{name:20s} weights {np.round(w, 2).tolist()}: best p (gray, orange, red) = {best_p.round(2).tolist()}, "
+          f"decoded a = {ab_3[0]:+5.1f}")
 
 # %% [markdown] id="c13"
 # ## 6. Soft-encoded targets
@@ -243,6 +305,39 @@ for name, distribution in (("plain cross-entropy", p), ("rebalanced", p_weighted
 # target and the predicted distribution, times the rebalancing weight of the pixel's nearest bin
 # (`course_lib.classification.tf_rebalanced_cross_entropy`; it runs inside the training step, in
 # TensorFlow, and the tests check it against the NumPy version below).
+#
+# ### Exercise 3: the soft-encoded target
+#
+# Build `soft_encode(ab, bins)`: `ab` has shape `(N, 2)`, `bins` shape `(Q, 2)`; return the `(N, Q)`
+# targets. Each row puts weight on the 5 bins nearest to the colour, proportional to
+# $\exp(-d^2 / 2\sigma^2)$ with `d` the distance to the bin's centre and sigma = 5, sums to 1, and is 0
+# on every other bin. The check compares yours with `course_lib`'s on random colours.
+
+# %% tags=["exercise"] id="c13a" exercise_kind="building"
+### BEGIN STUB
+def soft_encode(ab, bins):
+    # YOUR CODE HERE: replace None with the (N, Q) targets
+    return None
+### END STUB
+### BEGIN SOLUTION
+import numpy as np
+
+
+# Exercise 3 -- the soft-encoded target
+def soft_encode(ab, bins):
+    """Gaussian weights (sigma 5) on the 5 nearest bins of each colour, normalised; 0 elsewhere."""
+    d2 = ((np.asarray(ab)[:, None, :] - np.asarray(bins)[None, :, :]) ** 2).sum(-1)  # (N, Q)
+    near = np.argsort(d2, axis=-1)[:, :5]
+    w = np.exp(-np.take_along_axis(d2, near, axis=-1) / (2 * 5.0**2))
+    target = np.zeros_like(d2)
+    np.put_along_axis(target, near, w / w.sum(-1, keepdims=True), axis=-1)
+    return target
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c13b"
+ex3.check(soft_encode)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
 
 # %% id="c14"
 example = np.array([23.0, 47.0])  # an orange-ish colour, between bin centres
@@ -261,11 +356,16 @@ plt.show()
 # %% [markdown] id="c15"
 # ## 7. The classification head, trained
 #
-# This command (run from `notebooks/`; in a cell, start it with `!`) trains it with the CPU recipe, 75 epochs
-# (the rebalancing weights come from the train split):
+# The classification model is trained **like notebook 04's MSE model**, so that section 9 compares the two
+# losses and nothing else: the same recipe, encoder weights, resolution and network, with the recipe's own
+# epochs for this head (`recipes.VARIANT_EPOCHS`: the `cpu` recipe gives it 75 instead of 150, as each epoch
+# costs about twice as much; the rebalancing weights come from the train split). The course's full run
+# (`python -m course_lib run-notebooks`, which `scripts/course.sh` runs) trains it, or reuses it, before this
+# notebook starts (`course_lib.course_models`), and prints the command it runs. By hand, for a `cpu`-recipe
+# MSE model (run from `notebooks/`; in a cell, start it with `!`):
 #
 # ```bash
-# python -m course_lib train --head classification --weights none --data "${NCD_DIR:-../data/ncd}" \
+# python -m course_lib train --head classification --recipe cpu --weights none --data "${NCD_DIR:-../data/ncd}" \
 #     --out "${COURSE_RUNS_DIR:-../runs}/cls"
 # ```
 #
@@ -275,31 +375,36 @@ plt.show()
 # colour; photos shrunk to 256 px to keep this quick), and keeps it in `runs/cls/run.json`. The rule: the
 # highest validation PSNR among the decodings whose colourfulness ratio stays inside 0.98-1.30 (vivid, not
 # garish) over its whole 95 % prediction interval for a new set of 5 photos per category
-# (`metrics.category_mean_interval`): a validation split has only a few photos per category (the split
-# gives each category's validation part about 15 % of its photos, at least one), and so a decoding that
-# only just reaches 0.98 there would miss it on new photos about half the time. The colourfulness ratio is
-# taken over the whole photo, white background included: a decoding can reach the band by tinting the
-# background as well as by colouring the fruit (section 9 measures the background). This notebook reads
-# that run from the runs folder. In fast mode, or when it is missing and
-# `IF_NO_MODEL = "fast"`, it trains the **tiny fast recipe** instead: a minute, and not a result.
+# (`metrics.category_mean_interval`); if none does, the one whose interval sticks out of the band least. A
+# validation split has only a few photos per category (the split gives each category's validation part
+# about 15 % of its photos, at least one), and so a decoding that only just reaches 0.98 there would miss
+# it on new photos about half the time. The colourfulness ratio is taken over the whole photo, white
+# background included: a decoding can reach the band by tinting the background as well as by colouring the
+# fruit (section 9 measures the background). This notebook reads that run from the runs folder. In fast
+# mode, or when it is missing and `IF_NO_MODEL = "fast"`, it trains the **tiny fast recipe** instead: a
+# minute, and not a result.
 
 # %% id="c16"
-IF_NO_MODEL = "fast"  # no classification run: "fast" (tiny, a minute), "full" (the CPU recipe, 25-33 min), None (stop)
-CLS_DIR = config.runs_dir() / ("cls-fast" if FAST else "cls")
+IF_NO_MODEL = "fast"  # no classification run: "fast" (tiny, a minute), "full" (like notebook 04's MSE model), None (stop)
+CLS_DIR = course_models.variant_run_dir("classification", fast=FAST)
 TINY_CLS = FAST
 if not (CLS_DIR / "model.keras").is_file():
     if not FAST:
-        print("#" * 78 + f"\n##  NO CLASSIFICATION MODEL at {CLS_DIR / 'model.keras'}\n##  Train it with (in a cell):\n"
-              '##  !python -m course_lib train --head classification --weights none --data "${NCD_DIR:-../data/ncd}" '
-              '--out "${COURSE_RUNS_DIR:-../runs}/cls"\n' + "#" * 78)
+        print("#" * 78 + f"\n##  NO CLASSIFICATION MODEL at {CLS_DIR / 'model.keras'}\n##  The course's full run "
+              "trains it (python -m course_lib run-notebooks); by hand, see the command above.\n" + "#" * 78)
     if IF_NO_MODEL not in ("fast", "full"):
         raise RuntimeError(f"no classification model in {CLS_DIR}; train it first, or set IF_NO_MODEL = 'fast'")
     TINY_CLS = FAST or IF_NO_MODEL == "fast"
-    CLS_DIR = config.runs_dir() / ("cls-fast" if TINY_CLS else "cls")
+    CLS_DIR = course_models.variant_run_dir("classification", fast=TINY_CLS)
     if not (CLS_DIR / "model.keras").is_file():
-        print(f"Training the classification head into {CLS_DIR} ...")
-        train.train(source.root, CLS_DIR, recipe="fast" if TINY_CLS else "cpu", head="classification", weights=None,
-                    resume="auto", verbose=0)  # an interrupted run is continued, never started over
+        mse_settings = course_models.run_settings(config.course_run_dir(fast=TINY_CLS))
+        cls_settings = (course_models.variant_settings(mse_settings, "classification") if mse_settings is not None
+                        else train.resolve_settings(recipe="fast" if TINY_CLS else "cpu", head="classification",
+                                                    weights=None))
+        print(f"Training the classification head into {CLS_DIR} ({course_models.describe(cls_settings)}) ...")
+        train.train(source.root, CLS_DIR, settings=cls_settings, resume="auto", verbose=0)  # continued if interrupted
+CLS_SETTINGS = course_models.run_settings(CLS_DIR)
+TINY_CLS = TINY_CLS or (CLS_SETTINGS is not None and CLS_SETTINGS.recipe == "fast")
 if TINY_CLS:
     print("!" * 78 + "\n!!  TINY FAST-RECIPE CLASSIFICATION MODEL: it proves the notebook runs; the numbers and\n"
           "!!  pictures below judge this toy, NOT the method.\n" + "!" * 78)
@@ -307,14 +412,72 @@ if TINY_CLS:
 cls_colorizer = Colorizer.load(CLS_DIR)
 cls_model = cls_colorizer.model  # the Keras model inside: section 8 looks at its raw logits
 T_RUN, UPSAMPLING_RUN = cls_colorizer.temperature, cls_colorizer.upsampling
-print(f"{cls_colorizer}\n{len(model_bins(cls_model))} logits per pixel")
+print(f"{cls_colorizer}\n{len(model_bins(cls_model))} logits per pixel; "
+      + (f"trained with {course_models.describe(CLS_SETTINGS)}" if CLS_SETTINGS else "recipe unknown"))
+
+# %% [markdown] id="c16a"
+# The validation table the run chose its decoding from (category means; the colourfulness ratio with its
+# 95 % prediction interval for a new set of photos):
+
+# %% id="c16b"
 info = cl.read_run_file(CLS_DIR)
-if info and "colorfulness_low" in info["temperature_candidates"][0]:
-    print("validation (category means), colourfulness ratio with its prediction interval for "
-          f"{NEW_IMAGES_PER_CATEGORY} new photos a category:")
-    for row in info["temperature_candidates"]:
+DECODINGS = info["temperature_candidates"] if info else []
+if DECODINGS and "colorfulness_low" in DECODINGS[0]:
+    print(f"validation, category means; colourfulness ratio [its interval for {NEW_IMAGES_PER_CATEGORY} new photos a category]:")
+    for row in DECODINGS:
         print(f"  T = {row['temperature']:4.2f}, {row['upsampling']:8s}: PSNR {row['psnr']:.2f} dB, colourfulness "
               f"{row['colorfulness_ratio']:.2f} [{row['colorfulness_low']:.2f}, {row['colorfulness_high']:.2f}]")
+else:
+    print(f"!! {CLS_DIR} has no validation table with intervals (an older run): exercise 5 checks made-up tables only.")
+
+# %% [markdown] id="c16c"
+# ### Exercise 5: choose the decoding with the course's rule
+#
+# Build `choose_decoding(rows)`: `rows` is a table like the one printed above, a list of dicts with the keys
+# `temperature`, `upsampling`, `psnr`, `colorfulness_ratio`, `colorfulness_low` and `colorfulness_high`.
+# Return the pair `(temperature, upsampling)` that the course's rule picks: among the rows whose **whole
+# interval** lies inside 0.98-1.30 (`cl.COLOURFULNESS_BAND`), the highest PSNR; if none does, the row whose
+# interval sticks out of the band least (a row whose bounds are NaN, too few photos for an interval, never
+# qualifies, and counts by its mean ratio for "least"). Choosing on validation, never on the test split, is
+# the point: the test split stays for the final comparison. The check tries yours on made-up tables and on
+# this run's own table.
+
+# %% tags=["exercise"] id="c16d" exercise_kind="building"
+### BEGIN STUB
+def choose_decoding(rows):
+    # YOUR CODE HERE: replace None with (temperature, upsampling)
+    return None
+### END STUB
+### BEGIN SOLUTION
+import numpy as np
+
+
+# Exercise 5 -- the course's rule
+def choose_decoding(rows, band=(0.98, 1.30)):
+    low, high = band
+    inside = [row for row in rows if low <= row["colorfulness_low"] and row["colorfulness_high"] <= high]
+    if inside:
+        best = max(inside, key=lambda row: row["psnr"])
+    else:  # none qualifies: the interval (or, without one, the mean) that sticks out least
+        def outside(row):
+            first, last = row["colorfulness_low"], row["colorfulness_high"]
+            if not (np.isfinite(first) and np.isfinite(last)):
+                first = last = row["colorfulness_ratio"]
+            return max(low - first, 0) + max(last - high, 0)
+
+        best = min(rows, key=outside)
+    return best["temperature"], best["upsampling"]
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c16e"
+ex5.check(choose_decoding, DECODINGS)
+# Stuck? ex5.hint() gives a hint (again: a more specific one); ex5.solution() shows an answer.
+
+# %% id="c16f"
+T_RUN, T_SOURCE = cl.run_temperature(CLS_DIR / "model.keras")
+UPSAMPLING_RUN = cl.run_upsampling(CLS_DIR / "model.keras")
+print(f"the run decodes with T = {T_RUN:g} and {UPSAMPLING_RUN} upsampling ({T_SOURCE}); the rest of this notebook too")
 
 # %% [markdown] id="c17"
 # ## 8. The annealed mean
@@ -324,7 +487,7 @@ if info and "colorfulness_low" in info["temperature_candidates"][0]:
 # weights. T = 1 is the mean (back to MSE's compromise), T -> 0 the mode (vivid, but neighbouring pixels
 # may jump between modes). Zhang et al. chose T = 0.38; this run chose its own on the validation split.
 #
-# ### Exercise 2: the annealed mean
+# ### Exercise 4: the annealed mean
 #
 # Write `annealed_mean(probs, bins, T)`: `probs` has shape `(..., Q)` (each row sums to 1), `bins` shape
 # `(Q, 2)`; return the `(..., 2)` ab colours.
@@ -333,7 +496,7 @@ if info and "colorfulness_low" in info["temperature_candidates"][0]:
 # this notebook, takes the head's **logits** (unnormalised log-probabilities) and computes
 # `softmax(logits / T)`, the same re-tempered distribution without ever taking the log of a zero.
 
-# %% tags=["exercise"] id="c18"
+# %% tags=["exercise"] id="c18" exercise_kind="typing"
 ### BEGIN STUB
 def annealed_mean(probs, bins, T):
     # YOUR CODE HERE: replace None
@@ -343,7 +506,7 @@ def annealed_mean(probs, bins, T):
 import numpy as np
 
 
-# Exercise 2 -- the annealed mean
+# Exercise 4 -- the annealed mean
 def annealed_mean(probs, bins, T):
     """``sum_q f_T(z)_q c_q`` with ``f_T(z) = z ** (1 / T)``, renormalised."""
     tempered = np.power(probs, 1.0 / T)
@@ -353,8 +516,8 @@ def annealed_mean(probs, bins, T):
 
 
 # %% tags=["exercise-check"] id="c19"
-ex2.check(annealed_mean)
-# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
+ex4.check(annealed_mean)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
 # %% [markdown] id="c20"
 # On a few test images (at the model's resolution): the logits are computed once, then decoded at
@@ -394,27 +557,26 @@ def show_temperature(T):
 display(widgets.VBox([slider, widgets.interactive_output(show_temperature, {"T": slider})]))
 
 # %% [markdown] id="p07q"
-# ### Exercise 3 (predict first): which model paints more colour?
+# ### Exercise 6 (predict first): which model paints more colour?
 #
-# Section 9 below evaluates notebook 04's MSE model and the classification head (decoded at the run's
-# temperature `T_RUN`, printed above) on the test images. Which of the two will have the higher
-# **colourfulness ratio** (predicted / true colourfulness, notebook 05)? Answer `"mse"` or
-# `"classification"` before running the comparison.
+# Section 9 below evaluates notebook 04's MSE model and the classification head (decoded as the run chose,
+# printed above) on the test images. Which of the two will have the higher **colourfulness ratio**
+# (predicted / true colourfulness, notebook 05)? Set `more_colourful` to `"mse"` or `"classification"` and
+# run the check cell **before** the comparison: it records your prediction, and after the table
+# `ex6.reveal(...)` compares it with what this kernel measured.
 
-# %% tags=["exercise"] id="p07a"
+# %% tags=["exercise"] id="p07a" exercise_kind="decision"
 ### BEGIN STUB
-more_colourful = None  # YOUR ANSWER: "mse" or "classification"
+more_colourful = None  # YOUR PREDICTION: one of "mse", "classification"
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 3 -- prediction
+# Exercise 6 -- prediction, recorded before the measurement
 more_colourful = "classification"  # MSE predicts the mean of the plausible colours: washed out
 ### END SOLUTION
 
 # %% tags=["exercise-check"] id="p07c"
-from course_lib.checks.classification import ex3
-
-ex3.check(more_colourful)
-# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+ex6.predict(more_colourful)
+# Stuck? ex6.hint() gives a hint (again: a more specific one); ex6.solution() shows an answer.
 
 # %% [markdown] tags=["reflection"] id="r07"
 # **Reflection** (write one paragraph in this cell; nothing checks it). Explain in your own words why one
@@ -432,19 +594,10 @@ ex3.check(more_colourful)
 # the **test split** (in fast mode: one image per category, shrunk to 128 px -- not the protocol), the gray
 # baseline along the way.
 #
-# **What is compared.** The classification model is always the `cpu` recipe from a random encoder (48 px,
-# 75 epochs, `--weights none`). Notebook 04's MSE model is whatever that notebook trained: the `gpu` recipe
-# on a GPU (224 px, ImageNet encoder, fine-tuned), or the `cpu` recipe (48 px, 150 epochs), with ImageNet
-# weights when they could be had. Only in the last case without ImageNet weights do the two models differ
-# mainly in their loss and head (75 against 150 epochs: about the same CPU time); otherwise the table mixes
-# the loss's effect with those of resolution and pretraining, and is a rough comparison only. The cell
-# prints both models' resolutions. For a like-for-like pair, train the MSE model the same way (from
-# `notebooks/`, as below) and set `MSE_DIR = config.runs_dir() / "mse-cpu"`:
-#
-# ```bash
-# python -m course_lib train --recipe cpu --weights none --data "${NCD_DIR:-../data/ncd}" \
-#     --out "${COURSE_RUNS_DIR:-../runs}/mse-cpu"
-# ```
+# **What is compared.** The course's full run trains the classification model like notebook 04's MSE model
+# (section 7), so the two differ in their loss and head only. The cell prints how each was trained and says
+# loudly when they differ (a run trained by hand with other settings, or a tiny stand-in). In fast mode it
+# also prints the figures recorded for the full runs, next to the toy's.
 
 # %% id="c24"
 MSE_DIR = config.course_run_dir()
@@ -460,6 +613,7 @@ if not (MSE_DIR / "model.keras").is_file():
 mse_colorizer = Colorizer.load(MSE_DIR)
 print(f"MSE model: {MSE_DIR} ({mse_colorizer.image_size} px); classification model: {CLS_DIR} "
       f"({cls_colorizer.image_size} px)")
+print(course_models.compare_runs(MSE_DIR, CLS_DIR))
 
 records, max_side = test_records, None
 if FAST:
@@ -483,6 +637,15 @@ for key, title in METRICS.items():
     else:
         best = (min if key in LOWER_IS_BETTER else max)(table, key=lambda name: table[name][key])
     print(f"{title:>15s}: best {best}")
+if TINY_MSE or TINY_CLS:  # the toy's figures above; the full runs' recorded ones here, so the finding shows
+    recorded = course_models.recorded_results("classification_test")
+    print("\n" + course_models.recorded_header(recorded))
+    print(f"{'':44s}{'PSNR dB':>15s}{'dE00':>15s}{'colourf. ratio':>15s}   (mean over images, (over categories))")
+    for row in recorded["rows"]:
+        print(f"{row['model']:44s}{row['psnr']:>15s}{row['deltaE00']:>15s}{row['colourfulness']:>15s}")
+
+# %% id="c24r"
+ex6.reveal(mse.dataset_image_mean["colorfulness_ratio"], clsf.dataset_image_mean["colorfulness_ratio"])
 
 # %% [markdown] id="c25"
 # Reading the table (with the tiny models of fast mode, none of this need hold):
@@ -514,7 +677,8 @@ plt.show()
 # (section 5), and the colourfulness ratio that chose the decoding counts the background too. So measure
 # it: the mean a, b and chroma each model paints on the photos' background (all of R, G, B at least 240 in
 # the truth, `metrics.foreground_mask`), on up to 10 test photos shrunk to 256 px. The truth's row is
-# close to 0; a model whose row is not tints the background.
+# close to 0; a model whose row is not tints the background. (The recorded full runs did not measure this:
+# there is no recorded figure to set beside a toy's.)
 
 # %% id="c26b"
 painters = {"truth": lambda image: image, "MSE": mse_colorizer.colorize,

@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from course_lib import color, config, hints, train
+from course_lib import color, config, course_models, hints, train
 from course_lib.colorizer import Colorizer
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.environment import weights_for_recipe
@@ -67,11 +67,11 @@ print(f"{len(test_records)} test images in {source.root}")
 #   standard deviation of a quarter of the side in each direction (in the authors' code,
 #   `richzhang/colorization-pytorch`, `util/util.py`, `add_color_points`; a uniform draw is left there
 #   commented out). It is a guess at where users click: the subject of a photo usually sits near its
-#   middle, and a uniform draw would spend many hints on the edges. An NCD photo is one fruit or vegetable,
-#   centred, on a **white background**, so the course makes the same guess sharper: the hint centres are
-#   drawn uniformly among the **object's** pixels, those that `hints.object_mask` finds not near-white (the
-#   LAB form of `metrics.foreground_mask`). Whether a hint on the background would help as much is
-#   exercise 3's question;
+#   middle. An NCD photo is one fruit or vegetable, centred, on a **white background**, so the course makes
+#   the same guess sharper: the hint centres are drawn uniformly among the **object's** pixels, those that
+#   `hints.object_mask` finds not near-white (the LAB form of `metrics.foreground_mask`). How much that
+#   choice matters, one hint on the object against one on the background, exercise 5 asks you to predict
+#   before you measure it;
 # * **what**: a square patch of 1 to 9 pixels per side, revealing the **mean ab** of the true image over
 #   the patch -- a user does not click on a single pixel's exact colour. Zhang et al. use the same sizes on
 #   photos of 256 px (cropped to 192 in their code); here they are pixels of the image the model sees
@@ -104,7 +104,7 @@ plt.show()
 # `(y - (size - 1) // 2, x - (size - 1) // 2)` (so an odd size is centred exactly), and near the border it is
 # cut to the part inside the image.
 
-# %% tags=["exercise"] id="c05"
+# %% tags=["exercise"] id="c05" exercise_kind="building"
 ### BEGIN STUB
 def patch_mean(ab, y, x, size):
     # YOUR CODE HERE: replace None with (mean a, mean b)
@@ -121,7 +121,7 @@ def patch_mean(ab, y, x, size):
 
 
 # %% tags=["exercise-check"] id="c06"
-from course_lib.checks.colour_hints import ex1, ex2, ex3
+from course_lib.checks.colour_hints import ex1, ex2, ex3, ex4, ex5
 
 ex1.check(patch_mean)
 # Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
@@ -133,7 +133,7 @@ ex1.check(patch_mean)
 # keeps its own lightness, so a light red picked on a dark fruit becomes a dark red. Write `picked_ab(text)`:
 # `"#d02020"` -> `(a, b)` in LAB units (`color.rgb_to_lab` converts an RGB uint8 array).
 
-# %% tags=["exercise"] id="c08"
+# %% tags=["exercise"] id="c08" exercise_kind="building"
 ### BEGIN STUB
 def picked_ab(text):
     # YOUR CODE HERE: replace None with (a, b)
@@ -165,6 +165,43 @@ ex2.check(picked_ab)
 # each patch, 0 elsewhere) and a **mask** (1 inside a patch). The mask matters: without it, "a hint of gray"
 # (ab = 0) and "no hint" would look the same.
 #
+# ### Exercise 3: the 4-channel input
+#
+# Build `four_channel_input(l_norm, hint_list)`: `l_norm` is an `(H, W, 1)` array, `hint_list` a list of
+# `hints.Hint` (fields `y`, `x`, `size`, `a`, `b`, as printed in section 2). Return the `(H, W, 4)` input:
+# channel 0 is `l_norm`; channels 1-2 hold each hint's `a / 128` and `b / 128` over its patch (the square
+# of exercise 1, cut to the image: `hints.patch_bounds(y, x, size, H, W)` gives `(top, bottom, left,
+# right)`), channel 3 is 1 over each patch; everything else is 0. Where two patches overlap, the later hint
+# wins (the user's last click). The check compares yours with `course_lib`'s on hand-made cases.
+
+# %% tags=["exercise"] id="c10a" exercise_kind="building"
+### BEGIN STUB
+def four_channel_input(l_norm, hint_list):
+    # YOUR CODE HERE: replace None with the (H, W, 4) array
+    return None
+### END STUB
+### BEGIN SOLUTION
+import numpy as np
+
+from course_lib import hints
+
+
+# Exercise 3 -- L and the hint channels
+def four_channel_input(l_norm, hint_list):
+    height, width = l_norm.shape[:2]
+    channels = np.zeros((height, width, 3), np.float32)
+    for h in hint_list:  # in order: a later hint overwrites an earlier one
+        top, bottom, left, right = hints.patch_bounds(h.y, h.x, h.size, height, width)
+        channels[top:bottom, left:right] = (h.a / 128, h.b / 128, 1.0)
+    return np.concatenate([l_norm, channels], axis=-1)
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c10b"
+ex3.check(four_channel_input)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+
+# %% [markdown] id="c10c"
 # But VGG19's first convolution expects 3 channels -- the gray L repeated, in Caffe's BGR 0-255 form. Two
 # ways out:
 #
@@ -192,7 +229,38 @@ ex2.check(picked_ab)
 #
 # The price: the encoder's features now change with every hint, so a frozen ImageNet encoder's features
 # cannot be computed once and cached (notebook 04's trick), and its first convolution must stay trainable.
-# Let us check the zero start on a fresh model:
+#
+# ### Exercise 4: extend the first convolution
+#
+# Build `extend_first_conv(kernel)`: `kernel` is `block1_conv1`'s weights, shape `(3, 3, 3, F)` (rows,
+# columns, input channels, filters: Keras' order). Return the kernel of the wider layer, `(3, 3, 6, F)`,
+# such that the layer responds to the photo exactly as before when no hint is given, and such that, before
+# any training, a hint changes nothing either. The check convolves a random input with yours and with the
+# original kernel, with and without a hint, and compares the outputs.
+
+# %% tags=["exercise"] id="c10d" exercise_kind="building"
+### BEGIN STUB
+def extend_first_conv(kernel):
+    # YOUR CODE HERE: replace None with the (3, 3, 6, F) kernel
+    return None
+### END STUB
+### BEGIN SOLUTION
+import numpy as np
+
+
+# Exercise 4 -- the old kernel for the photo's 3 channels, zeros for the 3 hint channels
+def extend_first_conv(kernel):
+    extra = np.zeros((*kernel.shape[:2], 3, kernel.shape[3]), kernel.dtype)
+    return np.concatenate([kernel, extra], axis=2)
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="c10e"
+ex4.check(extend_first_conv)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
+
+# %% [markdown] id="c10f"
+# `build_colorizer(..., hints=True)` does the same to VGG's layer. Check the zero start on a fresh model:
 
 # %% id="c11"
 fresh = build_colorizer(32, "unet", weights=None, encoder_blocks=2, decoder_width=8, hints=True)
@@ -223,7 +291,10 @@ print(f"largest change a hint makes before training: {difference:.1e}")
 # colours and the mean of them is gray. A hint settles which one, and where the colour is known, the mean
 # that a regression loss predicts is that colour, not a compromise.
 #
-# This notebook uses the run in `hints` under the runs folder (`config.runs_dir()`); on the course's
+# This notebook uses the run in `hints` under the runs folder (`config.runs_dir()`). The course's full run
+# (`python -m course_lib run-notebooks`) trains it, or reuses it, before this notebook starts, **like notebook
+# 04's automatic model** (the same recipe, encoder weights, resolution and network, the recipe's own epochs
+# for the hint model: `course_lib.course_models`), and section 4's cell prints both recipes. On the course's
 # machine it was trained with this command (run from `notebooks/`; `benchmarks/README.md`, "Colour hints", has
 # the time and figures of an earlier run of it with 60 epochs, not the recipe's 90):
 #
@@ -238,8 +309,8 @@ print(f"largest change a hint makes before training: {difference:.1e}")
 # The automatic model is notebook 04's (or, likewise, a tiny one).
 
 # %% id="c13"
-IF_NO_MODEL = "fast"  # no hint model: "fast" (tiny, half a minute), "full" (cpu recipe + hints, 20-30 min), None (stop)
-HINT_RUN_DIR = config.runs_dir() / ("hints-fast" if FAST else "hints")
+IF_NO_MODEL = "fast"  # no hint model: "fast" (tiny, half a minute), "full" (like notebook 04's model; cpu recipe + hints, 20-30 min), None (stop)
+HINT_RUN_DIR = course_models.variant_run_dir("hints", fast=FAST)
 TINY_MODELS = FAST
 if not (HINT_RUN_DIR / "model.keras").is_file():
     if IF_NO_MODEL not in ("fast", "full"):
@@ -247,31 +318,37 @@ if not (HINT_RUN_DIR / "model.keras").is_file():
                           '--hints --data "${NCD_DIR:-../data/ncd}" --out "${COURSE_RUNS_DIR:-../runs}/hints"`, '
                           'or set IF_NO_MODEL = "fast"')
     TINY_MODELS = FAST or IF_NO_MODEL == "fast"
-    HINT_RUN_DIR = config.runs_dir() / ("hints-fast" if TINY_MODELS else "hints")
+    HINT_RUN_DIR = course_models.variant_run_dir("hints", fast=TINY_MODELS)
 weights = None
 if not (HINT_RUN_DIR / "model.keras").is_file() or not (config.course_run_dir(fast=TINY_MODELS) / "model.keras").is_file():
     print("Training what is missing, with the recipe's own encoder weights:")
     # cpu, fast: none (as measured); gpu: ImageNet, or none offline, said loudly.
     weights = weights_for_recipe(train.resolve_settings(**config.course_train_settings(fast=TINY_MODELS)).weights)
-if not (HINT_RUN_DIR / "model.keras").is_file():
-    # The fast recipe's hint variant trains longer than its 3 epochs (recipes.VARIANT_SETTINGS): a model
-    # that never saw enough hints would ignore them. resume="auto": an interrupted run is continued.
-    train.train(source.root, HINT_RUN_DIR, weights=weights, hints=True, resume="auto",
-                **config.course_train_settings(fast=TINY_MODELS))
 AUTO_RUN_DIR = config.course_run_dir(fast=TINY_MODELS)
 if not (AUTO_RUN_DIR / "model.keras").is_file():
     print(config.missing_model_message(AUTO_RUN_DIR / "model.keras"))
     train.train(source.root, AUTO_RUN_DIR, weights=weights, resume="auto",
                 **config.course_train_settings(fast=TINY_MODELS))
+if not (HINT_RUN_DIR / "model.keras").is_file():
+    # Like the automatic model (its recipe, weights and size). The fast recipe's hint variant trains longer
+    # than its 3 epochs (recipes.VARIANT_SETTINGS): a model that never saw enough hints would ignore them.
+    # resume="auto": an interrupted run is continued.
+    auto_settings = course_models.run_settings(AUTO_RUN_DIR)
+    hint_settings = (course_models.variant_settings(auto_settings, "hints") if auto_settings is not None
+                     else train.resolve_settings(weights=weights, hints=True, **config.course_train_settings(fast=TINY_MODELS)))
+    train.train(source.root, HINT_RUN_DIR, settings=hint_settings, resume="auto")
 # Colorizer.load: each run's model with what it takes to use it (input size, hints or not, decoding).
 hint_colorizer = Colorizer.load(HINT_RUN_DIR)
 auto_colorizer = Colorizer.load(AUTO_RUN_DIR)
+HINT_SETTINGS = course_models.run_settings(HINT_RUN_DIR)
+TINY_MODELS = TINY_MODELS or (HINT_SETTINGS is not None and HINT_SETTINGS.recipe == "fast")
 if TINY_MODELS:
     print("!" * 78)
     print("!!  TINY FAST-RECIPE MODELS (tiny images, a few epochs on a subset): they prove the notebook runs.")
     print("!!  Every number and picture below judges these toys, NOT the method.")
     print("!" * 78)
 print(f"hint model: {hint_colorizer}\nautomatic model: {auto_colorizer}")
+print(course_models.compare_runs(AUTO_RUN_DIR, HINT_RUN_DIR))
 
 # %% [markdown] id="c14"
 # ## 5. How much do hints help?
@@ -283,23 +360,24 @@ print(f"hint model: {hint_colorizer}\nautomatic model: {auto_colorizer}")
 # shrunk to 256 px, are measured: not the protocol's figures.
 
 # %% [markdown] id="c15"
-# ### Exercise 3: predict first
+# ### Exercise 5: predict first
 #
 # Before measuring: where does **one** hint gain more PSNR, placed on the **object** or on the white
-# **background**? Set `one_hint_where` to `"object"` or `"background"`, then run the measurement below.
+# **background**? Set `one_hint_where` to `"object"` or `"background"` and run the check cell: it records
+# your prediction. After the measurement below, `ex5.reveal(...)` compares it with what this kernel measured.
 
-# %% tags=["exercise"] id="c16"
+# %% tags=["exercise"] id="c16" exercise_kind="decision"
 ### BEGIN STUB
-one_hint_where = None  # "object" or "background"
+one_hint_where = None  # YOUR PREDICTION: one of "object", "background"
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 3 -- predict: where does one hint help most?
-one_hint_where = "object"
+# Exercise 5 -- predict, before measuring: where does one hint help most?
+one_hint_where = "object"  # the model must guess the object's colour; the white background it already knows
 ### END SOLUTION
 
 # %% tags=["exercise-check"] id="c17"
-ex3.check(one_hint_where)
-# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+ex5.predict(one_hint_where)
+# Stuck? ex5.hint() gives a hint (again: a more specific one); ex5.solution() shows an answer.
 
 # %% id="c18"
 HINT_COUNTS = (0, 1, 2, 5, 10, 20)
@@ -313,6 +391,12 @@ automatic = evaluate_colorizer(hint_colorize_fn(auto_colorizer, 0), curve_record
 print(f"PSNR on {len(curve_records)} test images" + (f" (at most {MAX_SIDE} px)" if MAX_SIDE else "") + ":")
 for n, value in curve.items():
     print(f"  {n:2d} hints: hint model {value:6.2f} dB   automatic model {automatic:6.2f} dB")
+if TINY_MODELS:  # the toy's curve above; the full run's recorded one here, so the finding shows
+    recorded = course_models.recorded_results("hint_curve")
+    print("\n" + course_models.recorded_header(recorded))
+    for row in recorded["rows"]:
+        print(f"  {row['hints']:2d} hints: hint model {row['psnr_images']:6.2f} dB   automatic model "
+              f"{row['automatic_psnr']:6.2f} dB")
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(HINT_COUNTS, [curve[n] for n in HINT_COUNTS], "o-", label="hint model")
 ax.axhline(automatic, color="gray", linestyle="--", label="automatic model (ignores hints)")
@@ -357,13 +441,17 @@ def one_hint_psnr(place):
     return float(np.mean(values))
 
 
-for place in ("object", "background"):
-    print(f"one hint on the {place:10s}: {one_hint_psnr(place) - curve[0]:+.2f} dB over no hint")
+one_hint_gain = {place: one_hint_psnr(place) - curve[0] for place in ("object", "background")}
+for place, gain in one_hint_gain.items():
+    print(f"one hint on the {place:10s}: {gain:+.2f} dB over no hint")
+
+# %% id="c20r"
+ex5.reveal(one_hint_gain["object"], one_hint_gain["background"])
 
 # %% [markdown] tags=["reflection"] id="r08"
 # **Reflection** (write one paragraph in this cell; nothing checks it). Compare your prediction of
-# exercise 3 with the two numbers above. Why can one point of colour change the PSNR of a whole photo, and
-# why does a hint on the white background teach the model almost nothing? Then read the curve: where does
+# exercise 5 with the two numbers above. Why can one point of colour change the PSNR of a whole photo, and
+# what does a hint on the white background tell the model that it could not see already? Then read the curve: where does
 # the next hint stop paying, and what would a user of a colorization tool conclude about where to click?
 #
 # *Your answer:*

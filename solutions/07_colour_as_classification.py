@@ -22,7 +22,50 @@ def rebalancing_weights(p, uniform_mix):
 import numpy as np
 
 
-# Exercise 2 -- the annealed mean
+# Exercise 2 -- the rebalanced cross-entropy
+def rebalanced_cross_entropy(target, probs, weights):
+    """``w[nearest bin] * -sum_q z_q log p_q`` per pixel; the nearest bin is the target's largest."""
+    return -weights[np.argmax(target, axis=-1)] * np.sum(target * np.log(probs), axis=-1)
+
+
+import numpy as np
+
+
+# Exercise 3 -- the soft-encoded target
+def soft_encode(ab, bins):
+    """Gaussian weights (sigma 5) on the 5 nearest bins of each colour, normalised; 0 elsewhere."""
+    d2 = ((np.asarray(ab)[:, None, :] - np.asarray(bins)[None, :, :]) ** 2).sum(-1)  # (N, Q)
+    near = np.argsort(d2, axis=-1)[:, :5]
+    w = np.exp(-np.take_along_axis(d2, near, axis=-1) / (2 * 5.0**2))
+    target = np.zeros_like(d2)
+    np.put_along_axis(target, near, w / w.sum(-1, keepdims=True), axis=-1)
+    return target
+
+
+import numpy as np
+
+
+# Exercise 5 -- the course's rule
+def choose_decoding(rows, band=(0.98, 1.30)):
+    low, high = band
+    inside = [row for row in rows if low <= row["colorfulness_low"] and row["colorfulness_high"] <= high]
+    if inside:
+        best = max(inside, key=lambda row: row["psnr"])
+    else:  # none qualifies: the interval (or, without one, the mean) that sticks out least
+        def outside(row):
+            first, last = row["colorfulness_low"], row["colorfulness_high"]
+            if not (np.isfinite(first) and np.isfinite(last)):
+                first = last = row["colorfulness_ratio"]
+            return max(low - first, 0) + max(last - high, 0)
+
+        best = min(rows, key=outside)
+    return best["temperature"], best["upsampling"]
+
+
+import numpy as np
+
+
+# Exercise 4 -- the annealed mean
 def annealed_mean(probs, bins, T):
     """``sum_q f_T(z)_q c_q`` with ``f_T(z) = z ** (1 / T)``, renormalised."""
     tempered = np.power(probs, 1.0 / T)
@@ -30,5 +73,5 @@ def annealed_mean(probs, bins, T):
     return tempered @ bins
 
 
-# Exercise 3 -- prediction
+# Exercise 6 -- prediction, recorded before the measurement
 more_colourful = "classification"  # MSE predicts the mean of the plausible colours: washed out

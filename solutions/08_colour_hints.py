@@ -31,5 +31,29 @@ def picked_ab(text):
     return float(a), float(b)
 
 
-# Exercise 3 -- predict: where does one hint help most?
-one_hint_where = "object"
+import numpy as np
+
+from course_lib import hints
+
+
+# Exercise 3 -- L and the hint channels
+def four_channel_input(l_norm, hint_list):
+    height, width = l_norm.shape[:2]
+    channels = np.zeros((height, width, 3), np.float32)
+    for h in hint_list:  # in order: a later hint overwrites an earlier one
+        top, bottom, left, right = hints.patch_bounds(h.y, h.x, h.size, height, width)
+        channels[top:bottom, left:right] = (h.a / 128, h.b / 128, 1.0)
+    return np.concatenate([l_norm, channels], axis=-1)
+
+
+import numpy as np
+
+
+# Exercise 4 -- the old kernel for the photo's 3 channels, zeros for the 3 hint channels
+def extend_first_conv(kernel):
+    extra = np.zeros((*kernel.shape[:2], 3, kernel.shape[3]), kernel.dtype)
+    return np.concatenate([kernel, extra], axis=2)
+
+
+# Exercise 5 -- predict, before measuring: where does one hint help most?
+one_hint_where = "object"  # the model must guess the object's colour; the white background it already knows

@@ -242,3 +242,77 @@ def test_peak_memory_is_logged_after_a_failing_cell_and_said_unknown_after_a_dea
         runner.execute_notebook(dies, out_path=out / "07_dies.ipynb", timeout=60)
     assert runner.kernel_log_path(out / "07_dies.ipynb").read_text().endswith(
         "07_dies.ipynb: peak memory unknown: the kernel was no longer running (it died or was stopped)\n")
+
+
+# ------------------------------------------------------------- the models notebooks 07 and 08 read
+def _settings(recipe, **changes):
+    from course_lib.recipes import recipe_settings
+
+    return recipe_settings(recipe, **changes)
+
+
+def test_the_classification_and_hint_models_copy_the_mse_models_recipe_weights_and_size():
+    from course_lib import course_models
+
+    cpu = course_models.variant_settings(_settings("cpu", weights=None), "classification")
+    assert (cpu.recipe, cpu.head, cpu.weights, cpu.image_size, cpu.epochs) == ("cpu", "classification", None, 48, 75)
+    hints = course_models.variant_settings(_settings("cpu", weights=None), "hints")
+    assert hints.hints and hints.epochs == 90 and hints.head == "regression"
+    gpu = course_models.variant_settings(_settings("gpu"), "classification")
+    assert (gpu.recipe, gpu.weights, gpu.image_size) == ("gpu", "imagenet", 224)
+    offline = course_models.variant_settings(_settings("gpu", weights=None), "hints")  # 04 trained it offline
+    assert offline.weights is None and offline.image_size == 224
+    command = course_models.train_command(cpu, "DATA", "OUT", resume=True)
+    assert command[1:4] == ["-m", "course_lib", "train"] and command[-1] == "--resume"
+    assert "--head" in command and command[command.index("--weights") + 1] == "none"
+
+
+def test_a_pair_trained_differently_is_called_out(tmp_path):
+    import json
+
+    from course_lib import course_models
+
+    for name, settings in (("mse", _settings("gpu")), ("cls", _settings("cpu", head="classification"))):
+        (tmp_path / name / "checkpoints").mkdir(parents=True)
+        (tmp_path / name / "checkpoints" / "state.json").write_text(json.dumps({"settings": settings.to_dict()}))
+    text = course_models.compare_runs(tmp_path / "mse", tmp_path / "cls")
+    assert "NOT LIKE FOR LIKE" in text and "recipe" in text and "image_size" in text
+    assert "unknown" in course_models.compare_runs(tmp_path / "mse", tmp_path / "nothing")
+
+
+def test_recorded_results_name_what_was_measured_and_when():
+    from course_lib import course_models
+
+    header = course_models.recorded_header(course_models.recorded_results("hint_curve"))
+    assert header.startswith("RECORDED FULL RUN") and "stale" in header
+    with pytest.raises(CourseError, match="cannot be read"):
+        course_models.recorded_results("no_such_result")
+
+
+def test_the_full_run_trains_the_models_of_07_and_08_and_the_notebooks_use_them(tmp_path, monkeypatch):
+    """Real training (the fast recipe, on a tiny generated set) and the real notebooks, not in fast mode."""
+    from course_lib import course_models
+    from course_lib.sample_data import make_sample_dataset
+
+    data = make_sample_dataset(tmp_path / "data", per_category=14, categories=["Tomato", "Banana", "Carrot", "Lemon"],
+                               min_side=64, max_side=96)
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("NCD_DIR", str(data))
+    monkeypatch.setenv("COURSE_RUNS_DIR", str(runs))
+    monkeypatch.delenv("COURSE_FAST", raising=False)
+    done = runner.run_notebooks(runner.find_notebooks(["07", "08"]), tmp_path / "executed", fast=False,
+                                model_recipe="fast", timeout=1200)
+    assert [run.notebook.name[:2] for run in done] == ["07", "08"]
+    mse, cls, hint = (course_models.run_settings(runs / name) for name in ("course", "cls", "hints"))
+    assert mse.recipe == cls.recipe == hint.recipe == "fast"  # the MSE model's recipe, copied
+    assert (cls.head, hint.hints) == ("classification", True)
+    assert not any((runs / name).exists() for name in ("course-fast", "cls-fast", "hints-fast"))  # no stand-ins
+    for number, model in (("07", "cls"), ("08", "hints")):
+        text = "".join(out.get("text", "") for cell in nbformat.read(next((tmp_path / "executed").glob(f"{number}_*.ipynb")),
+                                                                          as_version=4).cells
+                       for out in cell.get("outputs", []))
+        assert f"{runs / model}" in text and "trained alike" in text and "NOT LIKE FOR LIKE" not in text
+        assert "TINY FAST-RECIPE" in text  # a fast-recipe model is called a toy, also outside fast mode
+    before = (runs / "cls" / "model.keras").stat().st_mtime_ns
+    course_models.prepare_models("07", data, recipe="fast")  # a second run reuses it
+    assert (runs / "cls" / "model.keras").stat().st_mtime_ns == before
