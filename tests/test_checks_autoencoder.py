@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from course_lib.checks import autoencoder as checks
@@ -35,26 +36,35 @@ def test_feature_shape_reference_rejects_unknown_block():
         checks.vgg_feature_shape_reference(224, 6)
 
 
-def test_count_split_reference_matches_keras_counts():
-    model = checks._small_partly_frozen_model()
-    trainable, frozen = checks.count_params_split_reference(model)
-    assert trainable + frozen == model.count_params()
-    # the frozen conv (3*3*1+1)*4 = 40 plus BatchNorm's moving mean and variance (2*4)
-    assert frozen == 40 + 8
+def test_params_per_block_reference_matches_keras_vgg19():
+    from course_lib.model import build_encoder
+
+    encoder = build_encoder(64, weights=None)
+    counts = checks.params_per_block_reference(encoder)
+    assert counts == {b: checks.vgg19_block_params(b) for b in range(1, 6)}
+    assert sum(counts.values()) == encoder.count_params()  # the preprocessing layer has no parameters
+
+
+def test_params_per_block_reference_counts_frozen_layers_and_skips_others():
+    model = checks._small_vgg_like_model()
+    counts = checks.params_per_block_reference(model)
+    assert counts == {1: (9 * 3 + 1) * 4 + (9 * 4 + 1) * 4, 2: (9 * 4 + 1) * 6,
+                      3: (9 * 6 + 1) * 8 + (8 + 1) * 8 + (9 * 8 + 1) * 8}
+    assert sum(counts.values()) == model.count_params() - model.get_layer("vgg_preprocess").count_params()
 
 
 # ------------------------------------------------------- solutions are accepted
 def test_solutions_accepted(capsys):
     assert checks.check_conv_param_count(solutions.conv_param_count)
     assert checks.check_vgg_feature_shape(solutions.vgg_feature_shape)
-    assert checks.check_count_params_split(solutions.count_params_split)
+    assert checks.check_params_per_block(solutions.params_per_block)
     out = capsys.readouterr().out
     assert out.count("accepted") == 3 and "not yet" not in out
 
 
 # --------------------------------------------------- stubs and mistakes caught
 @pytest.mark.parametrize("check", [checks.check_conv_param_count, checks.check_vgg_feature_shape,
-                                   checks.check_count_params_split])
+                                   checks.check_params_per_block])
 def test_stub_gets_a_reminder_not_an_error(check, capsys):
     assert check(None) is False
     assert check(lambda *args: None) is False
@@ -89,25 +99,62 @@ def test_feature_shape_wrong_channels(capsys):
     assert "channel" in capsys.readouterr().out
 
 
-def test_count_split_counting_tensors(capsys):
-    assert not checks.check_count_params_split(
-        lambda m: (len(m.trainable_weights), len(m.non_trainable_weights)))
-    assert "tensors" in capsys.readouterr().out
+def test_params_per_block_accepts_another_implementation(capsys):
+    import re
+
+    def by_regex(model):
+        counts = {}
+        for layer in model.layers:
+            match = re.match(r"block(\d+)_", layer.name)
+            if match:
+                counts[int(match.group(1))] = counts.get(int(match.group(1)), 0) + sum(
+                    int(np.prod(w.shape)) for w in layer.weights)
+        return counts
+
+    assert checks.check_params_per_block(by_regex)
+    assert "accepted" in capsys.readouterr().out
 
 
-def test_count_split_swapped(capsys):
-    assert not checks.check_count_params_split(lambda m: solutions.count_params_split(m)[::-1])
-    assert "swapped" in capsys.readouterr().out
+def _counting(model, *, key=lambda b: b, value=lambda layer: layer.count_params(), keep=lambda layer: True):
+    counts = {}
+    for layer in model.layers:
+        if layer.name.startswith("block") and keep(layer):
+            block = int(layer.name.split("_")[0][5:])
+            counts[key(block)] = counts.get(key(block), 0) + value(layer)
+    return counts
 
 
-def test_count_split_ignoring_batchnorm_statistics(capsys):
-    # a common shortcut: frozen = parameters of layers with trainable=False only
-    def by_layer_flag(model):
-        frozen = sum(layer.count_params() for layer in model.layers if not layer.trainable)
-        return model.count_params() - frozen, frozen
+@pytest.mark.parametrize("wrong, words", [
+    (lambda m: _counting(m, value=lambda layer: 1), "counted layers"),
+    (lambda m: _counting(m, key=lambda b: f"block{b}"), "strings"),
+    (lambda m: _counting(m, value=lambda layer: sum(int(np.prod(w.shape)) for w in layer.trainable_weights)),
+     "frozen"),
+    (lambda m: {**_counting(m), 1: _counting(m)[1] + m.get_layer("vgg_preprocess").count_params()}, "belong to no block"),
+    (lambda m: [layer.count_params() for layer in m.layers], "return a dict"),
+    (lambda m: {0: 1}, "blocks [1, 2, 3]"),
+])
+def test_params_per_block_typical_mistakes(wrong, words, capsys):
+    assert not checks.check_params_per_block(wrong)
+    assert words in capsys.readouterr().out
 
-    assert not checks.check_count_params_split(by_layer_flag)
-    assert "non_trainable_weights" in capsys.readouterr().out
+
+@pytest.mark.parametrize("answer, passed, words", [
+    ([5], True, "9.4 M"), ([4, 5], True, "17.7 M"), ([], True, "nothing"),
+    ([1, 2, 3, 4, 5], False, "memorise"), ([1], False, "top down"), ([3, 4, 5], False, "at most"),
+    ([6], False, "blocks 1 to 5"), ("five", False, "list of block numbers"), (None, False, "not attempted"),
+])
+def test_blocks_to_unfreeze_reports_what_the_choice_trains(answer, passed, words, capsys):
+    assert checks.check_blocks_to_unfreeze(answer) is passed
+    assert words in capsys.readouterr().out
+
+
+def test_vgg19_block_params_match_keras():
+    import keras
+
+    vgg = keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3))
+    for block in range(1, 6):
+        keras_count = sum(layer.count_params() for layer in vgg.layers if layer.name.startswith(f"block{block}_"))
+        assert checks.vgg19_block_params(block) == keras_count
 
 
 # ------------------------------------------------ exercise 5: a U-Net decoder level

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.feedback import (accept, checker, float32_policy, hint, judge_choice, learner_answer,
-                                        not_attempted)
+from course_lib.checks.feedback import accept, checker, float32_policy, hint, learner_answer, not_attempted
 
 #: Filters of the convolutions in VGG19 blocks 1..5 (Simonyan and Zisserman 2015, config E).
 VGG19_BLOCK_FILTERS = (64, 128, 256, 512, 512)
@@ -110,71 +109,98 @@ def check_vgg_feature_shape(vgg_feature_shape: Callable | None) -> bool:
                   f"(at 224 px: {vgg_feature_shape_reference(224, 1)} down to {vgg_feature_shape_reference(224, 5)}).")
 
 
-# ---------------------------------------------------- exercise 3: trainable/frozen
-def count_params_split_reference(model) -> tuple[int, int]:
-    """``(trainable, frozen)`` parameter counts of a Keras model."""
-    import numpy as np
+# ---------------------------------------------------- exercise 3: parameters per block
+def params_per_block_reference(model) -> dict[int, int]:
+    """``{block: parameters}`` of the layers named ``block<n>_...`` in ``model`` (trainable or frozen)."""
+    counts: dict[int, int] = {}
+    for layer in model.layers:
+        prefix = layer.name.split("_")[0]
+        if prefix.startswith("block") and prefix[len("block"):].isdigit():
+            block = int(prefix[len("block"):])
+            counts[block] = counts.get(block, 0) + int(layer.count_params())
+    return dict(sorted(counts.items()))
 
-    def total(weights) -> int:
-        return int(sum(int(np.prod(w.shape)) for w in weights))
 
-    return total(model.trainable_weights), total(model.non_trainable_weights)
+def vgg19_block_params(block: int, in_channels: int = 3) -> int:
+    """Parameters of VGG19 block ``block`` (1..5), from its convolutions (``in_channels`` into block 1)."""
+    channels = in_channels if block == 1 else VGG19_BLOCK_FILTERS[block - 2]
+    total = 0
+    for _ in range(VGG19_BLOCK_CONVS[block - 1]):
+        total += conv_param_count_reference(3, channels, VGG19_BLOCK_FILTERS[block - 1])
+        channels = VGG19_BLOCK_FILTERS[block - 1]
+    return total
 
 
 @float32_policy()  # float32 whatever the global policy (a mixed-precision run may have set it)
-def _small_partly_frozen_model():
-    """A tiny model with one frozen convolution (a stand-in for the frozen encoder)."""
+def _small_vgg_like_model():
+    """A tiny stand-in for the encoder: layers named like VGG19's, one block frozen, unnamed layers around."""
     import keras
 
-    inputs = keras.Input((16, 16, 1))
-    frozen = keras.layers.Conv2D(4, 3, padding="same", name="frozen_conv")
-    frozen.trainable = False
-    x = frozen(inputs)
-    x = keras.layers.BatchNormalization()(x)  # moving mean/variance: never trainable
-    outputs = keras.layers.Conv2D(2, 1, activation="tanh", name="head")(x)
-    return keras.Model(inputs, outputs, name="check_model")
+    inputs = keras.Input((16, 16, 1), name="l_norm")
+    x = keras.layers.Conv2D(3, 1, name="vgg_preprocess")(inputs)  # outside every block: not counted
+    x = keras.layers.Conv2D(4, 3, padding="same", name="block1_conv1")(x)
+    x = keras.layers.Conv2D(4, 3, padding="same", name="block1_conv2")(x)
+    x = keras.layers.MaxPooling2D(name="block1_pool")(x)
+    x = keras.layers.Conv2D(6, 3, padding="same", name="block2_conv1")(x)
+    x = keras.layers.MaxPooling2D(name="block2_pool")(x)
+    x = keras.layers.Conv2D(8, 3, padding="same", name="block3_conv1")(x)
+    x = keras.layers.Conv2D(8, 1, name="block3_conv2")(x)
+    x = keras.layers.Conv2D(8, 3, padding="same", name="block3_conv3")(x)
+    model = keras.Model(inputs, x, name="check_encoder")
+    model.get_layer("block1_conv1").trainable = False  # frozen parameters are parameters too
+    return model
 
 
 @checker
-def check_count_params_split(count_params_split: Callable | None) -> bool:
-    """Check ``count_params_split(model) -> (trainable, frozen)`` on a small partly frozen model."""
-    if count_params_split is None:
-        return not_attempted("count_params_split")
+def check_params_per_block(params_per_block: Callable | None) -> bool:
+    """Check ``params_per_block(model) -> {block: parameters}`` on a small encoder named like VGG19's."""
+    if params_per_block is None:
+        return not_attempted("params_per_block")
     try:
-        model = _small_partly_frozen_model()
+        model = _small_vgg_like_model()
     except Exception as exc:  # Keras missing or broken: not the learner's fault, say so
         return hint(f"could not build the test model ({type(exc).__name__}: {exc}); is Keras installed?")
-    ok, got = learner_answer(count_params_split, "count_params_split", model)
+    ok, got = learner_answer(params_per_block, "params_per_block", model)
     if not ok:
         return False
-    want = count_params_split_reference(model)
+    want = params_per_block_reference(model)
+    if not isinstance(got, dict):
+        return hint(f"return a dict {{block number: parameters}}, e.g. {{1: ..., 2: ...}}; got {type(got).__name__}")
+    if set(got) == {f"block{b}" for b in want}:
+        return hint("the keys are strings like 'block1': use the block numbers, int('block1'[5:]) = 1")
     try:
-        got = tuple(int(v) for v in got)
+        got = {int(k): int(v) for k, v in got.items()}
     except (TypeError, ValueError):
-        return hint(f"return a pair of integers (trainable, frozen); got {got!r}.")
+        return hint(f"keys and values should be whole numbers; got {got!r}")
     if got == want:
-        return accept(f"on a small test model you count {want[0]} trainable and {want[1]} frozen "
-                      "parameters, as Keras does.")
-    if len(got) != 2:
-        return hint(f"return exactly two numbers, (trainable, frozen); got {got}.")
-    if got == (len(model.trainable_weights), len(model.non_trainable_weights)):
-        return hint("you counted weight tensors, not parameters: add up the size (product of the shape) "
-                    "of each tensor.")
-    if got == want[::-1]:
-        return hint("you have the two numbers swapped: trainable first, frozen second.")
-    if sum(got) == sum(want):
-        return hint(f"your total {sum(got)} is right but the split is not; expected {want}. Use "
-                    "`model.trainable_weights` and `model.non_trainable_weights` (the latter also holds "
-                    "BatchNormalization's moving statistics, which are never trained).")
-    return hint(f"on a small test model you return {got}; expected {want}. Sum the sizes of the tensors "
-                "in `model.trainable_weights` and in `model.non_trainable_weights`.")
+        return accept(f"on a small test encoder: {want}. Frozen or not, every block's parameters are counted, "
+                      "and layers outside the blocks are not.")
+    if set(got) != set(want):
+        return hint(f"the test encoder has blocks {sorted(want)}; you return {sorted(got)}. Take the block number "
+                    "from each layer's name (block3_conv2 belongs to block 3) and skip layers outside the blocks")
+    layers = {b: sum(1 for layer in model.layers if layer.name.startswith(f"block{b}_")) for b in want}
+    convs = {b: sum(1 for layer in model.layers if layer.name.startswith(f"block{b}_") and layer.count_params())
+             for b in want}
+    if got in (layers, convs):
+        return hint("you counted layers, not parameters: add up layer.count_params() of each block's layers")
+    if got[1] < want[1] and all(got[b] == want[b] for b in want if b != 1):
+        return hint(f"block 1 has {want[1]} parameters, you count {got[1]}: one of its layers is frozen, and frozen "
+                    "parameters are still parameters (count_params() counts them all)")
+    if sum(got.values()) == model.count_params():
+        return hint("your blocks add up to the whole model: the layers outside the blocks (here vgg_preprocess) "
+                    "belong to no block")
+    return hint(f"on a small test encoder you return {got}; expected {want}. Group the layers by the block in "
+                "their name and add up their count_params().")
 
 
 # ------------------------------------------------------------------ the exercises
 from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
 
 ex1 = Exercise("03", 1, "conv_param_count", check_conv_param_count, hints=(
-    "Count per filter: one kernel spans every input channel, and each filter has a bias.",
+    "Picture one filter at one position: it multiplies a kernel_size x kernel_size window of the input. How many "
+    "input channels does that window cover?",
+    "Per filter: a kernel_size x kernel_size x in_channels block of weights, plus one bias. Check it on "
+    "block1_conv1: (3 * 3 * 3 + 1) * 64 = 1,792.",
     "(kernel_size * kernel_size * in_channels + 1) * filters.",
 ))
 ex2 = Exercise("03", 2, "vgg_feature_shape", check_vgg_feature_shape, hints=(
@@ -182,38 +208,55 @@ ex2 = Exercise("03", 2, "vgg_feature_shape", check_vgg_feature_shape, hints=(
     "the block's pooling comes after its convolutions.",
     "side = image_size // 2 ** (block - 1); channels = (64, 128, 256, 512, 512)[block - 1].",
 ))
-ex3 = Exercise("03", 3, "count_params_split", check_count_params_split, hints=(
-    "model.trainable_weights and model.non_trainable_weights list tensors; count their numbers, not the tensors.",
-    "sum(int(np.prod(w.shape)) for w in model.trainable_weights), and the same over non_trainable_weights.",
+ex3 = Exercise("03", 3, "params_per_block", check_params_per_block, hints=(
+    "Every layer has a .name and a .count_params(); VGG19's layers are named block<n>_conv<k> and block<n>_pool.",
+    "Loop over model.layers; for names starting with 'block', the block number is the digits after 'block' "
+    "before the first '_'. Add up count_params() per block in a dict.",
+    "for layer in model.layers: if layer.name.startswith('block'): b = int(layer.name.split('_')[0][5:]); "
+    "counts[b] = counts.get(b, 0) + layer.count_params()",
 ))
 
 
 # ------------------------------------------------ exercise 4: a decision
+def _millions(blocks) -> str:
+    return f"{sum(vgg19_block_params(b) for b in blocks) / 1e6:.1f} M"
+
+
 @checker
 def check_blocks_to_unfreeze(blocks_to_unfreeze) -> bool:
     """Decision: with about 400 training images, which VGG19 blocks (1-5) to unfreeze for fine-tuning?"""
+    if blocks_to_unfreeze is None:
+        return not_attempted("blocks_to_unfreeze")
     try:
-        answer = sorted(int(b) for b in blocks_to_unfreeze) if blocks_to_unfreeze is not None else None
+        answer = tuple(sorted({int(b) for b in blocks_to_unfreeze}))
     except (TypeError, ValueError):
         return hint(f"answer with a list of block numbers, e.g. [3]; got {blocks_to_unfreeze!r}")
-    return judge_choice(answer, "blocks_to_unfreeze", [(5,), (4, 5)], mistakes={
-        (1, 2, 3, 4, 5): "all 20 million encoder parameters on 400 images: the model memorises the training "
-                         "set and loses the ImageNet features that made the encoder worth borrowing.",
-        (): "keeping everything frozen is safe, but the last block's features were made for classifying "
-            "objects, not colouring them: letting it adapt is cheap and usually helps.",
-        (1,): "block 1 holds generic edge and texture detectors, useful as they are; it is the last blocks "
-              "that are specific to ImageNet's task.",
-        (1, 2): "the early blocks are the generic ones; adapt the last ones, which are specific to ImageNet's task.",
-    }, accepted="only the last block(s), after the decoder has trained with the encoder frozen, at a low "
-                "learning rate: few parameters, little data needed.",
-       otherwise="Think: which blocks are generic (edges), which specific to ImageNet's classes, and how many "
-                 "parameters can 400 images pin down?")
+    if any(not 1 <= b <= 5 for b in answer):
+        return hint(f"VGG19 has blocks 1 to 5; got {list(answer)}")
+    trains = f"your choice trains {_millions(answer)} of the encoder's {_millions(range(1, 6))} parameters"
+    if answer == (1, 2, 3, 4, 5):
+        return hint(f"{trains}: on 400 images the model can memorise the training set and lose the ImageNet "
+                    "features that made the encoder worth borrowing.")
+    if answer and answer != tuple(range(answer[0], 6)):
+        return hint(f"{trains}, and it keeps a later block frozen while an earlier one changes. Early blocks hold "
+                    "generic edge and texture detectors, useful as they are; the last blocks are specific to "
+                    "ImageNet's task, so unfreeze from the top down (block 5 first).")
+    if len(answer) > 2:
+        return hint(f"{trains}, more than 400 images can pin down. Unfreeze at most the last one or two blocks.")
+    if not answer:
+        return accept(f"{trains}: nothing. Safe with 400 images; the price is that block 5 keeps features made "
+                      "for classifying ImageNet, not for colouring. Unfreezing the last block at a low learning "
+                      "rate is the usual next step, watched on the validation split.")
+    return accept(f"{trains}: the task-specific top of the network, after the decoder has trained with the "
+                  "encoder frozen, at a low learning rate. Note the measured sizes: the last block is also the "
+                  f"largest ({_millions([5])}), so watch the validation error for overfitting.")
 
 
 ex4 = Exercise("03", 4, "blocks_to_unfreeze", check_blocks_to_unfreeze, hints=(
     "Early blocks detect edges and textures that suit any photo; late blocks encode ImageNet's classes. "
-    "400 images cannot pin down millions of parameters.",
-    "Unfreeze only the last block (or the last two): [5] or [4, 5].",
+    "Compare the parameter counts you measured with the 400 images there are to learn from.",
+    "Unfreeze from the top down and few: none, [5] or [4, 5] are all defensible (the course's gpu recipe "
+    "fine-tunes [4, 5]); say why in the reflection.",
 ))
 
 
