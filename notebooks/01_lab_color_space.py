@@ -6,6 +6,7 @@
 #     - explain why a colorizer predicts the colour channels a, b from the lightness
 #       L
 #     - explore LAB interactively and measure the RGB -> LAB -> RGB round-trip error
+#     - build a measure of how much of a photo is nearly gray
 #     - normalise L and ab exactly as the course's models do
 #     needs_data: false
 #     time_cpu: 30 min

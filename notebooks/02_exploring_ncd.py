@@ -6,6 +6,8 @@
 #     - summarise image sizes and see why the pipeline resizes while inference does
 #       not
 #     - find out which colours each category holds with ab histograms
+#     - rank the categories by a colourfulness statistic you design
+#     - predict, then measure, how much of NCD is nearly gray
 #     - see how the loader handles stray files, and how the stable train/val/test split
 #       works
 #     needs_data: true

@@ -7,7 +7,7 @@
 #     - see what VGG19's feature maps respond to, block by block
 #     - compare the seed decoder with the U-Net decoder and its skip connections
 #     - build one level of the U-Net decoder yourself
-#     - count trainable and frozen parameters and read model.summary()
+#     - count each VGG block's parameters, read model.summary() and decide what to fine-tune
 #     needs_data: false
 #     time_cpu: 25 min
 #     time_gpu: 20 min
@@ -393,25 +393,24 @@ ex4.check(blocks_to_unfreeze)
 # ### Exercise 5: build one level of the U-Net decoder
 #
 # `build_unet_decoder` (in `course_lib/model.py`) repeats the same **decoder block** at every level on
-# the way up. Write it: `decoder_block(x, skip, filters)` takes
+# the way up. Design one: `decoder_block(x, skip, filters)` takes
 #
-# * `x`, the decoder's current feature map, `(batch, s, s, C)`;
-# * `skip`, the encoder's feature map at twice that side, `(batch, 2s, 2s, C')`;
+# * `x`, the decoder's current feature map, `(batch, s, s, C)`: what the deeper blocks recognised;
+# * `skip`, the encoder's feature map at twice that side, `(batch, 2s, 2s, C')`: the sharper detail;
 #
-# and returns a Keras tensor of shape `(batch, 2s, 2s, filters)`:
+# and returns a Keras tensor of shape `(batch, 2s, 2s, filters)` computed from **both**, with layers that
+# learn how to mix them. How you grow `x`, combine the two and mix them is your design (section 5's
+# sketch shows the idea). Use Keras' functional style: call each layer on the previous output.
 #
-# 1. upsample `x` 2x with **bilinear** interpolation (`keras.layers.UpSampling2D`);
-# 2. **concatenate** it with `skip` along the channels, `x` first (`keras.layers.Concatenate`);
-# 3. twice: a 3x3 `Conv2D` with `filters` filters, `padding="same"` and no bias (`use_bias=False`,
-#    the normalisation that follows has its own), then `BatchNormalization`, then `ReLU`.
-#
-# Use Keras' functional style: call each layer on the previous output. The check builds your block on a
-# small fixed input, gives it the weights of the library's block and compares the outputs.
+# The check builds your block on a small input and tests what it does: the output shape, trainable
+# weights, and that changing `x` or `skip` changes the output. Any design with that behaviour passes; the
+# check then says how yours differs from the library's block (bilinear upsampling, concatenation, and twice
+# a 3x3 convolution + BatchNormalization + ReLU), and why the library chose as it did.
 
 # %% tags=["exercise"] id="b03a" exercise_kind="building"
 ### BEGIN STUB
 def decoder_block(x, skip, filters):
-    # YOUR CODE HERE: upsample x, concatenate skip, then (conv -> batch norm -> ReLU) twice
+    # YOUR CODE HERE: grow x to the side of skip, combine the two, mix them with layers that learn
     return None
 ### END STUB
 ### BEGIN SOLUTION

@@ -214,19 +214,56 @@ def _block(*, upsample="bilinear", concat="x_first", conv="plain", order="bn_rel
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    ({"concat": None}, "forgot the skip"),
+    ({"concat": None}, "ignores it"),
+    ({"upsample": None}, "upsample x 2x first"),
+], ids=["forgot-skip", "no-upsampling"])
+def test_decoder_block_mistakes_are_caught(kwargs, words, capsys):
+    assert checks.check_decoder_block(_block(**kwargs)) is False
+    out = capsys.readouterr().out
+    assert "not yet" in out and words in out
+
+
+@pytest.mark.parametrize("kwargs, words", [
     ({"upsample": "nearest"}, "bilinear"),
     ({"transposed": True}, "transposed convolution"),
     ({"order": None}, "no BatchNormalization"),
     ({"concat": "skip_first"}, "[skip, x]"),
     ({"order": "relu_bn"}, "conv -> ReLU -> BN"),
     ({"conv": "bias"}, "use_bias=False"),
-    ({"upsample": None}, "upsample x 2x first"),
-], ids=["forgot-skip", "nearest", "transposed-conv", "no-bn", "concat-order", "relu-before-bn", "bias", "no-upsampling"])
-def test_decoder_block_typical_mistakes(kwargs, words, capsys):
-    assert checks.check_decoder_block(_block(**kwargs)) is False
+], ids=["nearest", "transposed-conv", "no-bn", "concat-order", "relu-before-bn", "bias"])
+def test_decoder_block_other_designs_pass_with_a_note(kwargs, words, capsys):
+    """Building, not reproducing: a working design passes; how it differs from the library's is a note."""
+    assert checks.check_decoder_block(_block(**kwargs)) is True
     out = capsys.readouterr().out
-    assert "not yet" in out and words in out
+    assert "accepted" in out and "note:" in out and words in out
+
+
+def test_decoder_block_a_design_of_its_own_passes(capsys):
+    import keras
+
+    def added_not_concatenated(x, skip, filters):
+        x = keras.layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
+        skip = keras.layers.Conv2D(filters, 1)(skip)
+        return keras.layers.Conv2D(filters, 5, padding="same", activation="relu")(keras.layers.Add()([x, skip]))
+
+    assert checks.check_decoder_block(added_not_concatenated) is True
+    assert "responds to both x and skip" in capsys.readouterr().out
+
+
+def test_decoder_block_ignoring_x_or_learning_nothing_is_caught(capsys):
+    import keras
+
+    def skip_only(x, skip, filters):
+        return keras.layers.Conv2D(filters, 3, padding="same")(skip)
+
+    assert checks.check_decoder_block(skip_only) is False
+    assert "ignores the deeper map" in capsys.readouterr().out  # x is not even an input of the output
+    def no_weights(x, skip, filters):
+        both = keras.layers.Concatenate()([keras.layers.UpSampling2D(2)(x), skip])
+        return keras.layers.Lambda(lambda t: t[..., :filters])(both)
+
+    assert checks.check_decoder_block(no_weights) is False
+    assert "nothing to learn" in capsys.readouterr().out
 
 
 def test_decoder_block_wrong_filters_and_odd_answers(capsys):

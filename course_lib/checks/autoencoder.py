@@ -363,9 +363,65 @@ def _explain_block_error(exc: Exception) -> str | None:
     return None
 
 
+def _library_differences(model, leaves, convs, norms) -> list[str]:
+    """How an accepted block differs from a level of the library's decoder (notes, not faults)."""
+    import keras
+
+    notes = []
+    if any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in leaves):
+        notes.append("you upsample with a transposed convolution: it learns, but its overlapping strides tend to "
+                     "leave checkerboard artefacts; the library uses UpSampling2D(2, interpolation='bilinear') "
+                     "and lets the 3x3 convolutions that follow learn")
+    upsamplings = [layer for layer in leaves if isinstance(layer, keras.layers.UpSampling2D)]
+    if any(layer.interpolation != "bilinear" for layer in upsamplings):
+        notes.append("your UpSampling2D repeats pixels (interpolation='nearest'): blockier colour edges than "
+                     "the library's bilinear upsampling")
+    if not norms:
+        notes.append("there is no BatchNormalization: the library follows each convolution with "
+                     "BatchNormalization then ReLU, which keeps training stable from the first epoch")
+    if norms and any(getattr(conv, "use_bias", False) for conv in convs):
+        notes.append("your convolutions have a bias that the BatchNormalization after them cancels (its beta "
+                     "is the bias): the library writes Conv2D(..., use_bias=False)")
+    return notes
+
+
+def _same_as_library(model) -> bool | str:
+    """True when ``model`` computes a level of the library's decoder; else a note naming a known variant."""
+    import numpy as np
+
+    reference = _block_model(decoder_block_reference)
+    if model.count_params() != reference.count_params():
+        return False
+    weights, inputs = _block_weights(), _block_inputs()
+    try:
+        _set_block_weights(model, weights)
+    except Exception:  # another structure: not the library's block, which is fine
+        return False
+    _set_block_weights(reference, weights)
+    got = np.asarray(model(inputs, training=False))
+    if np.allclose(got, np.asarray(reference(inputs, training=False)), rtol=1e-4, atol=1e-4):
+        return True
+    variants = (
+        ({"skip_first": True}, "you concatenate [skip, x], the library [x, skip]: equivalent when trained, but "
+                               "weights saved by the library's block would meet the channels in another order"),
+        ({"relu_before_bn": True}, "your order is conv -> ReLU -> BN; the library's is conv -> BN -> ReLU "
+                                   "(both train; the library's is the common choice)"),
+    )
+    for kwargs, message in variants:
+        variant = _block_model(_decoder_block_variant, **kwargs)
+        _set_block_weights(variant, weights)
+        if np.allclose(got, np.asarray(variant(inputs, training=False)), rtol=1e-4, atol=1e-4):
+            return message
+    return False
+
+
 @checker
 def check_decoder_block(decoder_block: Callable | None) -> bool:
-    """Check ``decoder_block(x, skip, filters) -> tensor`` against one level of the library's U-Net decoder."""
+    """Check ``decoder_block(x, skip, filters) -> tensor`` on what it does: shape, and that x and skip both count.
+
+    Any design that meets the specification passes (transposed or nearest upsampling, another order of the
+    layers, a bias...); how it differs from a level of the library's decoder is printed as a note.
+    """
     if decoder_block is None:
         return not_attempted("decoder_block")
     try:
@@ -387,79 +443,52 @@ def check_decoder_block(decoder_block: Callable | None) -> bool:
     except Exception as exc:  # an output not built from the inputs
         return hint(f"your output is not built from the inputs x and skip ({type(exc).__name__}: {exc}). "
                     "Call each layer on the previous layer's output, starting from x and skip.")
-    leaves = _leaf_layers(model)
-    if any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in leaves):
-        return hint("you upsample with a transposed convolution (Conv2DTranspose). It works, but its "
-                    "overlapping strides leave checkerboard artefacts in the colours; the library uses "
-                    "UpSampling2D(2, interpolation='bilinear') and lets the 3x3 convolutions that follow learn.")
-    convs, norms = _convs_and_norms(model)
-    if convs and convs[0].get_weights() and convs[0].get_weights()[0].shape[2] == BLOCK_X_SHAPE[2]:
-        return hint(f"for {case}, your first convolution sees {BLOCK_X_SHAPE[2]} channels: those of x alone. "
-                    "You forgot the skip: concatenate the upsampled x with skip (keras.layers.Concatenate()"
-                    "([x, skip])) before the convolutions; that is what gives the decoder block 1's sharp edges.")
     shape = tuple(out.shape[1:])
     want_shape = (2 * BLOCK_X_SHAPE[0], 2 * BLOCK_X_SHAPE[1], BLOCK_FILTERS)
     if shape != want_shape:
         if shape[:2] == BLOCK_X_SHAPE[:2]:
-            return hint(f"for {case} your output is {shape}, the side of x: upsample x 2x to the side of skip "
-                        "(UpSampling2D(2, interpolation='bilinear')).")
+            return hint(f"for {case} your output is {shape}, the side of x: the block must grow x to the side "
+                        "of skip (2x).")
         if len(shape) == 3 and shape[:2] == want_shape[:2]:
-            return hint(f"for {case} your output has {shape[2]} channels; both convolutions should have "
-                        f"`filters` ({BLOCK_FILTERS}) filters.")
+            return hint(f"for {case} your output has {shape[2]} channels; the block should end with `filters` "
+                        f"({BLOCK_FILTERS}) channels.")
         return hint(f"for {case} your output is {shape}; expected {want_shape}: the side of skip, `filters` channels.")
-    upsamplings = [layer for layer in leaves if isinstance(layer, keras.layers.UpSampling2D)]
-    if any(layer.interpolation != "bilinear" for layer in upsamplings):
-        return hint("your UpSampling2D repeats each pixel (interpolation='nearest', its default): blocky "
-                    "colour edges. The library uses UpSampling2D(2, interpolation='bilinear').")
-    if not norms:
-        return hint("there is no BatchNormalization: the library follows each convolution with "
-                    "BatchNormalization then ReLU, which keeps training stable from the first epoch.")
-    if len(convs) != 2 or len(norms) != 2:
-        return hint(f"your block has {len(convs)} convolution(s) and {len(norms)} BatchNormalization layer(s); "
-                    "a level of the library's decoder has two of each: (Conv2D 3x3 -> BN -> ReLU) twice.")
-    if any(tuple(conv.kernel_size) != (3, 3) for conv in convs):
-        return hint(f"your kernels are {[tuple(c.kernel_size) for c in convs]}; use 3x3 convolutions, "
-                    "padding='same'.")
-    if any(conv.use_bias for conv in convs):
-        return hint("your convolutions have a bias. BatchNormalization right after subtracts the mean anyway "
-                    "(its beta is the bias): the library writes Conv2D(..., use_bias=False).")
-    reference = _block_model(decoder_block_reference)
-    if model.count_params() != reference.count_params():
-        return hint(f"your block has {model.count_params():,} parameters; the library's has "
-                    f"{reference.count_params():,}. Two 3x3 convolutions without bias, each followed by "
-                    "BatchNormalization and ReLU.")
-    weights, inputs = _block_weights(), _block_inputs()
-    try:
-        _set_block_weights(model, weights)
-    except Exception as exc:  # weights of another shape: a structure we did not foresee
-        return hint(f"could not give your layers the library block's weights ({type(exc).__name__}: {exc}). "
-                    "Compare your layers with the exercise: upsample, concatenate [x, skip], two conv + BN + ReLU.")
-    _set_block_weights(reference, weights)
-    got = np.asarray(model(inputs, training=False))
-    want = np.asarray(reference(inputs, training=False))
-    if np.allclose(got, want, rtol=1e-4, atol=1e-4):
-        return accept(f"same output shape, the same {reference.count_params():,} parameters and, with the "
-                      "library's weights, the same output as a level of build_unet_decoder.")
-    variants = (
-        ({"skip_first": True}, "you concatenate [skip, x]; the library concatenates [x, skip]. Same shapes, but "
-                               "the weights meet the channels in another order, so a model trained with the "
-                               "library's block (or saved by it) gives other colours with yours."),
-        ({"relu_before_bn": True}, "your order is conv -> ReLU -> BN (or a conv with activation='relu' before "
-                                   "BN); the library's is conv -> BatchNormalization -> ReLU."),
-    )
-    for kwargs, message in variants:
-        variant = _block_model(_decoder_block_variant, **kwargs)
-        _set_block_weights(variant, weights)
-        if np.allclose(got, np.asarray(variant(inputs, training=False)), rtol=1e-4, atol=1e-4):
-            return hint(message)
-    return hint("right shape and parameter count, but with the library's weights your block computes "
-                "something else. The order is: UpSampling2D(2, bilinear) on x, Concatenate()([x, skip]), "
-                "then twice Conv2D(filters, 3, padding='same', use_bias=False) -> BatchNormalization -> ReLU.")
+    if not model.trainable_weights:
+        return hint("your block has nothing to learn (no trainable weights): after combining x and skip it "
+                    "needs convolutions that learn how to mix them.")
+    # Behaviour: change one input at a time; the output must respond to both (the skip is the point of a U-Net).
+    rng = np.random.default_rng(2)
+    x_in, skip_in = _block_inputs()
+    base = np.asarray(model([x_in, skip_in], training=False))
+    for name, changed in (("skip", [x_in, skip_in + rng.normal(0.0, 1.0, skip_in.shape).astype("float32")]),
+                          ("x", [x_in + rng.normal(0.0, 1.0, x_in.shape).astype("float32"), skip_in])):
+        if np.allclose(np.asarray(model(changed, training=False)), base, atol=1e-6):
+            if name == "skip":
+                return hint(f"for {case}, changing skip does not change your output: the block ignores it. "
+                            "Combine the grown x with skip (keras.layers.Concatenate() puts them side by side "
+                            "along the channels) before the convolutions; that is what hands the decoder the "
+                            "encoder's sharp edges.")
+            return hint(f"for {case}, changing x does not change your output: the block ignores the deeper map, "
+                        "which carries what the encoder recognised. Grow x to the side of skip and combine both.")
+    leaves = _leaf_layers(model)
+    convs, norms = _convs_and_norms(model)
+    same = _same_as_library(model)
+    if same is True:
+        return accept(f"output {want_shape} from x and skip, {model.count_params():,} parameters, and with the "
+                      "library's weights your block computes exactly a level of build_unet_decoder.")
+    notes = _library_differences(model, leaves, convs, norms) + ([same] if isinstance(same, str) else [])
+    return accept(f"output {want_shape}, and it responds to both x and skip: a working decoder block "
+                  f"({model.count_params():,} parameters; the library's has "
+                  f"{_block_model(decoder_block_reference).count_params():,})."
+                  + "".join(f"\n   note: {note}." for note in notes))
 
 
 ex5 = Exercise("03", 5, "decoder_block", check_decoder_block, hints=(
-    "Four steps: make x as large as skip, put the two side by side along the channels, then two rounds of "
-    "convolution, normalisation and activation. build_unet_decoder in course_lib/model.py does this per level.",
-    "UpSampling2D(2, interpolation='bilinear')(x); Concatenate()([x, skip]); then twice: "
+    "Two jobs: make x as large as skip, then mix the two with layers that learn. Which Keras layer puts two "
+    "tensors side by side along the channels?",
+    "Grow x with keras.layers.UpSampling2D (or a transposed convolution), combine with "
+    "keras.layers.Concatenate()([x, skip]), then a couple of 3x3 Conv2D layers with padding='same' ending at "
+    "`filters` channels.",
+    "The library's version: UpSampling2D(2, interpolation='bilinear')(x); Concatenate()([x, skip]); then twice "
     "Conv2D(filters, 3, padding='same', use_bias=False), BatchNormalization(), ReLU().",
 ))
