@@ -114,7 +114,7 @@ report = check_environment()
 # `height` x `width` pixels, return the shape of the model's input and of its output, channels last,
 # as NumPy writes image shapes: `(height, width, channels)`.
 
-# %% tags=["exercise"] id="8511460f"
+# %% tags=["exercise"] id="8511460f" exercise_kind="typing"
 ### BEGIN STUB
 def io_shapes(height, width):
     '''Return (input_shape, output_shape) for a height x width image, e.g. ((H, W, ?), (H, W, ?)).'''
@@ -144,7 +144,7 @@ ex1.check(io_shapes);
 # returns the right one for an environment report like `report` above. Which of the report's fields
 # tells you? `help(type(report))` lists them.
 
-# %% tags=["exercise"] id="d714c7b3"
+# %% tags=["exercise"] id="d714c7b3" exercise_kind="typing"
 ### BEGIN STUB
 def choose_weights(report):
     '''"imagenet" when the VGG19 weights are cached or downloadable, None in offline mode.'''
@@ -179,7 +179,7 @@ print(f"weights for the VGG19 encoder here: {weights!r}" + ("   (offline mode)" 
 # fraction of the output's colour values (a and b, not L) did the model predict itself? Answer with a
 # number between 0 and 1 before running the cell after the reflection.
 
-# %% tags=["exercise"] id="p00a"
+# %% tags=["exercise"] id="p00a" exercise_kind="decision"
 ### BEGIN STUB
 predicted_fraction = None  # YOUR ANSWER: a number between 0 and 1
 ### END STUB

@@ -6,6 +6,7 @@
 #     - explain why a colorizer predicts the colour channels a, b from the lightness
 #       L
 #     - explore LAB interactively and measure the RGB -> LAB -> RGB round-trip error
+#     - build a measure of how much of a photo is nearly gray
 #     - normalise L and ab exactly as the course's models do
 #     needs_data: false
 #     time_cpu: 30 min
@@ -115,7 +116,7 @@ print(f"L in [{l_channel.min():.1f}, {l_channel.max():.1f}], a in [{a_channel.mi
 # The next cell shrinks the ab channels to 1/8 of the width and 1/8 of the height, then enlarges them
 # back. Before you run it: what fraction of the ab samples is kept? Answer with a number.
 
-# %% tags=["exercise"] id="p01a"
+# %% tags=["exercise"] id="p01a" exercise_kind="decision"
 ### BEGIN STUB
 kept_fraction = None  # YOUR ANSWER: a number
 ### END STUB
@@ -164,7 +165,7 @@ show_images([photo, coarse_colour, coarse_light],
 # Write `split_l_ab(rgb)`: a `uint8` RGB image `(H, W, 3)` goes in; `(L, ab)` comes out with shapes
 # `(H, W, 1)` and `(H, W, 2)`, in LAB units. Use `color.rgb_to_lab`. Keep the channel axis on L.
 
-# %% tags=["exercise"] id="d605b98b"
+# %% tags=["exercise"] id="d605b98b" exercise_kind="typing"
 ### BEGIN STUB
 def split_l_ab(rgb):
     '''uint8 RGB (H, W, 3) -> (L (H, W, 1), ab (H, W, 2)), float, in LAB units.'''
@@ -235,36 +236,52 @@ lab_explorer(photo)
 
 
 # %% [markdown] id="eb096692"
-# ## Exercise 2 -- same lightness, no colour
+# ## Exercise 2 -- how much of a photo is (nearly) gray?
 #
-# Write `desaturate(rgb)`: keep L, set **a and b to zero**, convert back to a `uint8` RGB image
-# (`color.lab_to_rgb`, then `color.to_uint8_rgb`). This is the **gray baseline**: what a colorizer
-# that predicts "no colour" outputs. Every model in the course is compared against it.
+# Gray sits at the centre of every ab plane. A pixel is *nearly gray* when its colour lies close to that
+# centre, whatever its lightness: within `radius` LAB units of `a = b = 0`. How many such pixels a photo
+# (or a whole dataset) has matters for training: later in this notebook, and in notebooks 02 and 07,
+# we ask how much of the data is nearly gray, because a model learns most from what is most common.
+#
+# Build `gray_share(rgb, radius)`: a `uint8` RGB image `(H, W, 3)` goes in; the **fraction of its pixels**
+# (a number between 0 and 1) whose colour lies within `radius` LAB units of gray comes out. Decide yourself
+# how to measure a pixel's distance from gray in the ab plane. The check runs your function on images it
+# makes (random pixels, a gray ramp, a saturated red, pastel colours) at several radii.
 
-# %% tags=["exercise"] id="e26f11c7"
+# %% tags=["exercise"] id="e26f11c7" exercise_kind="building"
 ### BEGIN STUB
-def desaturate(rgb):
-    '''uint8 RGB (H, W, 3) -> uint8 RGB (H, W, 3) with the same L and a = b = 0.'''
+def gray_share(rgb, radius):
+    '''Fraction of the pixels of uint8 RGB (H, W, 3) whose colour lies within `radius` LAB units of gray.'''
     # YOUR CODE HERE: replace None
     return None
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 2 -- the same lightness, no colour
-def desaturate(rgb):
-    """uint8 RGB -> uint8 RGB with the same L and a = b = 0."""
+import numpy as np
+
+from course_lib import color
+
+
+# Exercise 2 -- the share of nearly gray pixels
+def gray_share(rgb, radius):
+    """Fraction of the pixels whose ab point lies within ``radius`` of gray (a = b = 0)."""
     lab = color.rgb_to_lab(rgb)
-    lab[..., 1:] = 0.0
-    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+    # The distance from gray is the length of the ab vector (the chroma), in every direction alike.
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    return float(np.mean(chroma <= radius))
 ### END SOLUTION
 
 
 # %% tags=["exercise-check"] id="783c234e"
-ex2.check(desaturate);
 # Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
+if ex2.check(gray_share):
+    for radius in (5, 10, 20):
+        print(f"coffee photo: {gray_share(photo, radius):.1%} of the pixels within {radius} units of gray")
 
 # %% [markdown] id="4d4c4a2f"
-# Is the gray baseline the same as averaging R, G and B? No: L weights green much more than blue,
-# as our eyes do. Compare the two on the pure colours from above:
+# The opposite extreme is a photo with *every* pixel gray: keep L and set `a = b = 0`. That is the **gray
+# baseline**, what a colorizer that predicts "no colour" outputs; every model in the course is compared
+# against it. Is it the same as averaging R, G and B? No: L weights green much more than blue, as our
+# eyes do. Compare the two on the pure colours from above:
 
 # %% id="47066655"
 # NBVAL_CHECK_OUTPUT
@@ -326,7 +343,7 @@ print(f"in float32 the round trip is off by at most {float_error:.1e} (of 1.0)")
 #
 # Write `to_model_input(rgb)` returning `(L_norm, ab_norm)` as `float32`, shapes `(H, W, 1)` and `(H, W, 2)`.
 
-# %% tags=["exercise"] id="f5616c82"
+# %% tags=["exercise"] id="f5616c82" exercise_kind="typing"
 ### BEGIN STUB
 def to_model_input(rgb):
     '''uint8 RGB (H, W, 3) -> (L_norm (H, W, 1), ab_norm (H, W, 2)), float32, both in [-1, 1].'''
@@ -365,7 +382,8 @@ fig.tight_layout()
 # %% [markdown] id="333c5404"
 # For this photo the targets are **not** centred on 0: a and b sit mostly between about 0 and 0.4 (a up to
 # about 50, b up to about 50 in LAB units) and are almost all positive -- the warm reds, oranges and browns
-# of coffee, saucer and wood. Only about a tenth of the pixels are within 0.05 of gray. Note also how small
+# of coffee, saucer and wood. Few pixels are nearly gray: exercise 2 measured the share within 10 units of
+# gray (0.08 on this scale), under a tenth of the photo. Note also how small
 # the range is: the targets use well under half of tanh's [-1, 1].
 #
 # Colorizers are known for **dull, desaturated** colours. Two separate causes lie behind that:
@@ -375,9 +393,11 @@ fig.tight_layout()
 #    possibilities: a grayish colour between them. This happens even with perfectly balanced data; it
 #    comes from the loss (MSE predicts the mean of what is plausible, not one plausible colour).
 # 2. **The pile-up of unsaturated pixels in the data.** In most photo collections far more pixels are
-#    near-gray than strongly coloured. In NCD (notebook 02) most pixels are the white background:
-#    notebook 07 counts the training pixels and finds more than half of them in the one ab bin around gray
-#    (|a| and |b| below 5). Each pixel counts once in the loss, so getting the many gray ones right
+#    near-gray than strongly coloured. NCD (notebook 02) photographs produce on a white background: in
+#    notebook 02 you predict, then measure with exercise 2's measure, how much of NCD lies within
+#    10 units of gray, and notebook 07 counts the training pixels in its one ab bin around gray (|a| and
+#    |b| below 5). Both print the share for the data you run on. Each pixel counts once in the loss, so
+#    getting the many gray ones right
 #    outweighs the few saturated ones, and wherever the model is unsure it leans to the common
 #    answer -- little colour. *Class rebalancing* (Zhang et al., 2016, "Colorful Image Colorization")
 #    fights this cause by giving rare, saturated colours more weight in the loss; notebook 07 is about it.

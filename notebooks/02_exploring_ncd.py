@@ -6,6 +6,8 @@
 #     - summarise image sizes and see why the pipeline resizes while inference does
 #       not
 #     - find out which colours each category holds with ab histograms
+#     - rank the categories by a colourfulness statistic you design
+#     - predict, then measure, how much of NCD is nearly gray
 #     - see how the loader handles stray files, and how the stable train/val/test split
 #       works
 #     needs_data: true
@@ -74,7 +76,7 @@ fig.tight_layout()
 # returning a `dict` `{category: number of images}` with the categories **sorted by name**.
 # (`collections.Counter` is handy.)
 
-# %% tags=["exercise"] id="8f7554a6"
+# %% tags=["exercise"] id="8f7554a6" exercise_kind="typing"
 ### BEGIN STUB
 def count_per_category(records):
     '''{category: number of images}, categories sorted by name.'''
@@ -85,10 +87,6 @@ def count_per_category(records):
 from collections import Counter
 
 import numpy as np
-
-from course_lib import color
-from course_lib.metrics import foreground_mask
-
 
 # Exercise 1 -- images per category
 def count_per_category(records):
@@ -160,10 +158,11 @@ print(f"aspect ratio (width / height): {np.percentile(sizes[:, 0] / sizes[:, 1],
 #
 # Write `ab_histogram(ab, bins)`: `ab` holds ab values (any shape ending in 2); return the
 # `(bins, bins)` histogram, **a along the rows and b along the columns**, over the fixed range
-# [-128, 128] for both, **normalised to sum to 1** so categories with more pixels don't dominate.
-# `np.histogram2d(a, b, bins=..., range=...)` does most of the work.
+# [-128, 128] for both, **normalised to sum to 1** so categories with more pixels don't dominate. How you
+# count is up to you; the check compares your histogram with the course's on ab values it generates, and
+# the figures below then draw yours.
 
-# %% tags=["exercise"] id="9ab911a2"
+# %% tags=["exercise"] id="9ab911a2" exercise_kind="building"
 ### BEGIN STUB
 def ab_histogram(ab, bins=32):
     '''Normalised (bins, bins) histogram of ab values over [-128, 128]^2, a on rows, b on columns.'''
@@ -196,11 +195,15 @@ for record in index.records:
         by_category[record.category].append(record)
 
 object_ab = {}  # category -> (n_pixels, 2) ab values of the object pixels of its images
+chroma_all, background_all = [], []  # every pixel's distance from gray, and whether it is background: exercise 5
 for category, records in by_category.items():
     pixels = []
     for record in records:
         rgb = load_image(record.path, max_side=128)  # small is enough for colour statistics
-        pixels.append(color.rgb_to_lab(rgb)[..., 1:][foreground_mask(rgb)])
+        ab = color.rgb_to_lab(rgb)[..., 1:]
+        pixels.append(ab[foreground_mask(rgb)])
+        chroma_all.append(np.hypot(ab[..., 0], ab[..., 1]).ravel())
+        background_all.append(~foreground_mask(rgb).ravel())
     object_ab[category] = np.concatenate(pixels)
 print(f"{sum(len(v) for v in object_ab.values()):,} object pixels from {sum(len(v) for v in by_category.values())} images")
 
@@ -232,7 +235,7 @@ fig.tight_layout()
 # An orange object covers 25% of a photo on a white background; over the object, the mean b is 40.
 # Predict the mean b over the *whole* image (white has a = b = 0). Answer with a number.
 
-# %% tags=["exercise"] id="p02a"
+# %% tags=["exercise"] id="p02a" exercise_kind="decision"
 ### BEGIN STUB
 whole_image_mean_b = None  # YOUR ANSWER: a number
 ### END STUB
@@ -246,6 +249,37 @@ from course_lib.checks.exploring import ex4
 
 ex4.check(whole_image_mean_b)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
+
+# %% [markdown] id="p02g"
+# ### Exercise 5 (predict, then measure): how much of NCD is nearly gray?
+#
+# Notebook 01 built `gray_share`: the share of pixels within 10 LAB units of gray. Over **whole** NCD
+# photos, background included, what share of the pixels is nearly gray? Look at the sample photos above,
+# commit to one answer, run the check cell, and only then run the measurement. Your answer is compared
+# with what this kernel measures, not with a fixed number.
+
+# %% tags=["exercise"] id="p02h" exercise_kind="decision"
+### BEGIN STUB
+my_prediction = None  # one of "under a quarter", "a quarter to a half", "half to three quarters", "over three quarters"
+### END STUB
+### BEGIN SOLUTION
+# Exercise 5 -- prediction: the white background alone covers about half of a typical frame
+my_prediction = "half to three quarters"
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="p02i"
+from course_lib.checks.exploring import GRAY_RADIUS, ex5
+
+ex5.predict(my_prediction)
+# Stuck? ex5.hint() gives a hint (again: a more specific one); ex5.solution() shows an answer.
+
+# %% id="p02j"
+# The measurement: every pixel of the images loaded above (up to IMAGES_PER_CATEGORY a category, 128 px).
+chroma_all, background_all = np.concatenate(chroma_all), np.concatenate(background_all)
+gray_share_ncd = float(np.mean(chroma_all <= GRAY_RADIUS))
+print(f"{len(chroma_all):,} pixels of {sum(len(v) for v in by_category.values())} images"
+      + (" (OFFLINE SAMPLE SET)" if source.is_sample else ""))
+ex5.reveal(gray_share_ncd, float(background_all.mean()));
 
 # %% [markdown] tags=["reflection"] id="r02"
 # **Reflection** (write two or three sentences in this cell; nothing checks them). NCD photos are mostly
@@ -262,46 +296,62 @@ ex4.check(whole_image_mean_b)
 # round and smooth, told apart mostly by colour), or where one category comes in several colours (Apple
 # holds mostly red apples and a few green ones; Plum ranges from dark purple to red and yellow).
 #
-# ### Exercise 3 -- the colour of the object
+# ### Exercise 3 -- which categories are colourful?
 #
-# Write `mean_object_ab(rgb)`: the mean `(a, b)` over the pixels of a `uint8` RGB image that are **not**
-# white background (use `foreground_mask(rgb)`), as an array of shape `(2,)`.
+# To compare categories we need **one number per category**: how colourful are its object pixels? Design
+# that statistic yourself: write `colourfulness(ab)`, where `ab` holds the `(N, 2)` ab values of one
+# category's object pixels, returning one number that is
+#
+# * **0 for gray** (every `a = b = 0`),
+# * **larger for more saturated colour** (farther from gray),
+# * **the same for every hue**: a vivid green counts as much as a vivid orange,
+# * and not fooled by a **mixed** category: half vivid red, half vivid green is vivid, not gray.
+#
+# The check runs your function on ab values it generates (gray, faint and vivid colours, turned to other
+# hues, mixed) and tests exactly these four properties, so many statistics pass. The cell after it ranks
+# NCD's categories with yours.
 
-# %% tags=["exercise"] id="55189bd5"
+# %% tags=["exercise"] id="55189bd5" exercise_kind="building"
 ### BEGIN STUB
-def mean_object_ab(rgb):
-    '''Mean (a, b) over the object's pixels (not the white background), shape (2,).'''
+def colourfulness(ab):
+    '''One number for ab values (N, 2): 0 for gray, larger for more saturated colour, the same for every hue.'''
     # YOUR CODE HERE: replace None
     return None
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 3 -- the object's colour, not the background's
-def mean_object_ab(rgb):
-    """Mean ``(a, b)`` over the pixels that are not white background, shape (2,)."""
-    ab = color.rgb_to_lab(rgb)[..., 1:]
-    return ab[foreground_mask(rgb)].mean(axis=0)
+# Exercise 3 -- one colourfulness number per category
+def colourfulness(ab):
+    """Mean chroma: each pixel's distance from gray, sqrt(a**2 + b**2), averaged over the pixels."""
+    ab = np.asarray(ab, dtype=np.float64).reshape(-1, 2)
+    # Distance first, then the mean: averaging a and b first would let red and green cancel to gray.
+    return float(np.hypot(ab[:, 0], ab[:, 1]).mean())
 ### END SOLUTION
 
 
 # %% tags=["exercise-check"] id="c0ffacca"
-mean_object_ab_ok = ex3.check(mean_object_ab)
+colourfulness_ok = ex3.check(colourfulness)
 # Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
-mean_colour_of = mean_object_ab if mean_object_ab_ok else exploring.mean_object_ab_reference
+colourfulness_of = colourfulness if colourfulness_ok else exploring.colourfulness_reference
 
 # %% id="fb91f9c5"
-# Each category's typical colour: the mean ab of each image, averaged, shown at L = 65.
-typical = {}
-for category, records in by_category.items():
-    per_image = [mean_colour_of(load_image(r.path, max_side=128)) for r in records]
-    typical[category] = np.mean(per_image, axis=0)
-names = list(typical)
-strip = color.lab_to_rgb(np.array([[[65.0, *typical[name]] for name in names]]))  # (1, n, 3)
+# Each category's typical colour (the mean ab of its object pixels, at L = 65), ordered by your colourfulness.
+ranked = sorted(object_ab, key=lambda category: colourfulness_of(object_ab[category]), reverse=True)
+strip = color.lab_to_rgb(np.array([[[65.0, *np.mean(object_ab[name], axis=0)] for name in ranked]]))  # (1, n, 3)
 fig, ax = plt.subplots(figsize=(12, 1.6))
 ax.imshow(strip, aspect="auto")
-ax.set_xticks(range(len(names)), names, rotation=60, fontsize=8)
+ax.set_xticks(range(len(ranked)), [f"{name}\n{colourfulness_of(object_ab[name]):.0f}" for name in ranked],
+              rotation=60, fontsize=8)
 ax.set_yticks([])
-ax.set_title("mean object colour per category")
+ax.set_title("mean object colour per category, most colourful first (the number: your colourfulness)"
+             + ("" if colourfulness_ok else " -- the course's statistic until yours is accepted"))
 fig.tight_layout()
+print(f"most colourful: {ranked[0]} ({colourfulness_of(object_ab[ranked[0]]):.1f}); "
+      f"least colourful: {ranked[-1]} ({colourfulness_of(object_ab[ranked[-1]]):.1f})")
+
+# %% [markdown] id="b02r"
+# A category that scores low is hard for a colorizer in a way the loss hides: predicting little colour costs
+# little on it. Keep your ranking in mind for notebook 06, where the per-category table shows which
+# categories the trained model gets right.
 
 # %% [markdown] id="49fbc60f"
 # ## Stray files and how the loader handles them

@@ -7,7 +7,7 @@
 #     - see what VGG19's feature maps respond to, block by block
 #     - compare the seed decoder with the U-Net decoder and its skip connections
 #     - build one level of the U-Net decoder yourself
-#     - count trainable and frozen parameters and read model.summary()
+#     - count each VGG block's parameters, read model.summary() and decide what to fine-tune
 #     needs_data: false
 #     time_cpu: 25 min
 #     time_gpu: 20 min
@@ -122,20 +122,23 @@ WEIGHTS_LABEL = "ImageNet weights" if WEIGHTS == "imagenet" else "random weights
 # | 4 | 4 | 512 | 28 |
 # | 5 | 4 | 512 | 14 |
 #
-# Each convolution has, per filter, one 3x3 kernel *for every input channel* plus one bias. That is where
-# VGG19's 20 million parameters come from.
+# VGG19 has about 20 million parameters. Where do they sit, and which of them should we train? The next
+# three exercises answer that, from a single convolution up to the whole encoder.
 
 # %% [markdown] id="c05"
 # ### Exercise 1: how many parameters does a convolution have?
 #
 # Write `conv_param_count(kernel_size, in_channels, filters)`, the number of parameters of a Keras
 # `Conv2D(filters, kernel_size)` layer (with its bias) applied to an input with `in_channels` channels.
-# *Hint:* VGG19's very first layer, `block1_conv1`, maps 3 channels to 64 with 3x3 kernels and has 1,792.
+# Work it out from what one filter does at one position of the image: which input values does it weigh,
+# and what does it add? One data point to test your reasoning: VGG19's very first layer, `block1_conv1`,
+# maps 3 channels to 64 with 3x3 kernels and has 1,792 parameters. The check compares your function with
+# Keras' own count on kernel sizes and channel numbers it picks.
 
-# %% tags=["exercise"] id="c06"
+# %% tags=["exercise"] id="c06" exercise_kind="building"
 ### BEGIN STUB
 def conv_param_count(kernel_size, in_channels, filters):
-    # YOUR CODE HERE: replace None with the formula
+    # YOUR CODE HERE: replace None with your count
     return None
 ### END STUB
 ### BEGIN SOLUTION
@@ -160,7 +163,7 @@ ex1.check(conv_param_count)
 # `block3_conv4`. Write `vgg_feature_shape(image_size, block)` returning its shape `(side, side, channels)`
 # for a square input of side `image_size` and a block number 1 to 5. Remember where the pooling sits.
 
-# %% tags=["exercise"] id="c09"
+# %% tags=["exercise"] id="c09" exercise_kind="typing"
 ### BEGIN STUB
 def vgg_feature_shape(image_size, block):
     # YOUR CODE HERE: return (side, side, channels)
@@ -312,48 +315,64 @@ unet_model.get_layer("decoder").summary(line_length=110)
 # decoder. Notice the `Concatenate` layers (the skips) and the final `ab_norm` layer: 2 channels, `tanh`,
 # and kept in float32 even when training in mixed precision (notebook 04).
 #
-# ### Exercise 3: trainable versus frozen parameters
+# ### Exercise 3: where do the parameters sit?
 #
-# Freezing a layer (`layer.trainable = False`) keeps its weights fixed during training. Write
-# `count_params_split(model)` returning `(trainable, frozen)`: the number of parameters in the model's
-# trainable weights and in its non-trainable weights. Keras lists the weight tensors in
-# `model.trainable_weights` and `model.non_trainable_weights`; each has a `.shape`.
+# Stage 1 of training freezes the whole encoder; fine-tuning unfreezes some of its blocks. To choose, you
+# need each block's size. Build `params_per_block(model)`: for a Keras model whose layers are named like
+# VGG19's (`block3_conv2`, `block3_pool`), return a `dict` `{block number: number of parameters}` with
+# the parameters of all layers of that block, frozen or not. Layers outside the blocks (the input, the
+# preprocessing) belong to no block. Every Keras layer has a `.name` and a `.count_params()`. The check
+# runs your function on a small encoder it builds, with one layer frozen.
 
-# %% tags=["exercise"] id="c21"
+# %% tags=["exercise"] id="c21" exercise_kind="building"
 ### BEGIN STUB
-def count_params_split(model):
-    # YOUR CODE HERE: return (trainable, frozen)
+def params_per_block(model):
+    # YOUR CODE HERE: return {block number: parameters}
     return None
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 3 -- trainable versus frozen parameters
-def count_params_split(model) -> tuple[int, int]:
-    """``(trainable, frozen)`` parameter counts of a Keras model."""
-    import numpy as np
-
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
-    return trainable, frozen
+# Exercise 3 -- parameters per VGG block
+def params_per_block(model) -> dict:
+    """``{block: parameters}`` of the layers named ``block<n>_...`` (frozen ones included)."""
+    counts = {}
+    for layer in model.layers:
+        head = layer.name.split("_")[0]  # "block3" for block3_conv2; "vgg" for vgg_preprocess
+        if head.startswith("block") and head[5:].isdigit():
+            counts[int(head[5:])] = counts.get(int(head[5:]), 0) + layer.count_params()
+    return counts
 ### END SOLUTION
 
 
 # %% tags=["exercise-check"] id="c22"
-ex3.check(count_params_split)
+from course_lib.checks import autoencoder
+
+params_per_block_ok = ex3.check(params_per_block)
 # Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+per_block = (params_per_block if params_per_block_ok else autoencoder.params_per_block_reference)(encoder)
+
+# %% id="c22m"
+total = sum(per_block.values())
+print(f"{'block':>5} {'parameters':>12} {'share':>6}" + ("" if params_per_block_ok else "   (the course's count)"))
+for block, count in per_block.items():
+    print(f"{block:>5} {count:>12,} {count / total:>6.1%}")
+print(f"{'all':>5} {total:>12,}")
 
 # %% [markdown] id="p03q"
-# ### Exercise 4 (predict first): what to fine-tune with 400 images?
+# ### Exercise 4 (decide): what to fine-tune with 400 images?
 #
 # Training set of about 400 images. After the decoder has trained with the encoder frozen, which VGG19
-# blocks (1 to 5) would you unfreeze for fine-tuning? Answer with a list of block numbers.
+# blocks (1 to 5) would you unfreeze for fine-tuning? Weigh two things: what each block has learnt
+# (section 4: early blocks generic edges and textures, late blocks ImageNet's objects) and the sizes you
+# just measured, against the 400 images that must pin them down. Answer with a list of block numbers
+# (an empty list keeps the encoder frozen); the check tells you how many parameters your choice trains.
 
-# %% tags=["exercise"] id="p03a"
+# %% tags=["exercise"] id="p03a" exercise_kind="decision"
 ### BEGIN STUB
 blocks_to_unfreeze = None  # YOUR ANSWER: a list, e.g. [2, 3]
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 4 -- prediction
-blocks_to_unfreeze = [5]  # the last block: specific to ImageNet, and few enough parameters
+# Exercise 4 -- decision
+blocks_to_unfreeze = [5]  # the most ImageNet-specific block; also the largest, so a low learning rate
 ### END SOLUTION
 
 # %% tags=["exercise-check"] id="p03c"
@@ -374,25 +393,24 @@ ex4.check(blocks_to_unfreeze)
 # ### Exercise 5: build one level of the U-Net decoder
 #
 # `build_unet_decoder` (in `course_lib/model.py`) repeats the same **decoder block** at every level on
-# the way up. Write it: `decoder_block(x, skip, filters)` takes
+# the way up. Design one: `decoder_block(x, skip, filters)` takes
 #
-# * `x`, the decoder's current feature map, `(batch, s, s, C)`;
-# * `skip`, the encoder's feature map at twice that side, `(batch, 2s, 2s, C')`;
+# * `x`, the decoder's current feature map, `(batch, s, s, C)`: what the deeper blocks recognised;
+# * `skip`, the encoder's feature map at twice that side, `(batch, 2s, 2s, C')`: the sharper detail;
 #
-# and returns a Keras tensor of shape `(batch, 2s, 2s, filters)`:
+# and returns a Keras tensor of shape `(batch, 2s, 2s, filters)` computed from **both**, with layers that
+# learn how to mix them. How you grow `x`, combine the two and mix them is your design (section 5's
+# sketch shows the idea). Use Keras' functional style: call each layer on the previous output.
 #
-# 1. upsample `x` 2x with **bilinear** interpolation (`keras.layers.UpSampling2D`);
-# 2. **concatenate** it with `skip` along the channels, `x` first (`keras.layers.Concatenate`);
-# 3. twice: a 3x3 `Conv2D` with `filters` filters, `padding="same"` and no bias (`use_bias=False`,
-#    the normalisation that follows has its own), then `BatchNormalization`, then `ReLU`.
-#
-# Use Keras' functional style: call each layer on the previous output. The check builds your block on a
-# small fixed input, gives it the weights of the library's block and compares the outputs.
+# The check builds your block on a small input and tests what it does: the output shape, trainable
+# weights, and that changing `x` or `skip` changes the output. Any design with that behaviour passes; the
+# check then says how yours differs from the library's block (bilinear upsampling, concatenation, and twice
+# a 3x3 convolution + BatchNormalization + ReLU), and why the library chose as it did.
 
-# %% tags=["exercise"] id="b03a"
+# %% tags=["exercise"] id="b03a" exercise_kind="building"
 ### BEGIN STUB
 def decoder_block(x, skip, filters):
-    # YOUR CODE HERE: upsample x, concatenate skip, then (conv -> batch norm -> ReLU) twice
+    # YOUR CODE HERE: grow x to the side of skip, combine the two, mix them with layers that learn
     return None
 ### END STUB
 ### BEGIN SOLUTION
@@ -470,6 +488,7 @@ plt.show()
 # * The `seed` decoder works from the 7x7 bottleneck only; the `unet` decoder adds skip connections so
 #   colours respect edges.
 # * With the encoder frozen, only the decoder's few million parameters train: that is what makes training
-#   on a free Colab GPU possible. On a CPU the course goes another way: smaller images and three VGG blocks,
-#   and offline the whole network trains from random weights (notebook 04's `cpu` recipe).
+#   on a free Colab GPU possible (the `gpu` recipe then fine-tunes blocks 4 and 5). On a CPU the course goes
+#   another way: the `cpu` recipe trains the whole network, three VGG blocks at 48 px, from random weights
+#   (notebook 04).
 #   Next: **04 · Training on a GPU**.

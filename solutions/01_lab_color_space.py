@@ -25,12 +25,18 @@ def split_l_ab(rgb):
     return lab[..., :1], lab[..., 1:]
 
 
-# Exercise 2 -- the same lightness, no colour
-def desaturate(rgb):
-    """uint8 RGB -> uint8 RGB with the same L and a = b = 0."""
+import numpy as np
+
+from course_lib import color
+
+
+# Exercise 2 -- the share of nearly gray pixels
+def gray_share(rgb, radius):
+    """Fraction of the pixels whose ab point lies within ``radius`` of gray (a = b = 0)."""
     lab = color.rgb_to_lab(rgb)
-    lab[..., 1:] = 0.0
-    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+    # The distance from gray is the length of the ab vector (the chroma), in every direction alike.
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    return float(np.mean(chroma <= radius))
 
 
 # Exercise 3 -- what the model reads and writes

@@ -26,18 +26,19 @@ def vgg_feature_shape(image_size: int, block: int) -> tuple[int, int, int]:
     return (side, side, channels)
 
 
-# Exercise 3 -- trainable versus frozen parameters
-def count_params_split(model) -> tuple[int, int]:
-    """``(trainable, frozen)`` parameter counts of a Keras model."""
-    import numpy as np
+# Exercise 3 -- parameters per VGG block
+def params_per_block(model) -> dict:
+    """``{block: parameters}`` of the layers named ``block<n>_...`` (frozen ones included)."""
+    counts = {}
+    for layer in model.layers:
+        head = layer.name.split("_")[0]  # "block3" for block3_conv2; "vgg" for vgg_preprocess
+        if head.startswith("block") and head[5:].isdigit():
+            counts[int(head[5:])] = counts.get(int(head[5:]), 0) + layer.count_params()
+    return counts
 
-    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
-    frozen = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
-    return trainable, frozen
 
-
-# Exercise 4 -- prediction
-blocks_to_unfreeze = [5]  # the last block: specific to ImageNet, and few enough parameters
+# Exercise 4 -- decision
+blocks_to_unfreeze = [5]  # the most ImageNet-specific block; also the largest, so a low learning rate
 
 
 import keras

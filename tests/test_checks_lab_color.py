@@ -20,7 +20,7 @@ def _verdict(capsys, check, fn):
 
 @pytest.mark.parametrize("check, solution", [
     (checks.check_split_l_ab, solutions.split_l_ab),
-    (checks.check_desaturate, solutions.desaturate),
+    (checks.check_gray_share, solutions.gray_share),
     (checks.check_to_model_input, solutions.to_model_input),
 ])
 def test_solution_accepted(capsys, check, solution):
@@ -28,7 +28,7 @@ def test_solution_accepted(capsys, check, solution):
     assert result is True and "accepted" in out
 
 
-@pytest.mark.parametrize("check", [checks.check_split_l_ab, checks.check_desaturate, checks.check_to_model_input])
+@pytest.mark.parametrize("check", [checks.check_split_l_ab, checks.check_to_model_input])
 def test_stub_and_none_get_a_reminder(capsys, check):
     assert check(None) is False
     assert check(lambda rgb: None) is False
@@ -48,29 +48,48 @@ def test_split_l_ab_typical_mistakes(capsys, wrong, hint):
     assert result is False and hint in out
 
 
-def _zero(lab, channels):
-    lab = lab.copy()
-    lab[..., channels] = 0
-    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+def test_gray_share_stub_gets_a_reminder(capsys):
+    assert checks.check_gray_share(None) is False
+    assert checks.check_gray_share(lambda rgb, radius: None) is False
+    assert "not attempted" in capsys.readouterr().out
+
+
+def _chroma(rgb):
+    ab = color.rgb_to_lab(rgb)[..., 1:]
+    return np.sqrt((ab ** 2).sum(axis=-1))
+
+
+@pytest.mark.parametrize("other", [
+    lambda rgb, radius: (_chroma(rgb) < radius).mean(),                        # < instead of <=
+    lambda rgb, radius: sum(c <= radius for c in _chroma(rgb).ravel()) / _chroma(rgb).size,  # a loop
+    lambda rgb, radius: np.count_nonzero(_chroma(rgb) ** 2 <= radius ** 2) / rgb[..., 0].size,  # squared
+])
+def test_gray_share_accepts_any_correct_implementation(capsys, other):
+    result, out = _verdict(capsys, checks.check_gray_share, other)
+    assert result is True and "accepted" in out
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (lambda rgb: np.repeat(rgb.mean(axis=-1, keepdims=True).round().astype(np.uint8), 3, axis=-1), "average"),
-    (lambda rgb: _zero(color.rgb_to_lab(rgb), slice(0, 1)), "set L to zero"),
-    (lambda rgb: _zero(color.rgb_to_lab(rgb), slice(1, 2)), "still has colour"),
-    (lambda rgb: color.lab_to_rgb(np.concatenate([color.rgb_to_lab(rgb)[..., :1], np.zeros(rgb.shape[:2] + (2,))], -1)),
-     "uint8"),
+    (lambda rgb, radius: int((_chroma(rgb) <= radius).sum()), "a count of pixels"),
+    (lambda rgb, radius: 100 * (_chroma(rgb) <= radius).mean(), "a percentage"),
+    (lambda rgb, radius: (_chroma(rgb) > radius).mean(), "coloured"),
+    (lambda rgb, radius: (np.abs(color.rgb_to_lab(rgb)[..., 1:]) <= radius).all(-1).mean(), "a circle"),
+    (lambda rgb, radius: (np.abs(color.rgb_to_lab(rgb)[..., 1]) <= radius).mean(), "expected"),
+    (lambda rgb, radius: (color.rgb_to_lab(rgb)[..., 0] <= radius).mean(), "distance from gray"),
 ])
-def test_desaturate_typical_mistakes(capsys, wrong, hint):
-    result, out = _verdict(capsys, checks.check_desaturate, wrong)
+def test_gray_share_typical_mistakes(capsys, wrong, hint):
+    result, out = _verdict(capsys, checks.check_gray_share, wrong)
     assert result is False and hint in out
 
 
-def test_desaturate_reference_is_gray_with_same_lightness():
-    image = checks.example_image()
-    gray = checks.desaturate_reference(image)
-    assert np.abs(gray[..., 0].astype(int) - gray[..., 2].astype(int)).max() <= 1
-    assert np.abs(color.rgb_to_lab(gray)[..., 0] - color.rgb_to_lab(image)[..., 0]).max() < 1.0
+def test_gray_share_reference_on_known_images():
+    gray = np.full((3, 4, 3), 77, np.uint8)
+    red = np.zeros((3, 4, 3), np.uint8)
+    red[..., 0] = 255
+    assert checks.gray_share_reference(gray, 1.0) == 1.0
+    assert checks.gray_share_reference(red, 10.0) == 0.0
+    half = np.concatenate([gray, red], axis=1)
+    assert checks.gray_share_reference(half, 10.0) == 0.5
 
 
 def _norm(l_div, l_sub, ab_div):

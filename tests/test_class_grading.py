@@ -187,7 +187,7 @@ def test_a_class_folder_grades_to_the_expected_sheet(tmp_path, capsys, monkeypat
     (subs / "bob").mkdir()
     shutil.copy(LEARNER_01, subs / "bob" / "01_lab_color_space (1).ipynb")                 # untouched
     looping = nbformat.from_dict(json.loads(json.dumps(solved_nb)))
-    _exercise_cell(looping, "def desaturate").source = "while True: pass"
+    _exercise_cell(looping, "def gray_share").source = "while True: pass"
     _write(looping, subs / "carol" / "carol_123456_01_lab_color_space.ipynb")      # an LMS's bulk name
     _write(solved_nb, subs / "dave" / "01_lab_color_space.ipynb")
     (subs / "dave" / "notes.txt").write_text("my notes")
@@ -220,7 +220,7 @@ def test_a_class_folder_grades_to_the_expected_sheet(tmp_path, capsys, monkeypat
     report = json.loads(details.read_text())
     by_learner = {r["learner"]: r for r in report["learners"]}
     carol = {ex["name"]: ex for ex in by_learner["carol"]["notebooks"][0]["exercises"]}
-    assert not carol["desaturate"]["passed"] and carol["to_model_input"]["passed"]  # the rest went on
+    assert not carol["gray_share"]["passed"] and carol["to_model_input"]["passed"]  # the rest went on
     erin = {ex["name"]: ex for ex in by_learner["erin"]["notebooks"][0]["exercises"]}["kept_fraction"]
     assert erin["prediction"] and not erin["passed"] and "one* side" in erin["message"]
     assert [v["passed"] for v in erin["verdicts"]] == [False, False, False, False, True, True]  # + the check cell

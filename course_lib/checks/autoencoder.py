@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from course_lib.checks.feedback import (accept, checker, float32_policy, hint, judge_choice, learner_answer,
-                                        not_attempted)
+from course_lib.checks.feedback import accept, checker, float32_policy, hint, learner_answer, not_attempted
 
 #: Filters of the convolutions in VGG19 blocks 1..5 (Simonyan and Zisserman 2015, config E).
 VGG19_BLOCK_FILTERS = (64, 128, 256, 512, 512)
@@ -110,71 +109,98 @@ def check_vgg_feature_shape(vgg_feature_shape: Callable | None) -> bool:
                   f"(at 224 px: {vgg_feature_shape_reference(224, 1)} down to {vgg_feature_shape_reference(224, 5)}).")
 
 
-# ---------------------------------------------------- exercise 3: trainable/frozen
-def count_params_split_reference(model) -> tuple[int, int]:
-    """``(trainable, frozen)`` parameter counts of a Keras model."""
-    import numpy as np
+# ---------------------------------------------------- exercise 3: parameters per block
+def params_per_block_reference(model) -> dict[int, int]:
+    """``{block: parameters}`` of the layers named ``block<n>_...`` in ``model`` (trainable or frozen)."""
+    counts: dict[int, int] = {}
+    for layer in model.layers:
+        prefix = layer.name.split("_")[0]
+        if prefix.startswith("block") and prefix[len("block"):].isdigit():
+            block = int(prefix[len("block"):])
+            counts[block] = counts.get(block, 0) + int(layer.count_params())
+    return dict(sorted(counts.items()))
 
-    def total(weights) -> int:
-        return int(sum(int(np.prod(w.shape)) for w in weights))
 
-    return total(model.trainable_weights), total(model.non_trainable_weights)
+def vgg19_block_params(block: int, in_channels: int = 3) -> int:
+    """Parameters of VGG19 block ``block`` (1..5), from its convolutions (``in_channels`` into block 1)."""
+    channels = in_channels if block == 1 else VGG19_BLOCK_FILTERS[block - 2]
+    total = 0
+    for _ in range(VGG19_BLOCK_CONVS[block - 1]):
+        total += conv_param_count_reference(3, channels, VGG19_BLOCK_FILTERS[block - 1])
+        channels = VGG19_BLOCK_FILTERS[block - 1]
+    return total
 
 
 @float32_policy()  # float32 whatever the global policy (a mixed-precision run may have set it)
-def _small_partly_frozen_model():
-    """A tiny model with one frozen convolution (a stand-in for the frozen encoder)."""
+def _small_vgg_like_model():
+    """A tiny stand-in for the encoder: layers named like VGG19's, one block frozen, unnamed layers around."""
     import keras
 
-    inputs = keras.Input((16, 16, 1))
-    frozen = keras.layers.Conv2D(4, 3, padding="same", name="frozen_conv")
-    frozen.trainable = False
-    x = frozen(inputs)
-    x = keras.layers.BatchNormalization()(x)  # moving mean/variance: never trainable
-    outputs = keras.layers.Conv2D(2, 1, activation="tanh", name="head")(x)
-    return keras.Model(inputs, outputs, name="check_model")
+    inputs = keras.Input((16, 16, 1), name="l_norm")
+    x = keras.layers.Conv2D(3, 1, name="vgg_preprocess")(inputs)  # outside every block: not counted
+    x = keras.layers.Conv2D(4, 3, padding="same", name="block1_conv1")(x)
+    x = keras.layers.Conv2D(4, 3, padding="same", name="block1_conv2")(x)
+    x = keras.layers.MaxPooling2D(name="block1_pool")(x)
+    x = keras.layers.Conv2D(6, 3, padding="same", name="block2_conv1")(x)
+    x = keras.layers.MaxPooling2D(name="block2_pool")(x)
+    x = keras.layers.Conv2D(8, 3, padding="same", name="block3_conv1")(x)
+    x = keras.layers.Conv2D(8, 1, name="block3_conv2")(x)
+    x = keras.layers.Conv2D(8, 3, padding="same", name="block3_conv3")(x)
+    model = keras.Model(inputs, x, name="check_encoder")
+    model.get_layer("block1_conv1").trainable = False  # frozen parameters are parameters too
+    return model
 
 
 @checker
-def check_count_params_split(count_params_split: Callable | None) -> bool:
-    """Check ``count_params_split(model) -> (trainable, frozen)`` on a small partly frozen model."""
-    if count_params_split is None:
-        return not_attempted("count_params_split")
+def check_params_per_block(params_per_block: Callable | None) -> bool:
+    """Check ``params_per_block(model) -> {block: parameters}`` on a small encoder named like VGG19's."""
+    if params_per_block is None:
+        return not_attempted("params_per_block")
     try:
-        model = _small_partly_frozen_model()
+        model = _small_vgg_like_model()
     except Exception as exc:  # Keras missing or broken: not the learner's fault, say so
         return hint(f"could not build the test model ({type(exc).__name__}: {exc}); is Keras installed?")
-    ok, got = learner_answer(count_params_split, "count_params_split", model)
+    ok, got = learner_answer(params_per_block, "params_per_block", model)
     if not ok:
         return False
-    want = count_params_split_reference(model)
+    want = params_per_block_reference(model)
+    if not isinstance(got, dict):
+        return hint(f"return a dict {{block number: parameters}}, e.g. {{1: ..., 2: ...}}; got {type(got).__name__}")
+    if set(got) == {f"block{b}" for b in want}:
+        return hint("the keys are strings like 'block1': use the block numbers, int('block1'[5:]) = 1")
     try:
-        got = tuple(int(v) for v in got)
+        got = {int(k): int(v) for k, v in got.items()}
     except (TypeError, ValueError):
-        return hint(f"return a pair of integers (trainable, frozen); got {got!r}.")
+        return hint(f"keys and values should be whole numbers; got {got!r}")
     if got == want:
-        return accept(f"on a small test model you count {want[0]} trainable and {want[1]} frozen "
-                      "parameters, as Keras does.")
-    if len(got) != 2:
-        return hint(f"return exactly two numbers, (trainable, frozen); got {got}.")
-    if got == (len(model.trainable_weights), len(model.non_trainable_weights)):
-        return hint("you counted weight tensors, not parameters: add up the size (product of the shape) "
-                    "of each tensor.")
-    if got == want[::-1]:
-        return hint("you have the two numbers swapped: trainable first, frozen second.")
-    if sum(got) == sum(want):
-        return hint(f"your total {sum(got)} is right but the split is not; expected {want}. Use "
-                    "`model.trainable_weights` and `model.non_trainable_weights` (the latter also holds "
-                    "BatchNormalization's moving statistics, which are never trained).")
-    return hint(f"on a small test model you return {got}; expected {want}. Sum the sizes of the tensors "
-                "in `model.trainable_weights` and in `model.non_trainable_weights`.")
+        return accept(f"on a small test encoder: {want}. Frozen or not, every block's parameters are counted, "
+                      "and layers outside the blocks are not.")
+    if set(got) != set(want):
+        return hint(f"the test encoder has blocks {sorted(want)}; you return {sorted(got)}. Take the block number "
+                    "from each layer's name (block3_conv2 belongs to block 3) and skip layers outside the blocks")
+    layers = {b: sum(1 for layer in model.layers if layer.name.startswith(f"block{b}_")) for b in want}
+    convs = {b: sum(1 for layer in model.layers if layer.name.startswith(f"block{b}_") and layer.count_params())
+             for b in want}
+    if got in (layers, convs):
+        return hint("you counted layers, not parameters: add up layer.count_params() of each block's layers")
+    if got[1] < want[1] and all(got[b] == want[b] for b in want if b != 1):
+        return hint(f"block 1 has {want[1]} parameters, you count {got[1]}: one of its layers is frozen, and frozen "
+                    "parameters are still parameters (count_params() counts them all)")
+    if sum(got.values()) == model.count_params():
+        return hint("your blocks add up to the whole model: the layers outside the blocks (here vgg_preprocess) "
+                    "belong to no block")
+    return hint(f"on a small test encoder you return {got}; expected {want}. Group the layers by the block in "
+                "their name and add up their count_params().")
 
 
 # ------------------------------------------------------------------ the exercises
 from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
 
 ex1 = Exercise("03", 1, "conv_param_count", check_conv_param_count, hints=(
-    "Count per filter: one kernel spans every input channel, and each filter has a bias.",
+    "Picture one filter at one position: it multiplies a kernel_size x kernel_size window of the input. How many "
+    "input channels does that window cover?",
+    "Per filter: a kernel_size x kernel_size x in_channels block of weights, plus one bias. Check it on "
+    "block1_conv1: (3 * 3 * 3 + 1) * 64 = 1,792.",
     "(kernel_size * kernel_size * in_channels + 1) * filters.",
 ))
 ex2 = Exercise("03", 2, "vgg_feature_shape", check_vgg_feature_shape, hints=(
@@ -182,38 +208,55 @@ ex2 = Exercise("03", 2, "vgg_feature_shape", check_vgg_feature_shape, hints=(
     "the block's pooling comes after its convolutions.",
     "side = image_size // 2 ** (block - 1); channels = (64, 128, 256, 512, 512)[block - 1].",
 ))
-ex3 = Exercise("03", 3, "count_params_split", check_count_params_split, hints=(
-    "model.trainable_weights and model.non_trainable_weights list tensors; count their numbers, not the tensors.",
-    "sum(int(np.prod(w.shape)) for w in model.trainable_weights), and the same over non_trainable_weights.",
+ex3 = Exercise("03", 3, "params_per_block", check_params_per_block, hints=(
+    "Every layer has a .name and a .count_params(); VGG19's layers are named block<n>_conv<k> and block<n>_pool.",
+    "Loop over model.layers; for names starting with 'block', the block number is the digits after 'block' "
+    "before the first '_'. Add up count_params() per block in a dict.",
+    "for layer in model.layers: if layer.name.startswith('block'): b = int(layer.name.split('_')[0][5:]); "
+    "counts[b] = counts.get(b, 0) + layer.count_params()",
 ))
 
 
 # ------------------------------------------------ exercise 4: a decision
+def _millions(blocks) -> str:
+    return f"{sum(vgg19_block_params(b) for b in blocks) / 1e6:.1f} M"
+
+
 @checker
 def check_blocks_to_unfreeze(blocks_to_unfreeze) -> bool:
     """Decision: with about 400 training images, which VGG19 blocks (1-5) to unfreeze for fine-tuning?"""
+    if blocks_to_unfreeze is None:
+        return not_attempted("blocks_to_unfreeze")
     try:
-        answer = sorted(int(b) for b in blocks_to_unfreeze) if blocks_to_unfreeze is not None else None
+        answer = tuple(sorted({int(b) for b in blocks_to_unfreeze}))
     except (TypeError, ValueError):
         return hint(f"answer with a list of block numbers, e.g. [3]; got {blocks_to_unfreeze!r}")
-    return judge_choice(answer, "blocks_to_unfreeze", [(5,), (4, 5)], mistakes={
-        (1, 2, 3, 4, 5): "all 20 million encoder parameters on 400 images: the model memorises the training "
-                         "set and loses the ImageNet features that made the encoder worth borrowing.",
-        (): "keeping everything frozen is safe, but the last block's features were made for classifying "
-            "objects, not colouring them: letting it adapt is cheap and usually helps.",
-        (1,): "block 1 holds generic edge and texture detectors, useful as they are; it is the last blocks "
-              "that are specific to ImageNet's task.",
-        (1, 2): "the early blocks are the generic ones; adapt the last ones, which are specific to ImageNet's task.",
-    }, accepted="only the last block(s), after the decoder has trained with the encoder frozen, at a low "
-                "learning rate: few parameters, little data needed.",
-       otherwise="Think: which blocks are generic (edges), which specific to ImageNet's classes, and how many "
-                 "parameters can 400 images pin down?")
+    if any(not 1 <= b <= 5 for b in answer):
+        return hint(f"VGG19 has blocks 1 to 5; got {list(answer)}")
+    trains = f"your choice trains {_millions(answer)} of the encoder's {_millions(range(1, 6))} parameters"
+    if answer == (1, 2, 3, 4, 5):
+        return hint(f"{trains}: on 400 images the model can memorise the training set and lose the ImageNet "
+                    "features that made the encoder worth borrowing.")
+    if answer and answer != tuple(range(answer[0], 6)):
+        return hint(f"{trains}, and it keeps a later block frozen while an earlier one changes. Early blocks hold "
+                    "generic edge and texture detectors, useful as they are; the last blocks are specific to "
+                    "ImageNet's task, so unfreeze from the top down (block 5 first).")
+    if len(answer) > 2:
+        return hint(f"{trains}, more than 400 images can pin down. Unfreeze at most the last one or two blocks.")
+    if not answer:
+        return accept(f"{trains}: nothing. Safe with 400 images; the price is that block 5 keeps features made "
+                      "for classifying ImageNet, not for colouring. Unfreezing the last block at a low learning "
+                      "rate is the usual next step, watched on the validation split.")
+    return accept(f"{trains}: the task-specific top of the network, after the decoder has trained with the "
+                  "encoder frozen, at a low learning rate. Note the measured sizes: the last block is also the "
+                  f"largest ({_millions([5])}), so watch the validation error for overfitting.")
 
 
 ex4 = Exercise("03", 4, "blocks_to_unfreeze", check_blocks_to_unfreeze, hints=(
     "Early blocks detect edges and textures that suit any photo; late blocks encode ImageNet's classes. "
-    "400 images cannot pin down millions of parameters.",
-    "Unfreeze only the last block (or the last two): [5] or [4, 5].",
+    "Compare the parameter counts you measured with the 400 images there are to learn from.",
+    "Unfreeze from the top down and few: none, [5] or [4, 5] are all defensible (the course's gpu recipe "
+    "fine-tunes [4, 5]); say why in the reflection.",
 ))
 
 
@@ -320,9 +363,65 @@ def _explain_block_error(exc: Exception) -> str | None:
     return None
 
 
+def _library_differences(model, leaves, convs, norms) -> list[str]:
+    """How an accepted block differs from a level of the library's decoder (notes, not faults)."""
+    import keras
+
+    notes = []
+    if any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in leaves):
+        notes.append("you upsample with a transposed convolution: it learns, but its overlapping strides tend to "
+                     "leave checkerboard artefacts; the library uses UpSampling2D(2, interpolation='bilinear') "
+                     "and lets the 3x3 convolutions that follow learn")
+    upsamplings = [layer for layer in leaves if isinstance(layer, keras.layers.UpSampling2D)]
+    if any(layer.interpolation != "bilinear" for layer in upsamplings):
+        notes.append("your UpSampling2D repeats pixels (interpolation='nearest'): blockier colour edges than "
+                     "the library's bilinear upsampling")
+    if not norms:
+        notes.append("there is no BatchNormalization: the library follows each convolution with "
+                     "BatchNormalization then ReLU, which keeps training stable from the first epoch")
+    if norms and any(getattr(conv, "use_bias", False) for conv in convs):
+        notes.append("your convolutions have a bias that the BatchNormalization after them cancels (its beta "
+                     "is the bias): the library writes Conv2D(..., use_bias=False)")
+    return notes
+
+
+def _same_as_library(model) -> bool | str:
+    """True when ``model`` computes a level of the library's decoder; else a note naming a known variant."""
+    import numpy as np
+
+    reference = _block_model(decoder_block_reference)
+    if model.count_params() != reference.count_params():
+        return False
+    weights, inputs = _block_weights(), _block_inputs()
+    try:
+        _set_block_weights(model, weights)
+    except Exception:  # another structure: not the library's block, which is fine
+        return False
+    _set_block_weights(reference, weights)
+    got = np.asarray(model(inputs, training=False))
+    if np.allclose(got, np.asarray(reference(inputs, training=False)), rtol=1e-4, atol=1e-4):
+        return True
+    variants = (
+        ({"skip_first": True}, "you concatenate [skip, x], the library [x, skip]: equivalent when trained, but "
+                               "weights saved by the library's block would meet the channels in another order"),
+        ({"relu_before_bn": True}, "your order is conv -> ReLU -> BN; the library's is conv -> BN -> ReLU "
+                                   "(both train; the library's is the common choice)"),
+    )
+    for kwargs, message in variants:
+        variant = _block_model(_decoder_block_variant, **kwargs)
+        _set_block_weights(variant, weights)
+        if np.allclose(got, np.asarray(variant(inputs, training=False)), rtol=1e-4, atol=1e-4):
+            return message
+    return False
+
+
 @checker
 def check_decoder_block(decoder_block: Callable | None) -> bool:
-    """Check ``decoder_block(x, skip, filters) -> tensor`` against one level of the library's U-Net decoder."""
+    """Check ``decoder_block(x, skip, filters) -> tensor`` on what it does: shape, and that x and skip both count.
+
+    Any design that meets the specification passes (transposed or nearest upsampling, another order of the
+    layers, a bias...); how it differs from a level of the library's decoder is printed as a note.
+    """
     if decoder_block is None:
         return not_attempted("decoder_block")
     try:
@@ -344,79 +443,52 @@ def check_decoder_block(decoder_block: Callable | None) -> bool:
     except Exception as exc:  # an output not built from the inputs
         return hint(f"your output is not built from the inputs x and skip ({type(exc).__name__}: {exc}). "
                     "Call each layer on the previous layer's output, starting from x and skip.")
-    leaves = _leaf_layers(model)
-    if any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in leaves):
-        return hint("you upsample with a transposed convolution (Conv2DTranspose). It works, but its "
-                    "overlapping strides leave checkerboard artefacts in the colours; the library uses "
-                    "UpSampling2D(2, interpolation='bilinear') and lets the 3x3 convolutions that follow learn.")
-    convs, norms = _convs_and_norms(model)
-    if convs and convs[0].get_weights() and convs[0].get_weights()[0].shape[2] == BLOCK_X_SHAPE[2]:
-        return hint(f"for {case}, your first convolution sees {BLOCK_X_SHAPE[2]} channels: those of x alone. "
-                    "You forgot the skip: concatenate the upsampled x with skip (keras.layers.Concatenate()"
-                    "([x, skip])) before the convolutions; that is what gives the decoder block 1's sharp edges.")
     shape = tuple(out.shape[1:])
     want_shape = (2 * BLOCK_X_SHAPE[0], 2 * BLOCK_X_SHAPE[1], BLOCK_FILTERS)
     if shape != want_shape:
         if shape[:2] == BLOCK_X_SHAPE[:2]:
-            return hint(f"for {case} your output is {shape}, the side of x: upsample x 2x to the side of skip "
-                        "(UpSampling2D(2, interpolation='bilinear')).")
+            return hint(f"for {case} your output is {shape}, the side of x: the block must grow x to the side "
+                        "of skip (2x).")
         if len(shape) == 3 and shape[:2] == want_shape[:2]:
-            return hint(f"for {case} your output has {shape[2]} channels; both convolutions should have "
-                        f"`filters` ({BLOCK_FILTERS}) filters.")
+            return hint(f"for {case} your output has {shape[2]} channels; the block should end with `filters` "
+                        f"({BLOCK_FILTERS}) channels.")
         return hint(f"for {case} your output is {shape}; expected {want_shape}: the side of skip, `filters` channels.")
-    upsamplings = [layer for layer in leaves if isinstance(layer, keras.layers.UpSampling2D)]
-    if any(layer.interpolation != "bilinear" for layer in upsamplings):
-        return hint("your UpSampling2D repeats each pixel (interpolation='nearest', its default): blocky "
-                    "colour edges. The library uses UpSampling2D(2, interpolation='bilinear').")
-    if not norms:
-        return hint("there is no BatchNormalization: the library follows each convolution with "
-                    "BatchNormalization then ReLU, which keeps training stable from the first epoch.")
-    if len(convs) != 2 or len(norms) != 2:
-        return hint(f"your block has {len(convs)} convolution(s) and {len(norms)} BatchNormalization layer(s); "
-                    "a level of the library's decoder has two of each: (Conv2D 3x3 -> BN -> ReLU) twice.")
-    if any(tuple(conv.kernel_size) != (3, 3) for conv in convs):
-        return hint(f"your kernels are {[tuple(c.kernel_size) for c in convs]}; use 3x3 convolutions, "
-                    "padding='same'.")
-    if any(conv.use_bias for conv in convs):
-        return hint("your convolutions have a bias. BatchNormalization right after subtracts the mean anyway "
-                    "(its beta is the bias): the library writes Conv2D(..., use_bias=False).")
-    reference = _block_model(decoder_block_reference)
-    if model.count_params() != reference.count_params():
-        return hint(f"your block has {model.count_params():,} parameters; the library's has "
-                    f"{reference.count_params():,}. Two 3x3 convolutions without bias, each followed by "
-                    "BatchNormalization and ReLU.")
-    weights, inputs = _block_weights(), _block_inputs()
-    try:
-        _set_block_weights(model, weights)
-    except Exception as exc:  # weights of another shape: a structure we did not foresee
-        return hint(f"could not give your layers the library block's weights ({type(exc).__name__}: {exc}). "
-                    "Compare your layers with the exercise: upsample, concatenate [x, skip], two conv + BN + ReLU.")
-    _set_block_weights(reference, weights)
-    got = np.asarray(model(inputs, training=False))
-    want = np.asarray(reference(inputs, training=False))
-    if np.allclose(got, want, rtol=1e-4, atol=1e-4):
-        return accept(f"same output shape, the same {reference.count_params():,} parameters and, with the "
-                      "library's weights, the same output as a level of build_unet_decoder.")
-    variants = (
-        ({"skip_first": True}, "you concatenate [skip, x]; the library concatenates [x, skip]. Same shapes, but "
-                               "the weights meet the channels in another order, so a model trained with the "
-                               "library's block (or saved by it) gives other colours with yours."),
-        ({"relu_before_bn": True}, "your order is conv -> ReLU -> BN (or a conv with activation='relu' before "
-                                   "BN); the library's is conv -> BatchNormalization -> ReLU."),
-    )
-    for kwargs, message in variants:
-        variant = _block_model(_decoder_block_variant, **kwargs)
-        _set_block_weights(variant, weights)
-        if np.allclose(got, np.asarray(variant(inputs, training=False)), rtol=1e-4, atol=1e-4):
-            return hint(message)
-    return hint("right shape and parameter count, but with the library's weights your block computes "
-                "something else. The order is: UpSampling2D(2, bilinear) on x, Concatenate()([x, skip]), "
-                "then twice Conv2D(filters, 3, padding='same', use_bias=False) -> BatchNormalization -> ReLU.")
+    if not model.trainable_weights:
+        return hint("your block has nothing to learn (no trainable weights): after combining x and skip it "
+                    "needs convolutions that learn how to mix them.")
+    # Behaviour: change one input at a time; the output must respond to both (the skip is the point of a U-Net).
+    rng = np.random.default_rng(2)
+    x_in, skip_in = _block_inputs()
+    base = np.asarray(model([x_in, skip_in], training=False))
+    for name, changed in (("skip", [x_in, skip_in + rng.normal(0.0, 1.0, skip_in.shape).astype("float32")]),
+                          ("x", [x_in + rng.normal(0.0, 1.0, x_in.shape).astype("float32"), skip_in])):
+        if np.allclose(np.asarray(model(changed, training=False)), base, atol=1e-6):
+            if name == "skip":
+                return hint(f"for {case}, changing skip does not change your output: the block ignores it. "
+                            "Combine the grown x with skip (keras.layers.Concatenate() puts them side by side "
+                            "along the channels) before the convolutions; that is what hands the decoder the "
+                            "encoder's sharp edges.")
+            return hint(f"for {case}, changing x does not change your output: the block ignores the deeper map, "
+                        "which carries what the encoder recognised. Grow x to the side of skip and combine both.")
+    leaves = _leaf_layers(model)
+    convs, norms = _convs_and_norms(model)
+    same = _same_as_library(model)
+    if same is True:
+        return accept(f"output {want_shape} from x and skip, {model.count_params():,} parameters, and with the "
+                      "library's weights your block computes exactly a level of build_unet_decoder.")
+    notes = _library_differences(model, leaves, convs, norms) + ([same] if isinstance(same, str) else [])
+    return accept(f"output {want_shape}, and it responds to both x and skip: a working decoder block "
+                  f"({model.count_params():,} parameters; the library's has "
+                  f"{_block_model(decoder_block_reference).count_params():,})."
+                  + "".join(f"\n   note: {note}." for note in notes))
 
 
 ex5 = Exercise("03", 5, "decoder_block", check_decoder_block, hints=(
-    "Four steps: make x as large as skip, put the two side by side along the channels, then two rounds of "
-    "convolution, normalisation and activation. build_unet_decoder in course_lib/model.py does this per level.",
-    "UpSampling2D(2, interpolation='bilinear')(x); Concatenate()([x, skip]); then twice: "
+    "Two jobs: make x as large as skip, then mix the two with layers that learn. Which Keras layer puts two "
+    "tensors side by side along the channels?",
+    "Grow x with keras.layers.UpSampling2D (or a transposed convolution), combine with "
+    "keras.layers.Concatenate()([x, skip]), then a couple of 3x3 Conv2D layers with padding='same' ending at "
+    "`filters` channels.",
+    "The library's version: UpSampling2D(2, interpolation='bilinear')(x); Concatenate()([x, skip]); then twice "
     "Conv2D(filters, 3, padding='same', use_bias=False), BatchNormalization(), ReLU().",
 ))

@@ -123,33 +123,74 @@ def example_object_image() -> np.ndarray:
     return image
 
 
+def colourfulness_reference(ab: np.ndarray) -> float:
+    """Mean chroma (distance from gray, sqrt(a**2 + b**2)) of ab values ``(N, 2)``: one course choice of many."""
+    ab = np.asarray(ab, dtype=np.float64).reshape(-1, 2)
+    return float(np.hypot(ab[:, 0], ab[:, 1]).mean())
+
+
+def _rotate(ab: np.ndarray, degrees: float) -> np.ndarray:
+    """ab values turned by ``degrees`` around gray: the same saturation, another hue."""
+    t = np.deg2rad(degrees)
+    return ab @ np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+
+
+def _colour_cluster(chroma: float, hue_degrees: float, n: int = 400, seed: int = 0) -> np.ndarray:
+    """``(n, 2)`` ab values around one colour of the given chroma and hue, with a little spread."""
+    rng = np.random.default_rng(seed)
+    t = np.deg2rad(hue_degrees)
+    return np.array([chroma * np.cos(t), chroma * np.sin(t)]) + rng.normal(0.0, 3.0, size=(n, 2))
+
+
 @checker
-def check_mean_object_ab(mean_object_ab: Callable | None) -> bool:
-    """Check ``mean_object_ab(rgb) -> array (2,)``: mean a and b over the object, background excluded."""
-    if mean_object_ab is None:
-        return not_attempted("mean_object_ab")
-    image = example_object_image()
-    ok, got = learner_answer(mean_object_ab, "mean_object_ab", image.copy())
-    if not ok:
-        return False
-    got = as_float_array(got)
-    if got is None:
-        return hint("return two numbers, e.g. a NumPy array of shape (2,)")
-    got = got.ravel()
-    want = mean_object_ab_reference(image)
-    if got.shape == (3,):
-        return hint("return only a and b (two numbers); L is not colour")
-    if got.shape != (2,):
-        return hint(f"return two numbers (mean a, mean b), got shape {got.shape}")
-    if np.allclose(got, want, atol=0.1):
-        return accept(f"the object's mean colour is a={want[0]:.1f}, b={want[1]:.1f} (orange: red-ish and yellow).")
-    whole = color.rgb_to_lab(image)[..., 1:].reshape(-1, 2).mean(axis=0)
-    if np.allclose(got, whole, atol=0.1):
-        return hint("this is the mean over the whole image: the white background (a = b = 0) pulls it to "
-                    "gray. Average only where metrics.foreground_mask(rgb) is True")
-    if np.allclose(got, want[::-1], atol=0.1):
-        return hint("a and b are swapped")
-    return hint(f"expected about ({want[0]:.1f}, {want[1]:.1f}), got ({got[0]:.1f}, {got[1]:.1f})")
+def check_colourfulness(colourfulness: Callable | None) -> bool:
+    """Check ``colourfulness(ab) -> number``: 0 for gray, larger for more saturated colour, any hue alike."""
+    if colourfulness is None:
+        return not_attempted("colourfulness")
+
+    def measure(ab: np.ndarray, what: str) -> float | None:
+        ok, got = learner_answer(colourfulness, "colourfulness", ab.copy(), explain=lambda exc: (
+            f"calling colourfulness on {what} (ab values of shape {ab.shape}) raised {type(exc).__name__}: {exc}"))
+        if not ok:
+            return None
+        value = as_float_array(got)
+        if value is None or value.size != 1 or not np.isfinite(value):
+            hint(f"return one finite number for {what}; got {got!r}")
+            return None
+        return float(value)
+
+    faint, vivid = _colour_cluster(15.0, 40.0), _colour_cluster(60.0, 40.0, seed=1)
+    values = {}
+    for what, ab in (("a gray object", np.zeros((300, 2))), ("a faint orange", faint),
+                     ("a vivid orange", vivid), ("the vivid orange turned to green", _rotate(vivid, 150.0)),
+                     ("the vivid orange turned to blue", _rotate(vivid, 230.0)),
+                     ("half vivid red, half vivid green",
+                      np.concatenate([_colour_cluster(60.0, 0.0, 200, 2), _colour_cluster(60.0, 180.0, 200, 3)]))):
+        value = measure(ab, what)
+        if value is None:
+            return False
+        values[what] = value
+    gray, scale = values["a gray object"], abs(values["a vivid orange"]) + 1e-12
+    if abs(gray) > 0.02 * scale:
+        return hint(f"a gray object (every a = b = 0) scores {gray:.3g}, a vivid orange {values['a vivid orange']:.3g}: "
+                    "gray has no colour, so it should score 0")
+    if not values["a vivid orange"] > 1.2 * values["a faint orange"] > 0:
+        return hint(f"a faint orange scores {values['a faint orange']:.3g} and a vivid one "
+                    f"{values['a vivid orange']:.3g}: the more saturated colour (farther from gray) must score "
+                    "clearly higher")
+    for turned in ("the vivid orange turned to green", "the vivid orange turned to blue"):
+        if abs(values[turned] - values["a vivid orange"]) > 0.05 * scale:
+            return hint(f"a vivid orange scores {values['a vivid orange']:.3g} but {turned} {values[turned]:.3g}: "
+                        "same saturation, another hue. Colourfulness must not prefer red or yellow (a or b on "
+                        "its own, or their sum, does): measure how far each colour is from gray")
+    mixed = values["half vivid red, half vivid green"]
+    if mixed < 0.5 * values["a vivid orange"]:
+        return hint(f"half vivid red and half vivid green scores {mixed:.3g}, almost like gray: the mean "
+                    "colour of red and green is gray, but every pixel is vivid. Measure each pixel's distance "
+                    "from gray first, then summarise (mean, median...)")
+    return accept(f"gray scores {gray:.2g}, faint orange {values['a faint orange']:.3g}, vivid orange "
+                  f"{values['a vivid orange']:.3g}, whatever the hue, and red mixed with green stays vivid: "
+                  "a colourfulness you can rank categories with.")
 
 
 # ------------------------------------------------------------------ the exercises
@@ -160,13 +201,18 @@ ex1 = Exercise("02", 1, "count_per_category", check_count_per_category, hints=(
     "collections.Counter(r.category for r in records) counts them; return dict(sorted(counter.items())).",
 ))
 ex2 = Exercise("02", 2, "ab_histogram", check_ab_histogram, hints=(
-    "np.histogram2d(a, b, bins=bins, range=...) counts pairs of values; flatten ab to (N, 2) first.",
-    "Use range=[(-128, 128), (-128, 128)] so every image gets the same bins, keep the counts "
-    "(the first of the three results) and divide them by counts.sum().",
+    "Flatten ab to (N, 2) pairs first. NumPy has a function that counts pairs of values on a 2-D grid of bins: "
+    "np.histogram2d.",
+    "np.histogram2d(a, b, bins=bins, range=...) returns (counts, a_edges, b_edges). Use the same range for every "
+    "image, range=[(-128, 128), (-128, 128)], so the bins do not move with the data.",
+    "counts, _, _ = np.histogram2d(ab[:, 0], ab[:, 1], bins=bins, range=[(-128, 128), (-128, 128)]); "
+    "return counts / counts.sum().",
 ))
-ex3 = Exercise("02", 3, "mean_object_ab", check_mean_object_ab, hints=(
-    "The white background has a = b = 0 and would pull the mean towards gray: average over the object only.",
-    "mask = metrics.foreground_mask(rgb); ab = color.rgb_to_lab(rgb)[..., 1:]; return ab[mask].mean(axis=0).",
+ex3 = Exercise("02", 3, "colourfulness", check_colourfulness, hints=(
+    "Saturation is how far a colour is from gray, the centre (0, 0) of the ab plane, in whatever direction.",
+    "Take each pixel's distance from gray first (np.hypot(a, b), its chroma), then summarise the pixels with "
+    "one number. Averaging a and b first would let red and green cancel out.",
+    "return float(np.hypot(ab[:, 0], ab[:, 1]).mean())  (the median or another percentile works as well).",
 ))
 
 
@@ -185,4 +231,44 @@ def check_whole_image_mean_b(whole_image_mean_b) -> bool:
 ex4 = Exercise("02", 4, "whole_image_mean_b", check_whole_image_mean_b, hints=(
     "White has a = b = 0. A mean over all pixels weights each part by its share of the pixels.",
     "0.25 * 40 + 0.75 * 0.",
+))
+
+
+# ------------------------------------- exercise 5: predict, then measure, how much of NCD is gray
+#: The answers of exercise 5, as shares of all pixels within GRAY_RADIUS of gray (upper bounds of each).
+GRAY_SHARE_OPTIONS = ("under a quarter", "a quarter to a half", "half to three quarters", "over three quarters")
+#: LAB units from gray (a = b = 0) within which a pixel counts as nearly gray (exercise 2 of notebook 01).
+GRAY_RADIUS = 10.0
+
+
+def gray_share_bucket(share: float) -> str:
+    """The answer of :data:`GRAY_SHARE_OPTIONS` that a measured share in [0, 1] falls in."""
+    return GRAY_SHARE_OPTIONS[min(int(float(share) * 4), 3)]
+
+
+def explain_gray_share(predicted: str | None, share: float, background_share: float) -> bool:
+    """Compare the prediction with the measured shares of nearly gray pixels and of background pixels."""
+    measured = gray_share_bucket(share)
+    shown = (f"{share:.0%} of the pixels lie within {GRAY_RADIUS:g} units of gray ({measured}); "
+             f"{background_share:.0%} are white background")
+    if predicted is None:
+        print(f"the measurement shows {shown}.")
+        return False
+    if predicted == measured:
+        print(f"✅ you predicted {predicted!r} and the measurement shows {shown}.")
+        return True
+    why = ("the white background alone covers that much, and many objects (a pale potato, a dark aubergine, a "
+           "white cauliflower) are nearly gray too" if share >= 0.5 else
+           "on these images the objects fill more of the frame than on a typical NCD photo")
+    print(f"📏 you predicted {predicted!r}, and the measurement shows {shown}, because {why}. A model "
+          "trained on every pixel meets nearly gray far more often than any colour.")
+    return False
+
+
+from course_lib.checks.exercise import Prediction  # noqa: E402
+
+ex5 = Prediction("02", 5, "my_prediction", GRAY_SHARE_OPTIONS, explain_gray_share, hints=(
+    "Look at the photos above: how much of each frame is white background? White is gray (a = b = 0).",
+    "Add the nearly gray parts of the objects to the background. Any of the four answers earns the point if you "
+    "commit before measuring; the measurement tells you how close you were.",
 ))

@@ -92,44 +92,71 @@ def check_split_l_ab(split_l_ab: Callable | None) -> bool:
     return accept("L (H, W, 1) in [0, 100] and ab (H, W, 2): exactly what the model sees and predicts.")
 
 
-# --------------------------------------------------------- exercise 2: remove colour
-def desaturate_reference(rgb: np.ndarray) -> np.ndarray:
-    """uint8 RGB -> uint8 RGB with the same L and a = b = 0 (what a colour-blind model outputs)."""
-    lab = color.rgb_to_lab(rgb)
-    lab[..., 1:] = 0.0
-    return color.to_uint8_rgb(color.lab_to_rgb(lab))
+# ------------------------------------------------- exercise 2: how much of a photo is gray
+def gray_share_reference(rgb: np.ndarray, radius: float) -> float:
+    """Fraction of the pixels of uint8 RGB ``rgb`` whose ab point lies within ``radius`` of gray (0, 0)."""
+    ab = color.rgb_to_lab(rgb)[..., 1:]
+    return float(np.mean(np.hypot(ab[..., 0], ab[..., 1]) <= radius))
+
+
+def _square_share(rgb: np.ndarray, radius: float) -> float:
+    """The typical mistake: |a| and |b| both within ``radius`` (a square, not a circle)."""
+    ab = np.abs(color.rgb_to_lab(rgb)[..., 1:])
+    return float(np.mean((ab <= radius).all(axis=-1)))
+
+
+def _gray_share_cases() -> list[tuple[str, np.ndarray, float]]:
+    """(what, image, radius): random pixels at two radii, an all-gray image, a saturated one, pastel pixels."""
+    random_pixels = example_image(24, 30, seed=3)
+    grays = np.repeat(np.linspace(0, 255, 30).astype(np.uint8)[None, :, None], 3, axis=-1).repeat(4, axis=0)
+    red = np.zeros((4, 5, 3), np.uint8)
+    red[..., 0] = 255
+    # near-gray pixels in every direction of the ab plane: where a circle and a square differ
+    rng = np.random.default_rng(7)
+    pastel = np.clip(128 + rng.normal(0, 9, size=(20, 20, 3)), 0, 255).astype(np.uint8)
+    return [("random pixels", random_pixels, 10.0), ("random pixels", random_pixels, 40.0),
+            ("a gray ramp", grays, 10.0), ("a saturated red image", red, 10.0), ("pastel pixels", pastel, 8.0)]
 
 
 @checker
-def check_desaturate(desaturate: Callable | None) -> bool:
-    """Check ``desaturate(rgb) -> uint8 (H, W, 3)`` that keeps L and sets ab to zero."""
-    if desaturate is None:
-        return not_attempted("desaturate")
-    image = example_image()
-    ok, got = learner_answer(desaturate, "desaturate", image.copy())
-    if not ok:
-        return False
-    got = np.asarray(got)
-    if not np.issubdtype(got.dtype, np.number):
-        return hint(f"return an image (a NumPy array), got {type(got).__name__}")
-    want = desaturate_reference(image)
-    if got.shape != image.shape:
-        return hint(f"return an RGB image of the input's shape {image.shape}, got {got.shape}. "
-                    "Convert the LAB image back with color.lab_to_rgb")
-    if got.dtype != np.uint8:
-        return hint(f"return uint8 like the input, got {got.dtype}: color.to_uint8_rgb converts [0, 1] floats")
-    diff = np.abs(got.astype(int) - want.astype(int))
-    if diff.max() <= 1:
-        return accept("same lightness, no colour: this is the 'gray baseline' every colorizer must beat.")
-    if color.rgb_to_lab(got)[..., 0].mean() < 10 < color.rgb_to_lab(want)[..., 0].mean():
-        return hint("the image is almost black: you set L to zero. Keep L (channel 0) and zero a and b (channels 1 and 2)")
-    if np.abs(got.astype(int) - image.mean(axis=-1, keepdims=True).round().astype(int)).max() <= 1:
-        return hint("that is the average of R, G and B, which is not the lightness we perceive "
-                    "(green looks brighter than blue). Keep LAB's L and set a and b to 0")
-    if not (np.abs(got[..., 0].astype(int) - got[..., 2].astype(int)).max() <= 1):
-        return hint("the result still has colour: set both a and b (lab[..., 1:]) to 0")
-    return hint(f"differs from the expected gray image by up to {diff.max()} levels; "
-                "keep L unchanged and set lab[..., 1:] = 0 before converting back")
+def check_gray_share(gray_share: Callable | None) -> bool:
+    """Check ``gray_share(rgb, radius) -> float``: the fraction of pixels within ``radius`` LAB units of gray."""
+    if gray_share is None:
+        return not_attempted("gray_share")
+    for what, image, radius in _gray_share_cases():
+        case = f"{what} (a uint8 array of shape {image.shape}) with radius={radius:g}"
+        ok, got = learner_answer(gray_share, "gray_share", image.copy(), radius, explain=lambda exc, c=case: (
+            f"calling gray_share on {c} raised {type(exc).__name__}: {exc}"))
+        if not ok:
+            return False
+        value = as_float_array(got)
+        if value is None or value.size != 1:
+            return hint(f"return one number (a fraction between 0 and 1); for {what} you return {got!r}")
+        value = float(value)
+        want = gray_share_reference(image, radius)
+        n_pixels = image.shape[0] * image.shape[1]
+        if abs(value - want) <= 1.0 / n_pixels + 1e-9:  # a pixel exactly on the circle may go either way
+            continue
+        case = f"for {what} ({image.shape[0]} x {image.shape[1]}) and radius={radius:g}"
+        if abs(value - want * n_pixels) <= 1:
+            return hint(f"{case} you return {value:g}, a count of pixels: divide by the number of pixels "
+                        "so photos of any size compare")
+        if abs(value - 100 * want) <= 100.0 / n_pixels:
+            return hint(f"{case} you return {value:g}, a percentage: return a fraction between 0 and 1")
+        if abs(value - (1 - want)) <= 1.0 / n_pixels:
+            return hint(f"{case} you return the share of *coloured* pixels ({value:.3f}); the question is "
+                        "the share within `radius` of gray")
+        if abs(value - _square_share(image, radius)) <= 1.0 / n_pixels:
+            return hint(f"{case} you count the pixels whose |a| and |b| are both within radius: a square. "
+                        "The distance from gray is the length of the ab vector, so the pixels within radius "
+                        "lie in a circle around (0, 0)")
+        if what == "a gray ramp":
+            return hint(f"{case} every pixel is gray, so the answer is 1.0; you return {value:g}. "
+                        "Measure the colour (a and b), not the lightness")
+        return hint(f"{case} you return {value:.4f}; expected {want:.4f}. Convert to LAB, take each pixel's "
+                    "distance from gray in the ab plane, and count the share within radius")
+    return accept("the share of pixels within radius of gray, for any image and radius: "
+                  "a number you can now measure on any photo.")
 
 
 # ------------------------------------------------------ exercise 3: model normalisation
@@ -178,9 +205,11 @@ ex1 = Exercise("01", 1, "split_l_ab", check_split_l_ab, hints=(
     "Convert first (color.rgb_to_lab), then split the last axis: channel 0 is L, channels 1 and 2 are a and b.",
     "Slices keep the channel axis: lab[..., :1] is (H, W, 1), lab[..., 1:] is (H, W, 2).",
 ))
-ex2 = Exercise("01", 2, "desaturate", check_desaturate, hints=(
-    "Go to LAB, remove the colour, come back: color.rgb_to_lab, then color.lab_to_rgb, then color.to_uint8_rgb.",
-    "After lab = color.rgb_to_lab(rgb), set lab[..., 1:] = 0 (a and b), keep lab[..., 0] (L) as it is.",
+ex2 = Exercise("01", 2, "gray_share", check_gray_share, hints=(
+    "Gray is the centre of the ab plane, a = b = 0. How far is a pixel's colour from gray?",
+    "Convert with color.rgb_to_lab and take the ab channels; a pixel's distance from gray is the length of its "
+    "ab vector, sqrt(a**2 + b**2) (np.hypot).",
+    "chroma = np.hypot(lab[..., 1], lab[..., 2]); return float(np.mean(chroma <= radius)).",
 ))
 ex3 = Exercise("01", 3, "to_model_input", check_to_model_input, hints=(
     "L lies in [0, 100] and must land in [-1, 1]; ab is divided by color.AB_SCALE = 128. Return float32.",
