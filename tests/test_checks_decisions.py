@@ -1,5 +1,6 @@
-"""The prediction/decision exercises (exercise 4 of notebooks 01-06, exercise 3 of 00 and 07): the answer is
-accepted, typical wrong answers get the hint that names them, and nothing raises."""
+"""The prediction/decision exercises with a fixed right answer (arithmetic, or a rule): the answer is accepted,
+typical wrong answers get the hint that names them, and nothing raises. Predictions compared with the
+kernel's measurement (course_lib.checks.exercise.Prediction) are tested with their notebooks' checks."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from course_lib.checks import autoencoder, classification, exploring, lab_color, metrics, results, training, welcome
+from course_lib.checks import autoencoder, exploring, lab_color, metrics, results, training, welcome
 
 CASES = [  # (checker, right answers, [(wrong answer, words of its hint)])
     (lab_color.check_kept_fraction, [1 / 64, 0.0156], [(1 / 8, "one* side"), (63 / 64, "thrown away")]),
@@ -23,8 +24,6 @@ CASES = [  # (checker, right answers, [(wrong answer, words of its hint)])
      [(["model", "truth", "gray"], "hedges"), (["gray", "model", "truth"], "least to most")]),
     (welcome.check_predicted_fraction, [0.01, 1 / 100],
      [(0.1, "one* side"), (2 * 48 * 48 / (3 * 480 * 480), "L channel too"), (0.99, "fills in")]),
-    (classification.check_more_colourful, ["classification", " Classification "],
-     [("mse", "conditional *mean*"), ("same", "different questions")]),
 ]
 
 
