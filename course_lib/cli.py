@@ -32,6 +32,10 @@ COMMANDS = {
     "export-nbgrader": ("course_lib.nbgrader_export", "write the notebooks as an nbgrader course (source/ and config)"),
 }
 
+#: command -> module that extends it: its ``configure_parser`` adds flags after the owner's, and its
+#: ``run_cli`` runs the command (handing back to the owner's when its flags are not used).
+COMMAND_EXTENSIONS = {"train": "course_lib.adversarial"}
+
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s module is imported, to add that command's arguments."""
@@ -45,6 +49,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if name == command:
             module = importlib.import_module(module_name)
             module.configure_parser(command_parser)
+            if name in COMMAND_EXTENSIONS:
+                module = importlib.import_module(COMMAND_EXTENSIONS[name])
+                module.configure_parser(command_parser)
             command_parser.set_defaults(_module=module)
     return parser
 
