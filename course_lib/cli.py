@@ -23,6 +23,8 @@ COMMANDS = {
     "download": ("course_lib.sources", "download (or unpack a local copy of) NCD safely"),
     "sample": ("course_lib.sample_data", "generate the offline sample set of NCD-like images"),
     "train": ("course_lib.train", "train the VGG19 colorization model, with checkpoints and --resume"),
+    "train-classifier": ("course_lib.semantic", "train the category classifier on real photos (semantic accuracy "
+                         "for evaluate --classifier)"),
     "colorize": ("course_lib.inference", "colorize images at full resolution with a trained model"),
     "evaluate": ("course_lib.evaluate", "evaluate a model (or the gray baseline) with the course's protocol"),
     "run-notebooks": ("course_lib.runner", "execute the course notebooks headlessly, top to bottom"),
