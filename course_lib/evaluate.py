@@ -561,7 +561,8 @@ def format_table(result: EvaluationResult) -> str:
 # ------------------------------------------------------------------------- CLI
 def configure_parser(parser) -> None:
     parser.add_argument("--model", required=True,
-                        help="a trained model (.keras file or RUN_DIR), or 'gray' for the ab = 0 baseline")
+                        help="a trained model (.keras file or RUN_DIR), 'gray' for the ab = 0 baseline (the floor), or "
+                             "'truth' for the real photos themselves (the ceiling, e.g. of --classifier)")
     parser.add_argument("--data", default=None,
                         help="NCD folder (default: $NCD_DIR, then data/ncd, as course_lib.data.get_dataset)")
     parser.add_argument("--split", default="val", choices=SPLITS,

@@ -177,3 +177,12 @@ def test_cli_train_adversarial_and_plain_train_still_works(tiny_data, tiny_run, 
     code = cli.main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "gan2"), "--adversarial",
                      "--init-from", str(tiny_run), "--epochs", "2"])
     assert code == 2 and "leave out --epochs" in capsys.readouterr().err
+
+
+def test_without_init_from_the_generator_is_pretrained_first(tiny_data, tmp_path):
+    run = tmp_path / "gan"
+    state = train_adversarial(tiny_data, run, None, AdversarialSettings(critic_epochs=0, adversarial_epochs=1,
+                                                                         **SMALL_GAN), **TINY)
+    pretrain = json.loads((run / "generator_pretrain" / "checkpoints" / "state.json").read_text())
+    assert pretrain["epochs_done"] == 1 and pretrain["settings"]["image_size"] == 32
+    assert state["init_from"] == str(run / "generator_pretrain") and state["epochs_done"] == 1

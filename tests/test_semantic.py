@@ -61,6 +61,16 @@ def test_semantic_accuracy_is_one_for_truth_with_a_perfect_classifier(red_and_bl
     assert "semantic accuracy" in capsys.readouterr().out
 
 
+def test_evaluate_two_sample_reports_its_wilson_interval(red_and_blue, tmp_path, capsys):
+    out = tmp_path / "gray.json"
+    assert cli.main(["evaluate", "--model", "gray", "--data", str(red_and_blue), "--split", "all", "--two-sample",
+                     "--json", str(out)]) == 0
+    found = json.loads(out.read_text())["settings"]["two_sample"]
+    assert found["n_test"] == 8 and found["method"] == "Wilson score interval"  # 4 photos' real and gray versions
+    assert found["low"] <= found["accuracy"] <= found["high"]
+    assert "two-sample test" in capsys.readouterr().out
+
+
 def test_a_missing_classifier_says_how_to_train_one(tmp_path, red_and_blue, capsys):
     with pytest.raises(ClassifierError, match="train-classifier"):
         CategoryClassifier.load(tmp_path)
