@@ -181,8 +181,9 @@ class AdversarialSteps:
             real_logits = self.critic(tf.concat([l_norm, ab_norm], axis=-1), training=True)
             fake_logits = self.critic(tf.concat([l_norm, fake], axis=-1), training=True)
             loss = discriminator_loss(real_logits, fake_logits)
+            scaled = self._scaled(self.critic_optimizer, loss)  # inside the tape, or no gradient reaches it
         variables = self.critic.trainable_variables
-        grads = tape.gradient(self._scaled(self.critic_optimizer, loss), variables)
+        grads = tape.gradient(scaled, variables)
         self.critic_optimizer.apply(grads, variables)
         return loss
 
@@ -193,8 +194,9 @@ class AdversarialSteps:
             fake = tf.cast(self.generator(l_norm, training=True), tf.float32)
             fake_logits = self.critic(tf.concat([l_norm, fake], axis=-1), training=False)
             total, l1, adversarial = generator_loss(ab_norm, fake, fake_logits, self.weight)
+            scaled = self._scaled(self.generator_optimizer, total)
         variables = self.generator.trainable_variables
-        grads = tape.gradient(self._scaled(self.generator_optimizer, total), variables)
+        grads = tape.gradient(scaled, variables)
         self.generator_optimizer.apply(grads, variables)
         return total, l1, adversarial
 

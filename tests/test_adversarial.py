@@ -186,3 +186,15 @@ def test_without_init_from_the_generator_is_pretrained_first(tiny_data, tmp_path
     pretrain = json.loads((run / "generator_pretrain" / "checkpoints" / "state.json").read_text())
     assert pretrain["epochs_done"] == 1 and pretrain["settings"]["image_size"] == 32
     assert state["init_from"] == str(run / "generator_pretrain") and state["epochs_done"] == 1
+
+
+def test_a_mixed_precision_run_trains_resumes_and_restores_the_policy(tiny_data, tmp_path):
+    mixed = tmp_path / "mixed"
+    train(tiny_data, mixed, **{**TINY, "mixed_precision": "on"})
+    settings = AdversarialSettings(critic_epochs=1, adversarial_epochs=1, **SMALL_GAN)
+    train_adversarial(tiny_data, tmp_path / "gan", mixed, settings, stop_after=1)
+    arrays = read_checkpoint(tmp_path / "gan" / "checkpoints" / "critic.keras")[0]
+    assert any(key.startswith("loss_scale/") for key in arrays)  # the loss scaler's state is checkpointed
+    state = train_adversarial(tiny_data, tmp_path / "gan", mixed, settings, resume=True)
+    assert state["epochs_done"] == 2 and np.isfinite(state["history"]["generator_loss"]).all()
+    assert keras.config.dtype_policy().name == "float32"
