@@ -24,6 +24,8 @@ COMMANDS = {
     "download": ("course_lib.sources", "download (or unpack a local copy of) NCD safely"),
     "sample": ("course_lib.sample_data", "generate the offline sample set of NCD-like images"),
     "train": ("course_lib.train", "train the VGG19 colorization model, with checkpoints and --resume"),
+    "train-classifier": ("course_lib.semantic", "train the category classifier on real photos (semantic accuracy "
+                         "for evaluate --classifier)"),
     "colorize": ("course_lib.colorizer", "colorize images at full resolution with a trained model"),
     "evaluate": ("course_lib.evaluate", "evaluate a model (or the gray baseline) with the course's protocol"),
     "run-notebooks": ("course_lib.runner", "execute the course notebooks headlessly, top to bottom"),
@@ -33,6 +35,10 @@ COMMANDS = {
     "export-nbgrader": ("course_lib.nbgrader_export", "write the notebooks as an nbgrader course (source/ and config)"),
     "exercises": ("course_lib.exercise_table", "list the exercises by notebook and kind (--table: the README's table)"),
 }
+
+#: command -> module that extends it: its ``configure_parser`` adds flags after the owner's, and its
+#: ``run_cli`` runs the command (handing back to the owner's when its flags are not used).
+COMMAND_EXTENSIONS = {"train": "course_lib.adversarial"}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -47,6 +53,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if name == command:
             module = importlib.import_module(module_name)
             module.configure_parser(command_parser)
+            if name in COMMAND_EXTENSIONS:
+                module = importlib.import_module(COMMAND_EXTENSIONS[name])
+                module.configure_parser(command_parser)
             command_parser.set_defaults(_module=module)
     return parser
 

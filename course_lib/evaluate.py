@@ -297,6 +297,7 @@ def evaluate_colorizer(
     split: str = "",
     progress: bool = True,
     gray: bool = True,
+    on_image: Callable | None = None,
 ) -> EvaluationResult:
     """Colorize every image and measure it against its ground truth (and the gray baseline).
 
@@ -322,6 +323,9 @@ def evaluate_colorizer(
         Also measure the gray baseline (ab = 0) on the same images, for
         :attr:`EvaluationResult.gain_over_gray`. Where the colorizer's output *is* the
         gray image, its metrics are reused rather than computed twice.
+    on_image : callable, optional
+        Called as ``on_image(record, truth, prediction)`` after each image (e.g. to keep small
+        copies for :mod:`course_lib.semantic`'s semantic accuracy and two-sample test).
 
     Returns
     -------
@@ -355,6 +359,8 @@ def evaluate_colorizer(
             row["gray"] = ({key: row[key] for key in METRIC_KEYS} if np.array_equal(floor, prediction)
                            else evaluate_pair(floor, truth))
         per_image.append(row)
+        if on_image is not None:
+            on_image(record, truth, prediction)
         # refresh=False: the bar redraws on its own schedule (see _progress_bar), not on every image.
         bar.set_postfix(psnr=f"{np.mean([r['psnr'] for r in per_image if math.isfinite(r['psnr'])] or [np.nan]):.2f}",
                         refresh=False)
@@ -531,7 +537,8 @@ def format_table(result: EvaluationResult) -> str:
 # ------------------------------------------------------------------------- CLI
 def configure_parser(parser) -> None:
     parser.add_argument("--model", required=True,
-                        help="a trained model (.keras file or RUN_DIR), or 'gray' for the ab = 0 baseline")
+                        help="a trained model (.keras file or RUN_DIR), 'gray' for the ab = 0 baseline (the floor), or "
+                             "'truth' for the real photos themselves (the ceiling, e.g. of --classifier)")
     parser.add_argument("--data", default=None,
                         help="NCD folder (default: $NCD_DIR, then data/ncd, as course_lib.data.get_dataset)")
     parser.add_argument("--split", default="val", choices=SPLITS,
@@ -550,6 +557,24 @@ def configure_parser(parser) -> None:
     parser.add_argument("--hint-seed", type=int, default=0, help="seed of the simulated hints (default 0)")
     parser.add_argument("--max-images", type=int, default=None,
                         help="evaluate at most this many images, evenly from every category (quick checks only)")
+    parser.add_argument("--classifier", default=None, metavar="RUN_DIR",
+                        help="a train-classifier run: adds semantic_accuracy, its accuracy on the colorized photos "
+                             "(--model truth: on the real ones, the ceiling; --model gray: the floor)")
+    parser.add_argument("--two-sample", action="store_true",
+                        help="also run a classifier two-sample test (Lopez-Paz & Oquab 2017): a fresh CNN tells real "
+                             "from colorized photos; its held-out accuracy with a 95%% Wilson interval (50%% = "
+                             "indistinguishable)")
+
+
+def _semantic_judges(args):
+    """``--classifier`` / ``--two-sample``: a :class:`course_lib.semantic.Judges` keeping small copies
+    of each photo, or None."""
+    if not (getattr(args, "classifier", None) or getattr(args, "two_sample", False)):
+        return None
+    from course_lib.semantic import CategoryClassifier, Judges
+
+    classifier = CategoryClassifier.load(args.classifier) if args.classifier else None
+    return Judges(classifier, two_sample=args.two_sample)
 
 
 def run_cli(args) -> int:
@@ -560,6 +585,8 @@ def run_cli(args) -> int:
     hints = 0
     if args.model == "gray":
         colorize_fn, label = gray_colorize_fn(), "gray"
+    elif args.model == "truth":  # the real photo itself: the ceiling of semantic accuracy
+        colorize_fn, label = (lambda rgb: np.array(rgb, dtype=np.uint8, copy=True)), "truth"
     else:
         from course_lib.colorizer import Colorizer
 
@@ -576,8 +603,11 @@ def run_cli(args) -> int:
             colorize_fn = hint_colorize_fn(colorizer, hints, args.hint_seed)
             label += f" ({hints} simulated hints per image, seed {args.hint_seed})"
     print(f"evaluating {label} on {len(records)} images ({args.split} split of {data_dir})")
+    judges = _semantic_judges(args)
     result = evaluate_colorizer(colorize_fn, records, max_side=args.max_side, model=label, split=args.split,
-                                gray=label != "gray")
+                                gray=label != "gray", on_image=judges.keep if judges else None)
+    if judges:
+        judges.report(result)
     if args.max_images:
         result.settings["max_images"] = args.max_images
     if hints:

@@ -218,6 +218,8 @@ ALLOWED = {
     ("course_lib/model.py", "load_colorizer"): "the file loader itself, which Colorizer.load calls",
     ("course_lib/colorizer.py", "Colorizer.load"): "the one way to load a run for inference",
     ("course_lib/train.py", "_build_or_restore"): "training resumes from its own checkpoint",
+    ("course_lib/adversarial.py", "_restore_checkpoints"): "adversarial training resumes from its own checkpoints",
+    ("course_lib/semantic.py", "CategoryClassifier.load"): "a category classifier, not a colorizer",
     ("course_lib/train.py", "write_classification_run_file"): "chooses the decoding that run.json will hold, "
                                                                "before any Colorizer can read it",
 }

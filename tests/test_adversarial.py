@@ -1,0 +1,200 @@
+"""Adversarial colorization: the PatchGAN critic, the losses, the NoGAN schedule, resume, the policy."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from course_lib import cli
+from course_lib.adversarial import (AdversarialRunError, AdversarialSettings, build_patch_discriminator,
+                                    discriminator_loss, generator_loss, patchgan_receptive_field, train_adversarial)
+from course_lib.train import read_checkpoint, train
+
+TINY = dict(image_size=32, encoder_blocks=2, decoder_width=8, batch_size=4, epochs=1, verbose=0, weights=None)
+SMALL_GAN = dict(critic_width=4, critic_downsamplings=2)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    from course_lib.sample_data import CATEGORIES, make_sample_dataset
+
+    return make_sample_dataset(tmp_path_factory.mktemp("data") / "sample", per_category=6,
+                               categories=list(CATEGORIES)[:2], min_side=40, max_side=64)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_data, tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "mse"
+    train(tiny_data, run, **TINY)
+    return run
+
+
+def test_receptive_field_is_pix2pix_70_and_matches_the_gradient_support():
+    assert patchgan_receptive_field(3) == 70  # pix2pix's PatchGAN
+    assert patchgan_receptive_field(1) == 16 and patchgan_receptive_field(2) == 34
+    for downsamplings, size in ((1, 64), (2, 96)):
+        critic = build_patch_discriminator(size, width=4, downsamplings=downsamplings)
+        x = keras.ops.convert_to_tensor(np.random.default_rng(0).normal(size=(1, size, size, 3)).astype("float32"))
+        grid = size // 2**downsamplings
+        assert tuple(critic(x).shape) == (1, grid, grid, 1)
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            centre = critic(x)[0, grid // 2, grid // 2, 0]
+        support = np.abs(tape.gradient(centre, x).numpy()[0]).sum(axis=-1) > 0
+        rows, cols = np.nonzero(support.any(axis=1))[0], np.nonzero(support.any(axis=0))[0]
+        field = patchgan_receptive_field(downsamplings)
+        assert rows.max() - rows.min() + 1 == field and cols.max() - cols.min() + 1 == field
+
+
+def test_critic_rejects_a_size_it_cannot_halve():
+    with pytest.raises(AdversarialRunError, match="multiple of 8"):
+        build_patch_discriminator(36, downsamplings=3)
+
+
+def test_generator_loss_is_l1_plus_weighted_adversarial_on_hand_made_inputs():
+    ab_true = np.zeros((1, 2, 2, 2), np.float32)
+    ab_pred = np.full((1, 2, 2, 2), 0.5, np.float32)  # L1 = 0.5
+    logits = np.zeros((1, 1, 1, 1), np.float32)  # critic unsure: BCE(1, sigmoid 0) = ln 2
+    total, l1, adversarial = (float(v) for v in generator_loss(ab_true, ab_pred, logits, 0.1))
+    assert l1 == pytest.approx(0.5) and adversarial == pytest.approx(np.log(2), rel=1e-5)
+    assert total == pytest.approx(0.5 + 0.1 * np.log(2), rel=1e-5)
+    confident = np.full((1, 1, 1, 1), 20.0, np.float32)  # the critic calls it real: almost no adversarial loss
+    assert float(generator_loss(ab_true, ab_pred, confident, 0.1)[1 + 1]) < 1e-6
+    real, fake = np.full((1, 2, 2, 1), 20.0, np.float32), np.full((1, 2, 2, 1), -20.0, np.float32)
+    assert float(discriminator_loss(real, fake)) < 1e-6  # a perfect critic
+    assert float(discriminator_loss(fake, real)) > 10  # a critic that has it backwards
+
+
+def test_bad_settings_say_what_to_use():
+    with pytest.raises(AdversarialRunError, match=">= 0"):
+        AdversarialSettings(adversarial_weight=-1)
+    with pytest.raises(AdversarialRunError, match="whole number"):
+        AdversarialSettings(critic_epochs=1.5)
+
+
+def _weights(path):
+    return [np.array(w) for w in keras.models.load_model(path, compile=False).get_weights()]
+
+
+def test_critic_pretraining_leaves_the_generator_and_the_fine_tune_changes_it(tiny_data, tiny_run, tmp_path):
+    start = _weights(tiny_run / "model.keras")
+    run = tmp_path / "gan"
+    settings = AdversarialSettings(critic_epochs=1, adversarial_epochs=1, **SMALL_GAN)
+    state = train_adversarial(tiny_data, run, tiny_run, settings, stop_after=1)
+    assert state["epochs_done"] == 1 and "generator_loss" not in state["history"]
+    after_critic = _weights(run / "checkpoints" / "generator.keras")
+    for a, b in zip(start, after_critic, strict=True):
+        np.testing.assert_array_equal(a, b)
+    critic_before = build_patch_discriminator(32, 4, 2).get_weights()  # shapes only
+    assert [w.shape for w in critic_before] == [w.shape for w in _weights(run / "critic.keras")]
+
+    state = train_adversarial(tiny_data, run, tiny_run, settings, resume=True)
+    assert state["epochs_done"] == 2 and len(state["history"]["generator_loss"]) == 1
+    after_gan = _weights(run / "checkpoints" / "generator.keras")
+    assert any(not np.array_equal(a, b) for a, b in zip(start, after_gan, strict=True))
+    assert np.isfinite(state["history"]["val_psnr"]).all()
+    assert (run / "model.keras").is_file() and (run / "log.csv").read_text().count("\n") == 3
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_resume_restores_both_optimizers(tiny_data, tiny_run, tmp_path, monkeypatch):
+    from course_lib import adversarial as module
+
+    run = tmp_path / "gan"
+    settings = AdversarialSettings(critic_epochs=1, adversarial_epochs=2, **SMALL_GAN)
+    train_adversarial(tiny_data, run, tiny_run, settings, stop_after=2)
+    saved = {name: read_checkpoint(run / "checkpoints" / f"{name}.keras")[0] for name in ("generator", "critic")}
+    assert int(saved["generator"]["adam/0"]) > 0 and int(saved["critic"]["adam/0"]) > int(saved["generator"]["adam/0"])
+
+    seen = {}
+    real_init = module.AdversarialSteps.__init__
+
+    def spy(self, generator, critic, g_opt, d_opt, weight):
+        for name, optimizer in (("generator", g_opt), ("critic", d_opt)):
+            seen[name] = [keras.ops.convert_to_numpy(v) for v in optimizer.variables]
+        real_init(self, generator, critic, g_opt, d_opt, weight)
+
+    monkeypatch.setattr(module.AdversarialSteps, "__init__", spy)
+    state = train_adversarial(tiny_data, run, tiny_run, settings, resume=True)
+    assert state["epochs_done"] == 3
+    for name in ("generator", "critic"):
+        want = [saved[name][f"adam/{k}"] for k in range(len(seen[name]))]
+        for got, expected in zip(seen[name], want, strict=True):
+            np.testing.assert_array_equal(got, expected)
+
+    with pytest.raises(AdversarialRunError, match="--resume"):
+        train_adversarial(tiny_data, run, tiny_run, settings)
+    with pytest.raises(AdversarialRunError, match="nothing to resume"):
+        train_adversarial(tiny_data, tmp_path / "empty", tiny_run, settings, resume=True)
+    with pytest.raises(AdversarialRunError, match="other adversarial settings"):
+        train_adversarial(tiny_data, run, tiny_run, AdversarialSettings(adversarial_weight=0.5, **SMALL_GAN),
+                          resume=True)
+
+
+def test_policy_is_restored_after_a_failure(tiny_data, tiny_run, tmp_path, monkeypatch):
+    from course_lib import adversarial as module
+
+    state = json.loads((tiny_run / "checkpoints" / "state.json").read_text())
+    mixed = tmp_path / "mixed"
+    (mixed / "checkpoints").mkdir(parents=True)
+    state["settings"]["mixed_precision"] = "on"
+    (mixed / "checkpoints" / "state.json").write_text(json.dumps(state))
+    (mixed / "model.keras").write_bytes((tiny_run / "model.keras").read_bytes())
+    seen = []
+
+    def fail(*args, **kwargs):
+        seen.append(keras.config.dtype_policy().name)
+        raise _Stop("killed in the first step")
+
+    monkeypatch.setattr(module.AdversarialSteps, "critic_step", fail)
+    before = keras.config.dtype_policy().name
+    with pytest.raises(_Stop):
+        train_adversarial(tiny_data, tmp_path / "gan", mixed, AdversarialSettings(**SMALL_GAN))
+    assert seen == ["mixed_float16"] and keras.config.dtype_policy().name == before == "float32"
+
+
+def test_init_from_must_be_a_regression_run(tiny_data, tmp_path):
+    with pytest.raises(AdversarialRunError, match="--init-from"):
+        train_adversarial(tiny_data, tmp_path / "gan", tmp_path / "nothing", AdversarialSettings(**SMALL_GAN))
+
+
+def test_cli_train_adversarial_and_plain_train_still_works(tiny_data, tiny_run, tmp_path, capsys):
+    parser = cli.build_parser("train")
+    args = parser.parse_args(["train", "--data", "x", "--out", "y", "--adversarial", "--init-from", "z"])
+    assert args.adversarial and args.init_from == "z" and args.adversarial_weight == 0.01
+    assert not parser.parse_args(["train", "--data", "x", "--out", "y"]).adversarial
+    code = cli.main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "gan"), "--adversarial",
+                     "--init-from", str(tiny_run), "--critic-epochs", "0", "--adversarial-epochs", "1"])
+    assert code == 0 and (tmp_path / "gan" / "model.keras").is_file()
+    code = cli.main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "gan2"), "--adversarial",
+                     "--init-from", str(tiny_run), "--epochs", "2"])
+    assert code == 2 and "leave out --epochs" in capsys.readouterr().err
+
+
+def test_without_init_from_the_generator_is_pretrained_first(tiny_data, tmp_path):
+    run = tmp_path / "gan"
+    state = train_adversarial(tiny_data, run, None, AdversarialSettings(critic_epochs=0, adversarial_epochs=1,
+                                                                         **SMALL_GAN), **TINY)
+    pretrain = json.loads((run / "generator_pretrain" / "checkpoints" / "state.json").read_text())
+    assert pretrain["epochs_done"] == 1 and pretrain["settings"]["image_size"] == 32
+    assert state["init_from"] == str(run / "generator_pretrain") and state["epochs_done"] == 1
+
+
+def test_a_mixed_precision_run_trains_resumes_and_restores_the_policy(tiny_data, tmp_path):
+    mixed = tmp_path / "mixed"
+    train(tiny_data, mixed, **{**TINY, "mixed_precision": "on"})
+    settings = AdversarialSettings(critic_epochs=1, adversarial_epochs=1, **SMALL_GAN)
+    train_adversarial(tiny_data, tmp_path / "gan", mixed, settings, stop_after=1)
+    arrays = read_checkpoint(tmp_path / "gan" / "checkpoints" / "critic.keras")[0]
+    assert any(key.startswith("loss_scale/") for key in arrays)  # the loss scaler's state is checkpointed
+    state = train_adversarial(tiny_data, tmp_path / "gan", mixed, settings, resume=True)
+    assert state["epochs_done"] == 2 and np.isfinite(state["history"]["generator_loss"]).all()
+    assert keras.config.dtype_policy().name == "float32"
