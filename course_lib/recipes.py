@@ -293,43 +293,65 @@ def variant_of(settings: TrainSettings) -> str:
     return "classification" if settings.head == "classification" else "hints" if settings.hints else "regression"
 
 
-def recipe_settings(name: str = "auto", gpu: bool | None = None, **overrides) -> TrainSettings:
-    """The recipe ``name`` with ``overrides`` applied, and its settings for the variant they ask for.
+def resolve_settings(recipe: str | None = None, *, fast: bool | None = None, gpu: bool | None = None,
+                     settings: TrainSettings | None = None, **overrides) -> TrainSettings:
+    """The training settings of a run: the one place that decides them.
 
-    ``recipe_settings("cpu", head="classification")`` trains 75 epochs (:data:`VARIANT_EPOCHS`),
-    ``recipe_settings("cpu", head="classification", epochs=20)`` 20; ``recipe_settings("fast",
-    hints=True)`` takes :data:`VARIANT_SETTINGS`' epochs, images and learning rate. Given values win.
+    A recipe with ``overrides`` applied, then its variant's own values (:data:`VARIANT_EPOCHS`,
+    :data:`VARIANT_SETTINGS`) for every one of them that was not given: given values win.
+    ``resolve_settings("cpu", head="classification")`` trains 75 epochs, ``resolve_settings("cpu",
+    head="classification", epochs=20)`` 20; ``resolve_settings("fast", hints=True)`` takes the fast hint
+    model's epochs, images and learning rate.
+
+    Parameters
+    ----------
+    recipe : "auto", "cpu", "gpu", "fast" or None
+        A name of :data:`RECIPES`; ``"auto"`` is ``"gpu"`` when ``gpu``, else ``"cpu"``. None:
+        ``"fast"`` when ``fast``, else ``"auto"``.
+    fast : bool, optional
+        Only when ``recipe`` is None: the notebooks' fast mode (a tiny model trained on a subset in
+        about a minute: it proves that everything runs and is never a result). Default:
+        :func:`course_lib.config.fast_mode` (``COURSE_FAST=1``).
+    gpu : bool, optional
+        Whether ``"auto"`` means ``"gpu"``; None asks TensorFlow whether it sees a GPU (importing it).
+    settings : TrainSettings, optional
+        Complete settings to start from instead of a recipe; ``overrides`` are applied to them as
+        they are (no variant values).
+    **overrides
+        Any :class:`TrainSettings` field; None keeps the recipe's value (except ``weights``, where
+        None means a random encoder).
+
+    Returns
+    -------
+    TrainSettings
 
     Raises
     ------
     CourseError
-        An unknown recipe or setting, or a bad value.
+        Both ``settings`` and ``recipe``, an unknown recipe or setting, or a bad value.
     """
-    settings = get_recipe(name, gpu).override(**overrides)
-    variant = dict(VARIANT_SETTINGS.get(settings.recipe, {}).get(variant_of(settings), {}))
-    epochs = VARIANT_EPOCHS.get(settings.recipe, {}).get(variant_of(settings))
-    if epochs is not None:
-        variant["epochs"] = epochs
-    untold = {key: value for key, value in variant.items() if overrides.get(key) is None}
-    return settings.override(**untold) if untold else settings
+    if settings is not None:
+        if recipe is not None:
+            raise CourseError("pass either settings or recipe, not both")
+        return settings.override(**overrides)
+    if recipe is None:
+        if fast is None:
+            from course_lib.config import fast_mode
 
-
-def get_recipe(name: str = "auto", gpu: bool | None = None) -> TrainSettings:
-    """The recipe ``name``; ``"auto"`` is ``"gpu"`` when ``gpu`` is true, else ``"cpu"``.
-
-    ``gpu`` None asks TensorFlow whether it sees a GPU (importing it).
-
-    Raises
-    ------
-    CourseError
-        An unknown recipe name.
-    """
-    if name == "auto":
+            fast = fast_mode()
+        recipe = "fast" if fast else "auto"
+    if recipe == "auto":
         if gpu is None:
             import tensorflow as tf
 
             gpu = bool(tf.config.list_physical_devices("GPU"))
-        name = "gpu" if gpu else "cpu"
-    if name not in RECIPES:
-        raise CourseError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPE_CHOICES)}")
-    return RECIPES[name]
+        recipe = "gpu" if gpu else "cpu"
+    if recipe not in RECIPES:
+        raise CourseError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPE_CHOICES)}")
+    resolved = RECIPES[recipe].override(**overrides)
+    variant = dict(VARIANT_SETTINGS.get(resolved.recipe, {}).get(variant_of(resolved), {}))
+    epochs = VARIANT_EPOCHS.get(resolved.recipe, {}).get(variant_of(resolved))
+    if epochs is not None:
+        variant["epochs"] = epochs
+    untold = {key: value for key, value in variant.items() if overrides.get(key) is None}
+    return resolved.override(**untold) if untold else resolved

@@ -62,7 +62,7 @@ import numpy as np
 from course_lib import color
 from course_lib.errors import CourseError
 from course_lib.recipes import (HEADS, LOSSES, MIXED_PRECISION, RECIPE_CHOICES, RECIPES, TrainSettings,
-                                 recipe_settings)
+                                 resolve_settings)
 
 #: Validation images shown in each epoch's grid.
 GRID_IMAGES = 6
@@ -730,15 +730,6 @@ def plan_stages(settings: TrainSettings) -> list[Stage]:
     return stages
 
 
-def resolve_settings(settings: TrainSettings | None = None, recipe: str | None = None, **overrides) -> TrainSettings:
-    """``settings`` (or the recipe ``recipe``, default ``"auto"``) with ``overrides`` applied."""
-    if settings is not None and recipe is not None:
-        raise CourseError("pass either settings or recipe, not both")
-    if settings is not None:
-        return settings.override(**overrides)
-    return recipe_settings(recipe or "auto", **overrides)
-
-
 #: ``resume`` values of :func:`train`: True, False, or this (continue a run when there is one).
 RESUME_AUTO = "auto"
 
@@ -1134,7 +1125,8 @@ def train(
     from course_lib.config import local_checkpoint_dir
 
     started = time.time()
-    settings = resolve_settings(settings, recipe, **overrides)
+    # fast=False: without a recipe, train's is "auto" whatever $COURSE_FAST says (notebooks pass theirs).
+    settings = resolve_settings(recipe, fast=False, settings=settings, **overrides)
     run_dir = Path(out_dir).expanduser()
     state = _open_run(run_dir, settings, resume)
     if _nothing_left_to_train(run_dir, settings, state, stop_after):

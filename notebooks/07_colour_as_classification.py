@@ -454,7 +454,7 @@ if not (MSE_DIR / "model.keras").is_file():
     TINY_MSE = True
     MSE_DIR = config.course_run_dir(fast=True)
     if not (MSE_DIR / "model.keras").is_file():
-        train.train(source.root, MSE_DIR, weights=None, **config.course_train_settings(fast=True),
+        train.train(source.root, MSE_DIR, recipe="fast", weights=None,
                     resume="auto", verbose=0)
     print("!!  USING THE TINY FAST-RECIPE MSE MODEL: not a result.")
 mse_model = load_colorizer(MSE_DIR / "model.keras")

@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from course_lib import color, config, hints, train
+from course_lib import color, config, hints, recipes, train
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.environment import weights_for_recipe
 from course_lib.errors import CourseError
@@ -251,17 +251,17 @@ weights = None
 if not (HINT_RUN_DIR / "model.keras").is_file() or not (config.course_run_dir(fast=TINY_MODELS) / "model.keras").is_file():
     print("Training what is missing, with the recipe's own encoder weights:")
     # cpu, fast: none (as measured); gpu: ImageNet, or none offline, said loudly.
-    weights = weights_for_recipe(train.resolve_settings(**config.course_train_settings(fast=TINY_MODELS)).weights)
+    weights = weights_for_recipe(recipes.resolve_settings(fast=TINY_MODELS).weights)
 if not (HINT_RUN_DIR / "model.keras").is_file():
     # The fast recipe's hint variant trains longer than its 3 epochs (recipes.VARIANT_SETTINGS): a model
     # that never saw enough hints would ignore them. resume="auto": an interrupted run is continued.
-    train.train(source.root, HINT_RUN_DIR, weights=weights, hints=True, resume="auto",
-                **config.course_train_settings(fast=TINY_MODELS))
+    train.train(source.root, HINT_RUN_DIR, settings=recipes.resolve_settings(fast=TINY_MODELS, weights=weights, hints=True),
+                resume="auto")
 AUTO_RUN_DIR = config.course_run_dir(fast=TINY_MODELS)
 if not (AUTO_RUN_DIR / "model.keras").is_file():
     print(config.missing_model_message(AUTO_RUN_DIR / "model.keras"))
-    train.train(source.root, AUTO_RUN_DIR, weights=weights, resume="auto",
-                **config.course_train_settings(fast=TINY_MODELS))
+    train.train(source.root, AUTO_RUN_DIR, settings=recipes.resolve_settings(fast=TINY_MODELS, weights=weights),
+                resume="auto")
 hint_model = load_colorizer(HINT_RUN_DIR)
 auto_model = load_colorizer(AUTO_RUN_DIR)
 if TINY_MODELS:

@@ -81,13 +81,9 @@ EXPECTED = {
 
 
 def resolve(recipe, fast, gpu, variant):
-    from course_lib import config
-    from course_lib.recipes import recipe_settings
+    from course_lib.recipes import resolve_settings
 
-    kwargs = dict(config.course_train_settings(fast=fast))
-    if recipe is not None:
-        kwargs["recipe"] = recipe
-    return recipe_settings(kwargs.get("recipe", "auto"), gpu=gpu, **VARIANTS[variant])
+    return resolve_settings(recipe, fast=fast, gpu=gpu, **VARIANTS[variant])
 
 
 @pytest.mark.parametrize("key", list(EXPECTED), ids=lambda key: "-".join(map(str, key)))
