@@ -27,11 +27,13 @@ from dataclasses import dataclass
 
 from course_lib.errors import CourseError
 
-#: Decoders of :func:`course_lib.model.build_colorizer`.
+#: Decoders of :func:`course_lib.model.build_colorizer` (the one list: model.py, the checks and the ``train``
+#: command read it here, where TensorFlow is not imported).
 DECODERS = ("unet", "seed")
 #: Losses of :func:`course_lib.train.make_loss`.
 LOSSES = ("mse", "l1", "huber")
-#: Heads of :func:`course_lib.model.build_colorizer`: ab directly, or a distribution over ab bins.
+#: Heads of :func:`course_lib.model.build_colorizer`: ab directly (tanh), or logits over ab bins (Zhang et al.
+#: 2016). The one list, like :data:`DECODERS`.
 HEADS = ("regression", "classification")
 #: ``mixed_precision`` values: float16 compute on a GPU only, always (a CPU too: slow, but it runs the
 #: GPU's float16 path anywhere), never.
@@ -47,9 +49,12 @@ class TrainSettings:
     recipe : str
         Name of the recipe these settings started from (``"cpu"``, ``"gpu"``, ``"fast"``).
     weights : str or None
-        ``"imagenet"``, a path to a VGG19 notop weights file, or None (random encoder,
-        offline mode: the whole network trains).
+        ``"imagenet"`` (downloaded once), a path to a VGG19 notop weights file, or None
+        (``none`` on the command line: a random encoder, offline mode, the whole network trains).
+        Each recipe owns the weights it was measured with; others mark the run unmeasured.
     decoder : "unet" or "seed"
+        ``"unet"``: upsampling with skip connections from every kept VGG block; ``"seed"``:
+        convolutions and 2x upsamplings from the deepest feature map only.
     image_size : int
         Side of the square images the model sees. Colour is predicted at this size and
         recombined with the photo's full-resolution lightness.
@@ -65,6 +70,7 @@ class TrainSettings:
     fine_tune_blocks : tuple of int or None
         Blocks unfrozen in stage 2; None: the two deepest kept blocks.
     batch_size : int
+        Images per step (per device when the run is spread over several).
     learning_rate : float
         Adam's initial rate, cosine-decayed over the stage to 1 % of it.
     loss : "mse", "l1" or "huber"
@@ -82,6 +88,7 @@ class TrainSettings:
     class_balanced : bool
         Draw every category equally often in an epoch, whatever its number of images.
     seed : int
+        Random seed of the run: initial weights, shuffling, augmentation, simulated hints.
     max_images_per_split : int or None
         At most this many images per split, spread over the categories (quick runs).
     mixed_precision : "auto", "on" or "off"
@@ -286,6 +293,41 @@ VARIANT_EPOCHS: dict[str, dict[str, int]] = {"cpu": {"classification": 75, "hint
 VARIANT_SETTINGS: dict[str, dict[str, dict]] = {
     "fast": {"hints": {"epochs": 40, "max_images_per_split": 128, "learning_rate": 5e-3}},
 }
+
+
+#: The values a setting may take, where they are a few names (the ``train`` command's choices).
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {
+    "decoder": DECODERS, "loss": LOSSES, "head": HEADS, "mixed_precision": MIXED_PRECISION,
+}
+
+
+def setting_descriptions() -> dict[str, str]:
+    """Each :class:`TrainSettings` field's description, as plain text, from the class docstring's
+    Attributes section (the one place it is written; the ``train`` command's help shows it).
+
+    Raises
+    ------
+    CourseError
+        A field that the docstring does not describe (a new setting must be documented there).
+    """
+    import re
+
+    described: dict[str, list[str]] = {}
+    lines = TrainSettings.__doc__.split("Attributes\n    ----------\n", 1)[1].splitlines()
+    current = None
+    for line in lines:
+        if re.match(r"^    \w+ : ", line):
+            current = line.split(" : ")[0].strip()
+            described[current] = []
+        elif line.startswith("        ") and current:
+            described[current].append(line.strip())
+    names = [f.name for f in dataclasses.fields(TrainSettings)]
+    undocumented = [name for name in names if not described.get(name)]
+    if undocumented:
+        raise CourseError(f"TrainSettings' docstring describes no {', '.join(undocumented)}: add it to its "
+                          "Attributes section")
+    plain = lambda text: re.sub(r":\w+:`~?([^`]+)`", r"\1", text).replace("``", "")  # noqa: E731
+    return {name: plain(" ".join(described[name])) for name in names}
 
 
 def variant_of(settings: TrainSettings) -> str:
