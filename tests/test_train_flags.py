@@ -76,3 +76,13 @@ def test_a_bad_choice_is_refused_by_the_parser(capsys):
     with pytest.raises(SystemExit):
         parse("--decoder", "resnet")
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_setting_the_docstring_does_not_describe_is_refused(monkeypatch):
+    from course_lib.errors import CourseError
+    from course_lib.recipes import setting_descriptions
+
+    assert "1 % of it" in setting_descriptions()["learning_rate"]
+    monkeypatch.setattr(TrainSettings, "__doc__", TrainSettings.__doc__.replace("    batch_size : int\n", ""))
+    with pytest.raises(CourseError, match="describes no batch_size"):
+        setting_descriptions()
