@@ -444,8 +444,7 @@ def run_cli(args) -> int:
         return train_module.run_cli(args)
     adversarial = AdversarialSettings(adversarial_weight=args.adversarial_weight, critic_epochs=args.critic_epochs,
                                       adversarial_epochs=args.adversarial_epochs)
-    overrides = {name: getattr(args, name) for name in train_module._SETTING_ARGS
-                 if getattr(args, name) is not None}
+    overrides = train_module.setting_overrides(args)
     if args.init_from is not None and overrides:
         raise AdversarialRunError(f"--init-from takes the generator's settings from {args.init_from}; leave out "
                                   f"{', '.join('--' + k.replace('_', '-') for k in overrides)}")

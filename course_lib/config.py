@@ -89,18 +89,6 @@ def local_checkpoint_dir() -> Path | None:
     return Path(env).expanduser() if env else None
 
 
-def course_train_settings(fast: bool | None = None) -> dict:
-    """Keyword arguments for ``course_lib.train.train`` in the notebooks.
-
-    ``fast`` defaults to :func:`fast_mode`. Fast mode gives ``{"recipe": "fast"}`` (a tiny
-    model trained on a subset in about a minute: it proves that everything runs and is never a
-    result); otherwise ``{}``, i.e. the ``train`` command's recipe (``auto``: ``gpu`` on a GPU,
-    else ``cpu``). The recipes themselves are in :mod:`course_lib.recipes`.
-    """
-    fast = fast_mode() if fast is None else fast
-    return {"recipe": "fast"} if fast else {}
-
-
 def course_run_dir(fast: bool | None = None) -> Path:
     """Run folder that notebook 04 trains into and notebooks 05 and 06 read.
 

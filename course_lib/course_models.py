@@ -23,7 +23,7 @@ from pathlib import Path
 
 from course_lib import config
 from course_lib.errors import CourseError
-from course_lib.recipes import TrainSettings, recipe_settings
+from course_lib.recipes import TrainSettings, resolve_settings
 
 #: Run folder (under ``config.runs_dir()``) of each variant; notebooks 07 and 08 read these names.
 VARIANT_RUNS = {"classification": "cls", "hints": "hints"}
@@ -59,12 +59,12 @@ def variant_settings(mse: TrainSettings, variant: str) -> TrainSettings:
     """The settings of the ``variant`` model compared with the MSE model trained with ``mse``.
 
     The same recipe, encoder weights, resolution, encoder depth and decoder; the recipe's own
-    epochs (and other settings) for the variant (:func:`course_lib.recipes.recipe_settings`).
+    epochs (and other settings) for the variant (:func:`course_lib.recipes.resolve_settings`).
     """
     extra = {"head": "classification"} if variant == "classification" else {"hints": True}
-    return recipe_settings(mse.recipe, weights=mse.weights, image_size=mse.image_size,
-                           encoder_blocks=mse.encoder_blocks, decoder=mse.decoder,
-                           decoder_width=mse.decoder_width, **extra)
+    return resolve_settings(mse.recipe, weights=mse.weights, image_size=mse.image_size,
+                            encoder_blocks=mse.encoder_blocks, decoder=mse.decoder,
+                            decoder_width=mse.decoder_width, **extra)
 
 
 def train_command(settings: TrainSettings, data_dir, out_dir, *, resume: bool) -> list[str]:
@@ -120,7 +120,7 @@ def prepare_models(notebook: str, data_dir, *, recipe: str = "auto") -> list[Pat
     if not (mse_dir / "model.keras").is_file():
         from course_lib.environment import weights_for_recipe
 
-        wanted = recipe_settings(recipe)
+        wanted = resolve_settings(recipe)
         _train(wanted.override(weights=weights_for_recipe(wanted.weights)), data_dir, mse_dir,
                f"notebook 04's MSE model, missing, for notebook {notebook}")
     mse = run_settings(mse_dir)

@@ -38,6 +38,7 @@ import numpy as np
 
 from course_lib.classification_head import ABBinLogits, RebalancedCrossEntropy  # registers them with Keras
 from course_lib.errors import CourseError, ModelFileError, WeightsUnavailableError, describe_exception
+from course_lib.recipes import DECODERS, HEADS  # the one list of each (TensorFlow-free)
 
 #: Where Keras keeps the ImageNet VGG19 weights (no classifier top) it downloads.
 IMAGENET_NOTOP_URL = (
@@ -54,9 +55,6 @@ VGG_BLOCK_CHANNELS = (64, 128, 256, 512, 512)
 #: ImageNet channel means in BGR order, the "caffe" preprocessing VGG19's weights expect.
 IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
 
-DECODERS = ("unet", "seed")
-#: Heads of :func:`build_colorizer`: ab directly (tanh), or logits over ab bins (Zhang et al. 2016).
-HEADS = ("regression", "classification")
 
 
 def imagenet_cache_path() -> Path:

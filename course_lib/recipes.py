@@ -27,11 +27,13 @@ from dataclasses import dataclass
 
 from course_lib.errors import CourseError
 
-#: Decoders of :func:`course_lib.model.build_colorizer`.
+#: Decoders of :func:`course_lib.model.build_colorizer` (the one list: model.py, the checks and the ``train``
+#: command read it here, where TensorFlow is not imported).
 DECODERS = ("unet", "seed")
 #: Losses of :func:`course_lib.train.make_loss`.
 LOSSES = ("mse", "l1", "huber")
-#: Heads of :func:`course_lib.model.build_colorizer`: ab directly, or a distribution over ab bins.
+#: Heads of :func:`course_lib.model.build_colorizer`: ab directly (tanh), or logits over ab bins (Zhang et al.
+#: 2016). The one list, like :data:`DECODERS`.
 HEADS = ("regression", "classification")
 #: ``mixed_precision`` values: float16 compute on a GPU only, always (a CPU too: slow, but it runs the
 #: GPU's float16 path anywhere), never.
@@ -47,9 +49,12 @@ class TrainSettings:
     recipe : str
         Name of the recipe these settings started from (``"cpu"``, ``"gpu"``, ``"fast"``).
     weights : str or None
-        ``"imagenet"``, a path to a VGG19 notop weights file, or None (random encoder,
-        offline mode: the whole network trains).
+        ``"imagenet"`` (downloaded once), a path to a VGG19 notop weights file, or None
+        (``none`` on the command line: a random encoder, offline mode, the whole network trains).
+        Each recipe owns the weights it was measured with; others mark the run unmeasured.
     decoder : "unet" or "seed"
+        ``"unet"``: upsampling with skip connections from every kept VGG block; ``"seed"``:
+        convolutions and 2x upsamplings from the deepest feature map only.
     image_size : int
         Side of the square images the model sees. Colour is predicted at this size and
         recombined with the photo's full-resolution lightness.
@@ -65,6 +70,7 @@ class TrainSettings:
     fine_tune_blocks : tuple of int or None
         Blocks unfrozen in stage 2; None: the two deepest kept blocks.
     batch_size : int
+        Images per step (per device when the run is spread over several).
     learning_rate : float
         Adam's initial rate, cosine-decayed over the stage to 1 % of it.
     loss : "mse", "l1" or "huber"
@@ -82,6 +88,7 @@ class TrainSettings:
     class_balanced : bool
         Draw every category equally often in an epoch, whatever its number of images.
     seed : int
+        Random seed of the run: initial weights, shuffling, augmentation, simulated hints.
     max_images_per_split : int or None
         At most this many images per split, spread over the categories (quick runs).
     mixed_precision : "auto", "on" or "off"
@@ -288,48 +295,105 @@ VARIANT_SETTINGS: dict[str, dict[str, dict]] = {
 }
 
 
+#: The values a setting may take, where they are a few names (the ``train`` command's choices).
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {
+    "decoder": DECODERS, "loss": LOSSES, "head": HEADS, "mixed_precision": MIXED_PRECISION,
+}
+
+
+def setting_descriptions() -> dict[str, str]:
+    """Each :class:`TrainSettings` field's description, as plain text, from the class docstring's
+    Attributes section (the one place it is written; the ``train`` command's help shows it).
+
+    Raises
+    ------
+    CourseError
+        A field that the docstring does not describe (a new setting must be documented there).
+    """
+    import re
+
+    described: dict[str, list[str]] = {}
+    lines = TrainSettings.__doc__.split("Attributes\n    ----------\n", 1)[1].splitlines()
+    current = None
+    for line in lines:
+        if re.match(r"^    \w+ : ", line):
+            current = line.split(" : ")[0].strip()
+            described[current] = []
+        elif line.startswith("        ") and current:
+            described[current].append(line.strip())
+    names = [f.name for f in dataclasses.fields(TrainSettings)]
+    undocumented = [name for name in names if not described.get(name)]
+    if undocumented:
+        raise CourseError(f"TrainSettings' docstring describes no {', '.join(undocumented)}: add it to its "
+                          "Attributes section")
+    plain = lambda text: re.sub(r":\w+:`~?([^`]+)`", r"\1", text).replace("``", "")  # noqa: E731
+    return {name: plain(" ".join(described[name])) for name in names}
+
+
 def variant_of(settings: TrainSettings) -> str:
     """``"classification"``, ``"hints"`` or ``"regression"``: which model the settings train."""
     return "classification" if settings.head == "classification" else "hints" if settings.hints else "regression"
 
 
-def recipe_settings(name: str = "auto", gpu: bool | None = None, **overrides) -> TrainSettings:
-    """The recipe ``name`` with ``overrides`` applied, and its settings for the variant they ask for.
+def resolve_settings(recipe: str | None = None, *, fast: bool | None = None, gpu: bool | None = None,
+                     settings: TrainSettings | None = None, **overrides) -> TrainSettings:
+    """The training settings of a run: the one place that decides them.
 
-    ``recipe_settings("cpu", head="classification")`` trains 75 epochs (:data:`VARIANT_EPOCHS`),
-    ``recipe_settings("cpu", head="classification", epochs=20)`` 20; ``recipe_settings("fast",
-    hints=True)`` takes :data:`VARIANT_SETTINGS`' epochs, images and learning rate. Given values win.
+    A recipe with ``overrides`` applied, then its variant's own values (:data:`VARIANT_EPOCHS`,
+    :data:`VARIANT_SETTINGS`) for every one of them that was not given: given values win.
+    ``resolve_settings("cpu", head="classification")`` trains 75 epochs, ``resolve_settings("cpu",
+    head="classification", epochs=20)`` 20; ``resolve_settings("fast", hints=True)`` takes the fast hint
+    model's epochs, images and learning rate.
+
+    Parameters
+    ----------
+    recipe : "auto", "cpu", "gpu", "fast" or None
+        A name of :data:`RECIPES`; ``"auto"`` is ``"gpu"`` when ``gpu``, else ``"cpu"``. None:
+        ``"fast"`` when ``fast``, else ``"auto"``.
+    fast : bool, optional
+        Only when ``recipe`` is None: the notebooks' fast mode (a tiny model trained on a subset in
+        about a minute: it proves that everything runs and is never a result). Default:
+        :func:`course_lib.config.fast_mode` (``COURSE_FAST=1``).
+    gpu : bool, optional
+        Whether ``"auto"`` means ``"gpu"``; None asks TensorFlow whether it sees a GPU (importing it).
+    settings : TrainSettings, optional
+        Complete settings to start from instead of a recipe; ``overrides`` are applied to them as
+        they are (no variant values).
+    **overrides
+        Any :class:`TrainSettings` field; None keeps the recipe's value (except ``weights``, where
+        None means a random encoder).
+
+    Returns
+    -------
+    TrainSettings
 
     Raises
     ------
     CourseError
-        An unknown recipe or setting, or a bad value.
+        Both ``settings`` and ``recipe``, an unknown recipe or setting, or a bad value.
     """
-    settings = get_recipe(name, gpu).override(**overrides)
-    variant = dict(VARIANT_SETTINGS.get(settings.recipe, {}).get(variant_of(settings), {}))
-    epochs = VARIANT_EPOCHS.get(settings.recipe, {}).get(variant_of(settings))
-    if epochs is not None:
-        variant["epochs"] = epochs
-    untold = {key: value for key, value in variant.items() if overrides.get(key) is None}
-    return settings.override(**untold) if untold else settings
+    if settings is not None:
+        if recipe is not None:
+            raise CourseError("pass either settings or recipe, not both")
+        return settings.override(**overrides)
+    if recipe is None:
+        if fast is None:
+            from course_lib.config import fast_mode
 
-
-def get_recipe(name: str = "auto", gpu: bool | None = None) -> TrainSettings:
-    """The recipe ``name``; ``"auto"`` is ``"gpu"`` when ``gpu`` is true, else ``"cpu"``.
-
-    ``gpu`` None asks TensorFlow whether it sees a GPU (importing it).
-
-    Raises
-    ------
-    CourseError
-        An unknown recipe name.
-    """
-    if name == "auto":
+            fast = fast_mode()
+        recipe = "fast" if fast else "auto"
+    if recipe == "auto":
         if gpu is None:
             import tensorflow as tf
 
             gpu = bool(tf.config.list_physical_devices("GPU"))
-        name = "gpu" if gpu else "cpu"
-    if name not in RECIPES:
-        raise CourseError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPE_CHOICES)}")
-    return RECIPES[name]
+        recipe = "gpu" if gpu else "cpu"
+    if recipe not in RECIPES:
+        raise CourseError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPE_CHOICES)}")
+    resolved = RECIPES[recipe].override(**overrides)
+    variant = dict(VARIANT_SETTINGS.get(resolved.recipe, {}).get(variant_of(resolved), {}))
+    epochs = VARIANT_EPOCHS.get(resolved.recipe, {}).get(variant_of(resolved))
+    if epochs is not None:
+        variant["epochs"] = epochs
+    untold = {key: value for key, value in variant.items() if overrides.get(key) is None}
+    return resolved.override(**untold) if untold else resolved

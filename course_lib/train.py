@@ -61,8 +61,7 @@ import numpy as np
 
 from course_lib import color
 from course_lib.errors import CourseError
-from course_lib.recipes import (HEADS, LOSSES, MIXED_PRECISION, RECIPE_CHOICES, RECIPES, TrainSettings,
-                                 recipe_settings)
+from course_lib.recipes import LOSSES, MIXED_PRECISION, RECIPE_CHOICES, RECIPES, TrainSettings, resolve_settings
 
 #: Validation images shown in each epoch's grid.
 GRID_IMAGES = 6
@@ -730,15 +729,6 @@ def plan_stages(settings: TrainSettings) -> list[Stage]:
     return stages
 
 
-def resolve_settings(settings: TrainSettings | None = None, recipe: str | None = None, **overrides) -> TrainSettings:
-    """``settings`` (or the recipe ``recipe``, default ``"auto"``) with ``overrides`` applied."""
-    if settings is not None and recipe is not None:
-        raise CourseError("pass either settings or recipe, not both")
-    if settings is not None:
-        return settings.override(**overrides)
-    return recipe_settings(recipe or "auto", **overrides)
-
-
 #: ``resume`` values of :func:`train`: True, False, or this (continue a run when there is one).
 RESUME_AUTO = "auto"
 
@@ -1134,7 +1124,8 @@ def train(
     from course_lib.config import local_checkpoint_dir
 
     started = time.time()
-    settings = resolve_settings(settings, recipe, **overrides)
+    # fast=False: without a recipe, train's is "auto" whatever $COURSE_FAST says (notebooks pass theirs).
+    settings = resolve_settings(recipe, fast=False, settings=settings, **overrides)
     run_dir = Path(out_dir).expanduser()
     state = _open_run(run_dir, settings, resume)
     if _nothing_left_to_train(run_dir, settings, state, stop_after):
@@ -1228,66 +1219,90 @@ def write_classification_run_file(run_dir: Path, data: TrainingData) -> dict:
 
 # ----------------------------------------------------------------------------- CLI
 def configure_parser(parser) -> None:
-    cpu, gpu = RECIPES["cpu"], RECIPES["gpu"]
-    parser.add_argument("--data", required=True, help="NCD folder (<root>/<Category>/*.jpg)")
-    parser.add_argument("--out", required=True, help="run folder: model.keras, checkpoints/, log.csv, grids/")
-    parser.add_argument("--recipe", choices=RECIPE_CHOICES, default="auto",
-                        help=f"starting settings (default auto: gpu when TensorFlow sees a GPU, else cpu). "
-                             f"cpu: {cpu.image_size} px, VGG blocks 1-{cpu.encoder_blocks}, {cpu.epochs} epochs, "
-                             f"weights {cpu.weights or 'none'}; "
-                             f"gpu: {gpu.image_size} px, all {gpu.encoder_blocks} blocks, {gpu.epochs} epochs + "
-                             f"{gpu.fine_tune_epochs} fine-tuning, weights {gpu.weights}, mixed precision. The flags "
-                             "below override single settings")
-    parser.add_argument("--weights", default=None,
-                        help="encoder weights (default: the recipe's, the ones it was measured with: cpu and fast "
-                             "none, gpu imagenet): imagenet (downloaded once; with the cpu recipe the run is "
-                             "marked unmeasured), none (random init, the whole network trains), or PATH to a "
-                             "VGG19 notop weights file")
-    parser.add_argument("--mixed-precision", choices=MIXED_PRECISION,
-                        help="float16 compute: auto = on a GPU only (the gpu recipe), on = also on a CPU (slow; "
-                             "tests the GPU's path), off = float32 (the cpu and fast recipes)")
-    parser.add_argument("--decoder", choices=("unet", "seed"), help="decoder (recipe: unet)")
-    parser.add_argument("--image-size", type=int,
-                        help="square side the model works at (colour is predicted at this size and "
-                             "recombined with the full-resolution L)")
-    parser.add_argument("--encoder-blocks", type=int, help="VGG19 blocks kept in the encoder, 1-5")
-    parser.add_argument("--decoder-width", type=int, help="filters of the unet decoder's top level")
-    parser.add_argument("--epochs", type=int, help="stage-1 epochs")
-    parser.add_argument("--fine-tune-epochs", type=int,
-                        help="stage-2 epochs fine-tuning the upper VGG blocks (pretrained weights only)")
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--learning-rate", type=float, help=f"Adam, cosine-decayed to {LR_FLOOR * 100:g}%% of it")
-    parser.add_argument("--loss", choices=LOSSES, help="the regression head's loss")
-    parser.add_argument("--head", choices=HEADS,
-                        help="regression (default: ab directly) or classification (Zhang et al. 2016: logits over "
-                             "ab bins, rebalanced cross-entropy, annealed mean; notebook 07)")
-    parser.add_argument("--hints", action="store_true", default=None,
-                        help="user-guided colorization (Zhang et al. 2017; notebook 08): the model also takes colour "
-                             "hints, simulated on the training images (new ones every epoch)")
-    parser.add_argument("--class-balanced", action="store_true", default=None,
-                        help="draw every category equally often in an epoch")
-    parser.add_argument("--no-augment", dest="augment", action="store_false", default=None, help="no flips/crops")
-    parser.add_argument("--deterministic", action=argparse.BooleanOptionalAction, default=None,
-                        help="op determinism: bit-identical reruns, slower on a GPU (recipe: on for cpu, off for gpu)")
-    parser.add_argument("--max-images-per-split", type=int,
-                        help="use at most N images of each split, spread over the categories (quick runs)")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--strategy", choices=STRATEGIES, default="auto",
-                        help="devices: one, mirrored (all GPUs, batch per GPU), tpu (a Colab TPU runtime); "
-                             "default auto = mirrored with several GPUs")
-    parser.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    """The ``train`` command's flags: its run options, written here, then one flag per
+    :class:`~course_lib.recipes.TrainSettings` field (:func:`add_setting_arguments`)."""
+    run = parser.add_argument_group("run options")
+    run.add_argument("--data", required=True, help="NCD folder (<root>/<Category>/*.jpg)")
+    run.add_argument("--out", required=True, help="run folder: model.keras, checkpoints/, log.csv, grids/")
+    run.add_argument("--recipe", choices=RECIPE_CHOICES, default="auto",
+                     help="starting settings (default auto: gpu when TensorFlow sees a GPU, else cpu; fast: a tiny "
+                          "model in a minute, never a result); each setting below overrides one of them")
+    run.add_argument("--strategy", choices=STRATEGIES, default="auto",
+                     help="devices: one, mirrored (all GPUs, batch per GPU), tpu (a Colab TPU runtime); "
+                          "default auto = mirrored with several GPUs")
+    run.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    add_setting_arguments(parser.add_argument_group(
+        "settings", "default: the recipe's value, shown in brackets for each recipe; with --head classification or "
+                    "--hints, the variant's own values where the recipe has some (course_lib.recipes.VARIANT_EPOCHS, "
+                    "VARIANT_SETTINGS). A given value always wins"))
 
 
-#: CLI arguments that are TrainSettings fields of the same name.
-_SETTING_ARGS = ("weights", "decoder", "image_size", "encoder_blocks", "decoder_width", "epochs", "fine_tune_epochs",
-                 "batch_size", "learning_rate", "loss", "class_balanced", "augment", "deterministic",
-                 "max_images_per_split", "seed", "head", "hints", "mixed_precision")
+#: The ``train`` flag that sets the ``recipe`` field: the hand-written ``--recipe`` run option ("auto" included).
+_HAND_WRITTEN_SETTINGS = ("recipe",)
+
+
+def add_setting_arguments(group) -> None:
+    """One flag per :class:`~course_lib.recipes.TrainSettings` field (``--image-size`` for ``image_size``), its
+    type, choices and help taken from the dataclass, default None: the recipe's value.
+
+    A bool is ``--name`` / ``--no-name``; a tuple takes several values (``--fine-tune-blocks 4 5``).
+
+    Raises
+    ------
+    CourseError
+        A field whose type has no flag form, or one the class docstring does not describe.
+    """
+    import types
+    import typing
+
+    from course_lib.recipes import SETTING_CHOICES, setting_descriptions
+
+    descriptions = setting_descriptions()
+    hints = typing.get_type_hints(TrainSettings)
+    for setting in dataclasses.fields(TrainSettings):
+        if setting.name in _HAND_WRITTEN_SETTINGS:
+            continue
+        kind = hints[setting.name]
+        if isinstance(kind, types.UnionType):  # "int | None": the flag takes the int
+            kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+        text = f"{descriptions[setting.name]} [{_recipe_values(setting.name)}]".replace("%", "%%")
+        flag = "--" + setting.name.replace("_", "-")
+        if kind is bool:
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=text)
+        elif typing.get_origin(kind) is tuple:
+            group.add_argument(flag, type=typing.get_args(kind)[0], nargs="+", metavar="N", help=text)
+        elif kind in (int, float, str):
+            metavar = {int: "N", float: "X"}.get(kind) if setting.name not in SETTING_CHOICES else None
+            group.add_argument(flag, type=kind, choices=SETTING_CHOICES.get(setting.name), metavar=metavar, help=text)
+        else:
+            raise CourseError(f"TrainSettings.{setting.name} has type {kind!r}, which has no flag form: "
+                              "add it to course_lib.train.add_setting_arguments")
+
+
+def _recipe_values(name: str) -> str:
+    """``cpu 150, gpu 50, fast 3``: each recipe's value of the setting ``name``."""
+    def shown(value):
+        if value is None or isinstance(value, bool):
+            return {None: "none", True: "on", False: "off"}[value]
+        return " ".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}" if isinstance(value, float) \
+            else str(value)
+
+    values = {recipe: shown(getattr(settings, name)) for recipe, settings in RECIPES.items()}
+    if len(set(values.values())) == 1:
+        return f"every recipe: {next(iter(values.values()))}"
+    return ", ".join(f"{recipe} {value}" for recipe, value in values.items())
+
+
+def setting_overrides(args) -> dict:
+    """The settings given on the command line (``args`` of :func:`configure_parser`'s parser): the fields whose
+    flag was used. A flag not given is None there and leaves the recipe's value (``--weights none`` is
+    ``"none"``, a random encoder)."""
+    names = [f.name for f in dataclasses.fields(TrainSettings) if f.name not in _HAND_WRITTEN_SETTINGS]
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def run_cli(args) -> int:
-    overrides = {name: getattr(args, name) for name in _SETTING_ARGS}
-    if overrides["weights"] is None:  # not given: the recipe's own (None would mean a random encoder)
-        del overrides["weights"]
+    overrides = setting_overrides(args)
     result = train(args.data, args.out, recipe=args.recipe, resume=args.resume, strategy=args.strategy, **overrides)
     print(f"done: {result.epochs_done} epochs in {result.seconds / 60:.1f} min; best val PSNR "
           f"{result.best_val_psnr:.2f} dB (model resolution); model: {result.model_path}")

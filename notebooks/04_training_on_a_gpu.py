@@ -47,7 +47,7 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from course_lib import config, train
+from course_lib import config, recipes, train
 from course_lib.data import get_dataset, scan_dataset_summarized, split_dataset, stratified_subset
 from course_lib.environment import COLAB_GPU_HINT, in_colab, list_gpus
 from course_lib.model import build_colorizer
@@ -230,7 +230,7 @@ print(f"with cached features a forward pass skips that {encoder_share:.0%}: it r
 # %% id="c16"
 from course_lib.environment import weights_for_recipe
 
-RECIPE_WEIGHTS = train.resolve_settings(**config.course_train_settings()).weights  # gpu: "imagenet"; cpu, fast: None
+RECIPE_WEIGHTS = recipes.resolve_settings().weights  # gpu: "imagenet"; cpu, fast: None
 WEIGHTS = weights_for_recipe(RECIPE_WEIGHTS)  # None instead of "imagenet" when offline, said loudly
 
 
@@ -314,9 +314,8 @@ ex2.check(make_callbacks)
 
 # %% id="c21"
 RUN_DIR = config.course_run_dir()          # runs/course ($COURSE_RUNS_DIR/course if set; course-fast in fast mode)
-SETTINGS = config.course_train_settings()  # {"recipe": "fast"} in fast mode, else {} (recipe "auto")
 RETRAIN = False  # True: set the run in RUN_DIR aside (renamed, nothing is deleted) and train a new one from scratch
-RECIPE = train.resolve_settings(weights=WEIGHTS, **SETTINGS)
+RECIPE = recipes.resolve_settings(weights=WEIGHTS)  # the fast recipe in fast mode, else "auto": gpu or cpu
 TOTAL_EPOCHS = RECIPE.epochs + (RECIPE.fine_tune_epochs if RECIPE.pretrained else 0)
 print(f"run folder: {RUN_DIR}, {TOTAL_EPOCHS} epochs")
 print(RECIPE)
@@ -365,7 +364,7 @@ demo_folder.cleanup()  # the demonstration's temporary folder only; your runs ar
 # %% id="c25b"
 if RETRAIN:
     train.set_aside_run(RUN_DIR)
-result = train.train(source.root, RUN_DIR, weights=WEIGHTS, **SETTINGS, resume="auto")
+result = train.train(source.root, RUN_DIR, settings=RECIPE, resume="auto")
 print(f"\n{result.epochs_done} epochs done; best validation PSNR {result.best_val_psnr:.2f} dB "
       f"(at the model's {result.settings['image_size']} px); model: {result.model_path}")
 

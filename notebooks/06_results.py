@@ -33,7 +33,7 @@ import numpy as np
 from IPython.display import display
 from skimage import data as skimage_data
 
-from course_lib import color, config, train
+from course_lib import color, config, recipes, train
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.environment import in_colab, weights_for_recipe
 from course_lib.errors import CourseError
@@ -78,11 +78,10 @@ if MODEL_PATH.is_file():
     print(f"Using the model in {MODEL_PATH}")
 else:
     print(f"Training it now into {RUN_DIR}" + (" (about a minute)." if TINY_MODEL else " (notebook 04's recipe: 20-30 min)."))
-    settings = config.course_train_settings(fast=TINY_MODEL)
     # The recipe's own weights (cpu, fast: none; gpu: ImageNet, or none offline, said loudly).
-    weights = weights_for_recipe(train.resolve_settings(**settings).weights)
+    weights = weights_for_recipe(recipes.resolve_settings(fast=TINY_MODEL).weights)
     # resume="auto": an interrupted run (checkpoints but no model yet) is continued, never started over.
-    train.train(source.root, RUN_DIR, weights=weights, **settings, resume="auto")
+    train.train(source.root, RUN_DIR, settings=recipes.resolve_settings(fast=TINY_MODEL, weights=weights), resume="auto")
 # Colorizer.load: the run's model with everything needed to use it (its input size, head, decoding, recipe);
 # the colorize and evaluate commands load a run the same way.
 colorizer = Colorizer.load(RUN_DIR)

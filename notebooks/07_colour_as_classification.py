@@ -35,7 +35,7 @@ import numpy as np
 from IPython.display import display
 
 from course_lib import classification as cl
-from course_lib import color, config, course_models, train
+from course_lib import color, config, course_models, recipes, train
 from course_lib.classification_head import model_bins
 from course_lib.colorizer import Colorizer
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
@@ -399,8 +399,8 @@ if not (CLS_DIR / "model.keras").is_file():
     if not (CLS_DIR / "model.keras").is_file():
         mse_settings = course_models.run_settings(config.course_run_dir(fast=TINY_CLS))
         cls_settings = (course_models.variant_settings(mse_settings, "classification") if mse_settings is not None
-                        else train.resolve_settings(recipe="fast" if TINY_CLS else "cpu", head="classification",
-                                                    weights=None))
+                        else recipes.resolve_settings("fast" if TINY_CLS else "cpu", head="classification",
+                                                      weights=None))
         print(f"Training the classification head into {CLS_DIR} ({course_models.describe(cls_settings)}) ...")
         train.train(source.root, CLS_DIR, settings=cls_settings, resume="auto", verbose=0)  # continued if interrupted
 CLS_SETTINGS = course_models.run_settings(CLS_DIR)
@@ -607,7 +607,7 @@ if not (MSE_DIR / "model.keras").is_file():
     TINY_MSE = True
     MSE_DIR = config.course_run_dir(fast=True)
     if not (MSE_DIR / "model.keras").is_file():
-        train.train(source.root, MSE_DIR, weights=None, **config.course_train_settings(fast=True),
+        train.train(source.root, MSE_DIR, recipe="fast", weights=None,
                     resume="auto", verbose=0)
     print("!!  USING THE TINY FAST-RECIPE MSE MODEL: not a result.")
 mse_colorizer = Colorizer.load(MSE_DIR)

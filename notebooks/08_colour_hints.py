@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from course_lib import color, config, course_models, hints, train
+from course_lib import color, config, course_models, hints, recipes, train
 from course_lib.colorizer import Colorizer
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.environment import weights_for_recipe
@@ -323,19 +323,19 @@ weights = None
 if not (HINT_RUN_DIR / "model.keras").is_file() or not (config.course_run_dir(fast=TINY_MODELS) / "model.keras").is_file():
     print("Training what is missing, with the recipe's own encoder weights:")
     # cpu, fast: none (as measured); gpu: ImageNet, or none offline, said loudly.
-    weights = weights_for_recipe(train.resolve_settings(**config.course_train_settings(fast=TINY_MODELS)).weights)
+    weights = weights_for_recipe(recipes.resolve_settings(fast=TINY_MODELS).weights)
 AUTO_RUN_DIR = config.course_run_dir(fast=TINY_MODELS)
 if not (AUTO_RUN_DIR / "model.keras").is_file():
     print(config.missing_model_message(AUTO_RUN_DIR / "model.keras"))
-    train.train(source.root, AUTO_RUN_DIR, weights=weights, resume="auto",
-                **config.course_train_settings(fast=TINY_MODELS))
+    train.train(source.root, AUTO_RUN_DIR, settings=recipes.resolve_settings(fast=TINY_MODELS, weights=weights),
+                resume="auto")
 if not (HINT_RUN_DIR / "model.keras").is_file():
     # Like the automatic model (its recipe, weights and size). The fast recipe's hint variant trains longer
     # than its 3 epochs (recipes.VARIANT_SETTINGS): a model that never saw enough hints would ignore them.
     # resume="auto": an interrupted run is continued.
     auto_settings = course_models.run_settings(AUTO_RUN_DIR)
     hint_settings = (course_models.variant_settings(auto_settings, "hints") if auto_settings is not None
-                     else train.resolve_settings(weights=weights, hints=True, **config.course_train_settings(fast=TINY_MODELS)))
+                     else recipes.resolve_settings(fast=TINY_MODELS, weights=weights, hints=True))
     train.train(source.root, HINT_RUN_DIR, settings=hint_settings, resume="auto")
 # Colorizer.load: each run's model with what it takes to use it (input size, hints or not, decoding).
 hint_colorizer = Colorizer.load(HINT_RUN_DIR)

@@ -1,4 +1,5 @@
-"""The notebooks' training settings and run folders (course_lib.config, used by notebooks 04-06 and run-notebooks)."""
+"""The notebooks' training settings (recipes.resolve_settings) and run folders (course_lib.config, used by notebooks
+04-06 and run-notebooks)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from course_lib.recipes import RECIPES
 
 
 def test_fast_mode_selects_the_fast_recipe_and_full_mode_the_train_command_default(monkeypatch):
+    from course_lib.recipes import resolve_settings
+
     monkeypatch.setenv(config.FAST_ENV_VAR, "1")
-    assert config.course_train_settings() == {"recipe": "fast"}
+    assert resolve_settings().recipe == "fast"
     assert RECIPES["fast"].epochs >= 2  # notebook 04 interrupts after the first half and resumes
     monkeypatch.setenv(config.FAST_ENV_VAR, "0")
-    assert config.course_train_settings() == {}
-    assert config.course_train_settings(fast=True) == {"recipe": "fast"}
+    assert resolve_settings(gpu=False).recipe == "cpu" and resolve_settings(gpu=True).recipe == "gpu"
+    assert resolve_settings(fast=True).recipe == "fast"
 
 
 def test_fast_and_full_runs_never_share_a_folder(monkeypatch):

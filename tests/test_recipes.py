@@ -7,7 +7,7 @@ import json
 import pytest
 
 from course_lib.errors import CourseError
-from course_lib.recipes import RECIPES, TrainSettings, get_recipe
+from course_lib.recipes import RECIPES, TrainSettings, resolve_settings
 
 
 def test_overrides_change_single_fields_and_none_keeps_the_recipe():
@@ -56,10 +56,10 @@ def test_resume_may_lengthen_a_run_but_not_change_what_it_trains():
 
 
 def test_auto_picks_the_gpu_recipe_only_with_a_gpu():
-    assert get_recipe("auto", gpu=True) is RECIPES["gpu"]
-    assert get_recipe("auto", gpu=False) is RECIPES["cpu"]
+    assert resolve_settings("auto", gpu=True) == RECIPES["gpu"]
+    assert resolve_settings("auto", gpu=False) == RECIPES["cpu"]
     with pytest.raises(CourseError, match="unknown recipe"):
-        get_recipe("tpu")
+        resolve_settings("tpu")
 
 
 def test_the_gpu_recipe_is_the_transfer_learning_setting():
@@ -92,35 +92,45 @@ def test_each_recipe_owns_the_weights_it_was_measured_with():
 
 
 def test_costlier_variants_of_the_cpu_recipe_train_fewer_epochs_unless_told():
-    from course_lib.recipes import VARIANT_EPOCHS, recipe_settings, variant_of
+    from course_lib.recipes import VARIANT_EPOCHS, variant_of
 
-    assert recipe_settings("cpu").epochs == RECIPES["cpu"].epochs == 150
-    cls = recipe_settings("cpu", head="classification")
+    assert resolve_settings("cpu").epochs == RECIPES["cpu"].epochs == 150
+    cls = resolve_settings("cpu", head="classification")
     assert (variant_of(cls), cls.epochs) == ("classification", VARIANT_EPOCHS["cpu"]["classification"]) == (
         "classification", 75)
-    assert recipe_settings("cpu", hints=True).epochs == 90 and variant_of(recipe_settings("cpu", hints=True)) == "hints"
-    assert recipe_settings("cpu", head="classification", epochs=7).epochs == 7  # given epochs win
-    assert recipe_settings("gpu", gpu=True, head="classification").epochs == RECIPES["gpu"].epochs  # no variant rule
+    assert resolve_settings("cpu", hints=True).epochs == 90 and variant_of(resolve_settings("cpu", hints=True)) == "hints"
+    assert resolve_settings("cpu", head="classification", epochs=7).epochs == 7  # given epochs win
+    assert resolve_settings("gpu", gpu=True, head="classification").epochs == RECIPES["gpu"].epochs  # no variant rule
     with pytest.raises(CourseError, match="unknown training setting"):
-        recipe_settings("cpu", epoch=3)
+        resolve_settings("cpu", epoch=3)
 
 
-def test_train_resolves_the_variant_epochs_too():
-    from course_lib.train import resolve_settings
+def test_explicit_settings_take_overrides_as_they_are_and_exclude_a_recipe():
+    assert resolve_settings(settings=TrainSettings(epochs=12), head="classification").epochs == 12
+    with pytest.raises(CourseError, match="either settings or recipe"):
+        resolve_settings("cpu", settings=TrainSettings())
 
-    assert resolve_settings(recipe="cpu", head="classification").epochs == 75
-    assert resolve_settings(recipe="cpu").epochs == 150
-    assert resolve_settings(TrainSettings(epochs=12), head="classification").epochs == 12  # explicit settings kept
+
+def test_without_a_recipe_fast_mode_decides(monkeypatch):
+    from course_lib import config
+
+    monkeypatch.setenv(config.FAST_ENV_VAR, "1")
+    assert resolve_settings() == RECIPES["fast"]
+    assert resolve_settings(fast=False, gpu=False) == RECIPES["cpu"]
+    assert resolve_settings("cpu", fast=True) == RECIPES["cpu"]  # a named recipe wins
+    monkeypatch.setenv(config.FAST_ENV_VAR, "0")
+    assert resolve_settings(gpu=True) == RECIPES["gpu"]
+    assert resolve_settings(fast=True) == RECIPES["fast"]
 
 
 def test_the_fast_recipes_hint_model_trains_many_more_steps_than_the_fast_recipe():
-    from course_lib.recipes import VARIANT_SETTINGS, recipe_settings
+    from course_lib.recipes import VARIANT_SETTINGS
 
-    fast, hints = RECIPES["fast"], recipe_settings("fast", hints=True)
-    assert recipe_settings("fast") == fast  # the automatic fast model is unchanged
+    fast, hints = RECIPES["fast"], resolve_settings("fast", hints=True)
+    assert resolve_settings("fast") == fast  # the automatic fast model is unchanged
     steps = lambda s: s.epochs * (s.max_images_per_split // s.batch_size)  # noqa: E731 (at most, per stage)
     assert steps(hints) >= 10 * steps(fast)  # a hint model needs a few hundred steps (tests/test_hints_fast.py)
     assert {k: getattr(hints, k) for k in VARIANT_SETTINGS["fast"]["hints"]} == VARIANT_SETTINGS["fast"]["hints"]
-    given = recipe_settings("fast", hints=True, epochs=2, learning_rate=1e-3)  # given values win
+    given = resolve_settings("fast", hints=True, epochs=2, learning_rate=1e-3)  # given values win
     assert (given.epochs, given.learning_rate, given.max_images_per_split) == (2, 1e-3, hints.max_images_per_split)
-    assert recipe_settings("cpu", hints=True).max_images_per_split is None  # the cpu recipe keeps every image
+    assert resolve_settings("cpu", hints=True).max_images_per_split is None  # the cpu recipe keeps every image
