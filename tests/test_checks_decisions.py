@@ -1,4 +1,5 @@
-"""The prediction/decision exercises (exercise 4 of notebooks 01-06, exercise 3 of 00 and 07): the answer is
+"""The prediction/decision exercises (exercise 4 of notebooks 01-03 and 05, exercise 3 of 00 and 07;
+notebooks 04 and 06's are Predictions, tested in test_checks_training.py and test_checks_results.py): the answer is
 accepted, typical wrong answers get the hint that names them, and nothing raises."""
 
 from __future__ import annotations
@@ -8,19 +9,15 @@ import math
 import numpy as np
 import pytest
 
-from course_lib.checks import autoencoder, classification, exploring, lab_color, metrics, results, training, welcome
+from course_lib.checks import autoencoder, classification, exploring, lab_color, metrics, welcome
 
 CASES = [  # (checker, right answers, [(wrong answer, words of its hint)])
     (lab_color.check_kept_fraction, [1 / 64, 0.0156], [(1 / 8, "one* side"), (63 / 64, "thrown away")]),
     (exploring.check_whole_image_mean_b, [10, 10.0], [(40, "background counts too"), (30, "25%")]),
     (autoencoder.check_blocks_to_unfreeze, [[5], (4, 5), [5, 4]],
      [([1, 2, 3, 4, 5], "memorises"), ([], "frozen is safe"), ([1], "generic")]),
-    (training.check_diagnosis, ["b", " B "], [("a", "underfitting"), ("c", "nothing is broken")]),
-    (training.check_ablation_prediction, ["c", " C "], [("a", "spread between two seeds"), ("b", "skips win")]),
     (metrics.check_range_inflation_db, [24.1, 20 * math.log10(4095 / 255)],
      [(12.04, "20 log10"), (16.06, "ratio"), (-24.1, "sign")]),
-    (results.check_colourfulness_ranking, [["truth", "model", "gray"], ("Truth", "model", "gray")],
-     [(["model", "truth", "gray"], "hedges"), (["gray", "model", "truth"], "least to most")]),
     (welcome.check_predicted_fraction, [0.01, 1 / 100],
      [(0.1, "one* side"), (2 * 48 * 48 / (3 * 480 * 480), "L channel too"), (0.99, "fills in")]),
     (classification.check_more_colourful, ["classification", " Classification "],
