@@ -435,11 +435,11 @@ ex3.check(best_epoch)
 # ### Exercise 4 (predict first): which epoch does the course keep?
 #
 # Your `best_epoch` keeps the epoch with the lowest **validation loss**. `course_lib.train` keeps, in
-# `model.keras`, the epoch with the best **validation PSNR** (section 5 of notebook 05 explains PSNR).
+# `model.keras`, the epoch with the best **validation PSNR** (notebook 05 explains PSNR).
 # Before the cell below reads which epoch that was from the run's state file: will it be the **same**
 # epoch as the one of the lowest validation loss in your curves, or a **different** one? Set
-# `kept_epoch_prediction` to `"same"` or `"different"` and run the check; the answer is compared with
-# what your run measured two cells below, and the point is earned by predicting before looking.
+# `kept_epoch_prediction` to `"same"` or `"different"` and run the check; the cell that reads the state
+# file, just below, compares it with what your run measured. The point is earned by predicting before looking.
 
 # %% tags=["exercise"] id="p04a" exercise_kind="decision"
 ### BEGIN STUB
