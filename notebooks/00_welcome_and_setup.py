@@ -99,8 +99,8 @@ report = check_environment()
 #   set up yet; the second that TensorFlow uses Intel's oneDNN kernels on the CPU, which may change the
 #   last digits of results (floating-point round-off). Ignore them here and in later notebooks.
 # - **GPU none**: everything still runs; notebook 04 trains with the `cpu` recipe (48 px images, 3 VGG
-#   blocks, about 25 minutes on 2 cores) instead of the `gpu` recipe (224 px, all 5 blocks, ImageNet
-#   weights and fine-tuning, about 20 minutes on a T4). On Colab, switch the runtime to a GPU
+#   blocks, 19-31 minutes on 2 cores as measured in benchmarks/README.md) instead of the `gpu` recipe (224 px,
+#   all 5 blocks, ImageNet weights and fine-tuning; its time on a T4 has not been measured yet). On Colab, switch the runtime to a GPU
 #   (*Runtime > Change runtime type*) and run the notebook again.
 # - **Data**: *NCD* means the real dataset; *OFFLINE SAMPLE SET* means generated images that only
 #   imitate it -- fine for learning the mechanics, meaningless for comparing with published numbers.

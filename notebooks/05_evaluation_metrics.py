@@ -48,9 +48,7 @@
 # split is looked at **once per finished recipe**, its number reported even if it disappoints: picking
 # whatever scores best on test would turn it into a second validation split and make the reported number
 # optimistic. With only a few validation photos per category, and a training run that is itself a random
-# draw, leave a margin: a rule must hold at the low end of a **prediction interval** for new photos
-# (`metrics.category_mean_interval`), and recipes are compared on the mean of a few training seeds
-# (`docs/recipe_history.md` says why, with the course's own figures).
+# draw, leave a margin before calling one choice better (`docs/recipe_history.md` shows how the course did).
 
 # %% id="2849f8ab"
 import numpy as np
@@ -106,7 +104,7 @@ print("float :  3 - 5 =", (a.astype(np.float64) - b.astype(np.float64))[0])
 #
 # Write `my_rmse(a, b)`: the RMSE of two uint8 images of the same shape, in uint8 levels, as a float.
 
-# %% tags=["exercise"] id="3c69ce3e"
+# %% tags=["exercise"] id="3c69ce3e" exercise_kind="typing"
 ### BEGIN STUB
 def my_rmse(a, b):
     # YOUR CODE HERE: convert to float, square the differences, average, take the square root
@@ -148,7 +146,7 @@ ex1.check(my_rmse)
 # Write `my_psnr(a, b, data_range)`. The check tries uint8 images with `data_range=255` and float images
 # in [0, 1] with `data_range=1.0`.
 
-# %% tags=["exercise"] id="0197ff30"
+# %% tags=["exercise"] id="0197ff30" exercise_kind="typing"
 ### BEGIN STUB
 def my_psnr(a, b, data_range):
     # YOUR CODE HERE: the mean squared error (in float), then 10 * log10(data_range**2 / mse)
@@ -183,7 +181,7 @@ for name, prediction in candidates.items():
 # The seed project computed PSNR with `data_range=4095` (12-bit camera data) on 8-bit images. Before
 # reading on: how many dB does that add to every PSNR? Answer with a number (one decimal is enough).
 
-# %% tags=["exercise"] id="p05a"
+# %% tags=["exercise"] id="p05a" exercise_kind="decision"
 ### BEGIN STUB
 inflation_db = None  # YOUR ANSWER: a number, in dB
 ### END STUB
@@ -249,7 +247,7 @@ print(f"the seed's 38 dB, corrected   : {38 - metrics.data_range_inflation_db(40
 #
 # Write `my_ssim(x, y, data_range)` for two 2-D images `(H, W)`.
 
-# %% tags=["exercise"] id="83c6bbdd"
+# %% tags=["exercise"] id="83c6bbdd" exercise_kind="building"
 ### BEGIN STUB
 def my_ssim(x, y, data_range):
     window = metrics.gaussian_window()  # (11, 11), sums to 1

@@ -55,10 +55,10 @@ warnings.simplefilter("ignore", SkippedFileWarning)
 # cell at the top, in notebook 04 and here, since every notebook gets its own runtime). If there is none, the cell
 # below says so loudly and, by default, trains the **tiny fast-recipe model** in about a minute: good for
 # trying the notebook out, **not for judging the method**. Set `IF_NO_MODEL = "full"` to train notebook
-# 04's recipe here instead (20-30 min), or `None` to stop and run notebook 04 first.
+# 04's recipe here instead (19-31 min), or `None` to stop and run notebook 04 first.
 
 # %% id="c03"
-IF_NO_MODEL = "fast"  # no model from notebook 04: "fast" (tiny, a minute), "full" (04's recipe, 20-30 min), None (stop)
+IF_NO_MODEL = "fast"  # no model from notebook 04: "fast" (tiny, a minute), "full" (04's recipe, 19-31 min), None (stop)
 RUN_DIR = config.course_run_dir()
 MODEL_PATH = RUN_DIR / "model.keras"
 TINY_MODEL = FAST  # True when the model is the fast recipe's: it shows the notebook runs, it is no result
@@ -77,7 +77,7 @@ if TINY_MODEL:
 if MODEL_PATH.is_file():
     print(f"Using the model in {MODEL_PATH}")
 else:
-    print(f"Training it now into {RUN_DIR}" + (" (about a minute)." if TINY_MODEL else " (notebook 04's recipe: 20-30 min)."))
+    print(f"Training it now into {RUN_DIR}" + (" (about a minute)." if TINY_MODEL else " (notebook 04's recipe: 19-31 min)."))
     # The recipe's own weights (cpu, fast: none; gpu: ImageNet, or none offline, said loudly).
     weights = weights_for_recipe(recipes.resolve_settings(fast=TINY_MODEL).weights)
     # resume="auto": an interrupted run (checkpoints but no model yet) is continued, never started over.
@@ -169,7 +169,7 @@ plt.show()
 # `category -> ours - gray` (in dB) for the categories that appear in **both** tables. A positive gain
 # means the model beat leaving the photo gray.
 
-# %% tags=["exercise"] id="c10"
+# %% tags=["exercise"] id="c10" exercise_kind="building"
 ### BEGIN STUB
 def gain_over_gray(ours, gray):
     # YOUR CODE HERE
@@ -228,24 +228,26 @@ fig = plot_best_worst(ours, colorize_with_model, category=hardest, k=1)
 plt.show()
 
 # %% [markdown] id="p06q"
-# ### Exercise 4 (predict first): which is most colourful?
+# ### Exercise 4 (predict first): which is more colourful?
 #
-# Rank the ground truth, our model's prediction and the gray baseline from the most to the least
-# colourful (mean chroma over an image). Answer with a list of "truth", "model" and "gray".
+# The gray baseline has no colour at all. But between the **truth** and **our model's** colorization of
+# the test photos, which is the more colourful (mean chroma, averaged over the categories)? Set
+# `more_colourful` to `"truth"` or `"model"` and run the check *before* section 5 measures it; the cell
+# there compares your prediction with the colourfulness ratio of your model, per category too.
 
-# %% tags=["exercise"] id="p06a"
+# %% tags=["exercise"] id="p06a" exercise_kind="decision"
 ### BEGIN STUB
-colourfulness_ranking = None  # YOUR ANSWER: a list of three words, most colourful first
+more_colourful = None  # YOUR PREDICTION: "truth" or "model"
 ### END STUB
 ### BEGIN SOLUTION
 # Exercise 4 -- prediction
-colourfulness_ranking = ["truth", "model", "gray"]  # squared-error models wash colours out
+more_colourful = "truth"  # a squared-error model hedges between plausible colours, and washes them out
 ### END SOLUTION
 
 # %% tags=["exercise-check"] id="p06c"
 from course_lib.checks.results import ex4
 
-ex4.check(colourfulness_ranking)
+ex4.predict(more_colourful)
 # Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
 
 # %% [markdown] tags=["reflection"] id="r06"
@@ -281,6 +283,8 @@ print(f"{'category':15s} {'colourfulness ratio':>20s}")
 for name, row in sorted(ours.categories.items(), key=lambda item: item[1]["colorfulness_ratio"]):
     print(f"{name:15s} {row['colorfulness_ratio']:>20.2f}")
 print(f"{'ALL (categories)':15s} {ours.dataset_category_mean['colorfulness_ratio']:>20.2f}  (1.0 = as colourful as the truth)")
+ex4.reveal({name: row["colorfulness_ratio"] for name, row in ours.categories.items()},
+           ours.dataset_category_mean["colorfulness_ratio"])   # your prediction against your model
 
 # %% [markdown] id="c19m"
 # Is there a sepia cast? The mean a and b of every test image's colorization against its truth, over the
@@ -321,7 +325,7 @@ print(f"object chroma, prediction / truth: {cast_means['prediction'][4] / cast_m
 # Write `mean_ab(rgb)`: for a uint8 RGB image, return `(mean_a, mean_b)`, the average a and b over all
 # pixels, in LAB units (use `course_lib.color`). A sepia print has a clearly positive mean b.
 
-# %% tags=["exercise"] id="c21"
+# %% tags=["exercise"] id="c21" exercise_kind="typing"
 ### BEGIN STUB
 def mean_ab(rgb):
     # YOUR CODE HERE: return (mean_a, mean_b)
@@ -398,7 +402,7 @@ print(f"L preserved within uint8 rounding (mean difference < 0.5): {bool(np.abs(
 # colours out of the sRGB gamut: bring them back the way the colorizer does, with
 # `color.lab_to_rgb_uint8`, which lowers their chroma and keeps L and hue (clipping would not).
 
-# %% tags=["exercise"] id="c30"
+# %% tags=["exercise"] id="c30" exercise_kind="typing"
 ### BEGIN STUB
 def adjust_saturation(rgb, factor):
     # YOUR CODE HERE

@@ -21,7 +21,7 @@ def gain_over_gray(ours: dict, gray: dict) -> dict:
 
 
 # Exercise 4 -- prediction
-colourfulness_ranking = ["truth", "model", "gray"]  # squared-error models wash colours out
+more_colourful = "truth"  # a squared-error model hedges between plausible colours, and washes them out
 
 
 # Exercise 2 -- the colour cast of a picture

@@ -110,3 +110,24 @@ def test_saturation_clipping_out_of_gamut_colours(capsys):
 
     assert not checks.check_adjust_saturation(clipping)
     assert "lab_to_rgb_uint8" in capsys.readouterr().out
+
+
+# ------------------------- exercise 4: the prediction compared with the colourfulness this kernel measured
+def test_colourfulness_explained_from_the_measured_ratios(capsys):
+    # the case: below 1 overall, yet three categories above 1 -- the feedback names them
+    ratios = {"CapsicumGreen": 1.107, "Potato": 1.105, "LadyFinger": 1.016, "Apple": 0.8, "Tomato": 0.7}
+    assert checks.explain_colourfulness("truth", ratios, 0.92) is True
+    out = capsys.readouterr().out
+    assert "you predicted 'truth' and the measurement shows 'truth'" in out
+    assert "CapsicumGreen, LadyFinger, Potato go the other way" in out
+    assert checks.explain_colourfulness("truth", {"Apple": 1.3, "Tomato": 0.9}, 1.1) is False
+    out = capsys.readouterr().out
+    assert "you predicted 'truth' and the measurement shows 'model'" in out and "Tomato goes the other way" in out
+    assert checks.explain_colourfulness(None, ratios, 0.92) is False
+
+
+def test_prediction_06_is_a_prediction_with_its_options():
+    from course_lib.checks.exercise import Prediction
+
+    assert isinstance(checks.ex4, Prediction) and checks.ex4.options == ("truth", "model")
+    assert solutions.more_colourful in checks.ex4.options

@@ -179,3 +179,38 @@ def test_train_step_two_updates_or_a_stub(capsys):
     assert "train_on_batch gives" in capsys.readouterr().out
     assert checks.check_train_step(None) is False and checks.check_train_step(lambda *a: None) is False
     assert "not attempted" in capsys.readouterr().out
+
+
+# ----------------------------- exercises 4 and 7: predictions compared with what this kernel measured
+@pytest.mark.parametrize("val_loss, kept, measured", [([0.5, 0.3, 0.2], 3, "same"), ([0.5, 0.2, 0.3], 3, "different")])
+def test_kept_epoch_explained_from_the_measured_run(val_loss, kept, measured, capsys):
+    other = {"same": "different", "different": "same"}[measured]
+    assert checks.explain_kept_epoch(measured, {"val_loss": val_loss}, kept) is True
+    assert f"measurement shows {measured!r}" in capsys.readouterr().out
+    assert checks.explain_kept_epoch(other, {"val_loss": val_loss}, kept) is False
+    out = capsys.readouterr().out
+    assert f"you predicted {other!r} and the measurement shows {measured!r}" in out and "Because" in out
+    assert checks.explain_kept_epoch(None, {"val_loss": val_loss}, kept) is False
+    assert "The measurement" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("psnr, measured", [
+    ({("seed", 0): 20.0, ("seed", 1): 20.5, ("unet", 0): 21.0, ("unet", 1): 21.2}, "a"),
+    ({("seed", 0): 22.0, ("seed", 1): 21.5, ("unet", 0): 21.0, ("unet", 1): 21.2}, "b"),
+    ({("seed", 0): 20.0, ("seed", 1): 21.5, ("unet", 0): 21.0, ("unet", 1): 21.2}, "c"),
+])
+def test_ablation_explained_from_the_measured_table(psnr, measured, capsys):
+    # the same prediction is right or wrong depending on the table this kernel measured, never a fixed "c"
+    for predicted in "abc":
+        assert checks.explain_ablation(predicted, psnr) is (predicted == measured)
+        out = capsys.readouterr().out
+        assert f"you predicted {predicted!r} and the measurement shows {measured!r}" in out
+
+
+def test_predictions_04_are_predictions_with_their_options():
+    from course_lib.checks.exercise import Prediction
+
+    assert isinstance(checks.ex4, Prediction) and checks.ex4.options == ("same", "different")
+    assert isinstance(checks.ex7, Prediction) and checks.ex7.options == ("a", "b", "c")
+    assert solutions.kept_epoch_prediction in checks.ex4.options
+    assert solutions.ablation_prediction in checks.ex7.options

@@ -197,7 +197,6 @@ def test_the_table_of_the_course_counts_every_exercise_of_its_notebooks():
     assert table[-1].endswith(f"| **{built}** |"), table[-1]
 
 
-@pytest.mark.xfail(strict=True, reason="kinds are being added to notebooks 00-08 by the exercise rewrites")
 def test_every_exercise_of_the_course_declares_its_kind():
     undeclared = {}
     for source in sync.source_files():

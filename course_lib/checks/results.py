@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, checker, hint, judge_choice, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
 
 
 def _test_image(seed: int = 0, size: int = 24) -> np.ndarray:
@@ -173,7 +173,7 @@ def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
 
 
 # ------------------------------------------------------------------ the exercises
-from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+from course_lib.checks.exercise import Exercise, Prediction  # noqa: E402  (declared after the checkers they wrap)
 
 ex1 = Exercise("06", 1, "gain_over_gray", check_gain_over_gray, hints=(
     "The two tables need not list the same categories; a difference exists only where both have one.",
@@ -189,23 +189,38 @@ ex3 = Exercise("06", 3, "adjust_saturation", check_adjust_saturation, hints=(
 ))
 
 
-# ------------------------------------------------ exercise 4: predict the ranking
-@checker
-def check_colourfulness_ranking(colourfulness_ranking) -> bool:
-    """Prediction: rank "truth", "model", "gray" from most to least colourful (mean chroma)."""
-    if colourfulness_ranking is not None and not isinstance(colourfulness_ranking, (list, tuple)):
-        return hint('answer with a list, e.g. ["gray", "model", "truth"]; got ' f"{colourfulness_ranking!r}")
-    return judge_choice(colourfulness_ranking, "colourfulness_ranking", ("truth", "model", "gray"), mistakes={
-        ("model", "truth", "gray"): "a model trained on the squared error hedges between plausible colours: "
-                                    "it predicts a little colour everywhere, so it is *less* colourful than "
-                                    "the truth (notebook 01's remark, section 5 of notebook 05).",
-        ("gray", "model", "truth"): "that is the order from least to most colourful; rank from the most.",
-    }, accepted="truth > model > gray: the washed-out look the saturation knob counteracts.",
-       otherwise='Use the three words "truth", "model" and "gray", most colourful first.')
+# ------------------------------------- exercise 4: predict, then measure, the colourfulness
+def explain_colourfulness(predicted, ratios: dict, overall: float) -> bool:
+    """Compare the prediction "truth" (the truth is more colourful than the model's colorization) or "model"
+    with the measured colourfulness ratios, predicted / true: ``ratios`` per category and ``overall``, the
+    mean of the categories (``ALL (categories)``). Prints why, naming the categories that go against the
+    overall result; returns agreement."""
+    measured = "truth" if overall < 1 else "model"
+    against = sorted(name for name, ratio in ratios.items() if (ratio >= 1) == (measured == "truth"))
+    shows = f"the colourfulness ratio over the categories is {overall:.2f}"
+    if measured == "truth":
+        why = ("a model trained on the squared error hedges between plausible colours, and their average is "
+               "duller than any of them (notebook 01's conditional mean): below 1 is desaturation.")
+    else:
+        why = ("above 1 the model paints more colour than the truth holds: garish colours, or a tint spread over "
+               "pixels that should be neutral, such as NCD's white background (a toy or short run often does "
+               "this). Look at the per-category table and the colour casts below.")
+    if against:
+        why += (f" Not every category agrees: {', '.join(against)} "
+                f"{'go' if len(against) > 1 else 'goes'} the other way, on a few test images each.")
+    if predicted is None:
+        print(f"The measurement: {shows}, so the more colourful is the {measured}. {why}")
+    elif predicted == measured:
+        print(f"✅ you predicted {predicted!r} and the measurement shows {measured!r}: {shows}. {why}")
+    else:
+        print(f"you predicted {predicted!r} and the measurement shows {measured!r}: {shows}, because {why}")
+    return predicted == measured
 
 
-ex4 = Exercise("06", 4, "colourfulness_ranking", check_colourfulness_ranking, hints=(
-    "The gray image has no colour at all. Between the truth and the model: what does averaging several "
-    "plausible colours do to saturation?",
-    "Averaging colours pulls them towards gray: truth, then model, then gray.",
+ex4 = Prediction("06", 4, "more_colourful", options=("truth", "model"), explain=explain_colourfulness, hints=(
+    "The gray image has no colour at all, so it is last. Between the truth and the model: what does "
+    "averaging several plausible colours do to saturation?",
+    "Averaging colours pulls them towards gray, so a squared-error model is usually duller than the truth "
+    "overall, though a tint on the background can push a category above 1. Either answer earns the point "
+    "when made before the measurement.",
 ))

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from course_lib.checks.feedback import (accept, checker, float32_policy, hint, judge_choice, learner_answer,
+from course_lib.checks.feedback import (accept, checker, float32_policy, hint, learner_answer,
                                         not_attempted)
 
 
@@ -139,7 +139,7 @@ def check_best_epoch(best_epoch: Callable | None) -> bool:
 
 
 # ------------------------------------------------------------------ the exercises
-from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
+from course_lib.checks.exercise import Exercise, Prediction  # noqa: E402  (declared after the checkers they wrap)
 
 ex1 = Exercise("04", 1, "steps_per_epoch", check_steps_per_epoch, hints=(
     "The last batch may be smaller than batch_size, but it is still a step.",
@@ -156,23 +156,39 @@ ex3 = Exercise("04", 3, "best_epoch", check_best_epoch, hints=(
 ))
 
 
-# ------------------------------------------------ exercise 4: read the curves
-@checker
-def check_diagnosis(diagnosis) -> bool:
-    """Decision: loss keeps falling, val_loss rises from epoch 6: "a" underfitting, "b" overfitting, "c" a bug?"""
-    if diagnosis is not None and not isinstance(diagnosis, str):
-        return hint(f'answer with a letter, e.g. diagnosis = "a"; got {diagnosis!r}')
-    return judge_choice(diagnosis, "diagnosis", "b", mistakes={
-        "a": "underfitting shows as *both* losses staying high; here the training loss keeps improving.",
-        "c": "nothing is broken: a training loss that falls while the validation loss rises is the classic "
-             "sign of the model learning its training images by heart.",
-    }, accepted="overfitting: keep the epoch with the lowest val_loss (ModelCheckpoint, save_best_only), "
-                "or stop there.", otherwise='Answer "a", "b" or "c".')
+# ------------------------------------- exercise 4: predict, then measure, the kept epoch
+def explain_kept_epoch(predicted, history: dict, kept_epoch: int) -> bool:
+    """Compare the prediction "same" / "different" with this run: the epoch of the lowest validation loss
+    (``history["val_loss"]``, epochs counted from 1) against ``kept_epoch``, the epoch whose weights
+    ``model.keras`` holds (best validation PSNR, from the run's state.json). Prints why; returns agreement."""
+    val_loss = list(history["val_loss"])
+    by_loss = min(range(len(val_loss)), key=val_loss.__getitem__) + 1
+    measured = "same" if by_loss == int(kept_epoch) else "different"
+    shows = (f"the lowest validation loss is at epoch {by_loss}, and model.keras (best validation PSNR) holds "
+             f"epoch {kept_epoch}: {'the same epoch' if measured == 'same' else 'two different epochs'}")
+    why = {"same": "when the curves are still falling at the end, both criteria pick the last good epoch; "
+                   "they part only where the loss is flat and per-image PSNR weighs easy and hard images "
+                   "differently.",
+           "different": "PSNR is a mean of per-image logarithms in RGB, the loss a mean of squared ab errors over "
+                        "all pixels: an epoch that halves the small error of easy images gains dB without moving "
+                        "the loss much, so near a flat end the two can pick different epochs of almost equal "
+                        "quality."}[measured]
+    if predicted is None:
+        print(f"The measurement: {shows}. {why}")
+    elif predicted == measured:
+        print(f"✅ you predicted {predicted!r} and the measurement shows {measured!r}: {shows}. {why}")
+    else:
+        print(f"you predicted {predicted!r} and the measurement shows {measured!r}: {shows}. Because {why}")
+    return predicted == measured
 
 
-ex4 = Exercise("04", 4, "diagnosis", check_diagnosis, hints=(
-    "Which images does the model get better at after epoch 6, and which worse?",
-    "Better on the images it trains on, worse on new ones: that is overfitting, answer b.",
+ex4 = Prediction("04", 4, "kept_epoch_prediction", options=("same", "different"), explain=explain_kept_epoch,
+                 hints=(
+    "model.keras is chosen by validation PSNR (per image, in RGB, then averaged), your best_epoch by the "
+    "validation loss (squared ab error over all pixels). Do they always move together?",
+    "They are close relatives but not the same average: on a flat stretch of the curves they can disagree "
+    "by an epoch or more; with few epochs and a steep curve both usually pick the last one. Either answer "
+    "earns the point when made before the measurement.",
 ))
 
 
@@ -358,19 +374,32 @@ def check_train_step(train_step: Callable | None) -> bool:
 
 
 # ----------------------------------------------- exercise 7: predict the ablation
-@checker
-def check_ablation_prediction(ablation_prediction) -> bool:
-    """Prediction: fast settings, seed vs unet decoder, two seeds each: which scores higher on validation?"""
-    if ablation_prediction is not None and not isinstance(ablation_prediction, str):
-        return hint(f'answer with a letter, e.g. ablation_prediction = "a"; got {ablation_prediction!r}')
-    return judge_choice(ablation_prediction, "ablation_prediction", "c", mistakes={
-        "a": "the U-Net is the better design, and a real training shows it. But 3 epochs on 32 images at 32 px "
-             "barely move the decoder from its random start: the spread between two seeds of the *same* "
-             "decoder is of the same size as the difference the design makes.",
-        "b": "with a real training the skips win: they hand block 1's full-resolution edges to the layers that "
-             "paint. And in 3 epochs on 32 images, chance (the seed) decides as much as the design does.",
-    }, accepted="in such a short run the seed matters as much as the decoder; only a longer run, or several "
-                "seeds each, can tell two designs apart.", otherwise='Answer "a", "b" or "c".')
+def explain_ablation(predicted, ablation_psnr: dict) -> bool:
+    """Compare the prediction "a" (U-Net clearly wins), "b" (seed clearly wins), "c" (neither clearly) with
+    ``ablation_psnr``: ``{(decoder, seed): best validation PSNR}`` for decoders "seed" and "unet". "Clearly"
+    means both runs of one decoder score above both runs of the other. Prints why; returns agreement."""
+    runs = {decoder: [value for (name, _), value in ablation_psnr.items() if name == decoder]
+            for decoder in ("seed", "unet")}
+    if min(runs["unet"]) > max(runs["seed"]):
+        measured, why = "a", ("every U-Net run beat every seed-decoder run. With two seeds each that is "
+                              "suggestive, not proof: a second pair of seeds, or more epochs, should show it again "
+                              "before you believe it.")
+    elif min(runs["seed"]) > max(runs["unet"]):
+        measured, why = "b", ("the seed decoder won both times here. In so short a run (3 epochs on a few "
+                              "images) the decoder has barely left its random start; with a real training the "
+                              "skips usually win, since they hand block 1's edges to the layers that paint.")
+    else:
+        measured, why = "c", ("the runs of the two decoders overlap: two seeds of the same decoder differ about "
+                              "as much as the designs do, so this run cannot tell them apart; more seeds, epochs "
+                              "or images could.")
+    table = ", ".join(f"{decoder} {' / '.join(f'{v:.2f}' for v in values)} dB" for decoder, values in runs.items())
+    if predicted is None:
+        print(f"The measurement ({table}) shows {measured!r}: {why}")
+    elif predicted == measured:
+        print(f"✅ you predicted {predicted!r} and the measurement shows {measured!r} ({table}): {why}")
+    else:
+        print(f"you predicted {predicted!r} and the measurement shows {measured!r} ({table}), because {why}")
+    return predicted == measured
 
 
 ex5 = Exercise("04", 5, "mse_ab", check_mse_ab, hints=(
@@ -385,8 +414,10 @@ ex6 = Exercise("04", 6, "train_step", check_train_step, hints=(
     "grads = tape.gradient(loss, model.trainable_variables); "
     "optimizer.apply_gradients(zip(grads, model.trainable_variables)); return loss.",
 ))
-ex7 = Exercise("04", 7, "ablation_prediction", check_ablation_prediction, hints=(
+ex7 = Prediction("04", 7, "ablation_prediction", options=("a", "b", "c"), explain=explain_ablation, hints=(
     "How far can 3 epochs on 32 images move a decoder from its random start? How much does the random "
     "start itself change the score?",
-    "Two seeds of the same decoder differ by as much as the two decoders do: answer c.",
+    "In so short a run, two seeds of the same decoder often differ by as much as the two decoders do; with "
+    "a longer run the U-Net's skips usually win. Either answer earns the point when made before the "
+    "measurement.",
 ))
