@@ -376,3 +376,85 @@ def pytest_runtest_protocol(item, nextitem):
 
 def pytest_runtest_call(item):
     _guard_keras_fit()  # again: a fixture may have imported keras during setup
+
+
+# --------------------------------------------------------------------------- one execution per notebook
+# The full suite (`pytest tests notebooks --nbval-lax`) runs every learner notebook under nbval.
+# Those kernels start from this process's environment, so while nbval runs a notebook,
+# $COURSE_GRADE_FILE names a verdict file of this session for it: every `exN.check(...)` in that
+# run records its verdict there (course_lib/checks/exercise.py), as `grade` does. A test marked
+# `after_notebooks` runs after the nbval items and grades those verdicts (`nbval_verdicts`)
+# instead of executing the notebook a second time; a notebook nbval did not run to its end in
+# this session (not collected, deselected, stopped by -x) is executed by the test itself.
+NBVAL_VERDICTS = pytest.StashKey[dict]()
+
+
+def _is_nbval_item(item: pytest.Item) -> bool:
+    return type(item).__module__.split(".")[0] == "nbval"
+
+
+class NbvalVerdicts:
+    """A plugin for the whole session (tests/ and notebooks/): records the verdicts of nbval's runs."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.folder: Path | None = None
+        self.cells: dict[str, int] = {}      # notebook number -> nbval items collected
+        self.passed: dict[str, int] = {}     # notebook number -> items whose call passed
+        self.records: dict[str, Path] = {}   # notebook number -> its verdict file
+        self.env_set = False                 # $COURSE_GRADE_FILE is ours, for nbval's kernel
+        config.stash[NBVAL_VERDICTS] = {}
+
+    @staticmethod
+    def _number(item: pytest.Item) -> str:
+        return Path(str(item.path)).name[:2]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        notebook_items = [item for item in items if _is_nbval_item(item)]
+        for item in notebook_items:
+            number = self._number(item)
+            self.cells[number] = self.cells.get(number, 0) + 1
+        if notebook_items:  # graders of nbval's runs go after them
+            later = [item for item in items if item.get_closest_marker("after_notebooks")]
+            items[:] = [item for item in items if not item.get_closest_marker("after_notebooks")] + later
+            self.folder = Path(config._tmp_path_factory.mktemp("nbval-verdicts"))  # noqa: SLF001
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        # nbval starts a notebook's kernel while setting up its first cell: name its verdict file before.
+        from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
+
+        if _is_nbval_item(item) and self.folder is not None:
+            record = self.records.setdefault(self._number(item), self.folder / f"{self._number(item)}.verdicts.jsonl")
+            os.environ[GRADE_FILE_ENV_VAR] = str(record)
+            self.env_set = True
+        elif self.env_set:  # a test's own kernels record nowhere unless it says so
+            os.environ.pop(GRADE_FILE_ENV_VAR, None)
+            self.env_set = False
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" and report.passed and report.nodeid.split("::")[0].endswith(".ipynb"):
+            number = Path(report.nodeid.split("::")[0]).name[:2]
+            self.passed[number] = self.passed.get(number, 0) + 1
+            if self.passed[number] == self.cells.get(number):  # every cell of it ran without an error
+                self.config.stash[NBVAL_VERDICTS][number] = self.records[number]
+
+    def pytest_sessionfinish(self):
+        from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
+
+        if self.env_set:
+            os.environ.pop(GRADE_FILE_ENV_VAR, None)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_notebooks: runs after nbval's notebook cells, to grade from "
+                                       "their run (tests/conftest.py, nbval_verdicts)")
+    config.pluginmanager.register(NbvalVerdicts(config), "course-nbval-verdicts")
+
+
+@pytest.fixture
+def nbval_verdicts(request) -> dict[str, Path]:
+    """Notebook number -> the verdict file of this session's nbval run of it, for each notebook that nbval
+    ran to its end without a failing cell (empty when nbval is not part of the session)."""
+    return dict(request.config.stash[NBVAL_VERDICTS])
