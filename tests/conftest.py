@@ -458,3 +458,43 @@ def nbval_verdicts(request) -> dict[str, Path]:
     """Notebook number -> the verdict file of this session's nbval run of it, for each notebook that nbval
     ran to its end without a failing cell (empty when nbval is not part of the session)."""
     return dict(request.config.stash[NBVAL_VERDICTS])
+
+
+# --------------------------------------------------------------------------- solved copies, run once
+class SolvedRuns:
+    """The instructors' solved copies (``solve --out``), each executed by ``grade`` at most once per session.
+
+    They share one runs folder of the session (``runs``), as a learner's notebooks share theirs:
+    05-08 read notebook 04's model, so 04 runs first when one of them is asked for. Tests that need
+    a solved notebook's run (its grade, its run folder) ask here instead of executing it again.
+    """
+
+    def __init__(self, root: Path):
+        from course_lib import cli, config, sources
+
+        self.folder, self.runs = root / "solved", root / "runs"
+        assert cli.main(["solve", "--out", str(self.folder)]) == 0
+        self.env = {**sources.kernel_env(sources.get_dataset(_ncd_dev_copy(), download=False)),
+                    config.RUNS_ENV_VAR: str(self.runs)}
+        self._results: dict = {}
+
+    def path(self, number: str) -> Path:
+        return next(self.folder.glob(f"{number}_*.ipynb"))
+
+    def numbers(self) -> list[str]:
+        return sorted(path.name[:2] for path in self.folder.glob("[0-9][0-9]_*.ipynb"))
+
+    def result(self, number: str):
+        """The graded run (``grading.NotebookResult``) of solved notebook ``number``; executed on first use."""
+        from course_lib import grading
+
+        if number > "04" and "04" not in self._results:
+            self.result("04")
+        if number not in self._results:
+            self._results[number] = grading.grade_notebook(self.path(number), number=number, env=self.env)
+        return self._results[number]
+
+
+@pytest.fixture(scope="session")
+def solved_runs(tmp_path_factory) -> SolvedRuns:
+    return SolvedRuns(tmp_path_factory.mktemp("solved-runs"))
