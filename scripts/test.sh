@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install everything, then run the tests.
-#   bash scripts/test.sh           the full suite: library tests, the notebooks under nbval, the browser test
+#   bash scripts/test.sh           the full suite: library tests, the notebooks under nbval, the browser test;
+#                                  each learner notebook runs once, under nbval, and tests/test_grading.py grades
+#                                  that run's recorded verdicts (tests/conftest.py, NbvalVerdicts)
 #   bash scripts/test.sh --quick   only what needs no training, no kernel and no browser (-m "not slow";
 #                                  tests/conftest.py marks the others by reading their code)
 # Extra arguments go to pytest (e.g. -m "not browser", --lf to rerun what failed last time).

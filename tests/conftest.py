@@ -376,3 +376,125 @@ def pytest_runtest_protocol(item, nextitem):
 
 def pytest_runtest_call(item):
     _guard_keras_fit()  # again: a fixture may have imported keras during setup
+
+
+# --------------------------------------------------------------------------- one execution per notebook
+# The full suite (`pytest tests notebooks --nbval-lax`) runs every learner notebook under nbval.
+# Those kernels start from this process's environment, so while nbval runs a notebook,
+# $COURSE_GRADE_FILE names a verdict file of this session for it: every `exN.check(...)` in that
+# run records its verdict there (course_lib/checks/exercise.py), as `grade` does. A test marked
+# `after_notebooks` runs after the nbval items and grades those verdicts (`nbval_verdicts`)
+# instead of executing the notebook a second time; a notebook nbval did not run to its end in
+# this session (not collected, deselected, stopped by -x) is executed by the test itself.
+NBVAL_VERDICTS = pytest.StashKey[dict]()
+
+
+def _is_nbval_item(item: pytest.Item) -> bool:
+    return type(item).__module__.split(".")[0] == "nbval"
+
+
+class NbvalVerdicts:
+    """A plugin for the whole session (tests/ and notebooks/): records the verdicts of nbval's runs."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.folder: Path | None = None
+        self.cells: dict[str, int] = {}      # notebook number -> nbval items collected
+        self.passed: dict[str, int] = {}     # notebook number -> items whose call passed
+        self.records: dict[str, Path] = {}   # notebook number -> its verdict file
+        self.env_set = False                 # $COURSE_GRADE_FILE is ours, for nbval's kernel
+        config.stash[NBVAL_VERDICTS] = {}
+
+    @staticmethod
+    def _number(item: pytest.Item) -> str:
+        return Path(str(item.path)).name[:2]
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        notebook_items = [item for item in items if _is_nbval_item(item)]
+        for item in notebook_items:
+            number = self._number(item)
+            self.cells[number] = self.cells.get(number, 0) + 1
+        if notebook_items:  # graders of nbval's runs go after them
+            later = [item for item in items if item.get_closest_marker("after_notebooks")]
+            items[:] = [item for item in items if not item.get_closest_marker("after_notebooks")] + later
+            self.folder = Path(config._tmp_path_factory.mktemp("nbval-verdicts"))  # noqa: SLF001
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        # nbval starts a notebook's kernel while setting up its first cell: name its verdict file before.
+        from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
+
+        if _is_nbval_item(item) and self.folder is not None:
+            record = self.records.setdefault(self._number(item), self.folder / f"{self._number(item)}.verdicts.jsonl")
+            os.environ[GRADE_FILE_ENV_VAR] = str(record)
+            self.env_set = True
+        elif self.env_set:  # a test's own kernels record nowhere unless it says so
+            os.environ.pop(GRADE_FILE_ENV_VAR, None)
+            self.env_set = False
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" and report.passed and report.nodeid.split("::")[0].endswith(".ipynb"):
+            number = Path(report.nodeid.split("::")[0]).name[:2]
+            self.passed[number] = self.passed.get(number, 0) + 1
+            if self.passed[number] == self.cells.get(number):  # every cell of it ran without an error
+                self.config.stash[NBVAL_VERDICTS][number] = self.records[number]
+
+    def pytest_sessionfinish(self):
+        from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
+
+        if self.env_set:
+            os.environ.pop(GRADE_FILE_ENV_VAR, None)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "after_notebooks: runs after nbval's notebook cells, to grade from "
+                                       "their run (tests/conftest.py, nbval_verdicts)")
+    config.pluginmanager.register(NbvalVerdicts(config), "course-nbval-verdicts")
+
+
+@pytest.fixture
+def nbval_verdicts(request) -> dict[str, Path]:
+    """Notebook number -> the verdict file of this session's nbval run of it, for each notebook that nbval
+    ran to its end without a failing cell (empty when nbval is not part of the session)."""
+    return dict(request.config.stash[NBVAL_VERDICTS])
+
+
+# --------------------------------------------------------------------------- solved copies, run once
+class SolvedRuns:
+    """The instructors' solved copies (``solve --out``), each executed by ``grade`` at most once per session.
+
+    They share one runs folder of the session (``runs``), as a learner's notebooks share theirs:
+    05-08 read notebook 04's model, so 04 runs first when one of them is asked for. Tests that need
+    a solved notebook's run (its grade, its run folder) ask here instead of executing it again.
+    """
+
+    def __init__(self, root: Path):
+        from course_lib import cli, config, sources
+
+        self.folder, self.runs = root / "solved", root / "runs"
+        assert cli.main(["solve", "--out", str(self.folder)]) == 0
+        self.env = {**sources.kernel_env(sources.get_dataset(_ncd_dev_copy(), download=False)),
+                    config.RUNS_ENV_VAR: str(self.runs)}
+        self._results: dict = {}
+
+    def path(self, number: str) -> Path:
+        return next(self.folder.glob(f"{number}_*.ipynb"))
+
+    def numbers(self) -> list[str]:
+        return sorted(path.name[:2] for path in self.folder.glob("[0-9][0-9]_*.ipynb"))
+
+    def result(self, number: str):
+        """The graded run (``grading.NotebookResult``) of solved notebook ``number``; executed on first use."""
+        from course_lib import grading
+
+        if number > "04" and "04" not in self._results:
+            self.result("04")
+        if number not in self._results:
+            self._results[number] = grading.grade_notebook(self.path(number), number=number, env=self.env)
+        return self._results[number]
+
+
+@pytest.fixture(scope="session")
+def solved_runs(tmp_path_factory) -> SolvedRuns:
+    return SolvedRuns(tmp_path_factory.mktemp("solved-runs"))

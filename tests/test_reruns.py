@@ -133,26 +133,35 @@ def test_temporary_name_finder_follows_paths_built_from_a_temporary_folder():
 
 
 @pytest.mark.slow
-def test_notebook_04_run_twice_keeps_the_learners_file_and_the_first_runs_history(tmp_path):
-    """Run all, a file of the learner's in the run folder, Run all again: nothing is lost."""
-    from course_lib import config
+def test_notebook_04_run_twice_keeps_the_learners_file_and_the_first_runs_history(solved_runs, tmp_path):
+    """Run all, a file of the learner's in the run folder, Run all again: nothing is lost.
+
+    The first Run all is the session's run of the solved notebook 04 (tests/conftest.py, solved_runs),
+    which also grades it; this test makes the second, in the same runs folder.
+    """
     from course_lib.runner import execute_notebook
 
-    runs = tmp_path / "runs"
-    notebook = REPO_ROOT / "notebooks" / "04_training_on_a_gpu.ipynb"
-    env = {config.RUNS_ENV_VAR: str(runs)}
-    execute_notebook(notebook, fast=True, env=env, out_path=tmp_path / "first.ipynb")
+    first = solved_runs.result("04")
+    assert first.error is None and first.cells_with_errors == 0
+    runs = solved_runs.runs
     run_dir = runs / "course-fast"
     first_rows = _log_rows(run_dir)
     first_state = json.loads((run_dir / "checkpoints" / "state.json").read_text())
     assert first_rows and first_state["epochs_done"] == len(first_rows)
-    (run_dir / "my_notes.txt").write_text("the learner's own notes")
+    notes = run_dir / "my_notes.txt"
+    notes.write_text("the learner's own notes")
+    folders = sorted(p.name for p in runs.iterdir())
+    assert "course-fast" in folders
 
-    second = execute_notebook(notebook, fast=True, env=env, out_path=tmp_path / "second.ipynb")
-    assert (run_dir / "my_notes.txt").read_text() == "the learner's own notes"
+    try:
+        second = execute_notebook(solved_runs.path("04"), fast=True, env=solved_runs.env,
+                                  out_path=tmp_path / "second.ipynb")
+        assert notes.read_text() == "the learner's own notes"
+    finally:
+        notes.unlink(missing_ok=True)  # the session's later solved runs see the run folder as 04 left it
     assert _log_rows(run_dir) == first_rows
     assert json.loads((run_dir / "checkpoints" / "state.json").read_text())["history"] == first_state["history"]
-    assert sorted(p.name for p in runs.iterdir()) == ["course-fast"]  # no demo folder, nothing set aside
+    assert sorted(p.name for p in runs.iterdir()) == folders  # no demo folder, nothing set aside
     reused = "".join(output.get("text", "") for cell in second.cells if cell.get("id") == "c25b"
                      for output in cell.outputs)
     assert "nothing left to train" in reused
