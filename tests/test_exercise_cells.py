@@ -205,3 +205,11 @@ def test_every_exercise_of_the_course_declares_its_kind():
         undeclared.update({f"{source.name}:{ex.cell_id}": ex.title for ex in exercises if ex.kind is None})
     assert not undeclared, (f"{len(undeclared)} exercise cell(s) declare no kind: {sorted(undeclared)}; add "
                             'exercise_kind="typing", "building" or "decision" to their # %% line')
+
+
+def test_the_readmes_table_of_exercises_is_the_current_one():
+    table = exercise_table.kind_table(exercise_table.source_files())
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    indented = "\n".join("  " + line for line in table.strip().splitlines())
+    assert indented in readme, ("README.md's table of exercises by kind is out of date: paste the output of "
+                                f"`python -m course_lib exercises --table` into its instructor section:\n{table}")
