@@ -103,12 +103,13 @@ def test_gray_share_prediction_is_judged_against_the_measurement(capsys):
     prediction = checks.Prediction("99", 1, "my_prediction", checks.GRAY_SHARE_OPTIONS, checks.explain_gray_share)
     assert prediction.predict("half to three quarters") is True
     assert prediction.reveal(0.61, 0.48) is True
-    assert "you predicted 'half to three quarters' and the measurement shows 61%" in capsys.readouterr().out
+    assert ("you predicted 'half to three quarters' and the measurement shows 'half to three quarters' (61%"
+            in capsys.readouterr().out)
     other = checks.Prediction("99", 2, "my_prediction", checks.GRAY_SHARE_OPTIONS, checks.explain_gray_share)
     assert other.predict("under a quarter") is True  # the point: committed before measuring
     assert other.reveal(0.61, 0.48) is False
     out = capsys.readouterr().out
-    assert "shows 61%" in out and "because" in out and "white background" in out
+    assert "shows 'half to three quarters' (61%" in out and "because" in out and "white background" in out
     assert [checks.gray_share_bucket(x) for x in (0.0, 0.3, 0.5, 0.99, 1.0)] == [
         "under a quarter", "a quarter to a half", "half to three quarters", "over three quarters",
         "over three quarters"]

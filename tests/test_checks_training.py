@@ -189,7 +189,7 @@ def test_kept_epoch_explained_from_the_measured_run(val_loss, kept, measured, ca
     assert f"measurement shows {measured!r}" in capsys.readouterr().out
     assert checks.explain_kept_epoch(other, {"val_loss": val_loss}, kept) is False
     out = capsys.readouterr().out
-    assert f"you predicted {other!r} and the measurement shows {measured!r}" in out and "Because" in out
+    assert f"you predicted {other!r} and the measurement shows {measured!r}" in out and "because" in out
     assert checks.explain_kept_epoch(None, {"val_loss": val_loss}, kept) is False
     assert "The measurement" in capsys.readouterr().out
 

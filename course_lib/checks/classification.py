@@ -16,7 +16,7 @@ import numpy as np
 
 from course_lib import classification as cl
 from course_lib.checks.exercise import Exercise, Prediction
-from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted, prediction_vs_measurement
 
 #: Three bins on the a axis and one pixel's distribution over them: a bimodal "green or red".
 _BINS = np.array([[-40.0, 10.0], [0.0, 0.0], [40.0, 30.0]])
@@ -341,11 +341,8 @@ def explain_more_colourful(predicted, mse_ratio: float, classification_ratio: fl
               "here the classification model is the duller one; with the tiny models of fast mode (or a weak run) "
               "that can happen: a barely trained head spreads its probability over many bins, and its annealed mean "
               "is close to gray. The recorded full run (benchmarks/README.md) measured MSE 0.877, classification 1.003")
-    head = f"you predicted {predicted!r} and" if predicted is not None else "you made no prediction;"
-    verdict = "" if predicted in (None, shows) else f" ({predicted!r} was not it)"
-    print(f"{head} the measurement shows {shows!r}{verdict}: colourfulness ratio MSE {mse_ratio:.3f}, "
-          f"classification {classification_ratio:.3f}, because {reason}.")
-    return predicted == shows
+    return prediction_vs_measurement(predicted, shows, f"colourfulness ratio MSE {mse_ratio:.3f}, classification "
+                                     f"{classification_ratio:.3f}", reason + ".")
 
 
 ex1 = Exercise("07", 1, "rebalancing_weights", check_rebalancing_weights, hints=(

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import hints
-from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, checker, hint, learner_answer, not_attempted, prediction_vs_measurement
 
 
 def _ramp_ab(height: int = 6, width: int = 7) -> np.ndarray:
@@ -191,11 +191,8 @@ def explain_one_hint_where(predicted, object_gain: float, background_gain: float
               "here a background hint gained more. With the tiny models of fast mode, which barely learnt to use hints, "
               "the gains are small and noisy. The recorded full run (benchmarks/results/hint_curve.json) measured "
               "hints on the object only: +0.92 dB for one (23.71 to 24.63 dB); it did not measure background hints")
-    head = f"you predicted {predicted!r} and" if predicted is not None else "you made no prediction;"
-    verdict = "" if predicted in (None, shows) else f" ({predicted!r} was not it)"
-    print(f"{head} the measurement shows {shows!r}{verdict}: one hint gained {object_gain:+.2f} dB on the object, "
-          f"{background_gain:+.2f} dB on the background, because {reason}.")
-    return predicted == shows
+    return prediction_vs_measurement(predicted, shows, f"one hint gained {object_gain:+.2f} dB on the object, "
+                                     f"{background_gain:+.2f} dB on the background", reason + ".")
 
 
 # ------------------------------------------------------------------ the exercises

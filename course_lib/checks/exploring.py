@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, as_float_array, checker, hint, judge_number, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, as_float_array, checker, hint, judge_number, learner_answer, not_attempted, prediction_vs_measurement
 from course_lib.data import ImageRecord
 from course_lib.metrics import foreground_mask
 
@@ -249,20 +249,13 @@ def gray_share_bucket(share: float) -> str:
 def explain_gray_share(predicted: str | None, share: float, background_share: float) -> bool:
     """Compare the prediction with the measured shares of nearly gray pixels and of background pixels."""
     measured = gray_share_bucket(share)
-    shown = (f"{share:.0%} of the pixels lie within {GRAY_RADIUS:g} units of gray ({measured}); "
+    shown = (f"{share:.0%} of the pixels lie within {GRAY_RADIUS:g} units of gray; "
              f"{background_share:.0%} are white background")
-    if predicted is None:
-        print(f"the measurement shows {shown}.")
-        return False
-    if predicted == measured:
-        print(f"✅ you predicted {predicted!r} and the measurement shows {shown}.")
-        return True
     why = ("the white background alone covers that much, and many objects (a pale potato, a dark aubergine, a "
            "white cauliflower) are nearly gray too" if share >= 0.5 else
            "on these images the objects fill more of the frame than on a typical NCD photo")
-    print(f"📏 you predicted {predicted!r}, and the measurement shows {shown}, because {why}. A model "
-          "trained on every pixel meets nearly gray far more often than any colour.")
-    return False
+    return prediction_vs_measurement(predicted, measured, shown, f"{why}. A model trained on every pixel meets "
+                                     "nearly gray far more often than any colour.")
 
 
 from course_lib.checks.exercise import Prediction  # noqa: E402

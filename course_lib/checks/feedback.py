@@ -32,6 +32,22 @@ def hint(message: str) -> bool:
     return False
 
 
+def prediction_vs_measurement(predicted, measured, shows: str, why: str) -> bool:
+    """Print how a prediction compares with what this kernel measured; True when they agree.
+
+    One sentence for every :class:`course_lib.checks.exercise.Prediction`: "you predicted X and the
+    measurement shows Y (what was measured), because ...", or the measurement alone when the learner
+    made no prediction. ``shows`` says what was measured, ``why`` explains the result.
+    """
+    if predicted is None:
+        print(f"You made no prediction. The measurement shows {measured!r} ({shows}): {why}")
+    elif predicted == measured:
+        print(f"✅ you predicted {predicted!r} and the measurement shows {measured!r} ({shows}): {why}")
+    else:
+        print(f"📏 you predicted {predicted!r} and the measurement shows {measured!r} ({shows}), because {why}")
+    return predicted is not None and predicted == measured
+
+
 def not_attempted(name: str) -> bool:
     """Remind the learner that the stub ``name`` still returns ``None``; return ``False``."""
     print(f"⏳ not attempted yet: `{name}` still returns None. Replace the `None` in the exercise cell "

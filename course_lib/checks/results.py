@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 
 from course_lib import color
-from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted
+from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted, prediction_vs_measurement
 
 
 def _test_image(seed: int = 0, size: int = 24) -> np.ndarray:
@@ -208,13 +208,7 @@ def explain_colourfulness(predicted, ratios: dict, overall: float) -> bool:
     if against:
         why += (f" Not every category agrees: {', '.join(against)} "
                 f"{'go' if len(against) > 1 else 'goes'} the other way, on a few test images each.")
-    if predicted is None:
-        print(f"The measurement: {shows}, so the more colourful is the {measured}. {why}")
-    elif predicted == measured:
-        print(f"✅ you predicted {predicted!r} and the measurement shows {measured!r}: {shows}. {why}")
-    else:
-        print(f"you predicted {predicted!r} and the measurement shows {measured!r}: {shows}, because {why}")
-    return predicted == measured
+    return prediction_vs_measurement(predicted, measured, shows, why)
 
 
 ex4 = Prediction("06", 4, "more_colourful", options=("truth", "model"), explain=explain_colourfulness, hints=(

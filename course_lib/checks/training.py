@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from course_lib.checks.feedback import (accept, checker, float32_policy, hint, learner_answer,
-                                        not_attempted)
+                                        not_attempted, prediction_vs_measurement)
 
 
 # --------------------------------------------------- exercise 1: steps per epoch
@@ -173,13 +173,7 @@ def explain_kept_epoch(predicted, history: dict, kept_epoch: int) -> bool:
                         "all pixels: an epoch that halves the small error of easy images gains dB without moving "
                         "the loss much, so near a flat end the two can pick different epochs of almost equal "
                         "quality."}[measured]
-    if predicted is None:
-        print(f"The measurement: {shows}. {why}")
-    elif predicted == measured:
-        print(f"✅ you predicted {predicted!r} and the measurement shows {measured!r}: {shows}. {why}")
-    else:
-        print(f"you predicted {predicted!r} and the measurement shows {measured!r}: {shows}. Because {why}")
-    return predicted == measured
+    return prediction_vs_measurement(predicted, measured, shows, why)
 
 
 ex4 = Prediction("04", 4, "kept_epoch_prediction", options=("same", "different"), explain=explain_kept_epoch,
@@ -393,13 +387,7 @@ def explain_ablation(predicted, ablation_psnr: dict) -> bool:
                               "as much as the designs do, so this run cannot tell them apart; more seeds, epochs "
                               "or images could.")
     table = ", ".join(f"{decoder} {' / '.join(f'{v:.2f}' for v in values)} dB" for decoder, values in runs.items())
-    if predicted is None:
-        print(f"The measurement ({table}) shows {measured!r}: {why}")
-    elif predicted == measured:
-        print(f"✅ you predicted {predicted!r} and the measurement shows {measured!r} ({table}): {why}")
-    else:
-        print(f"you predicted {predicted!r} and the measurement shows {measured!r} ({table}), because {why}")
-    return predicted == measured
+    return prediction_vs_measurement(predicted, measured, table, why)
 
 
 ex5 = Exercise("04", 5, "mse_ab", check_mse_ab, hints=(
