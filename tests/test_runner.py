@@ -246,9 +246,9 @@ def test_peak_memory_is_logged_after_a_failing_cell_and_said_unknown_after_a_dea
 
 # ------------------------------------------------------------- the models notebooks 07 and 08 read
 def _settings(recipe, **changes):
-    from course_lib.recipes import recipe_settings
+    from course_lib.recipes import resolve_settings
 
-    return recipe_settings(recipe, **changes)
+    return resolve_settings(recipe, **changes)
 
 
 def test_the_classification_and_hint_models_copy_the_mse_models_recipe_weights_and_size():
