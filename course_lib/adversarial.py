@@ -231,13 +231,12 @@ def _generator_settings(init_dir: Path):
         No finished course run there, or one the adversarial loss does not fit (classification
         head, hint model).
     """
-    from course_lib.recipes import TrainSettings
+    from course_lib.course_models import run_settings
 
-    state_path, model_path = init_dir / "checkpoints" / "state.json", init_dir / "model.keras"
-    if not state_path.is_file() or not model_path.is_file():
+    settings = run_settings(init_dir)  # checkpoints/state.json's settings; unreadable: a CourseError
+    if settings is None or not (init_dir / "model.keras").is_file():
         raise AdversarialRunError(f"{init_dir} holds no trained run (checkpoints/state.json and model.keras): give "
                                   "--init-from a run folder written by 'train', or leave it out to pretrain one")
-    settings = TrainSettings.from_dict(json.loads(state_path.read_text())["settings"])
     if settings.head != "regression" or settings.hints:
         raise AdversarialRunError(f"{init_dir} is a {settings.head} {'hint ' if settings.hints else ''}model: the "
                                   "adversarial fine-tune needs a regression model without hints (notebook 04's)")

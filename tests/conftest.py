@@ -17,6 +17,8 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from course_lib import config, download, sources
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 pytest_plugins = ["pytester"]  # tests/test_tiers.py collects other test files in-process
@@ -71,8 +73,9 @@ def rng() -> np.random.Generator:
 #: later test in the process runs in a different course: a leaked $COURSE_LOCAL_CHECKPOINT_DIR once
 #: sent a later test's checkpoints to /content/course-local-runs. ($TF_FORCE_GPU_ALLOW_GROWTH is
 #: left out on purpose: training sets it for the whole process, as it must before TensorFlow starts.)
-COURSE_ENV_VARS = ("COURSE_FAST", "COURSE_RUNS_DIR", "COURSE_LOCAL_CHECKPOINT_DIR", "COURSE_SAMPLE_REASON",
-                   "COURSE_DATA_REASON", "NCD_DIR", "NCD_URL", "NCD_SHA256")
+COURSE_ENV_VARS = (config.FAST_ENV_VAR, config.RUNS_ENV_VAR, config.LOCAL_CHECKPOINT_ENV_VAR,
+                   config.SAMPLE_REASON_ENV_VAR, sources.REASON_ENV_VAR, sources.NCD_DIR_ENV_VAR,
+                   download.NCD_URL_ENV_VAR, download.NCD_SHA256_ENV_VAR)
 
 
 @pytest.fixture(autouse=True)
@@ -108,8 +111,6 @@ def fake_colab(monkeypatch) -> FakeDrive:
     The variables ``use_google_drive`` sets are recorded first, so they are undone afterwards, and
     NCD's public sources are emptied: a test never reaches the internet.
     """
-    from course_lib import download
-
     drive = FakeDrive()
     colab = types.ModuleType("google.colab")
     colab.drive = drive
