@@ -13,12 +13,16 @@ generator steps (one each per batch), written as ``GradientTape`` steps.
 
 Run folder
 ----------
-``model.keras``               the generator with the best validation PSNR during the adversarial phase
-                              (before it: the starting generator), without optimizer
+``model.keras``               the generator after the last adversarial epoch (before it: the starting
+                              generator), without optimizer. Not the epoch with the best validation PSNR:
+                              PSNR rewards the averaged colours the critic is there to undo, so it would
+                              pick the least adversarial epoch. The epochs and λ are the settings'
+                              (chosen on validation, benchmarks/results/adversarial_validation.json)
 ``critic.keras``              the critic after the latest epoch, without optimizer
 ``checkpoints/generator.keras`` and ``checkpoints/critic.keras``  each model with its optimizer's state
                               and the run's state (:func:`course_lib.train.write_checkpoint`)
-``checkpoints/state.json``    epochs done, phase, history, settings; ``log.csv`` one row per epoch
+``checkpoints/state.json``    epochs done, phase, history, settings; ``log.csv`` one row per epoch: the
+                              losses, validation PSNR and colourfulness ratio (at the model's resolution)
 """
 
 from __future__ import annotations
@@ -84,6 +88,29 @@ class AdversarialSettings:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+#: Each recipe's adversarial settings; the generator's recipe (that of ``--init-from``) chooses, and the
+#: ``--adversarial-*`` flags override. ``cpu``: λ and the epochs chosen on validation
+#: (benchmarks/results/adversarial_validation.json). ``fast``: a smoke test, not a result. The ``gpu``
+#: recipe has none measured: it takes the ``cpu`` recipe's and says so.
+ADVERSARIAL_RECIPES = {
+    "cpu": AdversarialSettings(adversarial_weight=0.03, critic_epochs=1, adversarial_epochs=24),
+    "fast": AdversarialSettings(critic_width=8, critic_downsamplings=2, critic_epochs=1, adversarial_epochs=1),
+}
+
+
+def recipe_adversarial_settings(recipe: str, **overrides) -> AdversarialSettings:
+    """The adversarial settings of the generator's ``recipe``, with ``overrides`` (None keeps the recipe's).
+
+    A recipe without its own (``gpu``) gets the ``cpu`` recipe's, and a printed line says they were
+    not measured for it.
+    """
+    if recipe not in ADVERSARIAL_RECIPES:
+        print(f"note: the {recipe} recipe has no measured adversarial settings; using the cpu recipe's "
+              f"({ADVERSARIAL_RECIPES['cpu']}): unmeasured")
+    base = ADVERSARIAL_RECIPES.get(recipe, ADVERSARIAL_RECIPES["cpu"])
+    return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 
 # ----------------------------------------------------------------------------- the critic
@@ -243,13 +270,32 @@ def _generator_settings(init_dir: Path):
     return settings
 
 
+#: log.csv's columns: a critic epoch leaves the generator's losses empty.
+LOG_COLUMNS = ("epoch", "phase", "critic_loss", "generator_loss", "l1", "adversarial_loss", "val_psnr",
+               "val_colorfulness_ratio")
+
+
 def _history_row(path: Path, row: dict) -> None:
     new = not path.is_file()
     with open(path, "a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(row))
+        writer = csv.DictWriter(f, fieldnames=LOG_COLUMNS, restval="")
         if new:
             writer.writeheader()
         writer.writerow(row)
+
+
+def validation_scores(rgb: np.ndarray, truth: np.ndarray, categories) -> dict[str, float]:
+    """Mean validation PSNR over the photos, and the colourfulness ratio's mean over the categories
+    (how the course averages it), at the model's resolution: an epoch's two numbers in ``log.csv``."""
+    from course_lib.metrics import colorfulness_ratio, psnr
+
+    ratios: dict[str, list[float]] = {}
+    for prediction, target, category in zip(rgb, truth, categories):
+        ratio = colorfulness_ratio(prediction, target)
+        if np.isfinite(ratio):
+            ratios.setdefault(category, []).append(ratio)
+    return {"val_psnr": float(np.mean([psnr(p, t, data_range=255) for p, t in zip(rgb, truth)])),
+            "val_colorfulness_ratio": float(np.mean([np.mean(v) for v in ratios.values()])) if ratios else float("nan")}
 
 
 def _phases(adversarial: AdversarialSettings) -> list[tuple[str, int]]:
@@ -266,7 +312,7 @@ def train_adversarial(data_dir, out_dir, init_from=None, adversarial: Adversaria
     Parameters
     ----------
     data_dir : path
-        NCD-layout folder (the train split trains, the validation split chooses ``model.keras``).
+        NCD-layout folder (the train split trains; each epoch is scored on the validation split).
     out_dir : path
         The adversarial run folder.
     init_from : path, optional
@@ -378,7 +424,7 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
         d_opt.build(critic.trainable_variables)
         generator.set_weights(Colorizer.load(init_dir).model.get_weights())
         ckpt.mkdir(parents=True, exist_ok=True)
-        train_module.save_model_file(generator, run_dir / "model.keras")  # until an adversarial epoch beats it
+        train_module.save_model_file(generator, run_dir / "model.keras")  # until the first adversarial epoch
 
     steps = AdversarialSteps(generator, critic, g_opt, d_opt, adversarial.adversarial_weight)
     predictor = train_module.FixedBatchPredictor(generator, settings.image_size, train_module.PREDICT_BATCH)
@@ -397,17 +443,16 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
                 total, l1, adv = steps.generator_step(l_norm, ab_norm)
                 for key, value in (("generator_loss", total), ("l1", l1), ("adversarial_loss", adv)):
                     sums.setdefault(key, []).append(value)
-        from course_lib.metrics import psnr
-
         rgb = color.model_io_to_rgb_uint8(data.val_l, predictor(data.val_l))
         row = {"epoch": epoch, "phase": phase, **{k: float(np.mean(v)) for k, v in sums.items()},
-               "val_psnr": float(np.mean([psnr(p, t, data_range=255) for p, t in zip(rgb, data.val_rgb)]))}
+               **validation_scores(rgb, data.val_rgb, data.val_categories)}
         for key, value in row.items():
             if key not in ("epoch", "phase"):
                 state["history"].setdefault(key, []).append(value)
         state["epochs_done"] = epoch + 1
-        if phase == "adversarial" and row["val_psnr"] > state["best_val_psnr"]:
+        if phase == "adversarial" and row["val_psnr"] > state["best_val_psnr"]:  # recorded only: see model.keras
             state["best_val_psnr"], state["best_epoch"] = row["val_psnr"], epoch + 1
+        if phase == "adversarial":  # the latest generator is the run's model (module docstring)
             train_module.save_model_file(generator, run_dir / "model.keras")
         train_module.save_model_file(critic, run_dir / "critic.keras")
         train_module.write_checkpoint(critic, d_opt, state, ckpt / "critic.keras")
@@ -423,17 +468,18 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
 # ----------------------------------------------------------------------------- CLI (train --adversarial)
 def configure_parser(parser) -> None:
     """The adversarial run's arguments, added to ``train``'s (:data:`course_lib.cli.COMMAND_EXTENSIONS`)."""
-    defaults = AdversarialSettings()
-    group = parser.add_argument_group("adversarial (with --adversarial)")
+    group = parser.add_argument_group("adversarial (with --adversarial; defaults: the generator's recipe's, "
+                                      "adversarial.ADVERSARIAL_RECIPES)")
     group.add_argument("--adversarial", action="store_true",
                        help="fine-tune with a PatchGAN critic, NoGAN schedule: critic pretraining, then L1 + "
                             "λ·adversarial (notebook 09)")
     group.add_argument("--init-from", default=None, metavar="RUN_DIR",
                        help="start the generator from this trained run (else one is pretrained first in "
                             "OUT/generator_pretrain with the settings above)")
-    group.add_argument("--adversarial-weight", type=float, default=defaults.adversarial_weight, help="λ")
-    group.add_argument("--critic-epochs", type=int, default=defaults.critic_epochs)
-    group.add_argument("--adversarial-epochs", type=int, default=defaults.adversarial_epochs)
+    cpu = ADVERSARIAL_RECIPES["cpu"]
+    group.add_argument("--adversarial-weight", type=float, default=None, help=f"λ (cpu recipe: {cpu.adversarial_weight})")
+    group.add_argument("--critic-epochs", type=int, default=None, help=f"(cpu recipe: {cpu.critic_epochs})")
+    group.add_argument("--adversarial-epochs", type=int, default=None, help=f"(cpu recipe: {cpu.adversarial_epochs})")
 
 
 def run_cli(args) -> int:
@@ -441,18 +487,27 @@ def run_cli(args) -> int:
 
     if not args.adversarial:
         return train_module.run_cli(args)
-    adversarial = AdversarialSettings(adversarial_weight=args.adversarial_weight, critic_epochs=args.critic_epochs,
-                                      adversarial_epochs=args.adversarial_epochs)
     overrides = train_module.setting_overrides(args)
     if args.init_from is not None and overrides:
         raise AdversarialRunError(f"--init-from takes the generator's settings from {args.init_from}; leave out "
                                   f"{', '.join('--' + k.replace('_', '-') for k in overrides)}")
+    if args.init_from is not None:
+        generator_recipe = _generator_settings(Path(args.init_from).expanduser()).recipe
+    else:
+        from course_lib.recipes import resolve_settings
+
+        generator_recipe = resolve_settings(args.recipe).recipe  # what the pretraining will use
+    adversarial = recipe_adversarial_settings(generator_recipe, adversarial_weight=args.adversarial_weight,
+                                              critic_epochs=args.critic_epochs,
+                                              adversarial_epochs=args.adversarial_epochs)
+    print(f"adversarial settings ({generator_recipe} recipe's, with your flags): {adversarial}")
     state = train_adversarial(args.data, args.out, args.init_from, adversarial, resume=args.resume,
                               recipe=args.recipe, **overrides)
-    print(f"done: {state['epochs_done']} epochs; best val PSNR {state['best_val_psnr']:.2f} dB; "
-          f"model: {Path(args.out) / 'model.keras'}")
+    last = {key: values[-1] for key, values in state["history"].items() if values}
+    print(f"done: {state['epochs_done']} epochs; the last one's validation PSNR {last.get('val_psnr', float('nan')):.2f} dB, "
+          f"colourfulness ratio {last.get('val_colorfulness_ratio', float('nan')):.3f}; model: {Path(args.out) / 'model.keras'}")
     return 0
 
 
-__all__ = ["AdversarialRunError", "AdversarialSettings", "AdversarialSteps", "build_patch_discriminator",
+__all__ = ["ADVERSARIAL_RECIPES", "AdversarialRunError", "AdversarialSettings", "recipe_adversarial_settings", "AdversarialSteps", "build_patch_discriminator",
            "discriminator_loss", "generator_loss", "patchgan_receptive_field", "train_adversarial"]

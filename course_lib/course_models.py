@@ -25,16 +25,24 @@ from course_lib import config
 from course_lib.errors import CourseError
 from course_lib.recipes import TrainSettings, resolve_settings
 
-#: Run folder (under ``config.runs_dir()``) of each variant; notebooks 07 and 08 read these names.
-VARIANT_RUNS = {"classification": "cls", "hints": "hints"}
-#: Notebook number -> the variants it reads.
-NOTEBOOK_MODELS = {"07": ("classification",), "08": ("hints",)}
+#: Run folder (under ``config.runs_dir()``) of each variant; notebooks 07, 08 and 09 read these names.
+VARIANT_RUNS = {"classification": "cls", "hints": "hints", "adversarial": "adv"}
+#: Notebook number -> the variants it reads (09 also reads the judge, :data:`JUDGE_RUN`).
+NOTEBOOK_MODELS = {"07": ("classification",), "08": ("hints",), "09": ("classification", "adversarial")}
+#: Run folder of notebook 09's judge: the category classifier trained on real photos (``train-classifier``).
+JUDGE_RUN = "judge"
 
 
 def variant_run_dir(variant: str, fast: bool | None = None) -> Path:
-    """``runs/cls`` or ``runs/hints`` (``-fast`` appended in fast mode, as the notebooks read them)."""
+    """``runs/cls``, ``runs/hints`` or ``runs/adv`` (``-fast`` appended in fast mode, as the notebooks read them)."""
     fast = config.fast_mode() if fast is None else fast
     return config.runs_dir() / (VARIANT_RUNS[variant] + ("-fast" if fast else ""))
+
+
+def judge_run_dir(fast: bool | None = None) -> Path:
+    """``runs/judge`` (``runs/judge-fast`` in fast mode): notebook 09's category classifier."""
+    fast = config.fast_mode() if fast is None else fast
+    return config.runs_dir() / (JUDGE_RUN + ("-fast" if fast else ""))
 
 
 def run_settings(run_dir: Path) -> TrainSettings | None:
@@ -80,6 +88,20 @@ def train_command(settings: TrainSettings, data_dir, out_dir, *, resume: bool) -
     return command + (["--resume"] if resume else [])
 
 
+def adversarial_command(mse_dir, data_dir, out_dir, *, resume: bool) -> list[str]:
+    """``train --adversarial --init-from MSE_DIR``: the generator starts from the MSE model (NoGAN), and
+    the adversarial settings are its recipe's (:func:`course_lib.adversarial.recipe_adversarial_settings`)."""
+    command = [sys.executable, "-m", "course_lib", "train", "--adversarial", "--init-from", str(mse_dir),
+               "--data", str(data_dir), "--out", str(out_dir)]
+    return command + (["--resume"] if resume else [])
+
+
+def judge_command(data_dir, out_dir, *, fast: bool = False) -> list[str]:
+    """``train-classifier``: notebook 09's judge, with its default settings (a few epochs in fast mode)."""
+    command = [sys.executable, "-m", "course_lib", "train-classifier", "--data", str(data_dir), "--out", str(out_dir)]
+    return command + (["--epochs", "3", "--width", "8"] if fast else [])
+
+
 def describe(settings: TrainSettings) -> str:
     """One line naming what decides a comparison: recipe, resolution, weights, epochs."""
     epochs = f"{settings.epochs} epochs" + (f" + {settings.fine_tune_epochs} fine-tuning"
@@ -88,8 +110,9 @@ def describe(settings: TrainSettings) -> str:
             f"weights {settings.weights or 'none (random encoder)'}, {epochs}")
 
 
-def _train(settings: TrainSettings, data_dir, out_dir: Path, what: str) -> None:
-    command = train_command(settings, data_dir, out_dir, resume=(out_dir / "checkpoints" / "state.json").is_file())
+def _train(settings: TrainSettings, data_dir, out_dir: Path, what: str, command: list[str] | None = None) -> None:
+    if command is None:
+        command = train_command(settings, data_dir, out_dir, resume=(out_dir / "checkpoints" / "state.json").is_file())
     print(f"run-notebooks: {what} ({describe(settings)}):\n  {' '.join(command[1:])}", flush=True)
     if subprocess.run(command, check=False).returncode != 0:
         raise CourseError(f"training {what} into {out_dir} failed (its error is printed above). If that folder "
@@ -130,11 +153,27 @@ def prepare_models(notebook: str, data_dir, *, recipe: str = "auto") -> list[Pat
     runs = [mse_dir]
     for variant in variants:
         run_dir = variant_run_dir(variant, fast=False)
-        settings = variant_settings(mse, variant)
         # A finished run with these settings is reused, an interrupted one continued, one with other
         # settings refused: the train command decides (resume), as for a learner.
-        _train(settings, data_dir, run_dir, f"the {variant} model for notebook {notebook}, like {mse_dir.name}")
+        if variant == "adversarial":  # fine-tunes the MSE model itself: its settings are the MSE model's
+            resume = (run_dir / "checkpoints" / "state.json").is_file()
+            _train(mse, data_dir, run_dir, f"the adversarial model for notebook {notebook}, from {mse_dir.name}",
+                   adversarial_command(mse_dir, data_dir, run_dir, resume=resume))
+        else:
+            _train(variant_settings(mse, variant), data_dir, run_dir,
+                   f"the {variant} model for notebook {notebook}, like {mse_dir.name}")
         runs.append(run_dir)
+    if notebook == "09":
+        judge = judge_run_dir(fast=False)
+        if (judge / "classifier.keras").is_file():
+            print(f"run-notebooks: notebook 09's judge, reused: {judge}", flush=True)
+        else:
+            command = judge_command(data_dir, judge)
+            print(f"run-notebooks: notebook 09's judge (a category classifier on real photos):\n  "
+                  f"{' '.join(command[1:])}", flush=True)
+            if subprocess.run(command, check=False).returncode != 0:
+                raise CourseError(f"training the judge into {judge} failed (its error is printed above)")
+        runs.append(judge)
     return runs
 
 

@@ -99,6 +99,16 @@ def test_critic_pretraining_leaves_the_generator_and_the_fine_tune_changes_it(ti
     assert any(not np.array_equal(a, b) for a, b in zip(start, after_gan, strict=True))
     assert np.isfinite(state["history"]["val_psnr"]).all()
     assert (run / "model.keras").is_file() and (run / "log.csv").read_text().count("\n") == 3
+    # log.csv: one header for both phases (a critic epoch leaves the generator's columns empty)
+    import csv
+
+    rows = list(csv.DictReader((run / "log.csv").open()))
+    assert [r["phase"] for r in rows] == ["critic", "adversarial"]
+    assert rows[0]["generator_loss"] == "" and float(rows[1]["generator_loss"]) > 0
+    assert all(0 < float(r["val_colorfulness_ratio"]) < 5 for r in rows)
+    # model.keras is the generator after the last adversarial epoch
+    for a, b in zip(_weights(run / "model.keras"), after_gan, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 class _Stop(Exception):

@@ -41,6 +41,7 @@ SELFTEST_DIR = ARTIFACTS / "selftest"
 NOTEBOOK_01 = "notebooks/01_lab_color_space.ipynb"
 NOTEBOOK_06 = "notebooks/06_results.ipynb"
 NOTEBOOK_08 = "notebooks/08_colour_hints.ipynb"
+NOTEBOOK_09 = "notebooks/09_adversarial_colorization.ipynb"
 
 #: Generous limits for a loaded 2-core machine; a healthy run is far below them.
 RUN_ALL_TIMEOUT_S = 240.0
@@ -428,4 +429,45 @@ def test_notebook_08_a_click_with_a_picked_colour_pulls_the_result_towards_it(op
         assert moved > 0.5, (f"the result near the click did not move towards the hint's colour: ab {before.round(1)} "
                              f"-> {after.round(1)}, target {target.round(1)}")
         driver.screenshot(ARTIFACTS / "08_colour_hints.png", focus=result)
+        driver.assert_not_saved()
+
+
+# --------------------------------------------------------------------------- notebook 09
+def test_notebook_09_turing_test_counts_the_clicks_and_reports_a_fooling_rate(open_notebook):
+    """09: Run All without errors; in the Turing test a click on "real" or "colorized" shows the next photo and
+    updates the count; after the last photo the buttons are disabled, the fooling rate with its interval is
+    shown, and what each photo was."""
+    driver = open_notebook(NOTEBOOK_09)
+    with screenshot_on_failure(driver, "09_adversarial_colorization"):
+        # 09 trains three tiny models and a tiny judge when they are missing: more than the others need.
+        driver.run_all_cells(timeout_s=2 * RUN_ALL_TIMEOUT_S)
+        driver.assert_no_cell_errors()
+        assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+
+        panel = ".jp-NotebookPanel:not(.lm-mod-hidden) "
+        photo = driver.page.locator(panel + ".turing-photo img, " + panel + "img.turing-photo")
+        result = driver.page.locator(panel + ".turing-result")
+        real, colorized = (driver.page.locator(panel + f"button.turing-{answer}") for answer in ("real", "colorized"))
+        assert photo.count() == 1 and result.count() == 1, "the Turing test did not render its photo and result"
+        assert real.count() == 1 and colorized.count() == 1, "the Turing test has no real / colorized buttons"
+        real.scroll_into_view_if_needed()
+        cell = driver.cell_index_of(real)
+        text = result.inner_text()
+        total = int(text.split(" of ")[1].split(" ")[0])
+        assert text.startswith("0 of ") and total >= 2, f"unexpected start: {text!r}"
+
+        for clicks in range(1, total + 1):
+            known = driver.image_sources(cell)
+            (real if clicks % 2 else colorized).click()
+            driver.page.wait_for_function("([sel, want]) => document.querySelector(sel).innerText.startsWith(want)",
+                                          arg=[panel + ".turing-result", f"{clicks} of {total} answered"],
+                                          timeout=30_000)
+            if clicks < total:  # the next photo replaces this one
+                driver.wait_for_new_image(cell, known, timeout_s=30.0)
+        driver.wait_until_idle(timeout_s=60.0)
+        driver.assert_no_cell_errors(context="after answering the Turing test")
+        final = result.inner_text()
+        assert "Fooling rate:" in final and "95% interval" in final and "Done. The photos were:" in final, final
+        assert real.is_disabled() and colorized.is_disabled(), "the buttons still answer after the last photo"
+        driver.screenshot(ARTIFACTS / "09_adversarial_colorization.png", focus=result)
         driver.assert_not_saved()

@@ -21,7 +21,7 @@ TIMES = REPO_ROOT / "benchmarks" / "results" / "training_times.json"
 #: The files whose training times are checked.
 FILES = ("notebooks/00_welcome_and_setup.py", "notebooks/04_training_on_a_gpu.py",
          "notebooks/05_evaluation_metrics.py", "notebooks/06_results.py", "notebooks/07_colour_as_classification.py",
-         "notebooks/08_colour_hints.py", "README.md")
+         "notebooks/08_colour_hints.py", "notebooks/09_adversarial_colorization.py", "README.md")
 #: A duration in minutes as the course writes it: "19-31 minutes", "21.5 min", "about 25 minutes".
 DURATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?(?:-\d+(?:\.\d+)?)?) ?(?:min|minutes)\b")
 #: Durations that are no training time: a notebook's working time in its header, the test commands' times.

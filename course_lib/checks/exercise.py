@@ -50,7 +50,7 @@ GRADE_FILE_ENV_VAR = "COURSE_GRADE_FILE"
 #: notebook number -> the module of course_lib.checks that declares its exercises
 CHECK_MODULES = {"00": "welcome", "01": "lab_color", "02": "exploring", "03": "autoencoder",
                  "04": "training", "05": "metrics", "06": "results",
-                 "07": "classification", "08": "colour_hints"}
+                 "07": "classification", "08": "colour_hints", "09": "adversarial"}
 _REGISTRY: dict[str, dict[int, "Exercise"]] = {}
 #: How a checker's docstring starts when its exercise is a prediction or a decision (it counts once).
 PREDICTION_PREFIXES = ("Prediction:", "Decision:")

@@ -1,0 +1,90 @@
+"""Choose the cpu recipe's adversarial settings (λ, epochs) on the validation split.
+
+Each ``--runs`` folder is a finished ``train --adversarial --init-from RUNS/course`` run with one setting
+(the MSE model it started from may be given too, as λ = 0). Every run is scored on the validation photos
+shrunk to 256 px (as notebook 07 chooses its decoding: ``classification.DECODING_MAX_SIDE``). The rule,
+notebook 07's band: the highest validation PSNR (mean over categories) among the runs whose
+colourfulness ratio (mean over categories) lies inside ``classification.COLOURFULNESS_BAND``; if none
+does, the one closest to the band. Prints the table; ``--json NAME`` writes benchmarks/results/NAME.json.
+
+    python benchmarks/select_adversarial.py --data ../shared/ncd --runs runs/course runs/adv-0.01 runs/adv-0.1 \
+        --json adversarial_validation
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+from course_lib.classification import COLOURFULNESS_BAND, DECODING_MAX_SIDE
+from course_lib.colorizer import Colorizer
+from course_lib.course_models import run_settings
+from course_lib.evaluate import evaluate_colorizer, select_records
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def describe_run(run: Path) -> dict:
+    """λ and epochs of an adversarial run (λ = 0, 0 epochs for a plain run)."""
+    state = json.loads((run / "checkpoints" / "state.json").read_text())
+    adversarial = state.get("adversarial")
+    if adversarial is None:
+        return {"run": run.name, "weight": 0.0, "adversarial_epochs": 0}
+    return {"run": run.name, "weight": adversarial["adversarial_weight"],
+            "adversarial_epochs": adversarial["adversarial_epochs"]}
+
+
+def distance_to_band(ratio: float, band=COLOURFULNESS_BAND) -> float:
+    low, high = band
+    return max(low - ratio, 0.0, ratio - high)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--runs", nargs="+", required=True)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+    records = select_records(args.data, "val")
+    rows = []
+    for run in map(Path, args.runs):
+        result = evaluate_colorizer(Colorizer.load(run), records, max_side=DECODING_MAX_SIDE, model=str(run),
+                                    split="val", gray=False, progress=False)
+        ratio = result.dataset_category_mean["colorfulness_ratio"]
+        rows.append({**describe_run(run), "psnr": round(result.dataset_category_mean["psnr"], 2),
+                     "psnr_images": round(result.dataset_image_mean["psnr"], 2),
+                     "colourfulness": round(ratio, 3),
+                     "colourfulness_images": round(result.dataset_image_mean["colorfulness_ratio"], 3),
+                     "inside": "yes" if distance_to_band(ratio) == 0 else "no"})
+        print(rows[-1])
+    inside = [row for row in rows if row["inside"] == "yes"]
+    chosen = (max(inside, key=lambda row: row["psnr"]) if inside
+              else min(rows, key=lambda row: distance_to_band(row["colourfulness"])))
+    for row in rows:
+        row["chosen"] = "**chosen**" if row is chosen else ""
+    print(f"chosen: {chosen}")
+    if args.json:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        result = {
+            "what": (f"the adversarial fine-tune of the cpu recipe's MSE model (critic 1 epoch, then N adversarial "
+                     f"epochs at λ), on the {len(records)} validation photos at {DECODING_MAX_SIDE} px; PSNR and "
+                     f"colourfulness ratio: mean over categories (over photos). Rule: the highest PSNR among the runs "
+                     f"whose colourfulness ratio is inside {COLOURFULNESS_BAND[0]}-{COLOURFULNESS_BAND[1]} (notebook "
+                     "07's band); λ = 0 is the MSE model itself"),
+            "command": "python benchmarks/select_adversarial.py --data DATA --runs RUNS... --json " + args.json,
+            "measured": time.strftime("%Y-%m-%d"), "commit": commit,
+            "machine": f"{os.cpu_count()} CPU cores ({platform.machine()}), no GPU, TensorFlow on the CPU",
+            "rows": rows}
+        path = RESULTS / f"{args.json}.json"
+        path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
