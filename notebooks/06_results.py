@@ -246,7 +246,8 @@ fig = plot_best_worst(ours, colorize_with_model, k=2)
 plt.show()
 
 # %% [markdown] id="c16"
-# And inside the category where the model does worst (lowest mean PSNR), its best and worst image:
+# And inside the category where the model does worst (lowest mean PSNR: exercise 1's question), its best
+# and worst image; then your prediction meets the measurement:
 
 # %% id="c17"
 hardest = min(ours.categories, key=lambda name: ours.categories[name]["psnr"])

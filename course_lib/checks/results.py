@@ -43,11 +43,11 @@ def explain_hardest(predicted, categories: dict, gray_categories: dict) -> bool:
 
     def describe(name):
         floor = f"gray floor {gray[name]:.2f} dB, gain {psnr[name] - gray[name]:+.2f} dB" if name in gray else "no gray floor"
-        return f"{psnr[name]:.2f} dB ({floor}, {categories[name]['n']} test images)"
+        return f"{psnr[name]:.2f} dB: {floor}, {categories[name]['n']} test images"
 
-    shows = f"{worst}: {describe(worst)}"
+    shows = f"lowest mean PSNR, {worst} at {describe(worst)}"
     if predicted in psnr and predicted != worst:
-        shows += (f"; your {predicted} is the {_ordinal(ranked.index(predicted) + 1)} hardest of {len(ranked)}, "
+        shows += (f"; your {predicted} is the {_ordinal(ranked.index(predicted) + 1)} hardest of {len(ranked)}, at "
                   f"{describe(predicted)}")
     elif predicted is not None and predicted not in psnr:
         shows += f"; {predicted} has no test image in this evaluation"
