@@ -175,26 +175,42 @@ plt.show()
 #
 # $$w \propto \big((1-\lambda)\,\tilde p + \lambda / Q\big)^{-1}, \qquad \textstyle\sum_q \tilde p_q w_q = 1.$$
 #
-# ### Exercise 1: the rebalancing weights
+# Here $\tilde p$ is the *smoothed* distribution: a colour next to a common one is not really rare, so
+# the counts are blurred over the ab plane before they are inverted.
 #
-# Write `rebalancing_weights(p, uniform_mix)`: `p` is an already smoothed distribution (a NumPy array of
-# Q probabilities), `uniform_mix` is lambda. Return the Q weights.
+# ### Exercise 1: the rebalancing weights, smoothing included
+#
+# Build `rebalancing_weights(p, bins, uniform_mix)`: `p` holds the training pixels of each bin (a
+# distribution like section 4's `p`, or plain counts), `bins` the `(Q, 2)` bin centres, `uniform_mix` is
+# lambda; return the `Q` weights. The smoothing is yours to design. The bins are only the in-gamut ones,
+# a list of centres and not a full grid, so there is no image to blur with a ready-made filter: build the
+# blur from the distances between bin centres. Each bin's mass is shared among the bins in proportion to a
+# Gaussian of their distance to it (sigma = 5 ab units), and no mass is created or lost: the smoothed
+# distribution still sums to 1, also at the gamut's edge, where a bin has fewer neighbours. The check
+# compares your weights with `cl.rebalancing_weights` on distributions it makes: random ones, counts, all
+# pixels in one bin, a patch of bins with edges, and lambda = 1.
 
-# %% tags=["exercise"] id="c10" exercise_kind="typing"
+# %% tags=["exercise"] id="c10" exercise_kind="building"
 ### BEGIN STUB
-def rebalancing_weights(p, uniform_mix):
-    # YOUR CODE HERE: replace None
+def rebalancing_weights(p, bins, uniform_mix):
+    # YOUR CODE HERE: replace None with the (Q,) weights
     return None
 ### END STUB
 ### BEGIN SOLUTION
 import numpy as np
 
 
-# Exercise 1 -- the rebalancing weights
-def rebalancing_weights(p, uniform_mix):
-    """Zhang's weights for a smoothed distribution ``p`` (Q,), lambda = ``uniform_mix``."""
-    w = 1.0 / ((1 - uniform_mix) * p + uniform_mix / len(p))
-    return w / np.sum(p * w)
+# Exercise 1 -- the rebalancing weights, smoothing included
+def rebalancing_weights(p, bins, uniform_mix, sigma=5.0):
+    """Zhang's weights for the raw distribution (or counts) ``p`` over ``bins``; lambda = ``uniform_mix``."""
+    p = np.asarray(p, dtype=np.float64)
+    p = p / p.sum()                                          # counts -> a distribution
+    d2 = ((bins[:, None, :] - bins[None, :, :]) ** 2).sum(-1)  # (Q, Q) squared distances between centres
+    spread = np.exp(-d2 / (2 * sigma**2))                   # spread[q, j]: how much of bin j goes to bin q
+    spread = spread / spread.sum(axis=0, keepdims=True)     # each column sums to 1: no mass lost or made
+    p_smooth = spread @ p
+    w = 1.0 / ((1 - uniform_mix) * p_smooth + uniform_mix / len(p))
+    return w / np.sum(p_smooth * w)                         # a pixel weighs 1 on average
 ### END SOLUTION
 
 
@@ -207,9 +223,9 @@ ex1.check(rebalancing_weights)
 # %% id="c12"
 p_smooth = cl.smooth_distribution(p, bins)
 weights = cl.rebalancing_weights(p, bins)  # course_lib: the same formula, smoothing included
-answer = rebalancing_weights(p_smooth, cl.UNIFORM_MIX)
+answer = rebalancing_weights(p, bins, cl.UNIFORM_MIX)
 if answer is not None:
-    print("your weights match course_lib's:", bool(np.allclose(answer, weights, rtol=1e-6)))
+    print("your weights match course_lib's:", bool(np.allclose(answer, weights, rtol=1e-5)))
 print(f"gray bin weight {weights[gray_bin]:.2f}; rarest colours {weights.max():.2f} "
       f"({weights.max() / weights[gray_bin]:.0f} times more); expected weight {np.dot(p_smooth, weights):.3f}")
 show_on_ab_plane(weights, "Rebalancing weight of each bin", label="w")
@@ -487,31 +503,45 @@ print(f"the run decodes with T = {T_RUN:g} and {UPSAMPLING_RUN} upsampling ({T_S
 # weights. T = 1 is the mean (back to MSE's compromise), T -> 0 the mode (vivid, but neighbouring pixels
 # may jump between modes). Zhang et al. chose T = 0.38; this run chose its own on the validation split.
 #
-# ### Exercise 4: the annealed mean
+# ### Exercise 4: an annealed mean that never fails
 #
-# Write `annealed_mean(probs, bins, T)`: `probs` has shape `(..., Q)` (each row sums to 1), `bins` shape
-# `(Q, 2)`; return the `(..., 2)` ab colours.
+# The formula is one line; computing it for every pixel a head produces is not. The head's distributions
+# are float32, often **broad** (a barely trained head spreads its probability over hundreds of bins, each
+# near 1/Q), may hold exact zeros, and the slider below goes down to T = 0.02, where `z ** (1 / T)` is
+# `z ** 50`. At T = 0 the formula divides by zero, while its limit is simply the mode.
+#
+# Build `annealed_mean(probs, bins, T)`: `probs` has shape `(..., Q)` (float32 or float64, each row sums to
+# 1, zeros allowed), `bins` shape `(Q, 2)`, `T` is in [0, 1]; return the `(..., 2)` ab colours of the
+# formula, **finite for every such input**, and at T = 0 the mode (each pixel's most probable bin). Try the
+# formula as printed on a broad float32 distribution at T = 0.05 first, and look at what comes out. The
+# check compares yours with the library's `cl.annealed_mean` on distributions it makes: the 3-bin pixels
+# above, zeros, T = 0, broad float32 ones at T = 0.05, broad float64 ones at T = 0.001, random sharper ones.
 #
 # Yours takes **probabilities**; the library's `cl.annealed_mean(logits, bins, T)`, used in the rest of
-# this notebook, takes the head's **logits** (unnormalised log-probabilities) and computes
-# `softmax(logits / T)`, the same re-tempered distribution without ever taking the log of a zero.
+# this notebook, takes the head's **logits** (unnormalised log-probabilities), which is one way around the
+# problem you will meet. Build your own rather than call it.
 
-# %% tags=["exercise"] id="c18" exercise_kind="typing"
+# %% tags=["exercise"] id="c18" exercise_kind="building"
 ### BEGIN STUB
 def annealed_mean(probs, bins, T):
-    # YOUR CODE HERE: replace None
+    # YOUR CODE HERE: replace None with the (..., 2) colours
     return None
 ### END STUB
 ### BEGIN SOLUTION
 import numpy as np
 
 
-# Exercise 4 -- the annealed mean
+# Exercise 4 -- an annealed mean that never fails
 def annealed_mean(probs, bins, T):
-    """``sum_q f_T(z)_q c_q`` with ``f_T(z) = z ** (1 / T)``, renormalised."""
-    tempered = np.power(probs, 1.0 / T)
-    tempered = tempered / tempered.sum(axis=-1, keepdims=True)
-    return tempered @ bins
+    """``sum_q f_T(z)_q c_q``, ``f_T(z) = z ** (1 / T)`` renormalised, computed in logs; the mode at T = 0."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if T == 0:
+        return bins[np.argmax(probs, axis=-1)]            # the limit T -> 0: the most probable bin
+    with np.errstate(divide="ignore"):                    # log(0) = -inf: that bin weighs exp(-inf) = 0
+        scaled = np.log(probs) / T
+    # Only ratios matter: with the largest at exp(0) = 1, the weights can never all underflow to 0.
+    tempered = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return (tempered / tempered.sum(axis=-1, keepdims=True)) @ bins
 ### END SOLUTION
 
 
@@ -543,6 +573,26 @@ row_titles = [f"T = {T:g}" + (" (mode)" if T == 0 else " (run's)" if T == T_RUN 
 show_images([image for row in zip(*rows, few_rgb) for image in row], (row_titles + ["truth"]) * len(few),
             ncols=len(temperatures) + 1, size=1.8)
 plt.show()
+
+# %% [markdown] id="c21m"
+# Exercise 4's problem on this head's own distributions: the formula as printed, in float32, at the
+# slider's lowest T (0.02), and yours, next to the library's.
+
+# %% id="c21n"
+from course_lib.checks.feedback import call_safely
+
+few_probs = np.exp(few_logits - few_logits.max(axis=-1, keepdims=True))
+few_probs /= few_probs.sum(axis=-1, keepdims=True)  # (4, S, S, Q) float32 probabilities
+with np.errstate(all="ignore"):
+    naive_weights = few_probs ** np.float32(1 / 0.02)
+    naive = (naive_weights / naive_weights.sum(axis=-1, keepdims=True)) @ cls_bins
+print(f"T = 0.02, this head's {naive.shape[0] * naive.shape[1] * naive.shape[2]:,} pixels (float32): the formula as "
+      f"printed gives NaN for {np.isnan(naive).any(axis=-1).mean():.1%} of them")
+answered, yours = call_safely(annealed_mean, few_probs, cls_bins, 0.02)  # your exercise 4; it may raise
+if answered and yours is not None:
+    yours = np.asarray(yours, dtype=np.float64)
+    print(f"yours: NaN for {np.isnan(yours).any(axis=-1).mean():.1%}; largest difference from cl.annealed_mean: "
+          f"{np.nanmax(np.abs(yours - cl.annealed_mean(few_logits, cls_bins, 0.02))):.2f} ab units")
 
 # %% id="c22"
 slider = widgets.FloatSlider(value=T_RUN, min=0.02, max=1.0, step=0.02, description="T", continuous_update=False)

@@ -12,11 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 
-# Exercise 1 -- the rebalancing weights
-def rebalancing_weights(p, uniform_mix):
-    """Zhang's weights for a smoothed distribution ``p`` (Q,), lambda = ``uniform_mix``."""
-    w = 1.0 / ((1 - uniform_mix) * p + uniform_mix / len(p))
-    return w / np.sum(p * w)
+# Exercise 1 -- the rebalancing weights, smoothing included
+def rebalancing_weights(p, bins, uniform_mix, sigma=5.0):
+    """Zhang's weights for the raw distribution (or counts) ``p`` over ``bins``; lambda = ``uniform_mix``."""
+    p = np.asarray(p, dtype=np.float64)
+    p = p / p.sum()                                          # counts -> a distribution
+    d2 = ((bins[:, None, :] - bins[None, :, :]) ** 2).sum(-1)  # (Q, Q) squared distances between centres
+    spread = np.exp(-d2 / (2 * sigma**2))                   # spread[q, j]: how much of bin j goes to bin q
+    spread = spread / spread.sum(axis=0, keepdims=True)     # each column sums to 1: no mass lost or made
+    p_smooth = spread @ p
+    w = 1.0 / ((1 - uniform_mix) * p_smooth + uniform_mix / len(p))
+    return w / np.sum(p_smooth * w)                         # a pixel weighs 1 on average
 
 
 import numpy as np
@@ -65,12 +71,17 @@ def choose_decoding(rows, band=(0.98, 1.30)):
 import numpy as np
 
 
-# Exercise 4 -- the annealed mean
+# Exercise 4 -- an annealed mean that never fails
 def annealed_mean(probs, bins, T):
-    """``sum_q f_T(z)_q c_q`` with ``f_T(z) = z ** (1 / T)``, renormalised."""
-    tempered = np.power(probs, 1.0 / T)
-    tempered = tempered / tempered.sum(axis=-1, keepdims=True)
-    return tempered @ bins
+    """``sum_q f_T(z)_q c_q``, ``f_T(z) = z ** (1 / T)`` renormalised, computed in logs; the mode at T = 0."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if T == 0:
+        return bins[np.argmax(probs, axis=-1)]            # the limit T -> 0: the most probable bin
+    with np.errstate(divide="ignore"):                    # log(0) = -inf: that bin weighs exp(-inf) = 0
+        scaled = np.log(probs) / T
+    # Only ratios matter: with the largest at exp(0) = 1, the weights can never all underflow to 0.
+    tempered = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return (tempered / tempered.sum(axis=-1, keepdims=True)) @ bins
 
 
 # Exercise 6 -- prediction, recorded before the measurement

@@ -28,9 +28,13 @@ def test_solution_agrees_with_course_lib():
     probs = np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
     np.testing.assert_allclose(solutions.annealed_mean(probs, bins, 0.38), cl.annealed_mean(logits, bins, 0.38),
                                atol=1e-3)
+    probs[0, :5] = 0.0  # zeros allowed: they weigh nothing at any T
+    probs[0] /= probs[0].sum()
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(solutions.annealed_mean(probs, bins, 0.1),
+                                   cl.annealed_mean(np.maximum(np.log(probs), -1e4), bins, 0.1), atol=1e-3)
     p = cl.empirical_distribution(np.random.default_rng(1).normal(0, 20, (500, 2)), bins)
-    np.testing.assert_allclose(solutions.rebalancing_weights(cl.smooth_distribution(p, bins), 0.5),
-                               cl.rebalancing_weights(p, bins))
+    np.testing.assert_allclose(solutions.rebalancing_weights(p, bins, 0.5), cl.rebalancing_weights(p, bins), rtol=1e-5)
 
 
 @pytest.mark.parametrize("check", [checks.check_rebalancing_weights, checks.check_annealed_mean,
@@ -66,38 +70,91 @@ def test_annealed_mean_mistakes_are_named(wrong, named, capsys):
     assert named in capsys.readouterr().out
 
 
-def _unnormalised(p, lam):
-    return 1 / ((1 - lam) * p + lam / len(p))
+def _spread(bins, sigma=5.0, axis=0):
+    d2 = ((bins[:, None] - bins[None]) ** 2).sum(-1)
+    kernel = np.exp(-d2 / (2 * sigma**2))
+    return kernel / kernel.sum(axis=axis, keepdims=True)
 
 
-def _mean_one(p, lam):
-    w = _unnormalised(p, lam)
-    return w / w.mean()
+def _weights(p_smooth, lam):
+    w = 1 / ((1 - lam) * p_smooth + lam / len(p_smooth))
+    return w / np.sum(p_smooth * w)
 
 
-def _swapped(p, lam):
-    w = 1 / (lam * p + (1 - lam) / len(p))
-    return w / np.sum(p * w)
-
-
-def _not_inverted(p, lam):
-    w = (1 - lam) * p + lam / len(p)
-    return w / np.sum(p * w)
+def _loop_weights(p, bins, lam):  # another correct design: a loop that hands out each bin's mass
+    p = np.asarray(p, float) / np.sum(p)
+    smooth = np.zeros(len(p))
+    for j, centre in enumerate(bins):
+        share = np.exp(-((bins - centre) ** 2).sum(axis=1) / 50.0)
+        smooth += p[j] * share / share.sum()
+    return _weights(smooth, lam)
 
 
 @pytest.mark.parametrize("wrong, named", [
-    (_unnormalised, "not normalised"), (_mean_one, "average 1 over the bins"), (_swapped, "swapped"),
-    (_not_inverted, "inverted"),
+    (lambda p, bins, lam: _weights(p / p.sum(), lam), "no smoothing"),
+    (lambda p, bins, lam: _weights(_spread(bins, axis=1) @ (p / p.sum()), lam), "each *row*"),
+    (lambda p, bins, lam: (lambda s: _weights(s / s.sum(), lam))(np.exp(-((bins[:, None] - bins[None]) ** 2).sum(-1)
+                                                                       / 50) @ (p / p.sum())), "rescaling"),
+    (lambda p, bins, lam: _weights(_spread(bins, sigma=5 / np.sqrt(2)) @ (p / p.sum()), lam), "width"),
+    (lambda p, bins, lam: _weights(_spread(bins) @ (p / p.sum()), 1 - lam) if lam != 0.5 else _loop_weights(p, bins, lam),
+     "swapped"),
+    (lambda p, bins, lam: _weights(_spread(bins) @ p, lam), "counts"),
+    (lambda p, lam: _weights(p, lam), "three arguments"),
 ])
-def test_rebalancing_mistakes_are_named(wrong, named, capsys):
+def test_rebalancing_mistakes_are_named_and_another_correct_version_passes(wrong, named, capsys):
+    assert checks.check_rebalancing_weights(_loop_weights)
     assert checks.check_rebalancing_weights(wrong) is False
     assert named in capsys.readouterr().out
 
 
 def test_wrong_shape_gets_a_hint(capsys):
     assert checks.check_annealed_mean(lambda probs, bins, T: probs) is False
-    assert checks.check_rebalancing_weights(lambda p, lam: p[:2]) is False
+    assert checks.check_rebalancing_weights(lambda p, bins, lam: p[:2]) is False
     assert capsys.readouterr().out.count("shape") >= 2
+
+
+# ------------------------------------------------ exercise 4: an annealed mean that never fails
+def _naive(probs, bins, T):  # the formula as printed: right on easy cases
+    w = probs ** (1 / T)
+    return (w / w.sum(axis=-1, keepdims=True)) @ bins
+
+
+def _naive_with_mode(probs, bins, T):
+    return bins[np.argmax(probs, axis=-1)] if T == 0 else _naive(probs, bins, T)
+
+
+def _naive_float64(probs, bins, T):  # float64 only postpones the underflow
+    return _naive_with_mode(np.asarray(probs, np.float64), bins, T)
+
+
+def _divide_by_the_largest(probs, bins, T):  # another stable design: no logarithms at all
+    if T == 0:
+        return bins[np.argmax(probs, axis=-1)]
+    probs = np.asarray(probs, np.float64)
+    w = (probs / probs.max(axis=-1, keepdims=True)) ** (1 / T)
+    return (w / w.sum(axis=-1, keepdims=True)) @ bins
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (_naive, "T = 0"), (_naive_with_mode, "below the smallest number float32 holds"),
+    (_naive_float64, "below the smallest number float64 holds"),
+])
+def test_annealed_mean_that_fails_on_hard_inputs_is_told_why(wrong, says, capsys):
+    assert checks.check_annealed_mean(solutions.annealed_mean)
+    assert checks.check_annealed_mean(_divide_by_the_largest)
+    assert checks.check_annealed_mean(wrong) is False
+    out = capsys.readouterr().out
+    assert out.count("accepted") == 2 and says in out
+
+
+def test_the_naive_formula_really_fails_where_the_check_says():
+    """The checker's hard cases are hard: the formula as printed gives NaN there, the library does not."""
+    for what, probs, bins, T in checks._annealed_cases(np.random.default_rng(5)):
+        if what.startswith("broad"):
+            with np.errstate(all="ignore"):
+                naive = _naive(probs, bins, T)
+            assert np.isnan(naive).any(), what
+            assert np.isfinite(checks.annealed_mean_reference(probs, bins, T)).all()
 
 
 # ------------------------------------------------ exercise 2: the rebalanced cross-entropy

@@ -72,7 +72,7 @@ def test_check_records_its_verdict_when_grading(tmp_path, monkeypatch, capsys):
                          "prediction": False, "message": "", "hints": 1, "solution_viewed": False}
 
 
-PREDICTIONS = {("00", 3), ("01", 4), ("02", 4), ("02", 5), ("03", 4), ("04", 4), ("04", 7), ("05", 4), ("06", 4),
+PREDICTIONS = {("00", 3), ("01", 4), ("02", 4), ("02", 5), ("03", 4), ("04", 4), ("04", 7), ("05", 4), ("06", 1), ("06", 3),
                ("07", 6), ("08", 5)}
 
 

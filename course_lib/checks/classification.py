@@ -3,9 +3,11 @@
 Each ``check_*`` function takes the learner's function, calls it on cases it makes (hand-made
 and random), and prints ``accepted`` or a hint naming the likely mistake. It returns ``True`` or
 ``False`` and never raises. The building checkers compare outputs with the library's
-(:mod:`course_lib.classification`) and check properties, never the learner's code. Exercise 5 is
-decided on this kernel's own validation table; exercise 6 is a :class:`Prediction` compared with
-this kernel's measurement.
+(:mod:`course_lib.classification`) and check properties, never the learner's code: exercise 1
+(the weights, smoothing included) against ``cl.rebalancing_weights`` on random distributions,
+exercise 4 (an annealed mean that never fails) against ``cl.annealed_mean`` down to T = 0 and on
+distributions whose naive tempering underflows. Exercise 5 is decided on this kernel's own
+validation table; exercise 6 is a :class:`Prediction` compared with this kernel's measurement.
 """
 
 from __future__ import annotations
@@ -23,12 +25,18 @@ _BINS = np.array([[-40.0, 10.0], [0.0, 0.0], [40.0, 30.0]])
 _PROBS = np.array([0.5, 0.1, 0.4])
 
 
-# ------------------------------------------------ exercise 2: the annealed mean
+# ------------------------------------------------ exercise 4: an annealed mean that never fails
 def annealed_mean_reference(probs: np.ndarray, bins: np.ndarray, temperature: float) -> np.ndarray:
-    """``(..., Q)`` probabilities -> ``(..., 2)``: ``sum_q f_T(z)_q c_q``, ``f_T(z) = z**(1/T) / sum z**(1/T)``."""
-    tempered = np.power(probs, 1.0 / temperature)
-    tempered = tempered / tempered.sum(axis=-1, keepdims=True)
-    return tempered @ bins
+    """``(..., Q)`` probabilities (zeros allowed) -> ``(..., 2)``: the library's annealed mean of ``log(probs)``.
+
+    A bin of probability 0 gets a logit far below every other bin's, so it weighs nothing at any T.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        logits = np.log(probs)
+    lowest = np.where(np.isfinite(logits), logits, np.inf).min(axis=-1, keepdims=True)
+    logits = np.where(np.isfinite(logits), logits, lowest - 1e4)
+    return cl.annealed_mean(logits, bins, temperature).astype(np.float64)
 
 
 def _wrong_annealed_means(probs, bins, temperature) -> dict[str, np.ndarray]:
@@ -48,81 +56,189 @@ def _wrong_annealed_means(probs, bins, temperature) -> dict[str, np.ndarray]:
     }
 
 
+def _broad(rng: np.random.Generator, bins: np.ndarray, shape: tuple, dtype) -> np.ndarray:
+    """Broad distributions over all the bins (a barely trained head's): no bin above about 1 %."""
+    probs = rng.uniform(0.8, 1.2, (*shape, len(bins)))
+    return (probs / probs.sum(axis=-1, keepdims=True)).astype(dtype)
+
+
+def _annealed_cases(rng: np.random.Generator) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
+    """(what, probs, bins, T): the formula's own cases first, then the ones a naive version fails."""
+    batch = np.stack([_PROBS, [0.2, 0.7, 0.1]])  # (2, 3): two pixels
+    bins = cl.ab_bins()
+    with_zeros = np.array([[0.6, 0.0, 0.4], [0.0, 1.0, 0.0]])
+    broad32 = _broad(rng, bins, (2, 3), np.float32)
+    return [
+        *[(f"two pixels over 3 bins at T = {t}", batch, _BINS, t) for t in (1.0, 0.38, 0.1)],
+        ("pixels with bins of probability exactly 0, at T = 0.38", with_zeros, _BINS, 0.38),
+        ("T = 0 (the limit: the mode)", batch, _BINS, 0.0),
+        (f"broad float32 distributions over the {len(bins)} bins, shape (2, 3, {len(bins)}), at T = 0.05",
+         broad32, bins, 0.05),
+        (f"broad float64 distributions over the {len(bins)} bins at T = 0.001", _broad(rng, bins, (4,), np.float64),
+         bins, 0.001),
+        ("random sharper distributions (float32) at T = 0.2", rng.dirichlet(np.full(len(bins), 0.05), 5)
+         .astype(np.float32), bins, 0.2),
+    ]
+
+
 @checker
 def check_annealed_mean(annealed_mean: Callable | None) -> bool:
-    """Check ``annealed_mean(probs (..., Q), bins (Q, 2), T) -> ab (..., 2)``."""
+    """Check ``annealed_mean(probs (..., Q), bins (Q, 2), T) -> ab (..., 2)``: the library's, finite, for every T in [0, 1]."""
     if annealed_mean is None:
         return not_attempted("annealed_mean")
-    batch = np.stack([_PROBS, [0.2, 0.7, 0.1]])  # (2, 3): two pixels
-    for temperature in (1.0, 0.38, 0.1):
-        ok, got = learner_answer(annealed_mean, "annealed_mean", batch.copy(), _BINS.copy(), temperature)
+    for what, probs, bins, temperature in _annealed_cases(np.random.default_rng(5)):
+        with np.errstate(all="ignore"):  # the learner's overflows are judged by the result, not by warnings
+            ok, got = learner_answer(annealed_mean, "annealed_mean", probs.copy(), bins.copy(), temperature)
         if not ok:
+            if temperature == 0:
+                print("   (at T = 0 the formula divides by zero; the annealed mean's limit there is the mode: "
+                      "the most probable bin, np.argmax. Treat T = 0 on its own.)")
             return False
         got = as_float_array(got)
-        if got is None or got.shape != (2, 2):
-            return hint(f"return one (a, b) per pixel, shape (2, 2) for probabilities of shape (2, 3); got "
-                        f"{'not numbers' if got is None else f'shape {got.shape}'}.")
-        want = annealed_mean_reference(batch, _BINS, temperature)
-        if np.allclose(got, want, atol=1e-3):
+        want_shape = (*probs.shape[:-1], 2)
+        if got is None or got.shape != want_shape:
+            return hint(f"for {what}: return one (a, b) per pixel, shape {want_shape} for probabilities of shape "
+                        f"{probs.shape}; got {'not numbers' if got is None else f'shape {got.shape}'}.")
+        want = annealed_mean_reference(probs, bins, temperature)
+        if np.allclose(got, want, atol=1e-2):
             continue
-        for message, wrong in _wrong_annealed_means(batch, _BINS, temperature).items():
-            if np.allclose(got, wrong, atol=1e-3):
-                return hint(f"at T = {temperature}: {message}")
-        return hint(f"at T = {temperature} the first pixel should be {np.round(want[0], 2).tolist()}, got "
-                    f"{np.round(got[0], 2).tolist()}. Temper, renormalise, then weight the bin centres.")
-    return accept("T = 1 gives the mean, small T moves towards the most probable colour.")
+        if temperature == 0 and not np.isfinite(got).all():
+            return hint(f"for {what} your colours are NaN or infinite: 1 / T is infinite at T = 0. The annealed "
+                        "mean's limit there is the mode, the most probable bin: treat T = 0 on its own.")
+        if what.startswith("broad"):
+            bad = float(np.mean(~np.isfinite(got).all(axis=-1)))
+            return hint(f"for {what}, {bad:.0%} of your colours are NaN and the others are off. With every probability "
+                        f"near {1 / probs.shape[-1]:.4f}, z ** (1 / T) falls below the smallest number "
+                        f"{np.dtype(probs.dtype).name} holds: every bin becomes 0 and the renormalisation divides 0 by 0 "
+                        "(NaN), or a few bins survive as badly rounded tiny numbers (a wrong colour). Only the ratios "
+                        "between bins matter: work with log(z) / T and subtract each row's largest value before exp "
+                        "(the most probable bin then weighs exp(0) = 1), or divide z by its row's largest value before "
+                        "raising it to 1 / T.")
+        if probs.shape[-1] == 3:
+            for message, wrong in _wrong_annealed_means(probs, bins, temperature).items():
+                if temperature > 0 and np.allclose(got, wrong, atol=1e-3):
+                    return hint(f"at T = {temperature}: {message}")
+        if temperature == 0:
+            return hint(f"at T = 0 the answer is the mode: each pixel's most probable bin, {want[0].tolist()} for the "
+                        f"first pixel; got {np.round(got[0], 2).tolist()}.")
+        if np.isclose(probs, 0).any() and probs.shape[-1] == 3:
+            return hint(f"for {what} the first pixel should be {np.round(want[0], 2).tolist()}, got "
+                        f"{np.round(got[0], 2).tolist()}: a bin of probability 0 must weigh 0 at every T (log(0) is "
+                        "-inf; exp(-inf) = 0 is right, but replacing it by a large finite number is not).")
+        worst = np.unravel_index(int(np.argmax(np.abs(got - want).max(axis=-1))), want.shape[:-1])
+        return hint(f"for {what} pixel {tuple(int(i) for i in worst)} should be {np.round(want[worst], 2).tolist()}, "
+                    f"got {np.round(got[worst], 2).tolist()}. Temper (z ** (1 / T), computed so that it cannot "
+                    "underflow), renormalise, then weight the bin centres.")
+    return accept("T = 1 gives the mean, small T the most probable colour, T = 0 the mode; and no pixel turns NaN, "
+                  "not even for a broad float32 distribution at T = 0.05 or zeros in the distribution.")
 
 
-# ------------------------------------------------ exercise 1: the rebalancing weights
-_P = np.array([0.7, 0.2, 0.08, 0.02])  # a smoothed distribution over 4 bins: gray dominates
+# ------------------------------------------------ exercise 1: the rebalancing weights, smoothing included
+def _smoothing_kernel(bins: np.ndarray, sigma: float) -> np.ndarray:
+    d2 = ((bins[:, None, :] - bins[None, :, :]) ** 2).sum(-1)
+    return np.exp(-d2 / (2 * sigma**2))  # (Q, Q), K[q, j]: how much of bin j's mass goes to bin q, unnormalised
 
 
-def rebalancing_weights_reference(p: np.ndarray, uniform_mix: float) -> np.ndarray:
-    """``w = 1 / ((1 - lambda) p + lambda / Q)``, scaled so ``sum(p * w) = 1``."""
-    w = 1.0 / ((1 - uniform_mix) * p + uniform_mix / len(p))
-    return w / np.sum(p * w)
+def _weights_of(p_smooth: np.ndarray, uniform_mix: float) -> np.ndarray:
+    w = 1.0 / ((1 - uniform_mix) * p_smooth + uniform_mix / len(p_smooth))
+    return w / np.sum(p_smooth * w)
 
 
-def _wrong_weights(p, uniform_mix) -> dict[str, np.ndarray]:
-    raw = 1.0 / ((1 - uniform_mix) * p + uniform_mix / len(p))
-    swapped = 1.0 / (uniform_mix * p + (1 - uniform_mix) / len(p))
-    mixture = (1 - uniform_mix) * p + uniform_mix / len(p)
-    return {
-        "the weights are not normalised: scale them so that the expected weight sum(p * w) is 1.": raw,
+def _wrong_weights(p, bins, uniform_mix) -> list[tuple[str, np.ndarray]]:
+    """What typical mistakes return, with the hint each deserves (``p`` normalised)."""
+    kernel = _smoothing_kernel(bins, cl.SMOOTH_SIGMA)
+    p_smooth = cl.smooth_distribution(p, bins)
+    raw = 1.0 / ((1 - uniform_mix) * p_smooth + uniform_mix / len(p))
+    swapped = 1.0 / (uniform_mix * p_smooth + (1 - uniform_mix) / len(p))
+    mixture = (1 - uniform_mix) * p_smooth + uniform_mix / len(p)
+    by_rows = (kernel / kernel.sum(axis=1, keepdims=True)) @ p
+    blurred_then_rescaled = kernel @ p / np.sum(kernel @ p)
+    rows_message = ("the blur's normalisation: each *row* of your kernel sums to 1, so a bin takes a weighted average "
+                    "of its neighbours and mass is created or lost where bins have few neighbours (the gamut's edge). "
+                    "Spread each bin's mass instead: normalise each column j (where bin j's mass goes) to sum 1.")
+    return [(rows_message, _weights_of(by_rows, uniform_mix)), *{
+        "no smoothing: these are the weights of p itself. Blur p over the ab plane first (a Gaussian of the "
+        "distance between bin centres, sigma = 5), so that a rare colour next to a common one is not treated "
+        "as unseen.": _weights_of(p, uniform_mix),
+        rows_message: _weights_of(by_rows / by_rows.sum(), uniform_mix),
+        "the blur's normalisation: rescaling the blurred distribution to sum 1 afterwards moves mass between bins "
+        "(a bin at the gamut's edge shares its mass with fewer neighbours). Normalise each column j of the kernel "
+        "(where bin j's mass goes) to sum 1, and the result sums to 1 by itself.":
+            _weights_of(blurred_then_rescaled, uniform_mix),
+        "the Gaussian's width: it is exp(-d**2 / (2 * sigma**2)) with sigma = 5, not exp(-d**2 / sigma**2).":
+            _weights_of((lambda k: k / k.sum(axis=0, keepdims=True))(kernel**2) @ p, uniform_mix),  # exp(-d2 / sigma**2)
+        "the weights are not normalised: scale them so that the expected weight sum(p_smooth * w) is 1.": raw,
         "normalised so that the weights average 1 over the bins; the expectation is over pixels: "
-        "sum(p * w) = 1.": raw / raw.mean(),
-        "normalised so that the weights sum to 1; it is the expected weight sum(p * w) that must be 1.":
-            raw / raw.sum(),
+        "sum(p_smooth * w) = 1.": raw / raw.mean(),
+        "normalised with the raw p; the expected weight is taken under the distribution the weights were made "
+        "from, the smoothed one: sum(p_smooth * w) = 1.": raw / np.sum(p * raw),
         "lambda and 1 - lambda are swapped: lambda is the weight of the *uniform* distribution.":
-            swapped / np.sum(p * swapped),
+            swapped / np.sum(p_smooth * swapped),
         "the mixture must be inverted: a rare colour gets a *large* weight, 1 / ((1 - lambda) p + lambda / Q).":
-            mixture / np.sum(p * mixture),
-    }
+            mixture / np.sum(p_smooth * mixture),
+    }.items()]
+
+
+def _weight_cases(rng: np.random.Generator) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
+    """(what, p, bins, lambda): random, an L-shaped patch of bins (edges), counts, one bin only, lambda = 1."""
+    bins = cl.ab_bins()
+    patch = np.array([[a, b] for a in range(-20, 21, 10) for b in range(-20, 21, 10) if a <= 0 or b <= 0], float)
+    counts = np.zeros(len(bins))
+    counts[rng.choice(len(bins), 25, replace=False)] = rng.integers(1, 500, 25)
+    gray = np.zeros(len(patch))
+    gray[int(np.argmin(np.abs(patch).sum(axis=1)))] = 1.0
+    return [
+        ("a random distribution over an L-shaped patch of 21 bins", rng.dirichlet(np.ones(len(patch)), 1)[0], patch, 0.5),
+        (f"pixel counts (not yet a distribution) on 25 of the {len(bins)} course bins", counts, bins, 0.5),
+        ("every pixel in the gray bin of the patch", gray, patch, 0.3),
+        (f"a random distribution over the {len(bins)} course bins", rng.dirichlet(np.full(len(bins), 0.3), 1)[0],
+         bins, 0.5),
+        ("lambda = 1 (the uniform distribution only: every weight 1)", rng.dirichlet(np.ones(len(patch)), 1)[0],
+         patch, 1.0),
+    ]
+
+
+def _signature_hint(exc: Exception) -> str | None:
+    if isinstance(exc, TypeError) and "positional argument" in str(exc):
+        return (f"{exc}: the function takes three arguments, rebalancing_weights(p, bins, uniform_mix): the raw "
+                "distribution, the bin centres (the blur needs their distances) and lambda.")
+    return None
 
 
 @checker
 def check_rebalancing_weights(rebalancing_weights: Callable | None) -> bool:
-    """Check ``rebalancing_weights(p (Q,), uniform_mix) -> w (Q,)``."""
+    """Check ``rebalancing_weights(p (Q,), bins (Q, 2), uniform_mix) -> w (Q,)`` against ``cl.rebalancing_weights``."""
     if rebalancing_weights is None:
         return not_attempted("rebalancing_weights")
-    for uniform_mix in (0.5, 0.3):
-        ok, got = learner_answer(rebalancing_weights, "rebalancing_weights", _P.copy(), uniform_mix)
+    for what, p, bins, uniform_mix in _weight_cases(np.random.default_rng(8)):
+        ok, got = learner_answer(rebalancing_weights, "rebalancing_weights", p.copy(), bins.copy(), uniform_mix,
+                                 explain=_signature_hint)
         if not ok:
             return False
         got = as_float_array(got)
-        if got is None or got.shape != _P.shape:
-            return hint(f"return one weight per bin, shape {_P.shape}; got "
+        if got is None or got.shape != p.shape:
+            return hint(f"for {what}: return one weight per bin, shape {p.shape}; got "
                         f"{'not numbers' if got is None else f'shape {got.shape}'}.")
-        want = rebalancing_weights_reference(_P, uniform_mix)
-        if np.allclose(got, want, rtol=1e-4):
+        want = cl.rebalancing_weights(p, bins, uniform_mix=uniform_mix)
+        if np.allclose(got, want, rtol=1e-4, atol=1e-9):
             continue
-        for message, wrong in _wrong_weights(_P, uniform_mix).items():
-            if np.allclose(got, wrong, rtol=1e-4):
-                return hint(f"with lambda = {uniform_mix}: {message}")
-        return hint(f"with lambda = {uniform_mix} expected {np.round(want, 3).tolist()}, got "
-                    f"{np.round(got, 3).tolist()}.")
-    return accept("the rarest bin now weighs most, and a pixel weighs 1 on average.")
-
+        normalised = p / p.sum()
+        if not np.isclose(p.sum(), 1):
+            spread = _smoothing_kernel(bins, cl.SMOOTH_SIGMA)
+            spread /= spread.sum(axis=0, keepdims=True)
+            if np.allclose(got, _weights_of(spread @ p, uniform_mix), rtol=1e-4):
+                return hint(f"for {what}: p holds counts; divide it by its sum first, so that it is a distribution "
+                            "(the mix with the uniform distribution, lambda / Q, assumes one).")
+        for message, wrong in _wrong_weights(normalised, bins, uniform_mix):
+            if np.allclose(got, wrong, rtol=1e-4, atol=1e-9):
+                return hint(f"for {what}, lambda = {uniform_mix}: {message}")
+        worst = int(np.argmax(np.abs(got - want) / want))
+        return hint(f"for {what}, lambda = {uniform_mix}: the weight of the bin at ab = {bins[worst].tolist()} should "
+                    f"be {want[worst]:.4g}, got {got[worst]:.4g}. Blur p (each bin's mass shared among the bins by a "
+                    "Gaussian of their distance, none lost), mix with the uniform distribution, invert, then scale so "
+                    "that sum(p_smooth * w) = 1.")
+    return accept("smoothing that keeps every bin's mass, then Zhang's weights, as course_lib's on every distribution "
+                  "tried: the rarest bins weigh most, and a pixel weighs 1 on average.")
 
 
 # ------------------------------------------------ exercise 2: the rebalanced cross-entropy (3-bin toy)
@@ -346,9 +462,13 @@ def explain_more_colourful(predicted, mse_ratio: float, classification_ratio: fl
 
 
 ex1 = Exercise("07", 1, "rebalancing_weights", check_rebalancing_weights, hints=(
-    "Mix p with the uniform distribution (weight lambda for the uniform one), invert, then rescale so that "
-    "a pixel weighs 1 on average: sum(p * w) = 1.",
-    "w = 1 / ((1 - uniform_mix) * p + uniform_mix / len(p)); return w / np.sum(p * w).",
+    "Four steps: normalise p; blur it over the ab plane; mix the blurred p with the uniform distribution and "
+    "invert; scale so that sum(p_smooth * w) = 1. The bins are a list of centres, not an image: the blur is a "
+    "(Q, Q) matrix built from the distances between centres.",
+    "K[q, j] = exp(-|c_q - c_j|**2 / (2 * 5**2)) says how much of bin j's mass goes to bin q. For no mass to be "
+    "lost or created, each column must sum to 1: K / K.sum(axis=0, keepdims=True); then p_smooth = K @ p.",
+    "d2 = ((bins[:, None] - bins[None]) ** 2).sum(-1); K = np.exp(-d2 / 50); K /= K.sum(axis=0); "
+    "p_s = K @ (p / p.sum()); w = 1 / ((1 - uniform_mix) * p_s + uniform_mix / len(p)); return w / (p_s * w).sum().",
 ))
 ex2 = Exercise("07", 2, "rebalanced_cross_entropy", check_rebalanced_cross_entropy, hints=(
     "Per pixel: the cross-entropy between the target row z and the prediction row p, -sum_q z_q log p_q, then "
@@ -365,9 +485,15 @@ ex3 = Exercise("07", 3, "soft_encode", check_soft_encode, hints=(
     "np.put_along_axis(target, near, w, axis=-1).",
 ))
 ex4 = Exercise("07", 4, "annealed_mean", check_annealed_mean, hints=(
-    "Temper the distribution: raise every probability to the power 1 / T, renormalise so it sums to 1, "
-    "then average the bin centres with those weights.",
-    "w = probs ** (1 / T); w = w / w.sum(axis=-1, keepdims=True); return w @ bins.",
+    "Try the formula as printed on a broad float32 distribution (every probability about 1/262) at T = 0.05: "
+    "z ** 20 is smaller than float32's smallest number, every bin becomes 0, and 0 / 0 is NaN. Only the ratios "
+    "between bins matter, since the weights are renormalised: find a way to compute them that cannot underflow.",
+    "Work with logarithms: s = log(z) / T; subtract each row's largest s (s - s.max(axis=-1, keepdims=True)); "
+    "exp, renormalise, weight the bin centres. A zero probability gives log 0 = -inf and exp(-inf) = 0, which is "
+    "right (silence the warning with np.errstate(divide='ignore')). T = 0: the mode, bins[np.argmax(z, -1)].",
+    "if T == 0: return bins[np.argmax(probs, axis=-1)]; with np.errstate(divide='ignore'): "
+    "s = np.log(np.asarray(probs, np.float64)) / T; w = np.exp(s - s.max(axis=-1, keepdims=True)); "
+    "return (w / w.sum(axis=-1, keepdims=True)) @ bins.",
 ))
 ex5 = Exercise("07", 5, "choose_decoding", check_choose_decoding, hints=(
     "First keep only the rows whose whole interval [colorfulness_low, colorfulness_high] lies inside 0.98-1.30; "

@@ -1,131 +1,169 @@
 """Checks for the exercises of notebook 06, "Results".
 
-Each ``check_*`` function takes the learner's function, calls it on a few generated
-images or tables, and prints either ``accepted`` or a hint naming the likely mistake.
-It returns ``True`` or ``False`` and never raises: a stub that still returns ``None``
-just gets a reminder.
+Exercise 2 and 4 are building exercises: their ``check_*`` function calls the learner's function
+on cases it makes (tables; made-up measuring functions, random and edge cases), judges the
+behaviour against the exercise's contract, never the code, and prints either ``accepted`` or a
+hint naming the likely mistake. It returns ``True`` or ``False`` and never raises: a stub that
+still returns ``None`` just gets a reminder. Exercises 1 and 3 are :class:`Prediction`\ s,
+compared with what this kernel then measures.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
 
-from course_lib import color
 from course_lib.checks.feedback import accept, checker, hint, learner_answer, not_attempted, prediction_vs_measurement
+from course_lib.published import DATASET_ROW, load_survey
+
+#: NCD's categories (the survey's table names all twenty): the answers exercise 1 accepts.
+NCD_CATEGORIES = tuple(sorted({row.category for row in load_survey()} - {DATASET_ROW}))
 
 
-def _test_image(seed: int = 0, size: int = 24) -> np.ndarray:
-    """A small, colourful uint8 RGB image ``(size, size, 3)``: smooth hue ramps plus noise."""
-    rng = np.random.default_rng(seed)
-    ramp = np.linspace(0.0, 1.0, size, dtype=np.float32)
-    red, green = np.meshgrid(ramp, ramp[::-1])
-    blue = 0.5 + 0.4 * np.sin(6 * red * green)
-    rgb = np.stack([red, green, blue], axis=-1) + rng.normal(0.0, 0.03, (size, size, 3))
-    return color.to_uint8_rgb(rgb)  # (size, size, 3) uint8
+# ------------------------------------------------ exercise 1: predict, then measure, the hardest category
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-def _sepia_image(size: int = 24) -> np.ndarray:
-    """A warm brown-toned uint8 image, like an old print: the failure mode called sepia."""
-    gray = np.linspace(0.15, 0.9, size, dtype=np.float32)[None, :].repeat(size, axis=0)
-    return color.to_uint8_rgb(np.stack([gray * 1.0, gray * 0.82, gray * 0.6], axis=-1))
+def explain_hardest(predicted, categories: dict, gray_categories: dict) -> bool:
+    """Compare the predicted hardest category with this kernel's evaluation.
 
-
-# ------------------------------------------------ exercise 1: the saturation knob
-def adjust_saturation_reference(rgb: np.ndarray, factor: float) -> np.ndarray:
-    """Scale the ab channels of a uint8 RGB image by ``factor``, keeping L; uint8 RGB out.
-
-    Colours pushed out of the sRGB gamut lose chroma, keeping L and hue
-    (:func:`course_lib.color.lab_to_rgb_uint8`), as the course's colorizer does.
+    ``categories`` and ``gray_categories`` are the evaluation's rows (name -> ``{"n": images,
+    "psnr": ...}``) for the model and for the gray baseline. The hardest category is the one with
+    the lowest mean PSNR; the feedback sets its gray floor and gain beside the predicted one's.
+    Returns whether the prediction named it.
     """
-    lab = color.rgb_to_lab(rgb)
-    lab[..., 1:] *= factor
-    return color.lab_to_rgb_uint8(lab)
+    psnr = {name: row["psnr"] for name, row in categories.items() if np.isfinite(row["psnr"])}
+    gray = {name: gray_categories[name]["psnr"] for name in psnr if name in gray_categories}
+    ranked = sorted(psnr, key=psnr.get)  # hardest first
+    worst = ranked[0]
+    gray_rank = sorted(gray, key=gray.get).index(worst) + 1 if worst in gray else None
+
+    def describe(name):
+        floor = f"gray floor {gray[name]:.2f} dB, gain {psnr[name] - gray[name]:+.2f} dB" if name in gray else "no gray floor"
+        return f"{psnr[name]:.2f} dB: {floor}, {categories[name]['n']} test images"
+
+    shows = f"lowest mean PSNR, {worst} at {describe(worst)}"
+    if predicted in psnr and predicted != worst:
+        shows += (f"; your {predicted} is the {_ordinal(ranked.index(predicted) + 1)} hardest of {len(ranked)}, at "
+                  f"{describe(predicted)}")
+    elif predicted is not None and predicted not in psnr:
+        shows += f"; {predicted} has no test image in this evaluation"
+    why = ("a category's PSNR says as much about its photos as about the model. Where the fruit fills the frame in "
+           "strong colours there is little white background, the gray floor is low, and every colour mistake "
+           "costs; the gain over gray (exercise 2) is the model's own part. ")
+    if gray_rank is not None and gray_rank <= 3:
+        why += f"Here {worst}'s gray floor is the {_ordinal(gray_rank)} lowest of {len(gray)}: much of its low score is its photos. "
+    elif gray_rank is not None:
+        why += (f"Here {worst}'s gray floor is only the {_ordinal(gray_rank)} lowest of {len(gray)}: the model itself "
+                "did badly there; its images are shown above. ")
+    why += ("And every category rests on a few test images, so its rank moves from one set of photos to the next: "
+            "read the ranking as rough.")
+    return prediction_vs_measurement(predicted, worst, shows, why)
+
+
+# ------------------------------------------------ exercise 4: choose the saturation on validation
+#: The knob's range that exercise 4 searches, and how close to 1 the ratio must come.
+SATURATION_RANGE = (0.0, 4.0)
+RATIO_TOLERANCE = 0.01
+#: Each call of ``ratio_at`` colorizes every validation photo again: a search may afford this many.
+MAX_RATIO_CALLS = 40
+
+
+def choose_saturation_reference(ratio_at: Callable[[float], float], low: float = SATURATION_RANGE[0],
+                                high: float = SATURATION_RANGE[1], tolerance: float = RATIO_TOLERANCE) -> float:
+    """The saturation ``s`` in ``[low, high]`` at which ``ratio_at(s)`` (non-decreasing) is 1.
+
+    Bisection: ``high`` when even ``ratio_at(high)`` stays below 1 - ``tolerance``.
+    """
+    if ratio_at(high) < 1 - tolerance:
+        return high
+    for _ in range(60):
+        middle = (low + high) / 2
+        ratio = ratio_at(middle)
+        if abs(ratio - 1) <= tolerance:
+            return middle
+        low, high = (middle, high) if ratio < 1 else (low, middle)
+    return (low + high) / 2
+
+
+def _saturating(ceiling: float, rate: float) -> Callable[[float], float]:
+    """A colourfulness ratio that grows ever slower, towards ``ceiling``: what gamut fitting does."""
+    return lambda s: ceiling * (1 - math.exp(-rate * s))
+
+
+def _ratio_curves(rng: np.random.Generator) -> list[tuple[str, Callable[[float], float]]]:
+    """(what the curve is, ratio_at): every one non-decreasing from 0 (s = 0 is the gray image)."""
+    k, a = float(rng.uniform(0.8, 1.4)), float(rng.uniform(0.35, 0.9))
+    return [
+        ("a model at 0.8 of the truth's colourfulness, growing in proportion to s", lambda s: 0.8 * s),
+        ("a ratio that grows ever slower (gamut fitting stops the vivid pixels)", _saturating(1.3, 0.9)),
+        ("a model already more colourful than the truth (ratio 1.2 at s = 1)", lambda s: 1.2 * s),
+        (f"a random curve, ratio(s) = {a:.2f} * s ** {k:.2f}", lambda s: a * s**k),
+        ("a model too gray to reach 1 anywhere in 0-4 (ratio at most 0.9)", _saturating(0.9, 1.5)),
+    ]
+
+
+def _counted(fn: Callable[[float], float]) -> tuple[Callable[[float], float], list]:
+    calls: list = []
+
+    def ratio_at(s):
+        s = float(s)
+        calls.append(s)
+        return fn(min(max(s, SATURATION_RANGE[0]), SATURATION_RANGE[1]))
+
+    return ratio_at, calls
 
 
 @checker
-def check_adjust_saturation(adjust_saturation: Callable | None) -> bool:
-    """Check ``adjust_saturation(rgb, factor) -> uint8 RGB`` of the same shape."""
-    if adjust_saturation is None:
-        return not_attempted("adjust_saturation")
-    image = _test_image()
-    for factor in (1.0, 0.5, 0.0, 1.6):  # 0.5 before 0: at 0, scaling RGB and scaling all of LAB both give black
-        ok, got = learner_answer(adjust_saturation, "adjust_saturation", image.copy(), factor)
-        if not ok:
-            return False
-        got = np.asarray(got)
-        if got.shape != image.shape:
-            return hint(f"return an RGB image of the input's shape {image.shape}; got shape {got.shape}.")
-        if got.dtype != np.uint8:
-            return hint(f"return uint8 RGB in [0, 255] (color.to_uint8_rgb does it); got {got.dtype}.")
-        want = adjust_saturation_reference(image, factor)
-        # One level of rounding either way is fine; anything more is a different method.
-        if np.abs(got.astype(int) - want.astype(int)).max() <= 1:
-            continue
-        clipped_lab = color.rgb_to_lab(image)
-        clipped_lab[..., 1:] *= factor
-        clipped = color.to_uint8_rgb(color.lab_to_rgb(clipped_lab))
-        if np.abs(got.astype(int) - clipped.astype(int)).max() <= 1:
-            return hint(f"right idea; but with factor={factor} some colours leave the sRGB gamut, and "
-                        "color.lab_to_rgb clips them, which changes their lightness and hue. Convert back with "
-                        "color.lab_to_rgb_uint8(lab): it lowers their chroma and keeps L, as the knob below does.")
-        scaled_lab = color.rgb_to_lab(image) * factor  # every LAB channel scaled, L included
-        if factor != 0.0 and np.abs(got.astype(int) - color.to_uint8_rgb(color.lab_to_rgb(scaled_lab)).astype(int)).max() <= 1:
-            return hint(f"with factor={factor} you scaled L as well (lab *= factor), so the image got "
-                        f"{'darker' if factor < 1 else 'lighter'}. L must stay as it is: scale only a and b, "
-                        "lab[..., 1:] *= factor.")
-        lightness_change = np.abs(color.rgb_to_lab(got)[..., 0] - color.rgb_to_lab(want)[..., 0]).mean()
-        if lightness_change > 1.0:
-            return hint(f"with factor={factor} the lightness L changed by {lightness_change:.1f} on average. "
-                        "Scaling RGB changes brightness; convert to LAB, scale only a and b, convert back.")
-        return hint(f"with factor={factor} the colours differ from the reference by up to "
-                    f"{np.abs(got.astype(int) - want.astype(int)).max()} levels. Multiply a and b by "
-                    "`factor` in LAB (factor 0 must give gray, 1 the image unchanged).")
-    return accept("L is untouched and the colours scale with the knob (0 = gray, 1 = unchanged).")
-
-
-# ------------------------------------------------------ exercise 2: colour cast
-def mean_ab_reference(rgb: np.ndarray) -> tuple[float, float]:
-    """Mean ``(a, b)`` of a uint8 RGB image in LAB units: the image's overall colour cast."""
-    ab = color.rgb_to_lab(rgb)[..., 1:].reshape(-1, 2)  # (pixels, 2)
-    mean_a, mean_b = ab.mean(axis=0)
-    return float(mean_a), float(mean_b)
-
-
-@checker
-def check_mean_ab(mean_ab: Callable | None) -> bool:
-    """Check ``mean_ab(rgb) -> (mean_a, mean_b)``."""
-    if mean_ab is None:
-        return not_attempted("mean_ab")
-    for name, image in (("a sepia-toned image", _sepia_image()), ("a colourful image", _test_image(1))):
-        ok, got = learner_answer(mean_ab, "mean_ab", image.copy())
+def check_choose_saturation(choose_saturation: Callable | None) -> bool:
+    """Check ``choose_saturation(ratio_at) -> s`` on made-up curves: ratio_at(s) within 0.01 of 1, or 4."""
+    if choose_saturation is None:
+        return not_attempted("choose_saturation")
+    low, high = SATURATION_RANGE
+    for what, curve in _ratio_curves(np.random.default_rng(6)):
+        ratio_at, calls = _counted(curve)
+        ok, got = learner_answer(choose_saturation, "choose_saturation", ratio_at)
         if not ok:
             return False
         try:
-            got = tuple(float(v) for v in np.asarray(got, dtype=float).ravel())
+            s = float(got)
         except (TypeError, ValueError):
-            return hint(f"return two numbers (mean_a, mean_b); got {got!r}.")
-        want = mean_ab_reference(image)
-        if len(got) == 2 and np.allclose(got, want, atol=0.05):
+            return hint(f"return one number, the saturation s; got {got!r}.")
+        if len(calls) > MAX_RATIO_CALLS:
+            return hint(f"for {what} your search called ratio_at {len(calls)} times. In the notebook each call "
+                        f"colorizes every validation photo again: stay under {MAX_RATIO_CALLS} (bisection halves "
+                        "the interval at every call: 20 calls narrow 0-4 to a millionth).")
+        if not low <= s <= high:
+            return hint(f"for {what} you returned s = {s:g}, outside the knob's range {low:g}-{high:g}.")
+        reachable = curve(high) >= 1 - RATIO_TOLERANCE
+        if not reachable:
+            if np.isclose(s, high):
+                continue
+            return hint(f"for {what} no s in {low:g}-{high:g} reaches 1 (ratio_at({high:g}) = {curve(high):.2f}): "
+                        f"return {high:g}, the most the knob gives; the notebook then says the target was not met. "
+                        f"You returned {s:g}, where the ratio is only {curve(s):.2f}.")
+        ratio = curve(s)
+        if abs(ratio - 1) <= RATIO_TOLERANCE:
             continue
-        rgb_means = tuple(float(v) for v in image.reshape(-1, 3).mean(axis=0))
-        if len(got) == 3 and np.allclose(got, color.rgb_to_lab(image).reshape(-1, 3).mean(axis=0), atol=0.05):
-            return hint("you return the mean L, a and b; return only (a, b), the colour.")
-        if len(got) != 2:
-            return hint(f"return exactly two numbers, (mean_a, mean_b); got {len(got)}.")
-        if np.allclose(got, rgb_means[:2], atol=0.5) or np.allclose(got, rgb_means[1:], atol=0.5):
-            return hint("those are means of RGB channels. Convert to LAB first (color.rgb_to_lab) and "
-                        "average channels 1 and 2.")
-        if np.allclose(got, want[::-1], atol=0.05):
-            return hint("a and b are swapped: LAB channel 1 is a (green-red), channel 2 is b (blue-yellow).")
-        return hint(f"for {name} you return ({got[0]:.2f}, {got[1]:.2f}); expected "
-                    f"({want[0]:.2f}, {want[1]:.2f}). Average a and b over all pixels, in LAB units.")
-    sepia_a, sepia_b = mean_ab_reference(_sepia_image())
-    return accept(f"a sepia print has mean (a, b) = ({sepia_a:.1f}, {sepia_b:.1f}): b > 0 is its yellow-brown cast.")
+        if calls and np.isclose(s, 1 / curve(1.0), rtol=1e-6):
+            return hint(f"for {what} you returned 1 / ratio_at(1) = {s:.3f}, where the ratio is {ratio:.3f}. That "
+                        "guess assumes colourfulness grows in proportion to s; gamut fitting makes it grow slower "
+                        "(the most saturated pixels stop at the gamut's edge). Measure at the s you return, and "
+                        "narrow down until the ratio is within 0.01 of 1.")
+        if not calls:
+            return hint(f"for {what} you never called ratio_at: the answer depends on the model, so measure it.")
+        return hint(f"for {what} the ratio at your s = {s:.3f} is {ratio:.3f}, not within {RATIO_TOLERANCE} of 1. "
+                    "The ratio grows with s: if it is below 1 the answer lies above s, else below. Keep an interval "
+                    "[lo, hi] with ratio(lo) < 1 <= ratio(hi) and halve it until the middle is close enough "
+                    "(a grid of 0.25 steps is too coarse).")
+    return accept("on every curve tried (in proportion, slowing down, already too colourful, random, out of reach) "
+                  "your s brings the ratio to 1, or to the knob's end when 1 is out of reach.")
 
 
-# --------------------------------------------------- exercise 3: gain over gray
+# --------------------------------------------------- exercise 2: gain over gray
 def gain_over_gray_reference(ours: dict, gray: dict) -> dict:
     """``category -> ours - gray`` (e.g. PSNR in dB) for the categories both tables have."""
     return {name: ours[name] - gray[name] for name in sorted(ours) if name in gray}
@@ -172,24 +210,7 @@ def check_gain_over_gray(gain_over_gray: Callable | None) -> bool:
     return hint(f"for Apple you return {got['Apple']!r}; expected {want['Apple']:.1f} (ours - gray).")
 
 
-# ------------------------------------------------------------------ the exercises
-from course_lib.checks.exercise import Exercise, Prediction  # noqa: E402  (declared after the checkers they wrap)
-
-ex1 = Exercise("06", 1, "gain_over_gray", check_gain_over_gray, hints=(
-    "The two tables need not list the same categories; a difference exists only where both have one.",
-    "{name: ours[name] - gray[name] for name in sorted(ours) if name in gray}.",
-))
-ex2 = Exercise("06", 2, "mean_ab", check_mean_ab, hints=(
-    "The colour cast lives in a and b: convert to LAB (color.rgb_to_lab) and average channels 1 and 2.",
-    "ab = color.rgb_to_lab(rgb)[..., 1:].reshape(-1, 2); mean_a, mean_b = ab.mean(axis=0).",
-))
-ex3 = Exercise("06", 3, "adjust_saturation", check_adjust_saturation, hints=(
-    "Saturation is the size of (a, b); L holds the detail and the brightness and must stay.",
-    "lab = color.rgb_to_lab(rgb); lab[..., 1:] *= factor; return color.to_uint8_rgb(color.lab_to_rgb(lab)).",
-))
-
-
-# ------------------------------------- exercise 4: predict, then measure, the colourfulness
+# ------------------------------------- exercise 3: predict, then measure, the colourfulness
 def explain_colourfulness(predicted, ratios: dict, overall: float) -> bool:
     """Compare the prediction "truth" (the truth is more colourful than the model's colorization) or "model"
     with the measured colourfulness ratios, predicted / true: ``ratios`` per category and ``overall``, the
@@ -211,10 +232,33 @@ def explain_colourfulness(predicted, ratios: dict, overall: float) -> bool:
     return prediction_vs_measurement(predicted, measured, shows, why)
 
 
-ex4 = Prediction("06", 4, "more_colourful", options=("truth", "model"), explain=explain_colourfulness, hints=(
+# ------------------------------------------------------------------ the exercises
+from course_lib.checks.exercise import Exercise, Prediction  # noqa: E402  (declared after the checkers they wrap)
+
+ex1 = Prediction("06", 1, "hardest_category", options=NCD_CATEGORIES, explain=explain_hardest, hints=(
+    "Think of what the PSNR punishes: a wrong colour on many pixels. Which fruit fills its photos with strong "
+    "colour, or comes in colours that lightness alone cannot tell apart?",
+    "Notebook 02's gallery shows each category. Photos with little white background have a low gray floor, so a "
+    "colour mistake there costs more; fruit that comes red or green (apples, capsicums) invites the grayish mean.",
+    "Any category earns the point when named before the evaluation runs; the reveal then tells you where it "
+    "ranked and why the hardest one is hard.",
+))
+ex2 = Exercise("06", 2, "gain_over_gray", check_gain_over_gray, hints=(
+    "The two tables need not list the same categories; a difference exists only where both have one.",
+    "{name: ours[name] - gray[name] for name in sorted(ours) if name in gray}.",
+))
+ex3 = Prediction("06", 3, "more_colourful", options=("truth", "model"), explain=explain_colourfulness, hints=(
     "The gray image has no colour at all, so it is last. Between the truth and the model: what does "
     "averaging several plausible colours do to saturation?",
     "Averaging colours pulls them towards gray, so a squared-error model is usually duller than the truth "
     "overall, though a tint on the background can push a category above 1. Either answer earns the point "
     "when made before the measurement.",
+))
+ex4 = Exercise("06", 4, "choose_saturation", check_choose_saturation, hints=(
+    "ratio_at(s) grows with s and ratio_at(0) is 0 (gray). First look at the far end: if even ratio_at(4) stays "
+    "below 0.99, 4 is the answer. Otherwise the answer lies between 0 and 4: narrow that interval down.",
+    "Bisection: keep lo, hi with ratio_at(lo) < 1 <= ratio_at(hi); measure the middle, and replace lo or hi by it "
+    "depending on which side of 1 its ratio falls. Stop when the ratio is within 0.01 of 1: about ten calls.",
+    "lo, hi = 0.0, 4.0; if ratio_at(hi) < 0.99: return hi; then loop: mid = (lo + hi) / 2; r = ratio_at(mid); "
+    "return mid if abs(r - 1) <= 0.01; else lo, hi = (mid, hi) if r < 1 else (lo, mid).",
 ))
