@@ -3,7 +3,7 @@
 Scores every model of a runs folder (``course``, ``cls``, ``adv``) and the gray floor on one split with
 the course's protocol (native resolution), plus the judge's semantic accuracy (``judge``, a
 ``train-classifier`` run; the real photos give the ceiling) and a classifier two-sample test for each
-model, through :func:`course_lib.semantic.side_by_side`, the function notebook 09 calls. Prints the
+model, through :func:`course_lib.judging.side_by_side`, the function notebook 09 calls. Prints the
 tables; with ``--json NAME`` writes ``benchmarks/results/NAME.json`` (rows: both dataset means and the
 two-sample accuracy with its interval; per_category: semantic accuracy and colourfulness ratio).
 
@@ -23,7 +23,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from course_lib import semantic
+from course_lib import judging, semantic
 from course_lib.colorizer import Colorizer
 from course_lib.evaluate import select_records
 
@@ -51,7 +51,7 @@ def rows_of(table: dict) -> list[dict]:
 
 
 def per_category_of(table: dict) -> list[dict]:
-    names = {semantic.TRUTH: "truth", semantic.GRAY: "gray", MODELS["course"]: "mse",
+    names = {judging.TRUTH: "truth", judging.GRAY: "gray", MODELS["course"]: "mse",
              MODELS["cls"]: "cls", MODELS["adv"]: "adv"}
     categories = sorted(next(iter(table.values()))["categories"])
     rows = []
@@ -79,7 +79,7 @@ def main(argv=None) -> int:
     judge = semantic.CategoryClassifier.load(runs / "judge")
     records = select_records(args.data, args.split)
     started = time.time()
-    table = semantic.side_by_side(colorizers, records, judge)
+    table = judging.side_by_side(colorizers, records, judge)
     seconds = time.time() - started
     print(f"{len(records)} {args.split} photos at native resolution, {seconds:.0f} s; mean over photos (over categories)")
     for row in rows_of(table):

@@ -23,7 +23,6 @@ from pathlib import Path
 
 from course_lib.classification import COLOURFULNESS_BAND, DECODING_MAX_SIDE
 from course_lib.colorizer import Colorizer
-from course_lib.course_models import run_settings
 from course_lib.evaluate import evaluate_colorizer, select_records
 
 RESULTS = Path(__file__).resolve().parent / "results"

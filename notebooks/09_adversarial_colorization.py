@@ -45,7 +45,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from course_lib import adversarial, config, course_models, semantic, train
+from course_lib import adversarial, config, course_models, judging, semantic, train
 from course_lib.colorizer import Colorizer
 from course_lib.data import SkippedFileWarning, get_dataset, load_image, stratified_subset
 from course_lib.evaluate import select_records
@@ -319,14 +319,18 @@ ex4.predict(psnr_prediction)
 #
 # All models are scored on the **test split** with the course's protocol (in fast mode: one photo per
 # category, shrunk to 128 px, with tiny models and a tiny judge: not the protocol). The classification
-# model is notebook 07's. This takes a few minutes outside fast mode.
+# model is notebook 07's. This takes a few minutes outside fast mode. The course's full run trains the
+# judge; by hand (from `notebooks/`):
+#
+# ```bash
+# python -m course_lib train-classifier --data "${NCD_DIR:-../data/ncd}" --out "${COURSE_RUNS_DIR:-../runs}/judge"
+# ```
 
 # %% id="c23"
 JUDGE_DIR = course_models.judge_run_dir(fast=TINY)
 if not (JUDGE_DIR / semantic.CLASSIFIER_FILE).is_file():
     if not TINY:
-        raise RuntimeError(f"no judge in {JUDGE_DIR}: the full run trains it; by hand: python -m course_lib "
-                           f"train-classifier --data {source.root} --out {JUDGE_DIR}")
+        raise RuntimeError(f"no judge in {JUDGE_DIR}: the full run trains it; by hand, see the command above")
     print(f"Training a tiny judge into {JUDGE_DIR} (3 epochs: a stand-in, not a judge) ...")
     semantic.train_classifier(source.root, JUDGE_DIR, semantic.ClassifierSettings(epochs=3, width=8))
 judge = semantic.CategoryClassifier.load(JUDGE_DIR)
@@ -342,12 +346,12 @@ colorizers["adversarial (NoGAN)"] = adv_colorizer
 records, max_side = test_records, None
 if FAST:
     records, max_side = stratified_subset(test_records, len({r.category for r in test_records})), 128
-table = semantic.side_by_side(colorizers, records, judge, max_side=max_side, progress=not FAST)
+table = judging.side_by_side(colorizers, records, judge, max_side=max_side, progress=not FAST)
 print(f"{len(records)} test photos" + (f", shrunk to {max_side} px (fast mode: not the protocol)" if FAST else "")
       + "; mean over photos")
-print(semantic.format_side_by_side(table))
+print(judging.format_side_by_side(table))
 print("\nmean over categories (how the NCD survey averages)")
-print(semantic.format_side_by_side(table, mean="category_mean"))
+print(judging.format_side_by_side(table, mean="category_mean"))
 if TINY:  # the toys' figures above; the full run's recorded ones here, so the finding shows
     recorded = course_models.recorded_results("adversarial_test")
     print("\n" + course_models.recorded_header(recorded))
@@ -362,8 +366,8 @@ ex4.reveal(table["MSE (notebook 04)"]["image_mean"]["psnr"], table["adversarial 
 # misses even on the real photos (the ceiling row) says little about the colorizers.
 
 # %% id="c26"
-categories = sorted(table[semantic.TRUTH]["categories"])
-names = [semantic.TRUTH, semantic.GRAY, *colorizers]
+categories = sorted(table[judging.TRUTH]["categories"])
+names = [judging.TRUTH, judging.GRAY, *colorizers]
 print(f"{'semantic accuracy':22s}" + "".join(f"{name.split(' (')[0][:12]:>13s}" for name in names))
 for category in categories:
     print(f"{category:22s}" + "".join(f"{table[name]['categories'][category]['semantic_accuracy']:13.2f}"

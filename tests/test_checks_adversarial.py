@@ -6,7 +6,6 @@ import keras
 import numpy as np
 import pytest
 
-from course_lib import adversarial
 from course_lib.checks import adversarial as checks
 from conftest import load_solutions
 

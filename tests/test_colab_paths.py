@@ -295,7 +295,16 @@ def test_the_commands_paths_are_the_courses_folders_from_the_notebooks_folder():
 
 #: Appended to each command so that it runs in seconds on a CPU: the fast recipe, tiny evaluations.
 TINY_FLAGS = {"train": "--recipe fast --weights none --epochs 1 --max-images-per-split 8",
-              "evaluate": "--max-images 2 --max-side 48", "colorize": ""}
+              "evaluate": "--max-images 2 --max-side 48", "colorize": "",
+              # the generator's run (a tiny fast one, above) sets the adversarial run's recipe and size
+              "train --adversarial": "",
+              "train-classifier": "--epochs 1 --width 4 --max-images-per-split 8"}
+
+
+def _kind(command: str) -> str:
+    """The command's key in TINY_FLAGS: its name, ``train --adversarial`` apart."""
+    name = command.split()[3]
+    return "train --adversarial" if name == "train" and "--adversarial" in command.split() else name
 #: The one word of a command that stands for the learner's own file.
 PHOTO_PLACEHOLDER = "photo.jpg"
 
@@ -311,10 +320,10 @@ def test_every_notebook_command_runs_as_written_from_the_notebooks_folder(ncd_di
     env.pop(config.FAST_ENV_VAR, None)
     from course_lib import cli
 
-    order = {"train": 0, "evaluate": 1, "colorize": 2}
+    order = {"train": 0, "train --adversarial": 1, "train-classifier": 1, "evaluate": 2, "colorize": 3}
     lines, seen = [], set()
-    for command in sorted(notebook_commands(), key=lambda c: order[c.split()[3]]):
-        line = command.replace(PHOTO_PLACEHOLDER, shlex.quote(str(photo))) + " " + TINY_FLAGS[command.split()[3]]
+    for command in sorted(notebook_commands(), key=lambda c: order[_kind(c)]):
+        line = command.replace(PHOTO_PLACEHOLDER, shlex.quote(str(photo))) + " " + TINY_FLAGS[_kind(command)]
         words = shlex.split(_DEFAULT.sub(lambda m: env.get(m.group(1)) or m.group(2), line))[3:]
         parsed = vars(cli.build_parser(words[0]).parse_args(words))
         key = tuple(sorted((k, repr(v)) for k, v in parsed.items() if k != "_module"))
@@ -327,6 +336,7 @@ def test_every_notebook_command_runs_as_written_from_the_notebooks_folder(ncd_di
                                 timeout=600)
         assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
     assert (tmp_path / "runs" / "course" / "model.keras").is_file()
+    assert (tmp_path / "runs" / "adv" / "model.keras").is_file() and (tmp_path / "runs" / "judge" / "classifier.keras").is_file()
     assert sorted(p.name for p in (tmp_path / "runs" / "colorized").iterdir())
     assert not [p for p in NOTEBOOK_DIR.iterdir() if p.suffix not in (".py", ".ipynb") and p.name != "__pycache__"
                 and p.stat().st_mtime > tmp_path.stat().st_mtime]  # nothing written beside the notebooks
