@@ -6,9 +6,11 @@
 #     - feed the model with a tf.data pipeline that keeps a GPU busy
 #     - switch Colab to a GPU runtime, and understand mixed precision and cached encoder
 #       features
-#     - save checkpoints and a log with Keras callbacks, and resume an interrupted training
+#     - save checkpoints and a log with Keras callbacks, write one that keeps the best model, and
+#       resume an interrupted training
 #     - read loss curves and the prediction grids to judge training
-#     - write the loss and a training step with tf.GradientTape, and run a small ablation
+#     - test the loss's assumption on your model's errors, write a training step with tf.GradientTape,
+#       and run a small ablation
 #     needs_data: true
 #     time_cpu: 40 min plus the training (19-31 min on 2 cores; see benchmarks/README.md)
 #     time_gpu: 30 min

@@ -21,7 +21,7 @@
 #
 # A colorizer gets the lightness **L** of a photo and predicts its colour **ab**. To score it we compare its
 # output with the original colour photo, the *ground truth*. Image restoration has three classic numbers
-# for that (you will write SSIM yourself):
+# for that (you will write SSIM yourself, and in section 7 a PSNR of the object alone):
 #
 # | metric | question it answers | unit | better |
 # |---|---|---|---|

@@ -105,7 +105,6 @@ def test_keep_best_that_never_saves_or_is_no_callback(capsys):
 
 def test_keep_best_reference_is_what_model_fit_keeps(tmp_path):
     """The check's reference, driven as the check drives it, keeps what it keeps inside a real model.fit."""
-    import keras
     import numpy as np
 
     model = checks._marked_model()

@@ -158,6 +158,33 @@ def _explain_callback_error(exc: Exception) -> str:
     return text
 
 
+def _keep_best_case(KeepBest, folder: Path, case: str, val_losses: list, best: float | None) -> bool:
+    """One run of the check: the learner's callback and Keras' ModelCheckpoint, epoch by epoch; True if they agree."""
+    import keras
+
+    resumed = best is not None
+    path, want_path = folder / "learner" / "best.keras", folder / "reference" / "best.keras"
+    path.parent.mkdir(parents=True)
+    want_path.parent.mkdir(parents=True)
+    args = (path, best) if resumed else (path,)
+    ok, callback = learner_answer(KeepBest, "KeepBest", *args)
+    if not ok:
+        return False
+    if not isinstance(callback, keras.callbacks.Callback):
+        return hint(f"KeepBest({', '.join(map(str, args))}) gave a {type(callback).__name__}: write a subclass "
+                    "of keras.callbacks.Callback, so that model.fit(..., callbacks=[KeepBest(path)]) calls it.")
+    ok, got = call_safely(_run_callback, callback, _marked_model(), path, val_losses, resumed,
+                          explain=_explain_callback_error)
+    if not ok:
+        return False
+    want = _run_callback(keep_best_reference(want_path, best if resumed else math.inf), _marked_model(),
+                         want_path, val_losses, resumed)
+    for epoch, (got_mark, want_mark) in enumerate(zip(got, want)):
+        if got_mark != want_mark:
+            return _keep_best_hint(case, val_losses, resumed, epoch, got_mark, want_mark)
+    return True
+
+
 @checker
 def check_keep_best(KeepBest) -> bool:
     """Check ``KeepBest(path, best)``, a Keras callback, against ``ModelCheckpoint(save_best_only=True)``:
@@ -171,33 +198,13 @@ def check_keep_best(KeepBest) -> bool:
               "class, run the cell, then run this check again.")
         return False
     try:
-        import keras
+        import keras  # noqa: F401  (the check plays trainings to a Keras callback)
     except ImportError as exc:
         return hint(f"Keras is needed for this check ({exc}).")
-    rng = np.random.default_rng()
-    folder = Path(tempfile.mkdtemp(prefix="course_check_keep_best_"))
-    for number, (case, val_losses, best) in enumerate(_keep_best_cases(rng)):
-        resumed = best is not None
-        path = folder / f"learner_{number}" / "best.keras"
-        path.parent.mkdir()
-        args = (path, best) if resumed else (path,)
-        ok, callback = learner_answer(KeepBest, "KeepBest", *args)
-        if not ok:
-            return False
-        if not isinstance(callback, keras.callbacks.Callback):
-            return hint(f"KeepBest({', '.join(map(str, args))}) gave a {type(callback).__name__}: write a subclass "
-                        "of keras.callbacks.Callback, so that model.fit(..., callbacks=[KeepBest(path)]) calls it.")
-        ok, got = call_safely(_run_callback, callback, _marked_model(), path, val_losses, resumed,
-                              explain=_explain_callback_error)
-        if not ok:
-            return False
-        want_path = folder / f"reference_{number}" / "best.keras"
-        want_path.parent.mkdir()
-        want = _run_callback(keep_best_reference(want_path, best if resumed else math.inf), _marked_model(),
-                             want_path, val_losses, resumed)
-        for epoch, (got_mark, want_mark) in enumerate(zip(got, want)):
-            if got_mark != want_mark:
-                return _keep_best_hint(case, val_losses, resumed, epoch, got_mark, want_mark)
+    with tempfile.TemporaryDirectory(prefix="course_check_keep_best_") as scratch:  # removed afterwards
+        for number, (case, val_losses, best) in enumerate(_keep_best_cases(np.random.default_rng())):
+            if not _keep_best_case(KeepBest, Path(scratch) / str(number), case, val_losses, best):
+                return False
     return accept("after every epoch of every run (random ones, a diverged epoch, a resume), the file holds the "
                   "same epoch's model as Keras' ModelCheckpoint(save_best_only=True).")
 
