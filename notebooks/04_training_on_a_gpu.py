@@ -272,6 +272,8 @@ WEIGHTS = weights_for_recipe(RECIPE_WEIGHTS)  # None instead of "imagenet" when 
 # compares, after every epoch, which epoch's model the file holds with what Keras' `ModelCheckpoint` keeps.
 
 # %% tags=["exercise"] id="c18" exercise_kind="building"
+import math
+
 ### BEGIN STUB
 # YOUR CODE HERE: replace None by your class, for example
 #     class KeepBest(keras.callbacks.Callback):

@@ -22,6 +22,8 @@ def steps_per_epoch(n_images: int, batch_size: int) -> int:
 
 import math
 
+import math
+
 import keras
 
 

@@ -347,9 +347,10 @@ def explain_loss_choice(predicted, residuals) -> bool:
              f"value and the Gaussian fit (sigma = {fits['sigma']:.3f}) {fits['nll_gauss']:.3f}, lower is better; "
              f"b / sigma = {fits['ratio']:.2f}, where Gaussian errors give 0.80 and Laplace errors 0.71; excess "
              f"kurtosis {fits['kurtosis']:.1f}, Gaussian 0, Laplace 3")
-    why = {"l1": "the errors have a sharp peak at 0 and heavy tails: many pixels almost right (the white "
-                 "background, flat areas), a few far off (the objects' colours). The Laplace describes that "
-                 "better, so L1 is the loss whose assumption holds.",
+    why = {"l1": "the errors are more peaked at their centre and heavier in the tails than a bell of the same "
+                 "width: many pixels almost right (on NCD, above all the white background and flat areas) and a "
+                 "few far off (the objects' colours). The Laplace describes that better, so L1 is the loss whose "
+                 "assumption holds.",
            "mse": "the errors spread like a bell, without a sharp peak at 0 or heavy tails: the Gaussian "
                   "describes them better, so the MSE is the loss whose assumption holds."}[fits["loss"]]
     if abs(fits["ratio"] - LAPLACE_CUT) < 0.02:
