@@ -282,8 +282,6 @@ import math
 KeepBest = None
 ### END STUB
 ### BEGIN SOLUTION
-import math
-
 import keras
 
 

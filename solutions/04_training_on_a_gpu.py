@@ -22,8 +22,6 @@ def steps_per_epoch(n_images: int, batch_size: int) -> int:
 
 import math
 
-import math
-
 import keras
 
 
