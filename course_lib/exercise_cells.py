@@ -167,8 +167,8 @@ def solution_blocks(text: str) -> list[str]:
 
 
 def defines(code: str, name: str) -> bool:
-    """Whether ``code`` defines ``name`` at the start of a line: ``def name(`` or ``name =``."""
-    return re.search(rf"^(def {re.escape(name)}\(|{re.escape(name)}\s*=)", code, re.M) is not None
+    """Whether ``code`` defines ``name`` at the start of a line: ``def name(``, ``class name(`` or ``name =``."""
+    return re.search(rf"^(def {re.escape(name)}\(|class {re.escape(name)}\b|{re.escape(name)}\s*=)", code, re.M) is not None
 
 
 def solution_defining(text: str, name: str) -> str | None:

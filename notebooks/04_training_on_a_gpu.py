@@ -6,9 +6,11 @@
 #     - feed the model with a tf.data pipeline that keeps a GPU busy
 #     - switch Colab to a GPU runtime, and understand mixed precision and cached encoder
 #       features
-#     - save checkpoints and a log with Keras callbacks, and resume an interrupted training
+#     - save checkpoints and a log with Keras callbacks, write one that keeps the best model, and
+#       resume an interrupted training
 #     - read loss curves and the prediction grids to judge training
-#     - write the loss and a training step with tf.GradientTape, and run a small ablation
+#     - test the loss's assumption on your model's errors, write a training step with tf.GradientTape,
+#       and run a small ablation
 #     needs_data: true
 #     time_cpu: 40 min plus the training (19-31 min on 2 cores; see benchmarks/README.md)
 #     time_gpu: 30 min
@@ -243,44 +245,64 @@ WEIGHTS = weights_for_recipe(RECIPE_WEIGHTS)  # None instead of "imagenet" when 
 #
 # * `Checkpoint`: after every epoch, `checkpoints/last.keras` with the optimizer's state and the epoch
 #   count (what resuming needs), and `model.keras`, the best model so far by validation PSNR;
-# * `keras.callbacks.CSVLogger(..., append=True)`: `log.csv`, one row per epoch;
+# * `keras.callbacks.CSVLogger(..., append=True)`: `log.csv`, one row per epoch; `append=True` makes a
+#   resumed run add its rows to the log instead of starting it over;
 # * `ValidationPSNR`: colorizes the validation images once and adds both the validation loss and the
 #   validation PSNR (in RGB, what notebook 05 measures) to the log;
 # * `PredictionGrid`: saves the same few validation images, colorized, after every epoch.
 #
-# ### Exercise 2: the two essential callbacks
+# ### Exercise 2: a callback that keeps the best model
 #
-# Write `make_callbacks(run_dir)` returning a list with
+# Keras has a callback for the first job, `keras.callbacks.ModelCheckpoint(..., save_best_only=True)`; here
+# you build one yourself, to see what such a callback has to get right. Write the class
+# `KeepBest(path, best=math.inf)`, a subclass of `keras.callbacks.Callback`, that saves the model being
+# trained (`self.model`) to `path` at the end of every epoch whose validation loss (`logs["val_loss"]`) is
+# lower than every one before it, and leaves the file alone otherwise. Two cases decide whether it can be
+# trusted on Colab:
 #
-# * a `keras.callbacks.ModelCheckpoint` writing `run_dir / "best.keras"`, keeping only the best model by
-#   validation loss;
-# * a `keras.callbacks.CSVLogger` writing `run_dir / "log.csv"`, set up so that a resumed run *adds* to
-#   the log instead of starting it over.
+# * **a resume.** After a disconnect, training starts again with a *new* callback, while `path` still holds
+#   the best model of before the interruption. The argument `best` is the best validation loss so far
+#   (`course_lib.train`'s `Checkpoint` keeps its own best score, the validation PSNR, in the run's
+#   `state.json` for this reason); without it, the first epoch after the resume would overwrite the best
+#   model with whatever it scores;
+# * **a diverged epoch.** A too-large learning rate can turn the loss into NaN for an epoch; that must never
+#   replace a good model.
 #
-# `run_dir` is a `pathlib.Path`.
+# The check plays several trainings to your callback (random validation losses, a NaN epoch, a resume) and
+# compares, after every epoch, which epoch's model the file holds with what Keras' `ModelCheckpoint` keeps.
 
-# %% tags=["exercise"] id="c18" exercise_kind="typing"
+# %% tags=["exercise"] id="c18" exercise_kind="building"
+import math
+
 ### BEGIN STUB
-def make_callbacks(run_dir):
-    # YOUR CODE HERE: return [checkpoint, logger]
-    return None
+# YOUR CODE HERE: replace None by your class, for example
+#     class KeepBest(keras.callbacks.Callback):
+#         def __init__(self, path, best=math.inf): ...
+#         def on_epoch_end(self, epoch, logs=None): ...
+KeepBest = None
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 2 -- checkpoint and log callbacks
-def make_callbacks(run_dir) -> list:
-    """ModelCheckpoint of the best model by val_loss and a CSV log that a resume appends to."""
-    import keras
+import keras
 
-    run_dir = Path(run_dir)
-    return [
-        keras.callbacks.ModelCheckpoint(run_dir / "best.keras", monitor="val_loss", save_best_only=True),
-        keras.callbacks.CSVLogger(run_dir / "log.csv", append=True),
-    ]
+
+# Exercise 2 -- a callback that keeps the best model
+class KeepBest(keras.callbacks.Callback):
+    """Save the model to ``path`` after every epoch whose val_loss beats every earlier one (and ``best``)."""
+
+    def __init__(self, path, best=math.inf):
+        super().__init__()
+        self.path, self.best = path, best     # best: the best val_loss before a resume, else infinity
+
+    def on_epoch_end(self, epoch, logs=None):
+        val_loss = (logs or {}).get("val_loss")
+        if val_loss is not None and val_loss < self.best:   # NaN < anything is False: a NaN never wins
+            self.best = val_loss
+            self.model.save(self.path)
 ### END SOLUTION
 
 
 # %% tags=["exercise-check"] id="c19"
-ex2.check(make_callbacks)
+ex2.check(KeepBest)
 # Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="c20"
@@ -521,35 +543,86 @@ plt.show()
 # Writing the step yourself is how custom trainings (GANs, for one) are done. Notebook 08's hint model needs
 # none: its hints come from the input pipeline, and `model.fit` trains it like the others.
 #
-# ### Exercise 5: the loss
+# ### The loss, and what it assumes
 #
-# Write `mse_ab(ab_true, ab_pred)`, the course's loss: the **mean squared error** between the true and the
-# predicted `ab_norm`, both `(batch, S, S, 2)` tensors, as **one number** averaged over every image, pixel
-# and channel. Use TensorFlow operations (`tf.square`, `tf.reduce_mean`) so that a gradient tape can
-# differentiate it. The check compares it with `course_lib.train.make_loss("mse")` on a fixed batch.
+# Step 1 needs a loss. The course's recipes train with the **MSE**, the mean of the squared differences
+# between the true and the predicted `ab_norm`; the **L1** loss (`train.make_loss("l1")`) takes the mean of
+# the absolute differences instead. Each one is a bet on how the model's errors are distributed: minimising
+# the MSE is maximum likelihood when the errors follow a **Gaussian** (a rounded bell with thin tails),
+# minimising L1 when they follow a **Laplace** distribution (a sharp peak at 0 and heavier tails). So the
+# errors themselves can say which bet fits.
+#
+# ### Exercise 5 (predict first): which loss will your model's errors support?
+#
+# The cell after the check measures the errors of the model you trained above on the validation images:
+# every true minus predicted `ab_norm` value. Before it runs, think of what an NCD photo is made of and what
+# your model gets right and wrong, and predict which distribution will fit those errors better, so which
+# loss they support: set `loss_prediction` to `"mse"` (Gaussian) or `"l1"` (Laplace). The point is earned by
+# predicting before looking; the measurement then tells you whether you were right, and why.
 
-# %% tags=["exercise"] id="s04a" exercise_kind="typing"
+# %% tags=["exercise"] id="s04a" exercise_kind="decision"
 ### BEGIN STUB
-def mse_ab(ab_true, ab_pred):
-    # YOUR CODE HERE: one number, the mean of the squared differences
-    return None
+loss_prediction = None  # YOUR PREDICTION: "mse" or "l1"
 ### END STUB
 ### BEGIN SOLUTION
-import tensorflow as tf
-
-
-# Exercise 5 -- the loss
-def mse_ab(ab_true, ab_pred):
-    """Mean squared error over every image, pixel and channel: one scalar tensor."""
-    return tf.reduce_mean(tf.square(ab_true - ab_pred))
+# Exercise 5 -- prediction
+loss_prediction = "l1"  # most pixels (the white background) almost exactly right, a few far off: heavy tails
 ### END SOLUTION
-
 
 # %% tags=["exercise-check"] id="s04b"
 from course_lib.checks.training import ex5, ex6
 
-ex5.check(mse_ab)
+ex5.predict(loss_prediction)
 # Stuck? ex5.hint() gives a hint (again: a more specific one); ex5.solution() shows an answer.
+
+# %% [markdown] id="s04i"
+# The measurement. The histogram's count axis is logarithmic, so the tails stay visible (on it, a Gaussian
+# is a parabola and a Laplace a tent of two straight lines). The two curves are the Gaussian and the Laplace
+# that fit the residuals best: the Gaussian with their standard deviation, the Laplace with their mean
+# absolute deviation from the median.
+
+# %% id="s04h"
+from course_lib import color
+from course_lib.model import load_colorizer
+from course_lib.pipeline import load_images_resized
+
+trained = load_colorizer(result.model_path)
+model_size = result.settings["image_size"]
+val_records = splits["val"]
+if result.settings.get("max_images_per_split"):  # the fast recipe validates on a subset: measure on the same
+    val_records = stratified_subset(val_records, result.settings["max_images_per_split"])
+val_l, val_ab = color.rgb_to_model_io(load_images_resized(val_records, model_size))
+residuals = (val_ab - trained.predict(val_l, batch_size=16, verbose=0)).ravel()   # true - predicted ab_norm
+
+sigma = residuals.std()                                          # the Gaussian's maximum-likelihood width
+b = np.mean(np.abs(residuals - np.median(residuals)))            # the Laplace's
+grid = np.linspace(-1, 1, 401)
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.hist(residuals, bins=100, range=(-1, 1), density=True, color="0.75", label="your model's residuals")
+ax.plot(grid, np.exp(-0.5 * ((grid - residuals.mean()) / sigma) ** 2) / (sigma * np.sqrt(2 * np.pi)),
+        label=f"Gaussian (MSE), sigma = {sigma:.3f}")
+ax.plot(grid, np.exp(-np.abs(grid - np.median(residuals)) / b) / (2 * b), label=f"Laplace (L1), b = {b:.3f}")
+ax.set_yscale("log")
+ax.set_ylim(1e-3, None)
+ax.set_xlabel("true - predicted ab_norm")
+ax.set_ylabel("density (log scale)")
+ax.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+print(f"{residuals.size} residuals of {len(val_records)} validation images at {model_size} px")
+ex5.reveal(residuals)                          # your prediction against your model's errors
+
+# %% [markdown] id="s04j"
+# What the histogram can and cannot decide: it says which *noise model* fits the errors, not which loss
+# gives the better colours. Two more facts weigh in. When a pixel's colour is ambiguous (a pepper may be red
+# or green), the MSE's best guess is the *mean* of the plausible colours and L1's is their *median*: both a
+# compromise, neither one of the colours, and both washed out (notebook 07 answers that with classification).
+# And the MSE, squaring, weighs the few large errors, those on the objects, more than L1 does: they are the
+# errors a colorizer is judged by. The course's
+# recipes keep the MSE, the seed project's loss; L1 was not among the recorded recipe trials
+# (`docs/recipe_history.md`), so whether it pays here is an open measurement:
+# `train.train(..., loss="l1")` (or `--loss l1`) trains with it, and `python -m course_lib evaluate` scores
+# both runs on validation (notebooks 05 and 06).
 
 # %% [markdown] id="s04c"
 # ### Exercise 6: one training step with `tf.GradientTape`
@@ -559,7 +632,9 @@ ex5.check(mse_ab)
 #
 # * inside `with tf.GradientTape() as tape:` run the model **in training mode**
 #   (`model(l_norm, training=True)`: BatchNormalization then normalises with the batch's own statistics
-#   and updates its running ones) and compute the loss with your `mse_ab`;
+#   and updates its running ones) and compute the course's loss, the MSE:
+#   `tf.reduce_mean(tf.square(ab_norm - ab_pred))`, one number averaged over every image, pixel and channel
+#   (`train.make_loss("mse")` computes the same);
 # * outside the `with` block, `tape.gradient(loss, ...)` the **trainable** variables only (a frozen
 #   encoder must stay frozen);
 # * `optimizer.apply_gradients(zip(gradients, variables))`.
@@ -582,7 +657,7 @@ def train_step(model, optimizer, l_norm, ab_norm):
     """One optimisation step on a batch; returns the batch's loss before the update."""
     with tf.GradientTape() as tape:
         ab_pred = model(l_norm, training=True)       # training mode: BatchNormalization uses the batch
-        loss = mse_ab(ab_norm, ab_pred)
+        loss = tf.reduce_mean(tf.square(ab_norm - ab_pred))   # the course's loss, MSE
     variables = model.trainable_variables             # frozen layers are not among them
     gradients = tape.gradient(loss, variables)
     optimizer.apply_gradients(zip(gradients, variables))

@@ -2,7 +2,8 @@
 # jupyter:
 #   course:
 #     goals:
-#     - implement RMSE, PSNR and SSIM yourself and check them against the course library
+#     - compute RMSE and PSNR, implement SSIM and a PSNR of the object alone yourself, checked against
+#       the course library
 #     - explain why PSNR and SSIM flatter colorization on NCD (white background, preserved
 #       L)
 #     - recognise the seed project's 4095 data-range mistake behind its 38 dB
@@ -20,7 +21,7 @@
 #
 # A colorizer gets the lightness **L** of a photo and predicts its colour **ab**. To score it we compare its
 # output with the original colour photo, the *ground truth*. Image restoration has three classic numbers
-# for that, and you will write all three yourself:
+# for that (you will write SSIM yourself, and in section 7 a PSNR of the object alone):
 #
 # | metric | question it answers | unit | better |
 # |---|---|---|---|
@@ -99,37 +100,6 @@ print("uint8 :  3 - 5 =", (a - b)[0])
 print("float :  3 - 5 =", (a.astype(np.float64) - b.astype(np.float64))[0])
 
 
-# %% [markdown] id="72d81055"
-# ### Exercise 1: RMSE
-#
-# Write `my_rmse(a, b)`: the RMSE of two uint8 images of the same shape, in uint8 levels, as a float.
-
-# %% tags=["exercise"] id="3c69ce3e" exercise_kind="typing"
-### BEGIN STUB
-def my_rmse(a, b):
-    # YOUR CODE HERE: convert to float, square the differences, average, take the square root
-    return None
-### END STUB
-### BEGIN SOLUTION
-import numpy as np
-
-from course_lib import metrics
-
-
-# Exercise 1 -- RMSE
-def my_rmse(a: np.ndarray, b: np.ndarray) -> float:
-    """Root mean squared error of two uint8 images, in uint8 levels."""
-    difference = a.astype(np.float64) - b.astype(np.float64)  # float first: uint8 would wrap
-    return float(np.sqrt(np.mean(difference**2)))
-### END SOLUTION
-
-
-# %% tags=["exercise-check"] id="d21704bf"
-from course_lib.checks.metrics import ex1, ex2, ex3
-
-ex1.check(my_rmse)
-# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
-
 # %% [markdown] id="74dba19e"
 # ## 4. PSNR: the error in decibels
 #
@@ -141,34 +111,9 @@ ex1.check(my_rmse)
 # Every +6 dB halves the RMSE. Identical images have an infinite PSNR. `data_range` must describe how the
 # pixels are *stored*; section 5 shows what happens otherwise.
 #
-# ### Exercise 2: PSNR
-#
-# Write `my_psnr(a, b, data_range)`. The check tries uint8 images with `data_range=255` and float images
-# in [0, 1] with `data_range=1.0`.
-
-# %% tags=["exercise"] id="0197ff30" exercise_kind="typing"
-### BEGIN STUB
-def my_psnr(a, b, data_range):
-    # YOUR CODE HERE: the mean squared error (in float), then 10 * log10(data_range**2 / mse)
-    return None
-### END STUB
-### BEGIN SOLUTION
-# Exercise 2 -- PSNR
-def my_psnr(a: np.ndarray, b: np.ndarray, data_range: float) -> float:
-    """Peak signal-to-noise ratio in dB; data_range is 255 for uint8, 1.0 for floats in [0, 1]."""
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float(10 * np.log10(data_range**2 / mse))
-### END SOLUTION
-
-
-# %% tags=["exercise-check"] id="b6b0bb4a"
-ex2.check(my_psnr)
-# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
-
-# %% [markdown] id="5e3d73f9"
-# The library versions, `metrics.rmse` and `metrics.psnr`, do the same and also refuse what would give a
-# wrong number silently: different shapes or dtypes, NaN, and float images without an explicit
-# `data_range`. Here are our three candidates:
+# `metrics.rmse` and `metrics.psnr` compute both, in float, and refuse what would give a wrong number
+# silently: different shapes or dtypes, NaN, and float images without an explicit `data_range`. Here are
+# our three candidates:
 
 # %% id="c9d4ac02"
 # NBVAL_CHECK_OUTPUT
@@ -176,7 +121,7 @@ for name, prediction in candidates.items():
     print(f"{name:<11} RMSE {metrics.rmse(prediction, truth):6.2f}   PSNR {metrics.psnr(prediction, truth):6.2f} dB")
 
 # %% [markdown] id="p05q"
-# ### Exercise 4 (predict first): what does a 4095 data range do to PSNR?
+# ### Exercise 1 (predict first): what does a 4095 data range do to PSNR?
 #
 # The seed project computed PSNR with `data_range=4095` (12-bit camera data) on 8-bit images. Before
 # reading on: how many dB does that add to every PSNR? Answer with a number (one decimal is enough).
@@ -186,15 +131,17 @@ for name, prediction in candidates.items():
 inflation_db = None  # YOUR ANSWER: a number, in dB
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 4 -- prediction
-inflation_db = 20 * np.log10(4095 / 255)  # about 24.1 dB
+import math
+
+# Exercise 1 -- prediction
+inflation_db = 20 * math.log10(4095 / 255)  # about 24.1 dB
 ### END SOLUTION
 
 # %% tags=["exercise-check"] id="p05c"
-from course_lib.checks.metrics import ex4
+from course_lib.checks.metrics import ex1
 
-ex4.check(inflation_db)
-# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
+ex1.check(inflation_db)
+# Stuck? ex1.hint() gives a hint (again: a more specific one); ex1.solution() shows an answer.
 
 # %% [markdown] tags=["reflection"] id="r05"
 # **Reflection** (write two or three sentences in this cell; nothing checks them). A difference in how
@@ -243,7 +190,7 @@ print(f"the seed's 38 dB, corrected   : {38 - metrics.data_range_inflation_db(40
 # *map*; the score is its mean over the pixels where the whole window fits inside the image (5 pixels away
 # from every border). Colour images: one SSIM per channel, then the average.
 #
-# ### Exercise 3: SSIM of one channel
+# ### Exercise 2: SSIM of one channel
 #
 # Write `my_ssim(x, y, data_range)` for two 2-D images `(H, W)`.
 
@@ -256,7 +203,12 @@ def my_ssim(x, y, data_range):
     return None
 ### END STUB
 ### BEGIN SOLUTION
-# Exercise 3 -- SSIM of one channel
+import numpy as np
+
+from course_lib import metrics
+
+
+# Exercise 2 -- SSIM of one channel
 def my_ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
     """Mean SSIM of two 2-D images (Wang et al. 2004): 11x11 Gaussian window, sigma 1.5."""
     x, y = x.astype(np.float64), y.astype(np.float64)
@@ -272,8 +224,10 @@ def my_ssim(x: np.ndarray, y: np.ndarray, data_range: float) -> float:
 
 
 # %% tags=["exercise-check"] id="46d9c5e7"
-ex3.check(my_ssim)
-# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+from course_lib.checks.metrics import ex2
+
+ex2.check(my_ssim)
+# Stuck? ex2.hint() gives a hint (again: a more specific one); ex2.solution() shows an answer.
 
 # %% [markdown] id="90496ebc"
 # ### Why SSIM barely moves on NCD
@@ -316,6 +270,54 @@ mask = metrics.foreground_mask(truth)  # (120, 160) bool, True on the object
 print(f"foreground: {mask.mean():.0%} of the pixels")
 plots.show_images([truth, mask], ["ground truth", "foreground mask"], ncols=2);
 
+# %% [markdown] id="72d81055"
+# ### Exercise 3: PSNR on the object only
+#
+# Build `my_psnr_fg(pred, truth)`: the PSNR (data range 255) of two RGB uint8 images `(H, W, 3)` computed
+# over the **foreground** only, with all three channels of every foreground pixel. The foreground is
+# defined above: the pixels of the **ground truth** that are not white. Decide for yourself how to select
+# those pixels and how to compute the PSNR over them (the formula of section 4 still holds); two edge cases
+# need an answer of their own:
+#
+# * a prediction exact on every object pixel, however wrong the background: the PSNR is infinite,
+#   `float("inf")`;
+# * a ground truth with no foreground pixel at all: there is nothing to measure, `float("nan")`.
+#
+# Why it matters: the whole-image PSNR of section 4 averages the object's errors with a white background that
+# every colorizer gets almost right; the foreground PSNR reports the object alone. The check compares your
+# function with the course library's foreground PSNR on photos it generates each time (a random object on
+# white, pixels right at the threshold, a prediction that paints the background or leaves out the object, a
+# photo without an object) and names the likely mistake when they differ.
+
+# %% tags=["exercise"] id="3c69ce3e" exercise_kind="building"
+### BEGIN STUB
+def my_psnr_fg(pred, truth):
+    # YOUR CODE HERE: the ground truth's foreground, the PSNR over those pixels, and the two edge cases
+    return None
+### END STUB
+### BEGIN SOLUTION
+# Exercise 3 -- PSNR on the object only
+def my_psnr_fg(pred: np.ndarray, truth: np.ndarray) -> float:
+    """PSNR in dB over the ground truth's non-white pixels (all three channels); inf if exact there, NaN if none."""
+    mask = ~np.all(truth >= metrics.WHITE_THRESHOLD, axis=-1)   # (H, W): True on the object, from the truth
+    if not mask.any():
+        return float("nan")                                    # no object: nothing to measure
+    errors = pred[mask].astype(np.float64) - truth[mask].astype(np.float64)   # (n, 3), float before subtracting
+    mse = np.mean(errors**2)
+    return float("inf") if mse == 0 else float(10 * np.log10(255**2 / mse))
+### END SOLUTION
+
+
+# %% tags=["exercise-check"] id="d21704bf"
+from course_lib.checks.metrics import ex3
+
+ex3.check(my_psnr_fg)
+# Stuck? ex3.hint() gives a hint (again: a more specific one); ex3.solution() shows an answer.
+
+# %% [markdown] id="d90e7eab"
+# The library's `metrics.evaluate_pair` computes every metric of the protocol for one photo, the foreground
+# ones among them:
+
 # %% id="d90e7eaa"
 # NBVAL_CHECK_OUTPUT
 keys = ["psnr", "psnr_fg", "ssim", "deltaE", "deltaE_fg", "colorfulness_ratio", "auc"]
@@ -354,7 +356,37 @@ if FAST:  # the first test image of every category
     chosen, max_side = stratified_subset(test_records, n_categories), 192
 else:
     chosen, max_side = test_records, None
-print(f"{source.kind}: evaluating the gray baseline on {len(chosen)} of {len(test_records)} test images")
+print(f"{source.kind}: the gray baseline will be evaluated on {len(chosen)} of {len(test_records)} test images")
+print("their categories:", ", ".join(sorted({record.category for record in chosen})))
+
+# %% [markdown] id="w05q"
+# ### Exercise 4 (predict first): where does doing nothing do worst?
+#
+# Before the next cells measure it: on which of the categories just printed will the gray baseline have the
+# **lowest PSNR**? Think of what gray gets wrong (the colour, and only the colour) and of what the
+# photos of each category look like. Set `worst_category_prediction` to one category name, exactly as
+# printed. The point is earned by predicting before the measurement; the measurement then shows where
+# your category ranks, and why the worst one is the worst.
+
+# %% tags=["exercise"] id="0197ff30" exercise_kind="decision"
+### BEGIN STUB
+worst_category_prediction = None  # YOUR PREDICTION: one category name as printed above, in quotes
+### END STUB
+### BEGIN SOLUTION
+# Exercise 4 -- prediction
+# A large object of strong colour that fills much of the frame: a lot of colour for gray to lose. (The full test
+# split agrees: gray scores 13.2 dB on Lemon, the lowest of all categories; benchmarks/results/
+# cpu_recipe_per_category.json, test_psnr - test_gain.)
+worst_category_prediction = "Lemon"
+### END SOLUTION
+
+# %% tags=["exercise-check"] id="b6b0bb4a"
+from course_lib.checks.metrics import ex4
+
+ex4.predict(worst_category_prediction)
+# Stuck? ex4.hint() gives a hint (again: a more specific one); ex4.solution() shows an answer.
+
+# %% id="w05eval"
 gray_result = evaluate_colorizer(gray_baseline, chosen, max_side=max_side, model="gray", split="test")
 print(format_table(gray_result))
 floor = gray_result.dataset_image_mean
@@ -363,6 +395,7 @@ print(f"\nthe gray floor on these {floor['n']} images: PSNR {floor['psnr']:.2f} 
       f"AuC {floor['auc']:.3f}" + ("  -- fast mode: shrunk subset, not the protocol" if FAST else ""))
 print(f"gray's AuC {floor['auc']:.3f} = a mean ab error of about {(1 - floor['auc']) * 150:.0f} units over all pixels "
       f"(1 - AuC, times 150); on the object alone its ΔE00 is {floor['deltaE_fg']:.1f}, against {floor['deltaE']:.1f} overall")
+ex4.reveal(gray_result)                        # your prediction against the table above
 
 # %% [markdown] id="m05model"
 # And notebook 04's model, when it is in the course's run folder (`config.course_run_dir()`, under

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import math
 
 import pytest
 
@@ -15,13 +15,13 @@ solutions = load_solutions("04_training_on_a_gpu")
 
 def test_solutions_accepted(capsys):
     assert checks.check_steps_per_epoch(solutions.steps_per_epoch)
-    assert checks.check_make_callbacks(solutions.make_callbacks)
+    assert checks.check_keep_best(solutions.KeepBest)
     assert checks.check_best_epoch(solutions.best_epoch)
     out = capsys.readouterr().out
     assert out.count("accepted") == 3 and "not yet" not in out
 
 
-@pytest.mark.parametrize("check", [checks.check_steps_per_epoch, checks.check_make_callbacks,
+@pytest.mark.parametrize("check", [checks.check_steps_per_epoch, checks.check_keep_best,
                                    checks.check_best_epoch])
 def test_stub_gets_a_reminder_not_an_error(check, capsys):
     assert check(None) is False
@@ -39,33 +39,84 @@ def test_steps_unrounded(capsys):
     assert "whole number" in capsys.readouterr().out
 
 
-def _callbacks(monitor="val_loss", best_only=True, append=True, name="best.keras"):
+# ------------------------------------------- exercise 2: a callback that keeps the best model
+def _keep_best(*, strict=True, resume=True, nan_wins=False, every_epoch=False):
+    """A KeepBest class with one of the typical mistakes (the defaults: a right one)."""
     import keras
 
-    def make(run_dir):
-        run_dir = Path(run_dir)
-        return [keras.callbacks.ModelCheckpoint(run_dir / name, monitor=monitor, save_best_only=best_only),
-                keras.callbacks.CSVLogger(run_dir / "log.csv", append=append)]
-    return make
+    class KeepBest(keras.callbacks.Callback):
+        def __init__(self, path, best=math.inf):
+            super().__init__()
+            self.path, self.best = path, best if resume else math.inf
+
+        def on_epoch_end(self, epoch, logs=None):
+            value = logs["val_loss"]
+            better = (not value >= self.best) if nan_wins else (value < self.best if strict else value <= self.best)
+            if better or every_epoch:
+                self.best = value
+                self.model.save(self.path)
+    return KeepBest
 
 
-@pytest.mark.parametrize("kwargs, hint", [
-    ({"append": False}, "append=True"),
-    ({"monitor": "loss"}, "val_loss"),
-    ({"best_only": False}, "save_best_only=True"),
-    ({"name": "last.keras"}, "best.keras"),
-])
-def test_callbacks_typical_mistakes(kwargs, hint, capsys):
-    assert not checks.check_make_callbacks(_callbacks(**kwargs))
-    assert hint in capsys.readouterr().out
-
-
-def test_callbacks_missing_logger(capsys):
+def test_keep_best_accepts_any_correct_implementation(capsys):
     import keras
 
-    assert not checks.check_make_callbacks(
-        lambda run_dir: [keras.callbacks.ModelCheckpoint(Path(run_dir) / "best.keras", save_best_only=True)])
-    assert "CSVLogger" in capsys.readouterr().out
+    assert checks.check_keep_best(_keep_best())
+    assert checks.check_keep_best(_keep_best(strict=False))  # the check's runs have no ties: `<=` is as right
+    # a factory around Keras' own callback is a correct answer too
+    assert checks.check_keep_best(lambda path, best=math.inf: keras.callbacks.ModelCheckpoint(
+        path, monitor="val_loss", save_best_only=True, initial_value_threshold=best))
+    assert capsys.readouterr().out.count("accepted") == 3
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"resume": False}, "forgot the best value of before the interruption"),
+    ({"nan_wins": True}, "A NaN val_loss is no improvement"),
+    ({"every_epoch": True}, "saved a later epoch that was not better"),
+], ids=["forgets-the-resume", "nan-saved", "every-epoch"])
+def test_keep_best_typical_mistakes(kwargs, words, capsys):
+    assert checks.check_keep_best(_keep_best(**kwargs)) is False
+    out = capsys.readouterr().out
+    assert "not yet" in out and words in out and "ModelCheckpoint(save_best_only=True) would hold" in out
+
+
+def test_keep_best_that_never_saves_or_is_no_callback(capsys):
+    import keras
+
+    class Never(keras.callbacks.Callback):
+        def __init__(self, path, best=math.inf):
+            super().__init__()
+
+    assert checks.check_keep_best(Never) is False
+    assert "self.model.save" in capsys.readouterr().out
+    assert checks.check_keep_best(lambda path, best=math.inf: "a callback") is False
+    assert "keras.callbacks.Callback" in capsys.readouterr().out
+
+    class Crashes(keras.callbacks.Callback):
+        def __init__(self, path, best=math.inf):
+            super().__init__()
+
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyError("val_los")
+
+    assert checks.check_keep_best(Crashes) is False
+    assert "your callback raised KeyError" in capsys.readouterr().out
+
+
+def test_keep_best_reference_is_what_model_fit_keeps(tmp_path):
+    """The check's reference, driven as the check drives it, keeps what it keeps inside a real model.fit."""
+    import numpy as np
+
+    model = checks._marked_model()
+    marks = checks._run_callback(checks.keep_best_reference(tmp_path / "a.keras", 0.4), model, tmp_path / "a.keras",
+                                 [0.5, 0.35, float("nan"), 0.3, 0.33], resumed=True)
+    assert marks == [checks.MARK_BEFORE, 2.0, 2.0, 4.0, 4.0]
+    # In model.fit: the lowest val_loss wins, as the reference says.
+    x, y = np.zeros((4, 2), "float32"), np.zeros((4, 1), "float32")
+    model.compile(optimizer="sgd", loss="mse")
+    keeper = checks.keep_best_reference(tmp_path / "fit.keras")
+    history = model.fit(x, y, validation_data=(x, y + 1), epochs=3, verbose=0, callbacks=[keeper])
+    assert (tmp_path / "fit.keras").is_file() and keeper.best == min(history.history["val_loss"])
 
 
 def test_best_epoch_zero_based(capsys):
@@ -82,29 +133,42 @@ def test_best_epoch_reference_on_ties():
     assert checks.best_epoch_reference({"val_loss": [0.5, 0.3, 0.3]}) == 2
 
 
-# ------------------------------------------------------- exercise 5: the loss
-def test_mse_solution_accepted_and_reference_is_keras_mse(capsys):
+# ------------------------------------- exercise 5: which loss the measured errors support
+def test_residual_fits_tell_a_laplace_from_a_gaussian():
     import numpy as np
 
-    assert checks.check_mse_ab(solutions.mse_ab)
-    assert "accepted" in capsys.readouterr().out
-    ab_true, ab_pred = checks._loss_batch()
-    diff = np.asarray(ab_true, np.float64) - np.asarray(ab_pred, np.float64)
-    assert checks.mse_ab_reference(ab_true, ab_pred) == pytest.approx(np.mean(diff**2), rel=1e-5)
+    rng = np.random.default_rng(0)
+    laplace, gauss = checks.residual_fits(rng.laplace(0, 0.1, 20000)), checks.residual_fits(rng.normal(0, 0.1, 20000))
+    assert laplace["loss"] == "l1" and gauss["loss"] == "mse"
+    assert laplace["ratio"] == pytest.approx(2**-0.5, abs=0.01) and gauss["ratio"] == pytest.approx(0.798, abs=0.01)
+    assert laplace["kurtosis"] == pytest.approx(3, abs=0.5) and gauss["kurtosis"] == pytest.approx(0, abs=0.2)
+    # the cut is where both fits are equally likely: b / sigma = sqrt(2 pi) / 2 * exp(-1/2)
+    assert checks.LAPLACE_CUT == pytest.approx(0.7602, abs=1e-4)
+    # NCD-like errors: a spike of almost-right background pixels and a broad object part
+    spiky = np.concatenate([rng.normal(0, 0.01, 15000), rng.normal(0, 0.2, 5000)])
+    assert checks.residual_fits(spiky)["loss"] == "l1"
+    with pytest.raises(ValueError, match="no residuals"):
+        checks.residual_fits([])
+    with pytest.raises(ValueError, match="all equal"):
+        checks.residual_fits(np.zeros(10))
 
 
-@pytest.mark.parametrize("mse, words", [
-    (lambda t, p: ((t - p) ** 2).numpy().sum(), "sum the squared errors"),
-    (lambda t, p: float(((t - p) ** 2).numpy().mean()) ** 0.5, "RMSE"),
-    (lambda t, p: abs((t - p).numpy()).mean(), "absolute"),
-    (lambda t, p: float((t - p).numpy().mean()) ** 2, "square the mean error"),
-    (lambda t, p: ((t - p) ** 2).numpy().mean() * 128**2, "LAB units"),
-    (lambda t, p: ((t - p) ** 2).numpy().mean(axis=-1), "one number"),
-], ids=["sum", "rmse", "absolute", "squared-mean", "lab-units", "per-pixel"])
-def test_mse_typical_mistakes(mse, words, capsys):
-    assert checks.check_mse_ab(mse) is False
-    out = capsys.readouterr().out
-    assert "not yet" in out and words in out
+@pytest.mark.parametrize("draw, measured", [("laplace", "l1"), ("normal", "mse")])
+def test_loss_prediction_explained_from_the_measured_residuals(draw, measured, capsys):
+    import numpy as np
+
+    residuals = getattr(np.random.default_rng(1), draw)(0, 0.1, 20000)
+    for predicted in ("mse", "l1"):  # the same prediction is right or wrong depending on what was measured
+        assert checks.explain_loss_choice(predicted, residuals) is (predicted == measured)
+        out = capsys.readouterr().out
+        assert f"you predicted {predicted!r} and the measurement shows {measured!r}" in out and "b / sigma" in out
+
+
+def test_loss_prediction_is_a_prediction_made_before_the_measurement(capsys):
+    from course_lib.checks.exercise import Prediction
+
+    assert isinstance(checks.ex5, Prediction) and checks.ex5.options == ("mse", "l1")
+    assert solutions.loss_prediction in checks.ex5.options
 
 
 # ------------------------------------------------- exercise 6: a training step
@@ -130,12 +194,12 @@ def test_train_step_reference_is_an_explicit_gradient_step():
         np.testing.assert_array_equal(got, want)
 
 
-def _step(*, training=True, variables="trainable", apply=True, tape_outside=False):
+def _step(*, training=True, variables="trainable", apply=True, tape_outside=False, loss_name="mse"):
     """A learner's train_step with one typical mistake."""
     import keras
     import tensorflow as tf
 
-    mse = keras.losses.MeanSquaredError()
+    mse = {"mse": keras.losses.MeanSquaredError(), "l1": keras.losses.MeanAbsoluteError()}[loss_name]
 
     def train_step(model, optimizer, l_norm, ab_norm):
         chosen = {"trainable": lambda: model.trainable_variables, "all": lambda: model.weights,
@@ -161,7 +225,8 @@ def _step(*, training=True, variables="trainable", apply=True, tape_outside=Fals
     ({"variables": "last"}, "did not move"),
     ({"apply": False}, "apply_gradients"),
     ({"tape_outside": True}, "inside"),
-], ids=["no-training-flag", "frozen-variables", "some-variables", "no-apply", "tape-outside"])
+    ({"loss_name": "l1"}, "L1 loss"),
+], ids=["no-training-flag", "frozen-variables", "some-variables", "no-apply", "tape-outside", "l1-loss"])
 def test_train_step_typical_mistakes(kwargs, words, capsys):
     assert checks.check_train_step(_step(**kwargs)) is False
     out = capsys.readouterr().out

@@ -72,8 +72,8 @@ def test_check_records_its_verdict_when_grading(tmp_path, monkeypatch, capsys):
                          "prediction": False, "message": "", "hints": 1, "solution_viewed": False}
 
 
-PREDICTIONS = {("00", 3), ("01", 4), ("02", 4), ("02", 5), ("03", 4), ("04", 4), ("04", 7), ("05", 4), ("06", 1), ("06", 3),
-               ("07", 6), ("08", 5), ("09", 4)}
+PREDICTIONS = {("00", 3), ("01", 4), ("02", 4), ("02", 5), ("03", 4), ("04", 4), ("04", 5), ("04", 7), ("05", 1),
+               ("05", 4), ("06", 1), ("06", 3), ("07", 6), ("08", 5), ("09", 4)}
 
 
 def test_prediction_and_decision_exercises_are_known_by_their_checkers_docstring():

@@ -111,6 +111,8 @@ def test_the_solution_block_that_defines_a_name_is_found():
     assert exercise_cells.solution_defining(text, "ratio") == "ratio = 3"
     assert exercise_cells.solution_defining(text, "half").endswith("return x / 2")
     assert exercise_cells.solution_defining(text, "hal") is None  # a prefix is not the name
+    assert exercise_cells.defines("class KeepBest(keras.callbacks.Callback):\n    pass", "KeepBest")  # a class too
+    assert not exercise_cells.defines("class KeepBestEver:\n    pass", "KeepBest")
     assert exercise_cells.exercise_title(CELL) == (2, "halve it")
 
 

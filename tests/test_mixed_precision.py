@@ -50,18 +50,16 @@ def test_training_in_float16_leaves_float32_and_notebook_04s_checks_accept_their
     assert keras.config.dtype_policy().name == "float32"  # the policy train() found is back
 
     solutions = load_solutions("04")
-    assert checks.check_mse_ab(solutions.mse_ab)
     assert checks.check_train_step(solutions.train_step)
     # Even under a policy left at float16 by other code, the checkers build float32 references.
     keras.config.set_dtype_policy("mixed_float16")
     try:
-        assert checks.check_mse_ab(solutions.mse_ab)
         assert checks.check_train_step(solutions.train_step)
         assert keras.config.dtype_policy().name == "mixed_float16"  # and they leave it as they found it
     finally:
         keras.config.set_dtype_policy("float32")
     out = capsys.readouterr().out
-    assert out.count("accepted") == 4 and "not yet" not in out
+    assert out.count("accepted") == 2 and "not yet" not in out
 
 
 def test_the_policy_is_restored_when_training_fails(tiny_data, tmp_path):

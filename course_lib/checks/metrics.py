@@ -1,11 +1,13 @@
 """Checks for the exercises of notebook 05, "Evaluation metrics".
 
-The learner writes ``my_rmse(a, b)``, ``my_psnr(a, b, data_range)`` and
-``my_ssim(x, y, data_range)``. Each ``check_*`` calls the learner's function on a few
-generated images, compares with :mod:`course_lib.metrics`, and when the answer is off,
-compares it with the typical mistakes (uint8 overflow, MSE instead of RMSE, the seed's
-4095 data range, a uniform SSIM window...) to name the likely one. It prints the
-verdict, returns ``True``/``False`` and never raises.
+The learner predicts what a 4095 data range adds to PSNR, writes ``my_ssim(x, y, data_range)``
+and ``my_psnr_fg(pred, truth)`` (PSNR over the object only), and predicts which category the gray
+baseline scores worst on. Each ``check_*`` calls the learner's function on generated images,
+compares with :mod:`course_lib.metrics`, and when the answer is off, compares it with the typical
+mistakes (uint8 overflow, a uniform SSIM window, a mask taken from the prediction, the background
+kept in the mean...) to name the likely one. It prints the verdict, returns ``True``/``False``
+and never raises. The category prediction is revealed against the gray baseline measured in the
+learner's kernel (:func:`explain_worst_category`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Callable
 import numpy as np
 
 from course_lib import metrics
-from course_lib.checks.feedback import accept, as_float_array, checker, hint, judge_number, learner_answer, not_attempted
+from course_lib.checks.feedback import (accept, as_float_array, checker, hint, judge_number, learner_answer,
+                                        not_attempted, prediction_vs_measurement)
 
 #: How close an answer must be to count as right (metrics agree with scikit-image to 1e-6).
 TOLERANCE = 1e-5
@@ -61,100 +64,11 @@ def _diagnose(got: float, mistakes: dict[str, float]) -> str | None:
     return None
 
 
-def _wrapped_squared_errors(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
-    """Squared errors as uint8 arithmetic gives them, without a cast to float.
-
-    ``a - b`` wraps (negatives become 256 + x); ``(a - b) ** 2`` in uint8 wraps again
-    (mod 256). Learners hit either, depending on where the float conversion happens.
-    """
-    wrapped = a - b  # uint8
-    return [wrapped.astype(np.float64) ** 2, (wrapped**2).astype(np.float64)]
-
-
 _OVERFLOW_HINT = ("subtracting two uint8 arrays wraps around (3 - 5 gives 254, not -2). Convert to float "
                   "first: `a.astype(np.float64) - b.astype(np.float64)`.")
 
 
-# ---------------------------------------------------------------- exercise 1: RMSE
-@checker
-def check_rmse(my_rmse: Callable | None) -> bool:
-    """Check ``my_rmse(a, b) -> float``: RMSE of two uint8 images in uint8 levels."""
-    if my_rmse is None:
-        return not_attempted("my_rmse")
-    pred, truth = _test_pair()
-    ok, got = learner_answer(my_rmse, "my_rmse", pred, truth)
-    if not ok:
-        return False
-    got = _as_number(got)
-    if got is None:
-        return hint("return one number (a float), the RMSE over every pixel and channel.")
-    want = metrics.rmse(pred, truth)
-    if _close(got, want):
-        return accept(f"RMSE = {got:.3f} uint8 levels, the same as course_lib.metrics.rmse.")
-    diff = pred.astype(np.float64) - truth.astype(np.float64)
-    wrapped_sq, wrapped_both = _wrapped_squared_errors(pred, truth)
-    diagnosis = _diagnose(got, {
-        _OVERFLOW_HINT: float(np.sqrt(np.mean(wrapped_sq))),
-        _OVERFLOW_HINT + " (Here the square wrapped too.)": float(np.sqrt(np.mean(wrapped_both))),
-        "that is the mean *squared* error: take the square root of it (np.sqrt).": float(np.mean(diff**2)),
-        "that is the mean *absolute* error: square the differences, average, then take the square root.":
-            float(np.mean(np.abs(diff))),
-        "np.std(a - b) removes the average difference first, so it misses a prediction that is too dark "
-        "overall. Use np.sqrt(np.mean((a - b) ** 2)).": float(np.std(diff)),
-        "that is the RMSE divided by 255; report it in uint8 levels (do not rescale).": want / 255,
-        "average over every value (np.mean), not the sum.": float(np.sqrt(np.sum(diff**2))),
-    })
-    return hint(diagnosis or f"expected about {want:.3f}, got {got:.3f}. RMSE = sqrt(mean((a - b)^2)) over all "
-                             "pixels and channels, computed in float.")
-
-
-# ---------------------------------------------------------------- exercise 2: PSNR
-@checker
-def check_psnr(my_psnr: Callable | None) -> bool:
-    """Check ``my_psnr(a, b, data_range) -> float`` on uint8 (range 255) and float (range 1) images."""
-    if my_psnr is None:
-        return not_attempted("my_psnr")
-    for dtype, data_range in ((np.uint8, 255), (np.float64, 1.0)):
-        pred, truth = _test_pair(dtype=dtype)
-        ok, got = learner_answer(my_psnr, "my_psnr", pred, truth, data_range)
-        if not ok:
-            return False
-        got = _as_number(got)
-        if got is None:
-            return hint("return one number (a float): the PSNR in dB.")
-        want = metrics.psnr(pred, truth, data_range=data_range)
-        if _close(got, want):
-            continue
-        mse = float(np.mean((pred.astype(np.float64) - truth.astype(np.float64)) ** 2))
-        mistakes = {
-            "you used data_range = 4095 (12-bit) on 8-bit images: that adds 20*log10(4095/255) = 24.1 dB "
-            "to every result -- the seed project's 38 dB. Use the `data_range` argument.":
-                want + metrics.data_range_inflation_db(4095, data_range),
-            "PSNR = 10*log10(data_range**2 / MSE): the peak value must be squared like the error.":
-                10 * math.log10(data_range / mse),
-            "with the MSE use 10*log10(...); 20*log10(...) goes with the RMSE (20 log10(R / RMSE)).":
-                20 * math.log10(data_range**2 / mse),
-            "use the base-10 logarithm (np.log10), not the natural log (np.log).": 10 * math.log(data_range**2 / mse),
-            "PSNR = 10*log10(data_range**2 / MSE), not the ratio without the log.": data_range**2 / mse,
-        }
-        if dtype == np.uint8:
-            for i, squared in enumerate(_wrapped_squared_errors(pred, truth)):
-                mistakes[_OVERFLOW_HINT + " " * i] = 10 * math.log10(255**2 / float(np.mean(squared)))
-            mistakes["you used a peak value of 1.0 on uint8 images (values 0-255): pass and use "
-                     "`data_range` (255 here); it must match how the pixels are stored."] = (
-                want + 20 * math.log10(1 / 255))
-        else:
-            mistakes["on float images in [0, 1] the peak value is 1.0: use the `data_range` argument instead "
-                     "of a fixed 255."] = want + 20 * math.log10(255)
-            mistakes["the seed's mistake: data_range = 4095 instead of the `data_range` argument."] = (
-                want + 20 * math.log10(4095))
-        diagnosis = _diagnose(got, mistakes)
-        return hint(diagnosis or f"on {np.dtype(dtype).name} images with data_range={data_range} expected "
-                                 f"{want:.3f} dB, got {got:.3f}. PSNR = 10*log10(data_range**2 / MSE).")
-    return accept("PSNR is right on uint8 (data_range 255) and float (data_range 1.0) images.")
-
-
-# ---------------------------------------------------------------- exercise 3: SSIM
+# ---------------------------------------------------------------- exercise 2: SSIM
 def _ssim_variant(x: np.ndarray, y: np.ndarray, data_range: float, window: np.ndarray, *, crop: bool = True,
                   constants: bool = True) -> float:
     """SSIM of two 2-D float64 images with deliberate variations, to recognise mistakes."""
@@ -257,26 +171,145 @@ def _ssim_overflowed(x: np.ndarray, y: np.ndarray) -> float:
     return float(ssim_map[5:-5, 5:-5].mean())
 
 
+# ------------------------------------------------------- exercise 3: PSNR on the object only
+def _white_background(rng, shape: tuple[int, int]) -> np.ndarray:
+    """NCD-like white: every channel between WHITE_THRESHOLD and 255, (H, W, 3) uint8."""
+    return rng.integers(metrics.WHITE_THRESHOLD, 256, (*shape, 3)).astype(np.uint8)
+
+
+def _object_photo(rng, shape: tuple[int, int]) -> np.ndarray:
+    """A random coloured ellipse on white, with pixels right at the threshold on the background."""
+    truth = _white_background(rng, shape)
+    rows, cols = np.mgrid[: shape[0], : shape[1]]
+    centre = rng.uniform(0.35, 0.65, 2) * shape
+    radii = rng.uniform(0.15, 0.3, 2) * shape
+    inside = ((rows - centre[0]) / radii[0]) ** 2 + ((cols - centre[1]) / radii[1]) ** 2 < 1
+    colour = rng.integers(20, 230, 3)
+    truth[inside] = np.clip(colour + rng.normal(0, 15, (int(inside.sum()), 3)), 0, 255).astype(np.uint8)
+    # On the threshold: (240, 240, 240) is background, one channel at 239 makes a pixel foreground.
+    truth[0, 0] = metrics.WHITE_THRESHOLD
+    truth[0, 1] = (metrics.WHITE_THRESHOLD - 1, 255, 255)
+    truth[-1, -1] = (255, 255, metrics.WHITE_THRESHOLD - 1)
+    return truth
+
+
+def _noisy(rng, image: np.ndarray, spread: float = 25.0) -> np.ndarray:
+    """``image`` with noise of both signs, so that a uint8 subtraction wraps."""
+    return np.clip(image + rng.normal(0, spread, image.shape), 0, 255).round().astype(np.uint8)
+
+
+def psnr_fg_cases(rng) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(what, prediction, ground truth)``: random photos and the edge cases a foreground PSNR must get right."""
+    truth = _object_photo(rng, (36, 52))
+    other = _object_photo(rng, (45, 31))
+    painted = _noisy(rng, other)                       # the background painted, the object exact
+    painted[metrics.foreground_mask(other)] = other[metrics.foreground_mask(other)]
+    white = _white_background(rng, (20, 24))
+    blank = _white_background(rng, truth.shape[:2])  # a prediction that misses the object: white everywhere
+    return [
+        ("a noisy prediction of a random object on white", _noisy(rng, truth), truth),
+        ("a prediction that is exact on the object and wrong only on the background", painted, other),
+        ("a prediction that leaves out the object (white everywhere)", blank, truth),
+        ("a ground truth with no foreground at all (all white)", _noisy(rng, white, 5), white),
+    ]
+
+
+def _same_number(got: float, want: float) -> bool:
+    if math.isnan(want) or math.isinf(want):
+        return math.isnan(got) if math.isnan(want) else got == want
+    return _close(got, want, 1e-6)
+
+
+def _psnr_of(squared: np.ndarray) -> float:
+    mse = float(np.mean(squared)) if squared.size else float("nan")
+    if mse == 0:
+        return float("inf")
+    return 10 * math.log10(255**2 / mse) if math.isfinite(mse) else float("nan")
+
+
+def _psnr_fg_mistakes(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """Hint -> what a typical mistake returns on this pair."""
+    p, t = pred.astype(np.float64), truth.astype(np.float64)
+    mask = metrics.foreground_mask(truth)
+    squared = (p - t) ** 2
+    return {
+        "that is the PSNR of the whole image. Keep only the object: the foreground mask of the ground truth, "
+        "then the PSNR of pred[mask] against truth[mask].": _psnr_of(squared),
+        "your foreground comes from the prediction. The object is where the *ground truth* is not white: a "
+        "prediction that leaves the object out must not make it vanish from the measurement.":
+            _psnr_of(squared[metrics.foreground_mask(pred)]),
+        "a pixel is background only when *all three* channels are at least 240 (np.all(truth >= 240, "
+        "axis=-1)); yours drops every pixel with *one* bright channel.":
+            _psnr_of(squared[~np.any(truth >= metrics.WHITE_THRESHOLD, axis=-1)]),
+        "background means all channels >= 240, not > 240: a pixel at (240, 240, 240) is white background.":
+            _psnr_of(squared[~np.all(truth > metrics.WHITE_THRESHOLD, axis=-1)]),
+        "you set the background's errors to 0 and kept them in the mean, so the average still runs over the "
+        "whole image. Select the foreground pixels (pred[mask], an (n, 3) array) instead of zeroing the rest.":
+            _psnr_of(squared * mask[..., None]),
+        _OVERFLOW_HINT: _psnr_of((pred[mask] - truth[mask]).astype(np.float64) ** 2),
+        "that is the PSNR of one channel; the foreground PSNR uses all three channels of every object pixel.":
+            _psnr_of(squared[..., 0][mask]),
+    }
+
+
+def _explain_psnr_fg_error(case: str):
+    def explain(exc: Exception) -> str:
+        said = f"on {case} your function raised {type(exc).__name__}: {exc}."
+        if "no foreground" in case:
+            return (f"{said} With no foreground pixel there is nothing to measure: check `mask.any()` first and "
+                    "return float('nan'), as a mean over no pixels is.")
+        if "exact on the object" in case and isinstance(exc, ZeroDivisionError):
+            return (f"{said} Exact on every object pixel means an MSE of 0 and an infinite PSNR: return "
+                    "float('inf') when the MSE is 0.")
+        return said
+    return explain
+
+
+@checker
+def check_psnr_fg(my_psnr_fg: Callable | None) -> bool:
+    """Check ``my_psnr_fg(pred, truth) -> float`` against the library's foreground PSNR on generated photos:
+    random objects on white, pixels at the white threshold, an exact object (inf), no foreground (NaN)."""
+    import warnings
+
+    if my_psnr_fg is None:
+        return not_attempted("my_psnr_fg")
+    for case, pred, truth in psnr_fg_cases(np.random.default_rng()):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # an empty mean or a division by 0 warns; the verdict says it better
+            ok, got = learner_answer(my_psnr_fg, "my_psnr_fg", pred.copy(), truth.copy(),
+                                     explain=_explain_psnr_fg_error(case))
+        if not ok:
+            return False
+        got = _as_number(got)
+        if got is None:
+            return hint("return one number (a float): the PSNR over the object's pixels, in dB.")
+        want = metrics.psnr_foreground(pred, truth)
+        if _same_number(got, want):
+            continue
+        if math.isnan(want):
+            return hint(f"on {case} you return {got}: with no foreground pixel there is nothing to measure, and "
+                        "the answer is float('nan'), not a number that looks like a score.")
+        if math.isnan(got):
+            return hint(f"on {case} you return NaN, but this ground truth has an object: take the foreground from "
+                        "the *ground truth* (its non-white pixels), whatever the prediction looks like.")
+        if math.isinf(want):
+            return hint(f"on {case} you return {got:.2f}: the prediction is exact on every object pixel, so the "
+                        "MSE is 0 and the PSNR infinite (float('inf')); the background's errors must not count.")
+        matching = [(abs(got - value), message) for message, value in _psnr_fg_mistakes(pred, truth).items()
+                    if math.isfinite(value) and _close(got, value, 1e-4)]
+        diagnosis = min(matching)[1] if matching else None  # the closest, should two mistakes land near
+        return hint(f"on {case} you return {got:.3f} dB, the foreground PSNR is {want:.3f} dB: " + (
+            diagnosis or "the mask is every pixel of the ground truth that is not white (not all three channels "
+                         ">= 240); the PSNR is 10 log10(255**2 / MSE) over those pixels' three channels, in float."))
+    return accept("your foreground PSNR matches the course library's on random photos, at the white threshold, "
+                  "on an object predicted exactly (inf) and on a photo without an object (NaN).")
+
+
 # ------------------------------------------------------------------ the exercises
-from course_lib.checks.exercise import Exercise  # noqa: E402  (declared after the checkers they wrap)
-
-ex1 = Exercise("05", 1, "my_rmse", check_rmse, hints=(
-    "Convert to float before subtracting: uint8 arithmetic wraps around.",
-    "np.sqrt(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)).",
-))
-ex2 = Exercise("05", 2, "my_psnr", check_psnr, hints=(
-    "PSNR compares the squared peak value (data_range) with the mean squared error, in decibels.",
-    "mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2); return 10 * np.log10(data_range**2 / mse).",
-))
-ex3 = Exercise("05", 3, "my_ssim", check_ssim, hints=(
-    "Work in float64; local statistics come from metrics.local_mean(image, window): means, then "
-    "local_mean(x * x) - mu_x**2 for the variance, local_mean(x * y) - mu_x * mu_y for the covariance.",
-    "C1 = (0.01 * data_range)**2, C2 = (0.03 * data_range)**2; the map is "
-    "((2 mu_x mu_y + C1)(2 cov + C2)) / ((mu_x² + mu_y² + C1)(var_x + var_y + C2)); return ssim_map[5:-5, 5:-5].mean().",
-))
+from course_lib.checks.exercise import Exercise, Prediction  # noqa: E402  (declared after the checkers they wrap)
 
 
-# ------------------------------------------------ exercise 4: predict before you run
+# ------------------------------------------------ exercise 1: predict before you run
 @checker
 def check_range_inflation_db(inflation_db) -> bool:
     """Prediction: how many dB does data_range=4095 instead of 255 add to a PSNR?"""
@@ -291,7 +324,73 @@ def check_range_inflation_db(inflation_db) -> bool:
        otherwise="Write PSNR with R and with 16 R and subtract.")
 
 
-ex4 = Exercise("05", 4, "inflation_db", check_range_inflation_db, hints=(
+# --------------------------------- exercise 4: predict the gray floor's hardest category
+def _category_names() -> tuple[str, ...]:
+    """Every category a course dataset can have: NCD's (from the survey's table) and the offline sample set's."""
+    from course_lib import published, sample_data
+
+    ncd = {row.category for row in published.load_survey() if row.category != published.DATASET_ROW}
+    return tuple(sorted(ncd | set(sample_data.CATEGORIES)))
+
+
+#: The answers ex4 takes: the category names of NCD and of the offline sample set.
+CATEGORY_NAMES = _category_names()
+
+
+def _object_share(row: dict) -> float:
+    """About how much of a category's photos the object fills, as gray's PSNR tells it: the background costs
+    gray (almost) nothing, so MSE_all = share x MSE_object and PSNR = PSNR_fg - 10 log10(share)."""
+    share = 10 ** ((row["psnr_fg"] - row["psnr"]) / 10)
+    return min(share, 1.0) if math.isfinite(share) else float("nan")
+
+
+def explain_worst_category(predicted, gray_result) -> bool:
+    """Compare the predicted category with the one of the lowest gray PSNR in ``gray_result`` (an
+    :class:`course_lib.evaluate.EvaluationResult` of the gray baseline), and say why that one: gray's error on
+    the object (PSNR_fg) and how much of the photo the object fills. Prints it; returns agreement."""
+    rows = gray_result.categories
+    ranked = sorted(rows, key=lambda name: rows[name]["psnr"])
+    worst = ranked[0]
+    shows = f"the lowest gray PSNR is {worst}'s, {rows[worst]['psnr']:.2f} dB over {rows[worst]['n']} image(s)"
+    if predicted in rows and predicted != worst:
+        shows += (f"; {predicted} scores {rows[predicted]['psnr']:.2f} dB, number {ranked.index(predicted) + 1} "
+                  f"from the bottom of {len(ranked)}")
+    elif predicted is not None and predicted not in rows:
+        shows += f"; {predicted} is not among the {len(ranked)} categories measured here"
+    fg = [row["psnr_fg"] for row in rows.values() if math.isfinite(row["psnr_fg"])]
+    shares = [_object_share(row) for row in rows.values()]
+    shares = [s for s in shares if math.isfinite(s)]
+    why = (f"two things pull gray's PSNR down: how far the object's colours are from gray (gray's PSNR on the "
+           f"object alone: {rows[worst]['psnr_fg']:.1f} dB for {worst}, {float(np.median(fg)):.1f} dB for the median "
+           f"category) and how much of the photo the object fills, since the white background costs gray nothing "
+           f"(PSNR = PSNR_fg - 10 log10(share): about {_object_share(rows[worst]):.0%} of the photo for {worst}, "
+           f"{float(np.median(shares)):.0%} for the median category). A large, strongly coloured object is the "
+           "hardest photo for doing nothing, and the one where a colorizer has the most to gain.")
+    return prediction_vs_measurement(predicted, worst, shows, why)
+
+
+ex1 = Exercise("05", 1, "inflation_db", check_range_inflation_db, hints=(
     "PSNR = 20 log10(R / RMSE); the RMSE is the same in both cases, only R changes.",
     "The difference is 20 log10(4095 / 255) = 20 log10(16.06).",
+))
+ex2 = Exercise("05", 2, "my_ssim", check_ssim, hints=(
+    "Work in float64; local statistics come from metrics.local_mean(image, window): means, then "
+    "local_mean(x * x) - mu_x**2 for the variance, local_mean(x * y) - mu_x * mu_y for the covariance.",
+    "C1 = (0.01 * data_range)**2, C2 = (0.03 * data_range)**2; the map is "
+    "((2 mu_x mu_y + C1)(2 cov + C2)) / ((mu_x² + mu_y² + C1)(var_x + var_y + C2)); return ssim_map[5:-5, 5:-5].mean().",
+))
+ex3 = Exercise("05", 3, "my_psnr_fg", check_psnr_fg, hints=(
+    "Three steps: the mask (metrics.foreground_mask(truth), or np.all(truth >= 240, axis=-1) negated), the "
+    "object's pixels of both images (pred[mask] and truth[mask], each (n, 3)), then their PSNR in float.",
+    "Before the PSNR, the two edge cases: no object pixel (`not mask.any()`) returns float('nan'); an MSE of 0 "
+    "returns float('inf'). Otherwise 10 * np.log10(255**2 / mse).",
+    "metrics.psnr(pred[mask], truth[mask], data_range=255) computes the last step (and gives inf for an MSE "
+    "of 0); it refuses empty arrays, so test mask.any() first.",
+))
+ex4 = Prediction("05", 4, "worst_category_prediction", options=CATEGORY_NAMES, explain=explain_worst_category,
+                 hints=(
+    "Doing nothing (gray) loses only where the photo has colour. Which kind of photo has the most colour: how "
+    "strong, and over how much of the frame?",
+    "Look for a large object with a strong colour far from gray (deep red, deep green) that fills much of the "
+    "frame. Any category earns the point when predicted before the measurement.",
 ))

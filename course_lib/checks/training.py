@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from course_lib.checks.feedback import (accept, checker, float32_policy, hint, learner_answer,
+from course_lib.checks.feedback import (accept, call_safely, checker, float32_policy, hint, learner_answer,
                                         not_attempted, prediction_vs_measurement)
 
 
@@ -49,55 +49,164 @@ def check_steps_per_epoch(steps_per_epoch: Callable | None) -> bool:
     return accept("every image is seen once per epoch, the last batch may be smaller.")
 
 
-# ------------------------------------------------------ exercise 2: callbacks
-def make_callbacks_reference(run_dir) -> list:
-    """A checkpoint of the best model by validation loss, and a CSV log that resuming appends to."""
+# ------------------------------------------- exercise 2: a callback that keeps the best model
+#: What the check's model is marked with before the first epoch: the model "of before the interruption".
+MARK_BEFORE = -1.0
+
+
+@float32_policy()
+def _marked_model():
+    """A tiny model whose only bias is a *mark*: the check sets it to the epoch's number, so a saved
+    file tells which epoch's weights it holds."""
     import keras
 
-    run_dir = Path(run_dir)
+    inputs = keras.Input((2,), name="x")
+    model = keras.Model(inputs, keras.layers.Dense(1, name="mark")(inputs), name="keep_best_check")
+    _set_mark(model, MARK_BEFORE)
+    return model
+
+
+def _set_mark(model, mark: float) -> None:
+    import numpy as np
+
+    kernel, _ = model.get_layer("mark").get_weights()
+    model.get_layer("mark").set_weights([np.zeros_like(kernel), np.full((1,), mark, "float32")])
+
+
+def _saved_mark(path: Path) -> float | None:
+    """The mark of the model saved at ``path`` (None: no file there)."""
+    import keras
+
+    if not path.is_file():
+        return None
+    return float(keras.models.load_model(path, compile=False).get_layer("mark").get_weights()[1][0])
+
+
+def _keep_best_cases(rng) -> list[tuple[str, list[float], float | None]]:
+    """``(what, val_losses, best before the run or None)``: random runs and the edge cases that matter."""
+    random_run = [round(float(v), 4) for v in rng.uniform(0.2, 0.8, 5)]
+    while len(set(random_run)) < len(random_run):  # no exact ties: both ways of breaking one are fine
+        random_run = [round(float(v), 4) for v in rng.uniform(0.2, 0.8, 5)]
+    start = round(float(rng.uniform(0.3, 0.5)), 4)
     return [
-        keras.callbacks.ModelCheckpoint(run_dir / "best.keras", monitor="val_loss", save_best_only=True),
-        keras.callbacks.CSVLogger(run_dir / "log.csv", append=True),
+        ("a run that overfits", [0.62, 0.48, 0.41, 0.45, 0.53], None),
+        ("random val_loss values", random_run, None),
+        ("an epoch that diverged (val_loss NaN)", [0.5, float("nan"), 0.55, 0.42], None),
+        (f"a resumed run whose best val_loss before the interruption was {start}",
+         [start + 0.05, start + 0.01, start - 0.04, start - 0.02], start),
     ]
 
 
-@checker
-def check_make_callbacks(make_callbacks: Callable | None) -> bool:
-    """Check ``make_callbacks(run_dir) -> list`` of a ModelCheckpoint and a CSVLogger."""
-    if make_callbacks is None:
-        return not_attempted("make_callbacks")
-    try:
-        import keras
-    except ImportError as exc:
-        return hint(f"Keras is needed for this check ({exc}).")
-    run_dir = Path(tempfile.mkdtemp(prefix="course_check_"))
-    ok, got = learner_answer(make_callbacks, "make_callbacks", run_dir)
+def _run_callback(callback, model, path: Path, val_losses: list[float], resumed: bool) -> list:
+    """Play a training's epochs to ``callback`` as ``model.fit`` does; the saved mark after each epoch."""
+    if resumed:  # the best model of before the interruption is already on disk
+        _set_mark(model, MARK_BEFORE)
+        model.save(path)
+    callback.set_model(model)
+    callback.on_train_begin({})
+    marks = []
+    for epoch, val_loss in enumerate(val_losses):
+        _set_mark(model, float(epoch + 1))
+        callback.on_epoch_end(epoch, {"loss": 0.3, "val_loss": val_loss})
+        marks.append(_saved_mark(path))
+    callback.on_train_end({})
+    return marks
+
+
+def keep_best_reference(path, best: float = math.inf):
+    """Keras' own callback for the job: ``ModelCheckpoint(path, monitor="val_loss", save_best_only=True)``,
+    told the best value of before a resume (``initial_value_threshold``)."""
+    import keras
+
+    return keras.callbacks.ModelCheckpoint(path, monitor="val_loss", save_best_only=True,
+                                           initial_value_threshold=best, verbose=0)
+
+
+def _epoch(mark) -> str:
+    if mark is None:
+        return "no file"
+    return "the model of before the run" if mark == MARK_BEFORE else f"epoch {int(mark)}"
+
+
+def _keep_best_hint(case: str, val_losses: list, resumed: bool, epoch: int, got, want) -> bool:
+    shown = ", ".join(f"{v:g}" for v in val_losses)
+    where = (f"in {case} (val_loss per epoch: {shown}), after epoch {epoch + 1} the file holds {_epoch(got)}; "
+             f"ModelCheckpoint(save_best_only=True) would hold {_epoch(want)}")
+    if resumed and got is not None and want == MARK_BEFORE:
+        return hint(f"{where}. A resumed run creates a new callback, and yours forgot the best value of before "
+                    "the interruption, so a worse epoch overwrote the best model. Start from the `best` "
+                    "argument (the best val_loss so far), not from infinity.")
+    if got is not None and want is not None and got != want and "NaN" in case and math.isnan(val_losses[epoch]):
+        return hint(f"{where}. A NaN val_loss is no improvement: every comparison with NaN is False, so a "
+                    "test written as `not (val_loss >= best)` lets it through. Save only when "
+                    "`val_loss < best`.")
+    if got is None:
+        return hint(f"{where}. Save in on_epoch_end when logs['val_loss'] is below the best so far: "
+                    "self.model.save(self.path).")
+    if want is not None and got > want:
+        return hint(f"{where}: your callback saved a later epoch that was not better. Compare logs['val_loss'] "
+                    "with the best value so far, save only when it is lower, and then remember it as the best.")
+    return hint(f"{where}. Keep the best val_loss seen so far in the callback (an attribute), and save when "
+                "an epoch beats it.")
+
+
+def _explain_callback_error(exc: Exception) -> str:
+    text = (f"during a training (on_train_begin, on_epoch_end(epoch, logs), on_train_end) your callback raised "
+            f"{type(exc).__name__}: {exc}.")
+    if isinstance(exc, AttributeError) and "model" in str(exc):
+        text += " Call super().__init__() first in your __init__: keras.callbacks.Callback sets up self.model there."
+    return text
+
+
+def _keep_best_case(KeepBest, folder: Path, case: str, val_losses: list, best: float | None) -> bool:
+    """One run of the check: the learner's callback and Keras' ModelCheckpoint, epoch by epoch; True if they agree."""
+    import keras
+
+    resumed = best is not None
+    path, want_path = folder / "learner" / "best.keras", folder / "reference" / "best.keras"
+    path.parent.mkdir(parents=True)
+    want_path.parent.mkdir(parents=True)
+    args = (path, best) if resumed else (path,)
+    ok, callback = learner_answer(KeepBest, "KeepBest", *args)
     if not ok:
         return False
-    if not isinstance(got, (list, tuple)):
-        return hint(f"return a list of callbacks; got {type(got).__name__}.")
-    checkpoints = [cb for cb in got if isinstance(cb, keras.callbacks.ModelCheckpoint)]
-    loggers = [cb for cb in got if isinstance(cb, keras.callbacks.CSVLogger)]
-    if len(checkpoints) != 1:
-        return hint(f"the list should hold one keras.callbacks.ModelCheckpoint; it holds {len(checkpoints)}.")
-    if len(loggers) != 1:
-        return hint(f"the list should hold one keras.callbacks.CSVLogger; it holds {len(loggers)}.")
-    checkpoint, logger = checkpoints[0], loggers[0]
-    checkpoint_path, log_path = Path(str(checkpoint.filepath)), Path(str(logger.filename))
-    if checkpoint_path != run_dir / "best.keras":
-        return hint(f"save the checkpoint to run_dir / 'best.keras'; yours goes to {checkpoint_path}.")
-    if checkpoint.monitor != "val_loss":
-        return hint(f"your checkpoint watches {checkpoint.monitor!r}. Training loss always falls; pick the "
-                    "model by the validation loss, 'val_loss'.")
-    if not checkpoint.save_best_only:
-        return hint("with save_best_only=False every epoch overwrites best.keras, best or not. "
-                    "Set save_best_only=True.")
-    if log_path != run_dir / "log.csv":
-        return hint(f"write the log to run_dir / 'log.csv'; yours goes to {log_path}.")
-    if not logger.append:
-        return hint("with append=False a resumed run erases the log of the epochs before the interruption, "
-                    "and your loss curve starts again from the resume point. Set append=True.")
-    return accept("best model kept by validation loss, and a log that survives a resume.")
+    if not isinstance(callback, keras.callbacks.Callback):
+        return hint(f"KeepBest({', '.join(map(str, args))}) gave a {type(callback).__name__}: write a subclass "
+                    "of keras.callbacks.Callback, so that model.fit(..., callbacks=[KeepBest(path)]) calls it.")
+    ok, got = call_safely(_run_callback, callback, _marked_model(), path, val_losses, resumed,
+                          explain=_explain_callback_error)
+    if not ok:
+        return False
+    want = _run_callback(keep_best_reference(want_path, best if resumed else math.inf), _marked_model(),
+                         want_path, val_losses, resumed)
+    for epoch, (got_mark, want_mark) in enumerate(zip(got, want)):
+        if got_mark != want_mark:
+            return _keep_best_hint(case, val_losses, resumed, epoch, got_mark, want_mark)
+    return True
+
+
+@checker
+def check_keep_best(KeepBest) -> bool:
+    """Check ``KeepBest(path, best)``, a Keras callback, against ``ModelCheckpoint(save_best_only=True)``:
+    on random and edge-case runs (a NaN epoch, a resume), which epoch's model the file holds after every epoch."""
+    import numpy as np
+
+    if KeepBest is None:  # the stub: not attempted (the mark is what grading reads)
+        from course_lib.checks.exercise import NOT_ATTEMPTED_MARK
+
+        print(f"{NOT_ATTEMPTED_MARK} yet: `KeepBest` is still None. Replace it in the exercise cell with your "
+              "class, run the cell, then run this check again.")
+        return False
+    try:
+        import keras  # noqa: F401  (the check plays trainings to a Keras callback)
+    except ImportError as exc:
+        return hint(f"Keras is needed for this check ({exc}).")
+    with tempfile.TemporaryDirectory(prefix="course_check_keep_best_") as scratch:  # removed afterwards
+        for number, (case, val_losses, best) in enumerate(_keep_best_cases(np.random.default_rng())):
+            if not _keep_best_case(KeepBest, Path(scratch) / str(number), case, val_losses, best):
+                return False
+    return accept("after every epoch of every run (random ones, a diverged epoch, a resume), the file holds the "
+                  "same epoch's model as Keras' ModelCheckpoint(save_best_only=True).")
 
 
 # --------------------------------------------------------- exercise 3: best epoch
@@ -145,10 +254,15 @@ ex1 = Exercise("04", 1, "steps_per_epoch", check_steps_per_epoch, hints=(
     "The last batch may be smaller than batch_size, but it is still a step.",
     "Round the division up: math.ceil(n_images / batch_size).",
 ))
-ex2 = Exercise("04", 2, "make_callbacks", check_make_callbacks, hints=(
-    "Two callbacks: keras.callbacks.ModelCheckpoint for the best model, keras.callbacks.CSVLogger for the log.",
-    "ModelCheckpoint(run_dir / 'best.keras', monitor='val_loss', save_best_only=True) and "
-    "CSVLogger(run_dir / 'log.csv', append=True).",
+ex2 = Exercise("04", 2, "KeepBest", check_keep_best, hints=(
+    "A callback is a class: `class KeepBest(keras.callbacks.Callback)`. Keras calls its "
+    "on_epoch_end(self, epoch, logs) after every epoch, with logs['val_loss'] in it, and self.model is the model "
+    "being trained. Remember the best value in an attribute.",
+    "In __init__(self, path, best=math.inf): super().__init__(), then keep path and best. In on_epoch_end: if "
+    "logs['val_loss'] < self.best, remember it and self.model.save(self.path). Why `<` and not `not >=`? Try "
+    "it with a NaN.",
+    "Keras' own ModelCheckpoint(path, monitor='val_loss', save_best_only=True, initial_value_threshold=best) "
+    "does the same job; the solution writes the class out.",
 ))
 ex3 = Exercise("04", 3, "best_epoch", check_best_epoch, hints=(
     "The best model is the one with the lowest *validation* loss; epochs are counted from 1.",
@@ -186,67 +300,63 @@ ex4 = Prediction("04", 4, "kept_epoch_prediction", options=("same", "different")
 ))
 
 
-# ------------------------------------------------------- exercise 5: the loss
-def _loss_batch():
-    """A fixed batch ``(ab_true, ab_pred)``, each ``(4, 8, 8, 2)`` float32 in [-1, 1], as TensorFlow tensors."""
-    import numpy as np
-    import tensorflow as tf
-
-    rng = np.random.default_rng(5)
-    ab_true = rng.uniform(-0.6, 0.6, (4, 8, 8, 2)).astype("float32")
-    ab_pred = np.tanh(ab_true + rng.normal(0.1, 0.3, ab_true.shape)).astype("float32")
-    return tf.constant(ab_true), tf.constant(ab_pred)
+# ------------------------------------- exercise 5: predict which loss the errors support
+#: Where a Gaussian and a Laplace distribution fit equally well, by maximum likelihood: the ratio of the
+#: mean absolute deviation (from the median) to the standard deviation. A Gaussian has sqrt(2/pi) = 0.80,
+#: a Laplace 1/sqrt(2) = 0.71; below the cut, the Laplace (the L1 loss) fits better.
+LAPLACE_CUT = math.sqrt(2 * math.pi) / 2 * math.exp(-0.5)
 
 
-@float32_policy()
-def mse_ab_reference(ab_true, ab_pred) -> float:
-    """The course's loss, ``course_lib.train.make_loss("mse")``, as a Python float."""
-    from course_lib.train import make_loss
+def residual_fits(residuals) -> dict:
+    """How well each loss's noise model fits ``residuals`` (true - predicted ``ab_norm``, any shape).
 
-    return float(make_loss("mse")(ab_true, ab_pred))
+    Minimising the MSE is maximum likelihood under Gaussian errors, minimising L1 under Laplace
+    errors. Returns both fits, each at its maximum-likelihood parameters: ``sigma`` (the standard
+    deviation) and ``b`` (the mean absolute deviation from the median), the mean negative log-likelihood
+    per value of each (``nll_gauss``, ``nll_laplace``, in nats: lower fits better), ``ratio`` = b / sigma,
+    the excess ``kurtosis`` (0 for a Gaussian, 3 for a Laplace) and the better ``loss``, "mse" or "l1".
 
-
-@checker
-def check_mse_ab(mse_ab: Callable | None) -> bool:
-    """Check ``mse_ab(ab_true, ab_pred) -> scalar`` against ``make_loss("mse")`` on a fixed batch."""
+    Raises
+    ------
+    ValueError
+        When there are fewer than two finite values, or they are all equal.
+    """
     import numpy as np
 
-    from course_lib.checks.feedback import as_float_array
+    values = np.asarray(residuals, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        raise ValueError("no residuals to fit: run the cell that measures them first")
+    sigma = float(values.std())
+    b = float(np.mean(np.abs(values - np.median(values))))
+    if sigma == 0 or b == 0:
+        raise ValueError("the residuals are all equal: the model's errors have no spread to fit")
+    nll_gauss = 0.5 * math.log(2 * math.pi * sigma**2) + 0.5
+    nll_laplace = math.log(2 * b) + 1.0
+    kurtosis = float(np.mean((values - values.mean()) ** 4) / sigma**4 - 3)
+    return {"sigma": sigma, "b": b, "nll_gauss": nll_gauss, "nll_laplace": nll_laplace, "ratio": b / sigma,
+            "kurtosis": kurtosis, "loss": "l1" if nll_laplace < nll_gauss else "mse", "n": int(values.size)}
 
-    if mse_ab is None:
-        return not_attempted("mse_ab")
-    ab_true, ab_pred = _loss_batch()
-    ok, got = learner_answer(mse_ab, "mse_ab", ab_true, ab_pred)
-    if not ok:
-        return False
-    value = as_float_array(got)
-    if value is None:
-        return hint(f"return one number (a scalar tensor is fine); got {type(got).__name__}.")
-    if value.size != 1:
-        return hint(f"on a batch of shape {tuple(ab_true.shape)} you return an array of shape {value.shape}: a "
-                    "loss is one number. Average over every image, pixel and channel (tf.reduce_mean with no axis).")
-    value = float(value.reshape(()))
-    want = mse_ab_reference(ab_true, ab_pred)
-    if np.isclose(value, want, rtol=1e-4, atol=1e-7):
-        return accept(f"{value:.5f}, the value of course_lib.train.make_loss('mse') on the same batch.")
-    diff = np.asarray(ab_true, dtype=np.float64) - np.asarray(ab_pred, dtype=np.float64)
-    mistakes = (
-        (np.sum(diff**2), "you sum the squared errors: the loss then grows with the batch and image size, and so "
-                          "does the step the optimizer takes. Take the mean."),
-        (np.sqrt(np.mean(diff**2)), "that is the root of the mean squared error (RMSE): a fine metric, but the "
-                                    "course trains on the MSE itself; drop the square root."),
-        (np.mean(np.abs(diff)), "that is the mean *absolute* error (the 'l1' loss): square the differences."),
-        (np.mean(diff) ** 2, "you square the mean error: positive and negative errors cancel before squaring. "
-                             "Square each difference first, then take the mean."),
-        (np.mean(diff**2) * 128**2, "you measure in LAB units (x 128): the model predicts ab / 128, and the loss "
-                                    "compares those normalised values as they are."),
-        (0.5 * np.mean(diff**2), "you halve the mean squared error; the course's loss has no 1/2."),
-    )
-    for wrong, message in mistakes:
-        if np.isclose(value, wrong, rtol=1e-4, atol=1e-7):
-            return hint(f"on a fixed batch you return {value:.5f}, the reference is {want:.5f}: {message}")
-    return hint(f"on a fixed batch you return {value:.5f}; make_loss('mse') gives {want:.5f}. Subtract, square "
-                "each difference, then average over everything.")
+
+def explain_loss_choice(predicted, residuals) -> bool:
+    """Compare the prediction "mse" / "l1" with the loss whose noise model fits ``residuals`` (true - predicted
+    ``ab_norm`` of this kernel's model) better, by maximum likelihood (:func:`residual_fits`). Prints the two
+    fits and why; returns agreement."""
+    fits = residual_fits(residuals)
+    shows = (f"on {fits['n']} residuals the Laplace fit (b = {fits['b']:.3f}) costs {fits['nll_laplace']:.3f} nats per "
+             f"value and the Gaussian fit (sigma = {fits['sigma']:.3f}) {fits['nll_gauss']:.3f}, lower is better; "
+             f"b / sigma = {fits['ratio']:.2f}, where Gaussian errors give 0.80 and Laplace errors 0.71; excess "
+             f"kurtosis {fits['kurtosis']:.1f}, Gaussian 0, Laplace 3")
+    why = {"l1": "the errors are more peaked at their centre and heavier in the tails than a bell of the same "
+                 "width: many pixels almost right (on NCD, above all the white background and flat areas) and a "
+                 "few far off (the objects' colours). The Laplace describes that better, so L1 is the loss whose "
+                 "assumption holds.",
+           "mse": "the errors spread like a bell, without a sharp peak at 0 or heavy tails: the Gaussian "
+                  "describes them better, so the MSE is the loss whose assumption holds."}[fits["loss"]]
+    if abs(fits["ratio"] - LAPLACE_CUT) < 0.02:
+        why += (f" It is a close call, though: b / sigma is within 0.02 of the cut ({LAPLACE_CUT:.2f}), so neither "
+                "shape describes these errors much better than the other.")
+    return prediction_vs_measurement(predicted, fits["loss"], shows, why)
 
 
 # ------------------------------------------------- exercise 6: a training step
@@ -354,10 +464,16 @@ def check_train_step(train_step: Callable | None) -> bool:
     if np.isclose(value, inference_loss, rtol=1e-4, atol=1e-6) and not np.isclose(value, want_loss, rtol=1e-4):
         return hint("your loss is the model's in inference mode: call model(l_norm, training=True) in the step, "
                     "so that BatchNormalization (and Dropout) behave as in training and update their statistics.")
+    training_pred = _step_model()(l_norm, training=True)
+    l1_loss = float(np.mean(np.abs(ab_norm - np.asarray(training_pred))))
+    if np.isclose(value, l1_loss, rtol=1e-4, atol=1e-6) and not np.isclose(value, want_loss, rtol=1e-4):
+        return hint("your step trains with the L1 loss (mean absolute error). Whatever exercise 5's histogram "
+                    "said, this check compares with the course's recipe, which trains with the MSE: "
+                    "tf.reduce_mean(tf.square(ab_norm - ab_pred)).")
     if not np.isclose(value, want_loss, rtol=1e-4, atol=1e-6):
         return hint(f"your step returns the loss {value:.5f}; Keras' train_on_batch gives {want_loss:.5f} on the "
                     "same model and batch. Return the MSE of the training-mode prediction, computed before the "
-                    "update (make_loss('mse') or your mse_ab).")
+                    "update (tf.reduce_mean(tf.square(ab_norm - ab_pred)), or train.make_loss('mse')).")
     off = [path for path in after if not np.allclose(after[path], want[path], rtol=1e-4, atol=1e-5)]
     if off:
         return hint(f"the loss is right, but after one step these weights differ from Keras' step: {', '.join(off)}. "
@@ -390,15 +506,19 @@ def explain_ablation(predicted, ablation_psnr: dict) -> bool:
     return prediction_vs_measurement(predicted, measured, table, why)
 
 
-ex5 = Exercise("04", 5, "mse_ab", check_mse_ab, hints=(
-    "Subtract the prediction from the truth, square each difference, and average over everything: images, "
-    "pixels and both channels.",
-    "tf.reduce_mean(tf.square(ab_true - ab_pred)).",
+ex5 = Prediction("04", 5, "loss_prediction", options=("mse", "l1"), explain=explain_loss_choice, hints=(
+    "Each loss assumes a shape for the errors: the MSE a Gaussian (a rounded bell, thin tails), L1 a Laplace (a "
+    "sharp peak at 0, heavier tails). Which shape do you expect from a model that gets most pixels of an NCD "
+    "photo almost right?",
+    "Most of an NCD photo is white background, which any colorizer gets nearly exactly right: a tall peak at 0. "
+    "The objects' colours are where the large errors are. Either answer earns the point when made before the "
+    "measurement.",
 ))
 ex6 = Exercise("04", 6, "train_step", check_train_step, hints=(
     "Inside `with tf.GradientTape() as tape:` run the model in training mode and compute the loss; outside it, "
     "ask the tape for the gradients of the trainable variables and let the optimizer apply them.",
-    "with tf.GradientTape() as tape: loss = mse_ab(ab_norm, model(l_norm, training=True)); then "
+    "with tf.GradientTape() as tape: loss = tf.reduce_mean(tf.square(ab_norm - model(l_norm, training=True))); "
+    "then "
     "grads = tape.gradient(loss, model.trainable_variables); "
     "optimizer.apply_gradients(zip(grads, model.trainable_variables)); return loss.",
 ))
