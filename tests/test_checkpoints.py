@@ -292,3 +292,30 @@ def test_a_run_checkpointed_every_2_epochs_killed_after_an_odd_epoch_resumes_fro
     # The cosine decay spans the plan (5 epochs) across the three parts: it ends at 1 % of its start.
     assert result.history["lr"][-1] == pytest.approx(0.01 * result.settings["learning_rate"], rel=1e-3)
     assert result.history["lr"][0] > result.history["lr"][2] > result.history["lr"][4]
+
+
+def test_a_lost_runtime_in_stage_2_with_a_checkpoint_every_2_epochs_resumes_from_drive(tiny_data, vgg_file,
+                                                                                     tmp_path, capsys):
+    """The gpu recipe's shape: stage 1 (1 epoch, checkpointed at its end), then fine-tuning (epochs 2-5,
+    checkpoints at 2, 4 and 5); the runtime is lost after epoch 3. Drive then holds epoch 2's
+    checkpoint with stage 2's optimizer, and a new runtime finishes the run from it."""
+    drive, local = tmp_path / "drive" / "run", tmp_path / "local"
+    settings = dict(weights=str(vgg_file), epochs=1, fine_tune_epochs=4, checkpoint_every=2, local_dir=local,
+                    copy_every=2, **TINY)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_data, drive, callbacks=[KillAfter(3)], **settings)
+    arrays, state = read_checkpoint(drive / "checkpoints" / "last.keras")  # copied at the kill (train's finally)
+    assert state["epochs_done"] == 2 and _log_epochs(drive) == [1, 2, 3]
+    (drive / "my notes.txt").write_text("mine")
+    shutil.rmtree(local)  # a new runtime: its local disk is empty, Drive is not
+
+    recorder = EpochWeights({})
+    result = train(tiny_data, drive, resume=True, callbacks=[recorder], **settings)
+    assert "epoch(s) 3 are replaced" in capsys.readouterr().out
+    assert recorder.epochs == [3, 4, 5] and result.epochs_done == 5 and _log_epochs(drive) == [1, 2, 3, 4, 5]
+    saved = [arrays[f"adam/{k}"] for k in sorted((key[len("adam/"):] for key in arrays), key=int)]
+    for got, want in zip(recorder.start_optimizer, saved, strict=True):  # stage 2's Adam, mid-stage
+        np.testing.assert_array_equal(got, want)
+    assert read_checkpoint(drive / "checkpoints" / "last.keras")[1]["epochs_done"] == 5
+    assert (drive / "my notes.txt").read_text() == "mine"
+    assert not list(drive.rglob("*.partial")) and not list(drive.rglob("*.tmp.keras"))
