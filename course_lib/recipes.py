@@ -98,6 +98,11 @@ class TrainSettings:
     deterministic : bool
         ``tf.config.experimental.enable_op_determinism()``: bit-identical reruns on the same
         machine, at some speed on a GPU (deterministic cuDNN algorithms).
+    checkpoint_every : int
+        Epochs between two resumable checkpoints (weights and optimizer), counted from the run's
+        start; the last epoch of each stage and of a stopped run always has one. A new best model
+        waits in memory until the next checkpoint, so a lost runtime costs at most this many epochs
+        and no checkpoint is ever without its best model.
     """
 
     recipe: str = "cpu"
@@ -120,6 +125,7 @@ class TrainSettings:
     max_images_per_split: int | None = None
     mixed_precision: str = "off"
     deterministic: bool = True
+    checkpoint_every: int = 1
 
     def __post_init__(self):
         self.validate()
@@ -206,7 +212,7 @@ class TrainSettings:
         for name in ("epochs", "fine_tune_epochs"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must be >= 0, got {getattr(self, name)}")
-        for name in ("batch_size", "decoder_width"):
+        for name in ("batch_size", "decoder_width", "checkpoint_every"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.learning_rate > 0:
@@ -219,7 +225,7 @@ class TrainSettings:
             raise CourseError("bad training settings: " + "; ".join(problems))
 
     #: Settings a resumed run may change: how long it trains, not what it trains.
-    RESUMABLE_CHANGES = ("epochs", "fine_tune_epochs", "recipe")
+    RESUMABLE_CHANGES = ("epochs", "fine_tune_epochs", "recipe", "checkpoint_every")
 
     def differences_for_resume(self, saved: "TrainSettings") -> list[str]:
         """What differs from the ``saved`` run in a way that a resume cannot honour."""
@@ -263,10 +269,13 @@ RECIPES: dict[str, TrainSettings] = {
     # (under FEATURE_CACHE_LIMIT) and blocks 1-2 recompute theirs every step (train.plan_feature_cache).
     # Stage 2 fine-tunes blocks 4-5. Epochs sized from a FLOP count (benchmarks/gpu_recipe_flops.py):
     # about 7.5 min of convolutions at 10 TFLOP/s plus per-epoch overheads, ~15-20 min.
+    # A checkpoint every 2 epochs: its model is 100 MB of weights and stage 2's Adam moments another
+    # 182 MB, so a checkpoint and a best model every epoch wrote 2.94 x the weights per epoch; every 2
+    # epochs it is 1.47 x, under issue 22's 2 x, for at most 2 epochs lost (benchmarks/bench_checkpoints.py).
     "gpu": TrainSettings(
         recipe="gpu", weights="imagenet", image_size=224, encoder_blocks=5, decoder_width=32,
         epochs=50, fine_tune_epochs=30, batch_size=32, learning_rate=1e-3,
-        mixed_precision="auto", deterministic=False,
+        mixed_precision="auto", deterministic=False, checkpoint_every=2,
     ),
     "fast": TrainSettings(
         recipe="fast", image_size=32, encoder_blocks=2, decoder_width=8, epochs=3, batch_size=16,

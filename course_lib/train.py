@@ -1,4 +1,4 @@
-"""Train the colorizer, with checkpoints every epoch and ``--resume``; the ``train`` command.
+"""Train the colorizer, with checkpoints and ``--resume``; the ``train`` command.
 
 Stages
 ------
@@ -16,8 +16,8 @@ Stages
 Run folder (``out_dir``)
 ------------------------
 ``model.keras``                 the best model so far (highest validation PSNR), without optimizer
-``checkpoints/last.keras``      the one resumable checkpoint: the model after the latest epoch, and
-                                inside the same file the optimizer's state and the run's state
+``checkpoints/last.keras``      the one resumable checkpoint: the model after the latest checkpointed
+                                epoch, and inside the same file the optimizer's state and the run's state
                                 (:func:`write_checkpoint`, :func:`read_checkpoint`)
 ``checkpoints/state.json``      epochs done, stage, best score, history, the run's settings
 ``log.csv``                     one row per epoch: loss, val_loss, val_psnr, learning rate
@@ -25,16 +25,18 @@ Run folder (``out_dir``)
 ``run.json``                    classification head only: bins, rebalancing weights, and the default
                                 temperature of the annealed mean, chosen on the validation split
 
-A crash or a lost Colab runtime loses at most the epoch in progress: ``resume=True``
-(``--resume``) reloads ``last.keras`` and the optimizer state and continues at the next epoch.
-
-Each epoch writes one checkpoint (weights + optimizer) and, when the validation PSNR improved,
-``model.keras`` (weights only). When the run folder is on a slow, remote disk (Google Drive:
+Every ``checkpoint_every`` epochs (:class:`~course_lib.recipes.TrainSettings`: 1, the ``gpu``
+recipe 2) and at the end of each stage, the run writes one checkpoint (weights + optimizer) and,
+when the validation PSNR improved since the last one, ``model.keras`` (weights only; a best model
+between two checkpoints waits in memory). A crash or a lost Colab runtime loses at most
+``checkpoint_every`` epochs: ``resume=True`` (``--resume``) reloads ``last.keras`` and the
+optimizer state and continues at the next epoch (``log.csv``'s rows of the lost epochs are
+replaced). When the run folder is on a slow, remote disk (Google Drive:
 :func:`course_lib.environment.use_google_drive` sets ``$COURSE_LOCAL_CHECKPOINT_DIR``), the run
-is written to a local folder and copied to the run folder every :data:`LOCAL_COPY_EVERY` epochs
-and at the end (:class:`RunFolderCopy`): each file is copied under a temporary name and renamed,
-so a runtime lost mid-copy leaves the previous checkpoint intact. Nothing is ever deleted in
-the run folder.
+is written to a local folder and copied to the run folder at the first checkpoint at or after
+every :data:`LOCAL_COPY_EVERY` epochs, and at the end (:class:`RunFolderCopy`): each file is
+copied under a temporary name and renamed, so a runtime lost mid-copy leaves the previous
+checkpoint intact. Nothing is ever deleted in the run folder.
 
 Mixed precision (``mixed_precision``: ``"auto"``, ``"on"``, ``"off"``) sets Keras' global
 dtype policy for the run only: :func:`train` restores the policy it found, also when it fails.
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import dataclasses
 import functools
 import hashlib
@@ -73,8 +76,9 @@ FEATURE_CACHE_LIMIT = 3 * 2**30
 LR_FLOOR = 0.01
 #: Validation images predicted at once by the callbacks (one fixed batch shape, traced once).
 PREDICT_BATCH = 64
-#: With a local checkpoint folder, the run folder receives a copy every this many epochs (and at the
-#: end): a lost runtime costs at most that many epochs, and Drive gets a fifth of the bytes.
+#: With a local checkpoint folder, the run folder receives a copy at the first checkpoint at or after
+#: every multiple of this many epochs (and at the end): a lost runtime costs about that many epochs
+#: (at most this plus ``checkpoint_every - 1``), and Drive gets about a fifth of the bytes.
 LOCAL_COPY_EVERY = 5
 #: Entries that :func:`write_checkpoint` adds to the ``.keras`` archive (Keras ignores them).
 CHECKPOINT_OPTIMIZER_ENTRY = "course_optimizer.npz"
@@ -193,46 +197,63 @@ def _callbacks_module():
                                  self.source.prediction[i], self.source.val_rgb[i], labels=self.labels)
 
     class Checkpoint(keras.callbacks.Callback):
-        """Every epoch: one checkpoint (``last.keras``: model, optimizer state and run state in
-        one file) and state.json; the best model, without optimizer, as model.keras.
+        """Every ``every`` epochs of the run (:attr:`TrainSettings.checkpoint_every`) and at
+        ``last_epoch`` (the end of this ``fit``): one checkpoint (``last.keras``: model, optimizer
+        state and run state in one file), state.json, and the best model so far, without
+        optimizer, as model.keras. With a ``copier``, the run folder then gets a copy at the first
+        checkpoint at or after each multiple of ``copy_every`` epochs.
+
+        Why not every epoch: for the gpu recipe a checkpoint and a best model are 2.9 x the
+        weights (stage 2's Adam moments alone are 1.8 x); every 2 epochs halves that, under
+        issue 22's bound of 2 x (benchmarks/bench_checkpoints.py). Writing the weights only once
+        per epoch (a checkpoint that points at model.keras) would reach 1.9 x: just under the
+        bound, and a checkpoint whose weights another file holds is not whole on its own.
+        Between checkpoints a new best model's weights wait in memory (100 MB for the gpu
+        recipe), so model.keras is always the best of the epochs its checkpoint covers.
 
         Files are written under a temporary name and renamed, so a kill during saving
         never leaves a half-written checkpoint.
         """
 
-        def __init__(self, colorizer, run_dir, state):
+        def __init__(self, colorizer, run_dir, state, *, every=1, last_epoch, copier=None,
+                     copy_every=LOCAL_COPY_EVERY):
             super().__init__()
             self.colorizer, self.run_dir, self.state = colorizer, Path(run_dir), state
+            self.every, self.last_epoch = int(every), int(last_epoch)
+            self.copier, self.copy_every = copier, int(copy_every)
+            self.checkpointed = state["epochs_done"]  # the epoch of the checkpoint this fit starts from
+            self.waiting_best = None  # weights of a best epoch since that checkpoint, not yet in model.keras
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
             history = self.state["history"]
             for key, value in logs.items():
                 history.setdefault(key, []).append(float(value))
-            ckpt = self.run_dir / "checkpoints"
+            done = epoch + 1
             score = logs.get("val_psnr", -np.inf)
             best = score > self.state["best_val_psnr"]
             if best:
                 self.state["best_val_psnr"] = float(score)
-                self.state["best_epoch"] = epoch + 1
-            self.state["epochs_done"] = epoch + 1
-            if best:  # before the checkpoint, whose state names it: a kill in between redoes the epoch
+                self.state["best_epoch"] = done
+            self.state["epochs_done"] = done
+            if done % self.every and done < self.last_epoch:  # no checkpoint this epoch
+                if best:
+                    self.waiting_best = self.colorizer.get_weights()  # a copy in host memory
+                return
+            # model.keras before the checkpoint, whose state names it: a kill in between redoes the epochs
+            if best:
                 save_model_file(self.colorizer, self.run_dir / "model.keras")
+            elif self.waiting_best is not None:
+                save_model_file_with_weights(self.colorizer, self.waiting_best, self.run_dir / "model.keras")
+            self.waiting_best = None
+            ckpt = self.run_dir / "checkpoints"
             write_checkpoint(self.colorizer, self.model.optimizer, self.state, ckpt / "last.keras")
             _write_json(ckpt / "state.json", self.state)
-
-    class CopyToRunFolder(keras.callbacks.Callback):
-        """Every ``every`` epochs, the local run folder's new files are copied to the run folder."""
-
-        def __init__(self, copier, every):
-            super().__init__()
-            self.copier, self.every = copier, int(every)
-
-        def on_epoch_end(self, epoch, logs=None):
-            if (epoch + 1) % self.every == 0:
+            if self.copier is not None and done // self.copy_every > self.checkpointed // self.copy_every:
                 self.copier.copy_changed()
+            self.checkpointed = done
 
-    return ValidationPSNR, PredictionGrid, Checkpoint, CopyToRunFolder
+    return ValidationPSNR, PredictionGrid, Checkpoint
 
 
 def _models_in(model) -> list:
@@ -272,6 +293,17 @@ def save_model_file(model, path) -> Path:
         model.save(tmp)
     os.replace(tmp, path)
     return path
+
+
+def save_model_file_with_weights(model, weights: list, path) -> Path:
+    """:func:`save_model_file` of ``model`` holding ``weights`` (``model.get_weights()`` of an earlier
+    epoch) instead of its own; its own are back afterwards, also when saving fails."""
+    own = model.get_weights()
+    model.set_weights(weights)
+    try:
+        return save_model_file(model, path)
+    finally:
+        model.set_weights(own)
 
 
 def _optimizer_arrays(optimizer) -> dict[str, np.ndarray]:
@@ -1007,8 +1039,9 @@ def _stage_data(colorizer, stage: Stage, data: TrainingData, settings: TrainSett
 def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettings, run_dir: Path, state: dict,
               *, stop_at: int, cache_features="auto", callbacks=(), verbose=2, copier=None,
               copy_every: int = LOCAL_COPY_EVERY) -> None:
-    """Train ``stage`` from the run's ``epochs_done`` up to ``stop_at``, checkpointing every epoch
-    into ``run_dir`` (with a ``copier``, a local folder copied every ``copy_every`` epochs).
+    """Train ``stage`` from the run's ``epochs_done`` up to ``stop_at``, checkpointing every
+    ``settings.checkpoint_every`` epochs and at the end into ``run_dir`` (with a ``copier``, a
+    local folder copied about every ``copy_every`` epochs).
 
     The learning-rate schedule spans the whole stage (``first_epoch`` to ``last_epoch``), and
     a resumed stage restores the optimizer (its step count included), so the schedule goes
@@ -1032,21 +1065,23 @@ def run_stage(colorizer, stage: Stage, data: TrainingData, settings: TrainSettin
             raise CourseError(f"{run_dir / 'checkpoints' / 'last.keras'} holds no optimizer state; "
                               "start a new run in another --out folder")
         restore_optimizer(trainer.optimizer, trainer.trainable_variables, arrays)
-    ValidationPSNR, PredictionGrid, Checkpoint, CopyToRunFolder = _callbacks_module()
+    ValidationPSNR, PredictionGrid, Checkpoint = _callbacks_module()
     # Batches as even as they can be: 86 images are 2 batches of 43, not 64 + 22 padded to 64.
     predict_batch = int(np.ceil(len(data.val_l) / np.ceil(len(data.val_l) / PREDICT_BATCH)))
     predictor = FixedBatchPredictor(colorizer, settings.image_size, predict_batch)
     val_psnr = ValidationPSNR(predictor, data.val_l, data.val_ab, data.val_rgb, loss)
     shown = grid_choice(data.val_categories)
     grid = PredictionGrid(val_psnr, run_dir / "grids", shown, [data.val_categories[i] for i in shown])
-    all_callbacks = [val_psnr, grid, Checkpoint(colorizer, run_dir, state),
-                     keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True)]
-    if copier is not None:
-        all_callbacks.append(CopyToRunFolder(copier, copy_every))
+    last_epoch = min(stage.last_epoch, stop_at)
+    # The log's row before the checkpoint, so that a copy to the run folder has it; a row the next
+    # checkpoint does not cover is dropped on resume (_drop_log_rows_after).
+    all_callbacks = [val_psnr, grid, keras.callbacks.CSVLogger(str(run_dir / "log.csv"), append=True),
+                     Checkpoint(colorizer, run_dir, state, every=settings.checkpoint_every, last_epoch=last_epoch,
+                                copier=copier, copy_every=copy_every)]
     all_callbacks += list(callbacks)
     # repeat() + steps_per_epoch: epochs are exactly `steps` batches and Keras knows the length.
     trainer.fit(train_data.repeat(), steps_per_epoch=steps, initial_epoch=done,
-                epochs=min(stage.last_epoch, stop_at), callbacks=all_callbacks, verbose=verbose, shuffle=False)
+                epochs=last_epoch, callbacks=all_callbacks, verbose=verbose, shuffle=False)
 
 
 @_restoring_dtype_policy
@@ -1145,6 +1180,8 @@ def train(
         work_dir = local_work_dir(run_dir, local_dir, resume)
         copier = RunFolderCopy(work_dir, run_dir)
         print(f"the run is written to {work_dir} and copied to {run_dir} every {copy_every} epochs and at the end")
+    if state["epochs_done"]:
+        _drop_log_rows_after(work_dir / "log.csv", state["epochs_done"])
     try:
         with distribution.scope():  # variables (model, optimizer) are created on every replica
             colorizer = _build_or_restore(work_dir, settings, resume)
@@ -1160,6 +1197,29 @@ def train(
     if settings.head == "classification" and (run_dir / "model.keras").is_file():
         write_classification_run_file(run_dir, data)
     return _result(run_dir, settings, state, started)
+
+
+def _drop_log_rows_after(log_path: Path, epochs_done: int) -> None:
+    """Drop the rows of ``log.csv`` (Keras' CSVLogger: the 0-based epoch first) of the epochs after
+    the checkpoint a run resumes from: trained after it and lost with the runtime (at most
+    ``checkpoint_every - 1`` of them), they are trained again and get new rows."""
+    if not log_path.is_file():
+        return
+    with open(log_path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows or "epoch" not in rows[0]:
+        return
+    column = rows[0].index("epoch")
+    kept = [row for row in rows[1:] if row and int(row[column]) < epochs_done]
+    if len(kept) == len(rows) - 1:
+        return
+    lost = sorted({int(row[column]) + 1 for row in rows[1:] if row and int(row[column]) >= epochs_done})
+    print(f"{log_path.name}: the rows of epoch(s) {', '.join(map(str, lost))} are replaced: trained after the last "
+          f"checkpoint (epoch {epochs_done}), they are trained again")
+    tmp = log_path.with_suffix(".tmp")
+    with open(tmp, "w", newline="") as handle:
+        csv.writer(handle).writerows([rows[0], *kept])
+    os.replace(tmp, log_path)
 
 
 def _nothing_left_to_train(run_dir: Path, settings: TrainSettings, state: dict, stop_after) -> bool:

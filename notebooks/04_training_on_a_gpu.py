@@ -28,7 +28,8 @@
 # 2. a **GPU**, used well: mixed precision, and, while the encoder is frozen, its features computed
 #    once and **cached** (the deepest ones, when all of them would not fit in memory), so each epoch
 #    runs little more than the decoder;
-# 3. **checkpoints** every epoch, so that a lost Colab runtime costs at most one epoch: you **resume**.
+# 3. **checkpoints** every epoch (every second one for the `gpu` recipe's large model), so that a lost
+#    Colab runtime costs at most one or two epochs: you **resume**.
 #
 # All of it lives in `course_lib.train` (also available as `python -m course_lib train`); here we look
 # inside, run it, interrupt it and resume it.
@@ -243,8 +244,10 @@ WEIGHTS = weights_for_recipe(RECIPE_WEIGHTS)  # None instead of "imagenet" when 
 # **checkpoint** that keeps the best model seen so far (judged on the validation set), and a **log** of
 # every epoch's losses. `course_lib.train` uses its own versions of both, plus two more:
 #
-# * `Checkpoint`: after every epoch, `checkpoints/last.keras` with the optimizer's state and the epoch
-#   count (what resuming needs), and `model.keras`, the best model so far by validation PSNR;
+# * `Checkpoint`: after every epoch (the `gpu` recipe: every second one, `checkpoint_every=2`, as its
+#   checkpoint with Adam's moments is nearly 3 times its weights; and always after the last),
+#   `checkpoints/last.keras` with the optimizer's state and the epoch count (what resuming needs), and
+#   `model.keras`, the best model so far by validation PSNR (without optimizer: the file you keep);
 # * `keras.callbacks.CSVLogger(..., append=True)`: `log.csv`, one row per epoch; `append=True` makes a
 #   resumed run add its rows to the log instead of starting it over;
 # * `ValidationPSNR`: colorizes the validation images once and adds both the validation loss and the
@@ -777,6 +780,7 @@ ex7.reveal(ablation_psnr)                      # your prediction against this ta
 # * The pipeline decodes every image once and does the rest in TensorFlow, prefetching batches.
 # * On a GPU: mixed precision (float16 compute, float32 weights) and cached encoder features (the deepest
 #   that fit in memory) while the encoder is frozen; on a CPU the same code runs with smaller settings.
-# * Checkpoints every epoch, a log that appends, and `resume="auto"` make a lost runtime cost one epoch:
-#   run the notebook again from the top, and training continues where it stopped.
+# * Checkpoints every epoch (every second one for the `gpu` recipe), a log that appends, and
+#   `resume="auto"` make a lost runtime cost one or two epochs: run the notebook again from the top, and
+#   training continues where it stopped.
 # * The model is in the run folder printed above; **06 · Results** evaluates it.

@@ -9,8 +9,9 @@
 #    fits, 1 epoch of stage 2 fine-tuning), with a local VGG19-notop file saved from a random VGG19
 #    standing in for the ImageNet weights (no download needed); the seed decoder with op determinism on,
 #    the unet without;
-# 2. kills one run (kill -9) after its first epoch and resumes it; fails unless the state the run left
-#    says it was killed before it finished, and the resumed run did every epoch;
+# 2. kills one run (kill -9) after its first checkpoint (epoch 2: the gpu recipe checkpoints every 2
+#    epochs) and resumes it; fails unless the state the run left says it was killed before it finished,
+#    and the resumed run did every epoch;
 # 3. mixed precision against float32 (--mixed-precision off) at the SAME batch size: the time per step
 #    of each stage's last epoch (the first pays for tracing);
 # 4. runs notebook 04 in fast mode;
@@ -165,7 +166,7 @@ EOF
   train unet
   train seed-deterministic --decoder seed --deterministic
 
-  echo "== 2. kill after the first epoch, then resume"
+  echo "== 2. kill after the first checkpoint, then resume"
   local result
   result=$(kill_and_resume "$work/resume" 4 "${gpu_recipe[@]}" --epochs 3 --fine-tune-epochs 1)
   row "kill -9 after an epoch, resume" "${result%%|*}" "${result#*|}"

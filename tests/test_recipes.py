@@ -34,6 +34,7 @@ def test_weights_none_means_a_random_encoder_not_the_recipes_weights():
     ({"epochs": -1}, "epochs"),
     ({"learning_rate": 0.0}, "learning_rate"),
     ({"batch_size": 0}, "batch_size"),
+    ({"checkpoint_every": 0}, "checkpoint_every"),
     ({"colour": "red"}, "unknown training setting"),
 ])
 def test_bad_settings_are_refused_with_the_reason(changes, message):
@@ -51,6 +52,7 @@ def test_settings_survive_a_round_trip_through_json():
 def test_resume_may_lengthen_a_run_but_not_change_what_it_trains():
     saved = RECIPES["cpu"]
     assert saved.override(epochs=90, fine_tune_epochs=2).differences_for_resume(saved) == []
+    assert saved.override(checkpoint_every=3).differences_for_resume(saved) == []  # how often it saves, not what
     different = saved.override(image_size=64, loss="l1").differences_for_resume(saved)
     assert [d.split(":")[0] for d in different] == ["image_size", "loss"]
 

@@ -33,6 +33,7 @@ GIVEN = {
     "max_images_per_split": (["--max-images-per-split", "10"], 10),
     "mixed_precision": (["--mixed-precision", "on"], "on"),
     "deterministic": (["--no-deterministic"], False),
+    "checkpoint_every": (["--checkpoint-every", "3"], 3),
 }
 
 
