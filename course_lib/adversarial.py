@@ -95,7 +95,7 @@ class AdversarialSettings:
 #: (benchmarks/results/adversarial_validation.json). ``fast``: a smoke test, not a result. The ``gpu``
 #: recipe has none measured: it takes the ``cpu`` recipe's and says so.
 ADVERSARIAL_RECIPES = {
-    "cpu": AdversarialSettings(adversarial_weight=0.03, critic_epochs=1, adversarial_epochs=24),
+    "cpu": AdversarialSettings(adversarial_weight=0.1, critic_epochs=1, adversarial_epochs=24),
     "fast": AdversarialSettings(critic_width=8, critic_downsamplings=2, critic_epochs=1, adversarial_epochs=1),
 }
 
