@@ -316,3 +316,27 @@ def test_the_full_run_trains_the_models_of_07_and_08_and_the_notebooks_use_them(
     before = (runs / "cls" / "model.keras").stat().st_mtime_ns
     course_models.prepare_models("07", data, recipe="fast")  # a second run reuses it
     assert (runs / "cls" / "model.keras").stat().st_mtime_ns == before
+
+
+def test_the_full_run_prepares_notebook_09s_adversarial_model_and_judge_and_reuses_them(tmp_path, monkeypatch):
+    """prepare_models("09"): the MSE model (missing, so trained), the classification model like it, the
+    adversarial fine-tune of the MSE model with its recipe's settings, and the judge; a second call reuses all."""
+    import json
+
+    from course_lib import adversarial, course_models
+    from course_lib.sample_data import make_sample_dataset
+
+    data = make_sample_dataset(tmp_path / "data", per_category=14, categories=["Tomato", "Banana", "Carrot", "Lemon"],
+                               min_side=64, max_side=96)
+    runs = tmp_path / "runs"
+    monkeypatch.setenv("COURSE_RUNS_DIR", str(runs))
+    monkeypatch.delenv("COURSE_FAST", raising=False)
+    dirs = course_models.prepare_models("09", data, recipe="fast")
+    assert dirs == [runs / "course", runs / "cls", runs / "adv", runs / "judge"]
+    state = json.loads((runs / "adv" / "checkpoints" / "state.json").read_text())
+    assert state["init_from"] == str(runs / "course")
+    assert adversarial.AdversarialSettings(**state["adversarial"]) == adversarial.ADVERSARIAL_RECIPES["fast"]
+    assert state["epochs_done"] == 2 and (runs / "judge" / "classifier.keras").is_file()
+    stamps = {path: path.stat().st_mtime_ns for path in (runs / "adv" / "model.keras", runs / "judge" / "classifier.keras")}
+    course_models.prepare_models("09", data, recipe="fast")  # a second run reuses them
+    assert {path: path.stat().st_mtime_ns for path in stamps} == stamps
