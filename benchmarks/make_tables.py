@@ -1,8 +1,9 @@
-"""Render the result tables of benchmarks/README.md from the JSON files in benchmarks/results/.
+"""Render the result tables of benchmarks/README.md and benchmarks/DETAILS.md from benchmarks/results/.
 
 Each ``results/NAME.json`` holds one measured thing: what was measured, the command, the date, the
-commit that first recorded the figures, the machine, an optional ``stale`` note, and its ``rows``. README.md marks where each table
-goes::
+commit that first recorded the figures, the machine, an optional ``stale`` note, and its ``rows``.
+README.md (the current results) and DETAILS.md (per-category breakdowns and the tables each choice
+was made from) mark where each table goes, every table on exactly one of the two pages::
 
     <!-- results:NAME -->
     ...generated; edit results/NAME.json instead...
@@ -10,8 +11,8 @@ goes::
 
 ::
 
-    python benchmarks/make_tables.py          # rewrite the tables in benchmarks/README.md
-    python benchmarks/make_tables.py --check  # exit 1 if README.md differs from what the JSON renders
+    python benchmarks/make_tables.py          # rewrite the tables in README.md and DETAILS.md
+    python benchmarks/make_tables.py --check  # exit 1 if a page differs from what the JSON renders
 
 ``tests/test_benchmark_tables.py`` runs the check, so a table cannot drift from its results.
 """
@@ -27,6 +28,9 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 README = BENCH_DIR / "README.md"
+DETAILS = BENCH_DIR / "DETAILS.md"
+#: The pages that hold the tables.
+PAGES = (README, DETAILS)
 #: Every results file must say these.
 REQUIRED_KEYS = ("what", "command", "measured", "commit", "machine", "rows")
 MARKER = re.compile(r"<!-- results:(?P<name>[\w-]+) -->\n.*?<!-- /results:(?P=name) -->", re.S)
@@ -86,6 +90,9 @@ TABLES: dict[str, tuple[str, str, list]] = {
         ("notebook", "notebook", text), ("fast mode (MB)", "fast_mb", text), ("course run, not fast (MB)", "full_mb", text)]),
     "evaluation_and_checkpoints": ("evaluation_and_checkpoints", "rows", [
         ("what", "what", text), ("before", "before", text), ("after", "after", text), ("target", "target", text)]),
+    "judge_validation": ("judge_validation", "rows", [
+        ("epochs", "epochs", text), ("width", "width", text), ("best epoch", "best_epoch", text),
+        ("validation accuracy", "val_accuracy", text), ("", "chosen", text)]),
     "training_times": ("training_times", "rows", [
         ("model", "model", text), ("machine", "machine", text), ("when", "when", text), ("wall (min:s)", "wall", text),
         ("CPU min", "cpu_minutes", number(1)), ("stale?", "stale", text)]),
@@ -138,38 +145,53 @@ def _numeric(cell: str) -> bool:
     return bool(re.fullmatch(r"[+-]?\d+(\.\d+)?( [\[(].*)?", cell))
 
 
-def render_readme(readme: str) -> str:
-    """``readme`` with every marked table replaced by what its results render.
+def render_page(page: str) -> str:
+    """``page`` with every marked table replaced by what its results render.
 
     Raises
     ------
     ValueError
-        If a marker names a table that TABLES lacks, or a table has no marker in ``readme``.
+        If a marker names a table that TABLES lacks.
     """
-    names = [match["name"] for match in MARKER.finditer(readme)]
-    unknown = sorted(set(names) - set(TABLES))
-    unplaced = sorted(set(TABLES) - set(names))
-    if unknown or unplaced:
-        raise ValueError(f"README markers without a table: {unknown}; tables without a marker: {unplaced}")
+    unknown = sorted({match["name"] for match in MARKER.finditer(page)} - set(TABLES))
+    if unknown:
+        raise ValueError(f"markers without a table: {unknown}")
     return MARKER.sub(lambda m: f"<!-- results:{m['name']} -->\n{render_table(m['name'])}\n<!-- /results:{m['name']} -->",
-                      readme)
+                      page)
+
+
+def render_pages(pages: dict) -> dict:
+    """``{path: text}`` with every page's tables rendered; every table must be marked on exactly one page.
+
+    Raises
+    ------
+    ValueError
+        A marker without a table, a table without a marker, or a table marked twice.
+    """
+    names = [match["name"] for text in pages.values() for match in MARKER.finditer(text)]
+    unplaced = sorted(set(TABLES) - set(names))
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if unplaced or twice:
+        raise ValueError(f"tables without a marker: {unplaced}; tables marked twice: {twice}")
+    return {path: render_page(text) for path, text in pages.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if README.md's tables differ from the results")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a page's tables differ from the results")
     args = parser.parse_args(argv)
-    current = README.read_text(encoding="utf-8")
-    rendered = render_readme(current)
+    current = {path: path.read_text(encoding="utf-8") for path in PAGES}
+    rendered = render_pages(current)
+    stale = [path for path in PAGES if rendered[path] != current[path]]
     if args.check:
-        if rendered != current:
-            print("benchmarks/README.md's tables differ from benchmarks/results/*.json: "
+        if stale:
+            print(f"{', '.join(str(p) for p in stale)}: tables differ from benchmarks/results/*.json: "
                   "run python benchmarks/make_tables.py", file=sys.stderr)
             return 1
         return 0
-    if rendered != current:
-        README.write_text(rendered, encoding="utf-8")
-        print(f"rewrote the tables in {README}")
+    for path in stale:
+        path.write_text(rendered[path], encoding="utf-8")
+        print(f"rewrote the tables in {path}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""benchmarks/README.md's tables are what benchmarks/results/*.json render (benchmarks/make_tables.py)."""
+"""benchmarks/README.md's and DETAILS.md's tables are what benchmarks/results/*.json render (benchmarks/make_tables.py)."""
 
 import json
 import shutil
@@ -11,9 +11,13 @@ make_tables = load_module(REPO_ROOT / "benchmarks" / "make_tables.py", "make_tab
 README = REPO_ROOT / "benchmarks" / "README.md"
 
 
-def test_readme_tables_are_what_the_results_render():
-    current = README.read_text(encoding="utf-8")
-    assert make_tables.render_readme(current) == current, "run: python benchmarks/make_tables.py"
+def _pages() -> dict:
+    return {path: path.read_text(encoding="utf-8") for path in make_tables.PAGES}
+
+
+def test_the_pages_tables_are_what_the_results_render():
+    current = _pages()
+    assert make_tables.render_pages(current) == current, "run: python benchmarks/make_tables.py"
 
 
 def test_every_result_is_shown_and_says_what_how_when_and_where():
@@ -32,7 +36,7 @@ def test_a_changed_figure_changes_the_table(tmp_path, monkeypatch):
     data["rows"][2]["psnr"] = 12.34
     (results / "cpu_recipe_test.json").write_text(json.dumps(data))
     monkeypatch.setattr(make_tables, "RESULTS_DIR", results)
-    rendered = make_tables.render_readme(README.read_text(encoding="utf-8"))
+    rendered = make_tables.render_page(README.read_text(encoding="utf-8"))
     assert "| 12.34 |" in rendered and rendered != README.read_text(encoding="utf-8")
 
 
@@ -45,7 +49,17 @@ def test_a_result_without_its_source_is_refused(tmp_path, monkeypatch):
 
 def test_a_marker_without_a_table_is_refused():
     with pytest.raises(ValueError, match="without a table"):
-        make_tables.render_readme(README.read_text() + "\n<!-- results:nothing -->\n<!-- /results:nothing -->\n")
+        make_tables.render_page(README.read_text() + "\n<!-- results:nothing -->\n<!-- /results:nothing -->\n")
+
+
+def test_every_table_is_on_exactly_one_page():
+    pages = _pages()
+    marker = "<!-- results:cpu_recipe_test -->\n<!-- /results:cpu_recipe_test -->\n"
+    with pytest.raises(ValueError, match="marked twice"):
+        make_tables.render_pages({**pages, make_tables.DETAILS: pages[make_tables.DETAILS] + marker})
+    with pytest.raises(ValueError, match="without a marker"):
+        make_tables.render_pages({make_tables.README: pages[make_tables.README]} if "cpu_recipe_per_category" not in
+                                 pages[make_tables.README] else {make_tables.DETAILS: pages[make_tables.DETAILS]})
 
 
 def test_the_readme_stays_short():
