@@ -586,10 +586,10 @@ ex5.predict(loss_prediction)
 
 # %% id="s04h"
 from course_lib import color
-from course_lib.model import load_colorizer
+from course_lib.colorizer import Colorizer
 from course_lib.pipeline import load_images_resized
 
-trained = load_colorizer(result.model_path)
+trained = Colorizer.load(result.model_path).model  # the Keras model inside: its raw ab_norm output
 model_size = result.settings["image_size"]
 val_records = splits["val"]
 if result.settings.get("max_images_per_split"):  # the fast recipe validates on a subset: measure on the same
