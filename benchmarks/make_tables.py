@@ -90,6 +90,20 @@ TABLES: dict[str, tuple[str, str, list]] = {
         ("notebook", "notebook", text), ("fast mode (MB)", "fast_mb", text), ("course run, not fast (MB)", "full_mb", text)]),
     "evaluation_and_checkpoints": ("evaluation_and_checkpoints", "rows", [
         ("what", "what", text), ("before", "before", text), ("after", "after", text), ("target", "target", text)]),
+    "adversarial_validation": ("adversarial_validation", "rows", [
+        ("λ", "weight", text), ("adversarial epochs", "adversarial_epochs", text), ("PSNR (cat.)", "psnr", number(2)),
+        ("PSNR (images)", "psnr_images", number(2)), ("colourfulness (cat.) [95 % prediction interval]", interval, None),
+        ("colourfulness (images)", "colourfulness_images", number(3)), ("inside 0.98-1.30?", "inside", text),
+        ("", "chosen", text)]),
+    "adversarial_test": ("adversarial_test", "rows", [
+        ("model", "model", text), ("PSNR", "psnr", text), ("SSIM", "ssim", text), ("ΔE00", "deltaE00", text),
+        ("colourfulness ratio", "colourfulness", text), ("semantic accuracy", "semantic_accuracy", text),
+        ("two-sample accuracy [95 % interval]", "two_sample", text)]),
+    "adversarial_per_category": ("adversarial_test", "per_category", [
+        ("category", "category", text), ("semantic: truth", "semantic_truth", number(2)),
+        ("gray", "semantic_gray", number(2)), ("MSE", "semantic_mse", number(2)), ("cls.", "semantic_cls", number(2)),
+        ("adv.", "semantic_adv", number(2)), ("colourfulness: MSE", "colourfulness_mse", number(2)),
+        ("cls.", "colourfulness_cls", number(2)), ("adv.", "colourfulness_adv", number(2))]),
     "judge_validation": ("judge_validation", "rows", [
         ("epochs", "epochs", text), ("width", "width", text), ("best epoch", "best_epoch", text),
         ("validation accuracy", "val_accuracy", text), ("", "chosen", text)]),
@@ -98,7 +112,8 @@ TABLES: dict[str, tuple[str, str, list]] = {
         ("CPU min", "cpu_minutes", number(1)), ("stale?", "stale", text)]),
 }
 #: Tables of many short rows are laid out this many rows side by side.
-SIDE_BY_SIDE = {"classification_per_category": 4, "cpu_recipe_per_category": 2, "peak_memory": 3}
+SIDE_BY_SIDE = {"classification_per_category": 4, "cpu_recipe_per_category": 2, "peak_memory": 3,
+                "adversarial_per_category": 2}
 
 
 def load(name: str) -> dict:
