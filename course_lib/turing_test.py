@@ -145,7 +145,8 @@ class TuringTestWidget:
         import ipywidgets as widgets
 
         self.test = test
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{size}px", height=f"{size}px"))
+        # Every photo the same width, its height from its own shape (a fixed square would stretch it).
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{size}px", height="auto"))
         self.image.add_class("turing-photo")
         self.buttons = []
         for answer in ANSWERS:
