@@ -109,6 +109,7 @@ def tiny_data(tmp_path_factory):
                                categories=list(CATEGORIES)[:2], min_side=40, max_side=64)
 
 
+@pytest.mark.slow  # trains in the script's own child processes, where conftest's reader cannot see it
 def test_kill_and_resume_reads_the_runs_state(tiny_data, tmp_path):
     """The script's own kill-and-resume step on a CPU with the fast recipe: a run of one epoch is over
     before the first checkpoint can be seen, so the step must fail; a long run is killed after an epoch

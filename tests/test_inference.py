@@ -59,6 +59,7 @@ def _photo(height, width, seed=0):
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
+@pytest.mark.slow  # a 12 MP photo through the whole colorize command: 20 s, a full-suite workload
 def test_large_rgb_photo_keeps_resolution_and_lightness(model_path, tmp_path):
     src = tmp_path / "photo.jpg"
     Image.fromarray(_photo(3000, 4000)).save(src, quality=90)

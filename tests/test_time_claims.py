@@ -55,6 +55,12 @@ def hint_model_minutes() -> str:
     return f"{value:g}"
 
 
+def adversarial_minutes() -> str:
+    """Notebook 09's adversarial fine-tune, timed in the course run, e.g. '5.1'."""
+    (value,) = _rows("adversarial fine-tune")
+    return f"{value:g}"
+
+
 def seed_spread_db() -> str:
     """The largest difference in gain over gray (categories) between the cpu recipe's validation seeds."""
     rows = json.loads((TIMES.parent / "cpu_recipe_validation.json").read_text(encoding="utf-8"))["rows"]
@@ -74,6 +80,7 @@ CLAIMS = [
     ("notebooks/08_colour_hints.py", r"recipe; (\S+) min measured for 60 epochs", hint_model_minutes),
     ("notebooks/08_colour_hints.py", r"90 epochs; 60 took (\S+) min\)", hint_model_minutes),
     ("README.md", r"a silent training of (\S+) minutes on 2 CPU cores", cpu_recipe_range),
+    ("README.md", r"adversarial fine-tune, (\S+) min, included", adversarial_minutes),
 ]
 
 
