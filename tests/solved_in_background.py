@@ -14,7 +14,7 @@ the background can go wrong becomes a :class:`SolvedRunError` naming the noteboo
 or a silent pass: grading raised, the child exited without the result, or the notebook being
 graded ran past the notebook limit (the child is then stopped). :meth:`BackgroundGrading.stop`
 ends the child *and* the kernels it started (they run in sessions of their own), and the child
-stops by itself when the session that started it dies.
+ends itself and its kernels when the session that started it dies.
 """
 
 from __future__ import annotations
@@ -169,15 +169,36 @@ class BackgroundGrading:
         from browser_helpers import stop_process_tree  # the same tree stop as JupyterLab's: kernels included
 
         if self.process is not None and self.process.poll() is None:
-            stop_process_tree(self.process)
+            stop_process_tree(self.process, grace_s=4)
 
 
 # --------------------------------------------------------------------------- the child
-def _stop_when_orphaned(parent: int) -> None:
-    """If the test session dies (even by SIGKILL), stop: SIGTERM ourselves, so nbclient shuts its kernel down."""
+def _end_now(signum: int = signal.SIGTERM, frame=None) -> None:
+    """Stop at once: first the kernels this child started (in sessions of their own), then the child.
+
+    Never an exception: nbclient would take it for the notebook's and go on to the next one.
+    """
+    import psutil  # pinned in requirements.txt
+
+    kernels = psutil.Process().children(recursive=True)
+    for kernel in kernels:
+        try:
+            kernel.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    for kernel in psutil.wait_procs(kernels, timeout=2)[1]:  # a kernel busy in C code may not heed SIGTERM
+        try:
+            kernel.kill()
+        except psutil.NoSuchProcess:
+            pass
+    os._exit(128 + signum)
+
+
+def _end_when_orphaned(parent: int) -> None:
+    """If the test session dies (even by SIGKILL), end the child and its kernels."""
     while os.getppid() == parent:
         time.sleep(2)
-    os.kill(os.getpid(), signal.SIGTERM)
+    _end_now()
 
 
 def _load(spec: str):
@@ -191,10 +212,9 @@ def main(job_path: Path) -> int:
     """Grade every notebook of the job file, in order, writing each outcome as soon as it is known."""
     from course_lib import grading
 
-    # SystemExit instead of death: nbclient's exit handler then shuts the running notebook's kernel down.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    signal.signal(signal.SIGTERM, _end_now)  # BackgroundGrading.stop()
     job = json.loads(job_path.read_text())
-    threading.Thread(target=_stop_when_orphaned, args=(job["parent"],), daemon=True).start()
+    threading.Thread(target=_end_when_orphaned, args=(job["parent"],), daemon=True).start()
     grade = _load(job["grade"]) if job["grade"] else grading.grade_notebook
     folder = job_path.parent
     for number, path in job["notebooks"]:

@@ -136,6 +136,40 @@ def test_stop_ends_a_running_child_and_the_kernels_it_started(tmp_path):
         job.result("04")
 
 
+ORPHANING_SESSION = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from solved_in_background import BackgroundGrading
+tmp = sys.argv[2]
+env = {"FAKE_CALLS": tmp + "/calls.txt", "FAKE_DO": json.dumps({"04": "hang"}), "FAKE_KERNEL": tmp + "/kernel.pid"}
+job = BackgroundGrading([("04", tmp + "/04_nb.ipynb")], tmp + "/job", env, grade="test_solved_in_background:fake_grade")
+job.start()
+print(job.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@LIGHT
+def test_a_child_whose_session_dies_ends_itself_and_its_kernels(tmp_path):
+    session = subprocess.Popen([sys.executable, "-c", ORPHANING_SESSION, str(Path(__file__).parent), str(tmp_path)],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(session.stdout.readline())
+        kernel_pid = tmp_path / "kernel.pid"
+        deadline = time.monotonic() + 60
+        while not kernel_pid.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        kernel = int(kernel_pid.read_text())
+        assert _alive(child) and _alive(kernel)
+    finally:
+        session.kill()  # as a session killed by SIGKILL: no stop() runs
+        session.wait()
+    deadline = time.monotonic() + 30
+    while (_alive(child) or _alive(kernel)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _alive(child) and not _alive(kernel)
+
+
 SESSION = """
 import pytest
 
