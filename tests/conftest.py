@@ -4,10 +4,12 @@ loading the instructors' solutions (``solutions/NN_*.py``) or a script as a modu
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import functools
 import importlib.util
 import inspect
+import io
 import os
 import sys
 import types
@@ -485,9 +487,13 @@ class SolvedRuns:
         from course_lib import cli, config, sources
 
         self.folder, self.runs = root / "solved", root / "runs"
-        assert cli.main(["solve", "--out", str(self.folder)]) == 0
-        self.env = {**sources.kernel_env(sources.get_dataset(_ncd_dev_copy(), download=False)),
-                    config.RUNS_ENV_VAR: str(self.runs)}
+        said = io.StringIO()  # no test captures this (the session has just begun): kept for an error
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            solved = cli.main(["solve", "--out", str(self.folder)])
+            self.env = {**sources.kernel_env(sources.get_dataset(_ncd_dev_copy(), download=False)),
+                        config.RUNS_ENV_VAR: str(self.runs)}
+        if solved != 0:
+            raise SolvedRunError(f"solve --out {self.folder} failed (exit status {solved}):\n{said.getvalue()}")
         self.order = run_order(wanted, self.numbers())
         self.background = BackgroundGrading([(number, self.path(number)) for number in self.order],
                                             root / "background", self.env)
