@@ -122,7 +122,9 @@ def load_images_resized(
 
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache_file.with_name(cache_file.name + ".partial.npy")
+        # One partial file per process: two kernels filling the same cache at once (the test suite grades
+        # solved copies while nbval runs the learner's) must not rename each other's half-written file.
+        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.partial.npy")
         np.save(partial, images)
         os.replace(partial, cache_file)  # never leave a half-written cache behind
     return images

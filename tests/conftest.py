@@ -4,10 +4,12 @@ loading the instructors' solutions (``solutions/NN_*.py``) or a script as a modu
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import functools
 import importlib.util
 import inspect
+import io
 import os
 import sys
 import types
@@ -18,6 +20,7 @@ import numpy as np
 import pytest
 
 from course_lib import config, download, sources
+from solved_in_background import ALL as SOLVED_ALL, BackgroundGrading, SolvedRunError, run_order
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -451,7 +454,10 @@ class NbvalVerdicts:
 def pytest_configure(config):
     config.addinivalue_line("markers", "after_notebooks: runs after nbval's notebook cells, to grade from "
                                        "their run (tests/conftest.py, nbval_verdicts)")
+    config.addinivalue_line("markers", "solved_notebooks(*numbers): the solved copies a test that uses "
+                                       "solved_runs needs (default: all of them; tests/conftest.py)")
     config.pluginmanager.register(NbvalVerdicts(config), "course-nbval-verdicts")
+    config.pluginmanager.register(SolvedInBackground(config), "course-solved-in-background")
 
 
 @pytest.fixture
@@ -461,23 +467,38 @@ def nbval_verdicts(request) -> dict[str, Path]:
     return dict(request.config.stash[NBVAL_VERDICTS])
 
 
-# --------------------------------------------------------------------------- solved copies, run once
+# --------------------------------------------------------------------------- solved copies, graded in the background
+# The instructors' solved copies take minutes of kernel time. When the session holds a test that
+# uses `solved_runs`, they are graded in a child process from the start of the session
+# (tests/solved_in_background.py) while the other tests run, and the tests that use them run last:
+# each waits only for the results it asks for. `@pytest.mark.solved_notebooks("04")` says a test
+# needs only those (05-09 bring 04 along); without it, a test is given every solved copy.
+# A session without such a test starts nothing; the child and its kernels are stopped when the
+# session ends, however it ends.
 class SolvedRuns:
-    """The instructors' solved copies (``solve --out``), each executed by ``grade`` at most once per session.
+    """The instructors' solved copies (``solve --out``), each graded once per session, in the background.
 
     They share one runs folder of the session (``runs``), as a learner's notebooks share theirs:
-    05-08 read notebook 04's model, so 04 runs first when one of them is asked for. Tests that need
-    a solved notebook's run (its grade, its run folder) ask here instead of executing it again.
+    05-08 read notebook 04's model, so 04 runs first. Tests that need a solved notebook's run (its
+    grade, its run folder) ask here instead of executing it again.
     """
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, wanted: set[str]):
         from course_lib import cli, config, sources
 
         self.folder, self.runs = root / "solved", root / "runs"
-        assert cli.main(["solve", "--out", str(self.folder)]) == 0
-        self.env = {**sources.kernel_env(sources.get_dataset(_ncd_dev_copy(), download=False)),
-                    config.RUNS_ENV_VAR: str(self.runs)}
+        said = io.StringIO()  # no test captures this (the session has just begun): kept for an error
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            solved = cli.main(["solve", "--out", str(self.folder)])
+            self.env = {**sources.kernel_env(sources.get_dataset(_ncd_dev_copy(), download=False)),
+                        config.RUNS_ENV_VAR: str(self.runs)}
+        if solved != 0:
+            raise SolvedRunError(f"solve --out {self.folder} failed (exit status {solved}):\n{said.getvalue()}")
+        self.order = run_order(wanted, self.numbers())
+        self.background = BackgroundGrading([(number, self.path(number)) for number in self.order],
+                                            root / "background", self.env)
         self._results: dict = {}
+        self.background.start()
 
     def path(self, number: str) -> Path:
         return next(self.folder.glob(f"{number}_*.ipynb"))
@@ -486,16 +507,71 @@ class SolvedRuns:
         return sorted(path.name[:2] for path in self.folder.glob("[0-9][0-9]_*.ipynb"))
 
     def result(self, number: str):
-        """The graded run (``grading.NotebookResult``) of solved notebook ``number``; executed on first use."""
-        from course_lib import grading
+        """The graded run (``grading.NotebookResult``) of solved notebook ``number``, once it is done.
 
-        if number > "04" and "04" not in self._results:
-            self.result("04")
+        Raises
+        ------
+        SolvedRunError
+            When its background run gave no result (the message says why), or the session's tests
+            did not ask for it (``@pytest.mark.solved_notebooks``).
+        """
         if number not in self._results:
-            self._results[number] = grading.grade_notebook(self.path(number), number=number, env=self.env)
+            if number not in self.order:
+                raise SolvedRunError(f"solved notebook {number} was not graded in this session: the tests that use "
+                                     f"solved_runs asked for {self.order} (@pytest.mark.solved_notebooks)")
+            self._results[number] = self.background.result(number)
         return self._results[number]
+
+    def wait_all(self) -> list:
+        """Every result of this session's solved runs: afterwards nothing writes to ``runs`` any more."""
+        return [self.result(number) for number in self.order]
+
+    def stop(self) -> None:
+        self.background.stop()
+
+
+class SolvedInBackground:
+    """A plugin for the whole session: finds who needs solved copies, starts them, stops them at the end."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.wanted: set[str] = set()  # notebook numbers, or SOLVED_ALL; empty: start nothing
+        self.runs: SolvedRuns | Exception | None = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        yield  # after every other hook: the tiers, nbval's order, -m and -k
+        users = [item for item in items if "solved_runs" in getattr(item, "fixturenames", ())]
+        wanted: set[str] = set()
+        for item in users:
+            marker = item.get_closest_marker("solved_notebooks")
+            wanted |= set(marker.args) if marker else {SOLVED_ALL}
+        self.wanted = wanted
+        # They wait for the background, so they go last: every other test runs while it grades.
+        items[:] = [item for item in items if "solved_runs" not in getattr(item, "fixturenames", ())] + users
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session):
+        collection_failed = session.testsfailed and not session.config.option.continue_on_collection_errors
+        if self.wanted and not session.config.option.collectonly and not collection_failed:
+            try:
+                self.runs = SolvedRuns(Path(self.config._tmp_path_factory.mktemp("solved-runs")),  # noqa: SLF001
+                                       self.wanted)
+            except Exception as exc:  # noqa: BLE001  (the tests that use solved_runs fail with it)
+                self.runs = exc
+        try:
+            return (yield)
+        finally:
+            if isinstance(self.runs, SolvedRuns):
+                self.runs.stop()
 
 
 @pytest.fixture(scope="session")
-def solved_runs(tmp_path_factory) -> SolvedRuns:
-    return SolvedRuns(tmp_path_factory.mktemp("solved-runs"))
+def solved_runs(request) -> SolvedRuns:
+    runs = request.config.pluginmanager.get_plugin("course-solved-in-background").runs
+    if isinstance(runs, Exception):
+        raise SolvedRunError(f"the solved copies could not be started: {runs!r}") from runs
+    if not isinstance(runs, SolvedRuns):
+        pytest.fail("solved_runs was not started for this session: a test must name it as an argument (or in "
+                    "usefixtures) for tests/conftest.py to see it at collection", pytrace=False)
+    return runs

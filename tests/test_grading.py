@@ -107,7 +107,8 @@ def test_learner_copies_score_zero(data_env, nbval_verdicts):
     report = {"score": sum(r["score"] for r in results), "total": sum(r["total"] for r in results),
               "notebooks": results}
     assert (report["score"], report["total"]) == (0, N_EXERCISES), grading.format_report(report)
-    assert all(nb["error"] is None and nb["cells_with_errors"] == 0 for nb in report["notebooks"])
+    assert all(nb["error"] is None and nb["cells_with_errors"] == 0 for nb in report["notebooks"]), [
+        (nb["number"], nb["error"], nb["cells_with_errors"]) for nb in report["notebooks"]]
     unchecked = [f"{nb['number']} ex{ex['exercise']}" for nb in results for ex in nb["exercises"] if not ex["checked"]]
     assert not unchecked, f"check cells that never ran: {unchecked}\n{grading.format_report(report)}"
 
@@ -119,7 +120,8 @@ def test_solved_copies_score_full_marks(solved_runs):
               "notebooks": [r.to_json() for r in results]}
     assert len(results) == len(exercise.CHECK_MODULES)
     assert (report["score"], report["total"]) == (N_EXERCISES, N_EXERCISES), grading.format_report(report)
-    assert all(nb["error"] is None and nb["cells_with_errors"] == 0 for nb in report["notebooks"])
+    assert all(nb["error"] is None and nb["cells_with_errors"] == 0 for nb in report["notebooks"]), [
+        problem for r in results for problem in r.problems()]
     json.dumps(report)  # what --json writes
 
 

@@ -133,14 +133,17 @@ def test_temporary_name_finder_follows_paths_built_from_a_temporary_folder():
 
 
 @pytest.mark.slow
+@pytest.mark.solved_notebooks("04")
 def test_notebook_04_run_twice_keeps_the_learners_file_and_the_first_runs_history(solved_runs, tmp_path):
     """Run all, a file of the learner's in the run folder, Run all again: nothing is lost.
 
     The first Run all is the session's run of the solved notebook 04 (tests/conftest.py, solved_runs),
-    which also grades it; this test makes the second, in the same runs folder.
+    which also grades it; this test makes the second, in the same runs folder, once every solved run
+    of the session is done (they run in the background, and 05-09 write there too).
     """
     from course_lib.runner import execute_notebook
 
+    solved_runs.wait_all()
     first = solved_runs.result("04")
     assert first.error is None and first.cells_with_errors == 0
     runs = solved_runs.runs
