@@ -9,6 +9,8 @@
 set -euo pipefail
 quick=0
 if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
+# A relative NCD_DIR means the folder from where this was called, also for the kernels, which run in notebooks/.
+if [[ -n "${NCD_DIR:-}" && "$NCD_DIR" != /* ]]; then export NCD_DIR=$PWD/$NCD_DIR; fi
 source "$(dirname "${BASH_SOURCE[0]}")/setup_env.sh"
 export COURSE_FAST=${COURSE_FAST:-1}
 if [[ -z "${NCD_DIR:-}" && -d ../shared/ncd ]]; then export NCD_DIR=$PWD/../shared/ncd; fi

@@ -23,6 +23,10 @@ from course_lib import config, download, sources
 from solved_in_background import ALL as SOLVED_ALL, BackgroundGrading, SolvedRunError, run_order
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# A relative $NCD_DIR (e.g. NCD_DIR=../shared/ncd from the repository) means the folder from here; the
+# kernels nbval, the browser and the notebook commands start run in notebooks/, where it would not.
+if os.environ.get("NCD_DIR") and not os.path.isabs(os.environ["NCD_DIR"]):
+    os.environ["NCD_DIR"] = os.path.abspath(os.environ["NCD_DIR"])
 
 pytest_plugins = ["pytester"]  # tests/test_tiers.py collects other test files in-process
 

@@ -10,7 +10,8 @@ import pytest
 
 from course_lib import cli
 from course_lib.adversarial import (AdversarialRunError, AdversarialSettings, build_patch_discriminator,
-                                    discriminator_loss, generator_loss, patchgan_receptive_field, train_adversarial)
+                                    discriminator_loss, generator_loss, patchgan_receptive_field,
+                                    recipe_adversarial_settings, train_adversarial)
 from course_lib.train import read_checkpoint, train
 
 TINY = dict(image_size=32, encoder_blocks=2, decoder_width=8, batch_size=4, epochs=1, verbose=0, weights=None)
@@ -179,11 +180,16 @@ def test_init_from_must_be_a_regression_run(tiny_data, tmp_path):
 def test_cli_train_adversarial_and_plain_train_still_works(tiny_data, tiny_run, tmp_path, capsys):
     parser = cli.build_parser("train")
     args = parser.parse_args(["train", "--data", "x", "--out", "y", "--adversarial", "--init-from", "z"])
-    assert args.adversarial and args.init_from == "z" and args.adversarial_weight == 0.01
+    assert args.adversarial and args.init_from == "z" and args.adversarial_weight is None  # the recipe's
     assert not parser.parse_args(["train", "--data", "x", "--out", "y"]).adversarial
     code = cli.main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "gan"), "--adversarial",
                      "--init-from", str(tiny_run), "--critic-epochs", "0", "--adversarial-epochs", "1"])
     assert code == 0 and (tmp_path / "gan" / "model.keras").is_file()
+    # the generator's recipe gives what no flag set: here the generator is a fast-recipe run
+    saved = json.loads((tmp_path / "gan" / "checkpoints" / "state.json").read_text())["adversarial"]
+    recipe = json.loads((tiny_run / "checkpoints" / "state.json").read_text())["settings"]["recipe"]
+    want = recipe_adversarial_settings(recipe, critic_epochs=0, adversarial_epochs=1)
+    assert AdversarialSettings(**saved) == want and f"({recipe} recipe's, with your flags)" in capsys.readouterr().out
     code = cli.main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "gan2"), "--adversarial",
                      "--init-from", str(tiny_run), "--epochs", "2"])
     assert code == 2 and "leave out --epochs" in capsys.readouterr().err
