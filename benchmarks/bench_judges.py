@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
 import time
 from pathlib import Path
 
@@ -27,7 +24,8 @@ from course_lib import judging, semantic
 from course_lib.colorizer import Colorizer
 from course_lib.evaluate import select_records
 
-RESULTS = Path(__file__).resolve().parent / "results"
+import make_tables  # beside this script (run as python benchmarks/NAME.py): writes results/NAME.json
+
 #: runs folder name -> the row's name (notebook 09's names)
 MODELS = {"course": "MSE (notebook 04)", "cls": "classification (notebook 07)", "adv": "adversarial (NoGAN)"}
 
@@ -87,22 +85,18 @@ def main(argv=None) -> int:
     for row in per_category_of(table):
         print("  " + ", ".join(f"{k} {v}" for k, v in row.items()))
     if args.json:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
         info = json.loads((runs / "judge" / semantic.CLASSIFIER_SETTINGS_FILE).read_text())
-        result = {
-            "what": (f"gray, the cpu recipe's MSE model, its classification model and its adversarial fine-tune "
+        path = make_tables.write_result(
+            args.json,
+            what=(f"gray, the cpu recipe's MSE model, its classification model and its adversarial fine-tune "
                      f"(NoGAN), on the {args.split} split ({len(records)} photos, native resolution); mean over photos "
                      f"(mean over categories). Semantic accuracy: the judge (train-classifier, best validation epoch "
                      f"{info['best_epoch']}, {info['best_val_accuracy']:.1%} on validation) on each model's photos; "
                      "truth = the real photos (the ceiling). Two-sample: a fresh CNN's accuracy telling real from "
                      "colorized on half the photos, trained on the other half, 95% Wilson interval (50% = "
                      "indistinguishable)"),
-            "command": f"python benchmarks/bench_judges.py --data DATA --runs RUNS --split {args.split} --json {args.json}",
-            "measured": time.strftime("%Y-%m-%d"), "commit": commit,
-            "machine": f"{os.cpu_count()} CPU cores ({platform.machine()}), no GPU, TensorFlow on the CPU",
-            "rows": rows_of(table), "per_category": per_category_of(table)}
-        path = RESULTS / f"{args.json}.json"
-        path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            command=f"python benchmarks/bench_judges.py --data DATA --runs RUNS --split {args.split} --json {args.json}",
+            rows=rows_of(table), per_category=per_category_of(table))
         print(f"wrote {path}")
     return 0
 

@@ -125,6 +125,24 @@ def load(name: str) -> dict:
     return data
 
 
+def write_result(name: str, what: str, command: str, rows: list, **extra) -> Path:
+    """Write ``results/NAME.json`` as a benchmark script records it: today's date, the commit checked out
+    and this machine's cores filled in (edit ``machine`` by hand to name the CPU). Returns the path."""
+    import os
+    import platform
+    import subprocess
+    import time
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=BENCH_DIR).stdout.strip()
+    result = {"what": what, "command": command, "measured": time.strftime("%Y-%m-%d"), "commit": commit,
+              "machine": f"{os.cpu_count()} CPU cores ({platform.machine()}), no GPU, TensorFlow on the CPU",
+              "rows": rows, **extra}
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def _cell(row: dict, key, fmt) -> str:
     return key(row) if callable(key) else fmt(row.get(key))
 

@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
-import time
 from pathlib import Path
 
 from course_lib.classification import COLOURFULNESS_BAND, DECODING_MAX_SIDE, choose_decoding
@@ -27,7 +23,7 @@ from course_lib.colorizer import Colorizer
 from course_lib.evaluate import evaluate_colorizer, select_records
 from course_lib.metrics import category_mean_interval
 
-RESULTS = Path(__file__).resolve().parent / "results"
+import make_tables  # beside this script (run as python benchmarks/NAME.py): writes results/NAME.json
 
 
 def describe_run(run: Path) -> dict:
@@ -66,20 +62,16 @@ def main(argv=None) -> int:
         row["chosen"] = ("**chosen**" if inside else "**chosen** (closest: none inside)") if candidate is chosen else ""
     print(f"chosen: {chosen}")
     if args.json:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        result = {
-            "what": (f"the adversarial fine-tune of the cpu recipe's MSE model (critic 1 epoch, then N adversarial "
+        path = make_tables.write_result(
+            args.json,
+            what=(f"the adversarial fine-tune of the cpu recipe's MSE model (critic 1 epoch, then N adversarial "
                      f"epochs at λ), on the {len(records)} validation photos at {DECODING_MAX_SIDE} px; PSNR and "
                      f"colourfulness ratio: mean over categories (over photos), the ratio with its 95% prediction "
                      f"interval for 5 new photos per category. Rule (notebook 07's): the highest PSNR among the runs "
                      f"whose interval lies inside {COLOURFULNESS_BAND[0]}-{COLOURFULNESS_BAND[1]}, else the closest; "
                      "λ = 0 is the MSE model itself"),
-            "command": "python benchmarks/select_adversarial.py --data DATA --runs RUNS... --json " + args.json,
-            "measured": time.strftime("%Y-%m-%d"), "commit": commit,
-            "machine": f"{os.cpu_count()} CPU cores ({platform.machine()}), no GPU, TensorFlow on the CPU",
-            "rows": rows}
-        path = RESULTS / f"{args.json}.json"
-        path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            command="python benchmarks/select_adversarial.py --data DATA --runs RUNS... --json " + args.json,
+            rows=rows)
         print(f"wrote {path}")
     return 0
 

@@ -96,10 +96,9 @@ def adversarial_command(mse_dir, data_dir, out_dir, *, resume: bool) -> list[str
     return command + (["--resume"] if resume else [])
 
 
-def judge_command(data_dir, out_dir, *, fast: bool = False) -> list[str]:
-    """``train-classifier``: notebook 09's judge, with its default settings (a few epochs in fast mode)."""
-    command = [sys.executable, "-m", "course_lib", "train-classifier", "--data", str(data_dir), "--out", str(out_dir)]
-    return command + (["--epochs", "3", "--width", "8"] if fast else [])
+def judge_command(data_dir, out_dir) -> list[str]:
+    """``train-classifier``: notebook 09's judge, with its default settings (chosen on validation)."""
+    return [sys.executable, "-m", "course_lib", "train-classifier", "--data", str(data_dir), "--out", str(out_dir)]
 
 
 def describe(settings: TrainSettings) -> str:

@@ -241,10 +241,9 @@ if not (ADV_DIR / "model.keras").is_file() or not (MSE_DIR / "model.keras").is_f
         train.train(source.root, MSE_DIR, recipe="fast", weights=None, resume="auto", verbose=0)
     mse_settings = course_models.run_settings(MSE_DIR)
     settings = adversarial.recipe_adversarial_settings(mse_settings.recipe)
-    if not (ADV_DIR / "model.keras").is_file() or (ADV_DIR / "checkpoints" / "state.json").is_file():
-        print(f"Training (or continuing) the tiny adversarial model into {ADV_DIR} ({settings}) ...")
-        adversarial.train_adversarial(source.root, ADV_DIR, MSE_DIR, settings,
-                                      resume=(ADV_DIR / "checkpoints" / "state.json").is_file())
+    print(f"The tiny adversarial model in {ADV_DIR} ({settings}): trained, continued or reused ...")
+    adversarial.train_adversarial(source.root, ADV_DIR, MSE_DIR, settings,
+                                  resume=(ADV_DIR / "checkpoints" / "state.json").is_file())
 if TINY:
     print("!" * 78 + "\n!!  TINY FAST-RECIPE MODELS: they prove the notebook runs; the numbers and pictures\n"
           "!!  below judge these toys, NOT the method.\n" + "!" * 78)
