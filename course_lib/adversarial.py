@@ -57,10 +57,14 @@ class AdversarialSettings:
         Filters of the critic's first convolution (doubled at each downsampling).
     critic_downsamplings : int
         Stride-2 convolutions of the critic (pix2pix's 70 px PatchGAN: 3).
-    critic_epochs, adversarial_epochs : int
-        NoGAN's critic pretraining, then the adversarial fine-tune.
-    generator_learning_rate, critic_learning_rate : float
-        Adam's (β1 = 0.5, as in pix2pix); the generator's is small: it only fine-tunes.
+    critic_epochs : int
+        Epochs of NoGAN's critic pretraining (the generator frozen).
+    adversarial_epochs : int
+        Epochs of the adversarial fine-tune that follows.
+    generator_learning_rate : float
+        The generator's Adam learning rate (β1 = 0.5, as in pix2pix); small: it only fine-tunes.
+    critic_learning_rate : float
+        The critic's Adam learning rate (β1 = 0.5).
     """
 
     adversarial_weight: float = 0.01
@@ -476,11 +480,21 @@ def configure_parser(parser) -> None:
     group.add_argument("--init-from", default=None, metavar="RUN_DIR",
                        help="start the generator from this trained run (else one is pretrained first in "
                             "OUT/generator_pretrain with the settings above)")
-    cpu = ADVERSARIAL_RECIPES["cpu"]
-    group.add_argument("--adversarial-weight", type=float, default=None, help=f"λ (cpu recipe: {cpu.adversarial_weight})")
-    group.add_argument("--critic-epochs", type=int, default=None, help=f"(cpu recipe: {cpu.critic_epochs})")
-    group.add_argument("--adversarial-epochs", type=int, default=None, help=f"(cpu recipe: {cpu.adversarial_epochs})")
+    # one flag per AdversarialSettings field, its help from the class docstring (like train's own flags)
+    from course_lib.recipes import setting_descriptions
 
+    descriptions = setting_descriptions(AdversarialSettings)
+    cpu = ADVERSARIAL_RECIPES["cpu"]
+    for setting in dataclasses.fields(AdversarialSettings):
+        text = f"{descriptions[setting.name]} [cpu recipe: {getattr(cpu, setting.name)}]".replace("%", "%%")
+        group.add_argument("--" + setting.name.replace("_", "-"), type=type(setting.default), default=None,
+                           help=text)
+
+
+def adversarial_overrides(args) -> dict:
+    """The :class:`AdversarialSettings` given on the command line (None: the recipe's value)."""
+    return {f.name: getattr(args, f.name) for f in dataclasses.fields(AdversarialSettings)
+            if getattr(args, f.name) is not None}
 
 def run_cli(args) -> int:
     from course_lib import train as train_module
@@ -497,9 +511,7 @@ def run_cli(args) -> int:
         from course_lib.recipes import resolve_settings
 
         generator_recipe = resolve_settings(args.recipe).recipe  # what the pretraining will use
-    adversarial = recipe_adversarial_settings(generator_recipe, adversarial_weight=args.adversarial_weight,
-                                              critic_epochs=args.critic_epochs,
-                                              adversarial_epochs=args.adversarial_epochs)
+    adversarial = recipe_adversarial_settings(generator_recipe, **adversarial_overrides(args))
     print(f"adversarial settings ({generator_recipe} recipe's, with your flags): {adversarial}")
     state = train_adversarial(args.data, args.out, args.init_from, adversarial, resume=args.resume,
                               recipe=args.recipe, **overrides)

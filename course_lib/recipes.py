@@ -310,19 +310,20 @@ SETTING_CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
-def setting_descriptions() -> dict[str, str]:
-    """Each :class:`TrainSettings` field's description, as plain text, from the class docstring's
-    Attributes section (the one place it is written; the ``train`` command's help shows it).
+def setting_descriptions(settings_class: type | None = None) -> dict[str, str]:
+    """Each field's description of a settings dataclass (:class:`TrainSettings` by default), as plain text,
+    from the class docstring's Attributes section (the one place it is written; ``train``'s help shows it).
 
     Raises
     ------
     CourseError
         A field that the docstring does not describe (a new setting must be documented there).
     """
+    settings_class = settings_class or TrainSettings
     import re
 
     described: dict[str, list[str]] = {}
-    lines = TrainSettings.__doc__.split("Attributes\n    ----------\n", 1)[1].splitlines()
+    lines = settings_class.__doc__.split("Attributes\n    ----------\n", 1)[1].splitlines()
     current = None
     for line in lines:
         if re.match(r"^    \w+ : ", line):
@@ -330,10 +331,10 @@ def setting_descriptions() -> dict[str, str]:
             described[current] = []
         elif line.startswith("        ") and current:
             described[current].append(line.strip())
-    names = [f.name for f in dataclasses.fields(TrainSettings)]
+    names = [f.name for f in dataclasses.fields(settings_class)]
     undocumented = [name for name in names if not described.get(name)]
     if undocumented:
-        raise CourseError(f"TrainSettings' docstring describes no {', '.join(undocumented)}: add it to its "
+        raise CourseError(f"{settings_class.__name__}'s docstring describes no {', '.join(undocumented)}: add it to its "
                           "Attributes section")
     plain = lambda text: re.sub(r":\w+:`~?([^`]+)`", r"\1", text).replace("``", "")  # noqa: E731
     return {name: plain(" ".join(described[name])) for name in names}

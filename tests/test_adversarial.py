@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import keras
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from course_lib import cli
-from course_lib.adversarial import (AdversarialRunError, AdversarialSettings, build_patch_discriminator,
+from course_lib.adversarial import (ADVERSARIAL_RECIPES, AdversarialRunError, AdversarialSettings, build_patch_discriminator,
                                     discriminator_loss, generator_loss, patchgan_receptive_field,
                                     recipe_adversarial_settings, train_adversarial)
 from course_lib.train import read_checkpoint, train
@@ -193,6 +194,23 @@ def test_cli_train_adversarial_and_plain_train_still_works(tiny_data, tiny_run, 
     code = cli.main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "gan2"), "--adversarial",
                      "--init-from", str(tiny_run), "--epochs", "2"])
     assert code == 2 and "leave out --epochs" in capsys.readouterr().err
+
+
+def test_every_adversarial_setting_has_a_flag_that_reaches_the_settings():
+    from course_lib.adversarial import adversarial_overrides
+
+    parser = cli.build_parser("train")
+    given = {"adversarial_weight": 0.7, "critic_width": 5, "critic_downsamplings": 2, "critic_epochs": 3,
+             "adversarial_epochs": 7, "generator_learning_rate": 3e-4, "critic_learning_rate": 5e-3}
+    assert set(given) == {f.name for f in dataclasses.fields(AdversarialSettings)}  # a new field needs a case here
+    argv = ["train", "--data", "x", "--out", "y", "--adversarial"]
+    for name, value in given.items():
+        argv += ["--" + name.replace("_", "-"), str(value)]
+    overrides = adversarial_overrides(parser.parse_args(argv))
+    assert recipe_adversarial_settings("cpu", **overrides) == AdversarialSettings(**given)
+    # no flag: the recipe's settings, untouched
+    none = adversarial_overrides(parser.parse_args(["train", "--data", "x", "--out", "y", "--adversarial"]))
+    assert none == {} and recipe_adversarial_settings("cpu", **none) == ADVERSARIAL_RECIPES["cpu"]
 
 
 def test_without_init_from_the_generator_is_pretrained_first(tiny_data, tmp_path):
