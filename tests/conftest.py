@@ -35,10 +35,15 @@ SOLUTION_DIR = REPO_ROOT / "solutions"
 
 
 def load_module(path: Path, module_name: str) -> ModuleType:
-    """Execute the Python file ``path`` (not part of a package) and return it as a module."""
+    """Execute the Python file ``path`` (not part of a package) and return it as a module. Its folder is on
+    ``sys.path`` meanwhile, as when it runs as a script (benchmarks import ``make_tables`` beside them)."""
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
     return module
 
 
