@@ -7,12 +7,10 @@ photos, the judge's accuracy alone (the ceiling). It sits above both modules, so
 
 from __future__ import annotations
 
-import numpy as np
 
-from course_lib.data import load_image
 from course_lib.evaluate import evaluate_colorizer
 from course_lib.inference import gray_baseline
-from course_lib.semantic import CategoryClassifier, Judges, resize_square, semantic_accuracy_rows
+from course_lib.semantic import CategoryClassifier, Judges
 
 
 #: The figures :func:`side_by_side` keeps for each model (its dataset means and category rows).
@@ -56,9 +54,10 @@ def side_by_side(colorizers: dict, records, classifier: CategoryClassifier | Non
     def keep(row: dict) -> dict:
         return {key: float(row[key]) for key in SIDE_BY_SIDE_KEYS if key in row}
 
-    table = {}
+    table, floor_judges = {}, None
     for name, colorize in {GRAY: gray_baseline, **colorizers}.items():
         judges = Judges(classifier, two_sample=two_sample)
+        floor_judges = floor_judges or judges  # the gray pass: its kept real photos give the ceiling below
         result = evaluate_colorizer(colorize, records, max_side=max_side, model=name, gray=False, progress=progress,
                                     on_image=judges.keep)
         judges.report(result, verbose=False)
@@ -68,15 +67,10 @@ def side_by_side(colorizers: dict, records, classifier: CategoryClassifier | Non
                        "per_image": [{"relpath": r["relpath"], "category": r["category"], **keep(r)}
                                      for r in result.per_image]}
     if classifier is not None:
-        photos = [load_image(r.path, max_side=max_side) for r in records]
-        rows = semantic_accuracy_rows(classifier, [resize_square([p], classifier.image_size)[0] for p in photos],
-                                      [r.category for r in records])
-        by_category: dict[str, list[float]] = {}
-        for row in rows:
-            by_category.setdefault(row["category"], []).append(row["semantic_accuracy"])
-        table[TRUTH] = {"image_mean": {"semantic_accuracy": float(np.mean([r["semantic_accuracy"] for r in rows]))},
-                        "category_mean": {"semantic_accuracy": float(np.mean([np.mean(v) for v in by_category.values()]))},
-                        "categories": {c: {"semantic_accuracy": float(np.mean(v))} for c, v in by_category.items()},
+        means = floor_judges.truth_semantic_means()
+        table[TRUTH] = {"image_mean": {"semantic_accuracy": means["image_mean"]},
+                        "category_mean": {"semantic_accuracy": means["category_mean"]},
+                        "categories": {c: {"semantic_accuracy": v} for c, v in means["categories"].items()},
                         "two_sample": None}
     return table
 

@@ -232,16 +232,25 @@ def semantic_accuracy_rows(classifier: CategoryClassifier, images: Sequence[np.n
     return [{"category": c, "semantic_accuracy": float(p == c)} for p, c in zip(predicted, categories)]
 
 
-def add_semantic_accuracy(result, rows: Sequence[dict]) -> None:
-    """Put ``semantic_accuracy`` into an :class:`~course_lib.evaluate.EvaluationResult`'s per-category rows
-    and both dataset means (mean over images, mean of the category means), as for every other figure."""
+def semantic_means(rows: Sequence[dict]) -> dict:
+    """``{"image_mean", "category_mean", "categories": {category: mean}}`` of :func:`semantic_accuracy_rows`'
+    rows: the mean over photos, the mean of the category means, and each category's mean."""
     by_category: dict[str, list[float]] = {}
     for row in rows:
         by_category.setdefault(row["category"], []).append(row["semantic_accuracy"])
-    for name, values in by_category.items():
-        result.categories[name]["semantic_accuracy"] = float(np.mean(values))
-    result.dataset_image_mean["semantic_accuracy"] = float(np.mean([r["semantic_accuracy"] for r in rows]))
-    result.dataset_category_mean["semantic_accuracy"] = float(np.mean([np.mean(v) for v in by_category.values()]))
+    return {"image_mean": float(np.mean([r["semantic_accuracy"] for r in rows])),
+            "category_mean": float(np.mean([np.mean(v) for v in by_category.values()])),
+            "categories": {name: float(np.mean(values)) for name, values in by_category.items()}}
+
+
+def add_semantic_accuracy(result, rows: Sequence[dict]) -> None:
+    """Put ``semantic_accuracy`` into an :class:`~course_lib.evaluate.EvaluationResult`'s per-category rows
+    and both dataset means (mean over images, mean of the category means), as for every other figure."""
+    means = semantic_means(rows)
+    for name, value in means["categories"].items():
+        result.categories[name]["semantic_accuracy"] = value
+    result.dataset_image_mean["semantic_accuracy"] = means["image_mean"]
+    result.dataset_category_mean["semantic_accuracy"] = means["category_mean"]
     for per_image, row in zip(result.per_image, rows, strict=True):
         per_image["semantic_accuracy"] = row["semantic_accuracy"]
 
@@ -362,15 +371,23 @@ class Judges:
 
     def __init__(self, classifier: CategoryClassifier | None = None, two_sample: bool = False):
         self.classifier, self.two_sample = classifier, bool(two_sample)
-        self.categories, self.judged, self.real, self.fake = [], [], [], []
+        self.categories, self.judged, self.truth_judged, self.real, self.fake = [], [], [], [], []
 
     def keep(self, record, truth: np.ndarray, prediction: np.ndarray) -> None:
         self.categories.append(record.category)
         if self.classifier is not None:  # the classifier resizes to its size anyway: keep only that
             self.judged.append(resize_square([prediction], self.classifier.image_size)[0])
+            self.truth_judged.append(resize_square([truth], self.classifier.image_size)[0])
         if self.two_sample:
             self.real.append(resize_square([truth], self.TWO_SAMPLE_SIZE)[0])
             self.fake.append(resize_square([prediction], self.TWO_SAMPLE_SIZE)[0])
+
+    def truth_semantic_means(self) -> dict:
+        """:func:`semantic_means` of the real photos seen by :meth:`keep` (the ceiling), with no second pass
+        over the photos."""
+        if self.classifier is None:
+            raise ClassifierError("these judges have no classifier: give one to judge the real photos")
+        return semantic_means(semantic_accuracy_rows(self.classifier, self.truth_judged, self.categories))
 
     def report(self, result, verbose: bool = True) -> None:
         """Adds ``semantic_accuracy`` to ``result`` and/or ``result.settings["two_sample"]``, and prints them

@@ -124,3 +124,19 @@ def test_train_classifier_keeps_the_best_validation_epoch(tmp_path):
         train_classifier(data, tmp_path / "clf", settings)
     with pytest.raises(ClassifierError, match="multiple of 8"):
         ClassifierSettings(image_size=20)
+
+
+def test_side_by_side_judges_gray_each_model_and_the_real_photos_in_one_pass_each(red_and_blue, tmp_path):
+    from course_lib import judging
+    from course_lib.evaluate import select_records
+
+    classifier = CategoryClassifier.load(_perfect_classifier(tmp_path / "clf"))
+    records = select_records(str(red_and_blue), "all")
+    swapped = lambda rgb: np.ascontiguousarray(rgb[..., ::-1])  # noqa: E731 -- red photos turn blue, blue ones red
+    table = judging.side_by_side({"swap": swapped}, records, classifier, two_sample=False, progress=False)
+    assert list(table) == [judging.GRAY, "swap", judging.TRUTH]
+    semantic = {name: (row["image_mean"]["semantic_accuracy"], row["categories"]["Blue"]["semantic_accuracy"])
+                for name, row in table.items()}
+    assert semantic == {judging.GRAY: (0.5, 0.0), "swap": (0.0, 0.0), judging.TRUTH: (1.0, 1.0)}
+    assert table[judging.TRUTH]["category_mean"] == {"semantic_accuracy": 1.0}
+    assert len(table["swap"]["per_image"]) == len(records) and table["swap"]["two_sample"] is None
