@@ -20,6 +20,9 @@ One module per concern:
                  the ``colorize`` command
 - ``metrics``    RMSE, PSNR, SSIM and colour metrics; ``evaluate`` the protocol
 - ``checks``     automatic feedback for the notebooks' exercises
+- ``course``     the course's tooling (a sub-package): running, grading and exporting the notebooks
+                 (``run-notebooks``, ``grade``, ``solve``, ``export-nbgrader``, ``exercises``);
+                 never imported by the ML library or the checks
 - ``cli``        ``python -m course_lib ...``
 
 Heavy dependencies (TensorFlow) are imported only by the modules that need them, so

@@ -28,12 +28,14 @@ COMMANDS = {
                          "for evaluate --classifier)"),
     "colorize": ("course_lib.colorizer", "colorize images at full resolution with a trained model"),
     "evaluate": ("course_lib.evaluate", "evaluate a model (or the gray baseline) with the course's protocol"),
-    "run-notebooks": ("course_lib.runner", "execute the course notebooks headlessly, top to bottom"),
-    "grade": ("course_lib.class_grading", "score notebooks' exercises in fresh kernels: one learner, or a "
+    "run-notebooks": ("course_lib.course.runner", "execute the course notebooks headlessly, top to bottom"),
+    "grade": ("course_lib.course.class_grading", "score notebooks' exercises in fresh kernels: one learner, or a "
               "class folder (--class --csv)"),
-    "solve": ("course_lib.solved", "write solved copies of the notebooks (each stub replaced by its solution)"),
-    "export-nbgrader": ("course_lib.nbgrader_export", "write the notebooks as an nbgrader course (source/ and config)"),
-    "exercises": ("course_lib.exercise_table", "list the exercises by notebook and kind (--table: the README's table)"),
+    "solve": ("course_lib.course.solved", "write solved copies of the notebooks (each stub replaced by its solution)"),
+    "export-nbgrader": ("course_lib.course.nbgrader_export",
+                        "write the notebooks as an nbgrader course (source/ and config)"),
+    "exercises": ("course_lib.course.exercise_table",
+                  "list the exercises by notebook and kind (--table: the README's table)"),
 }
 
 #: command -> module that extends it: its ``configure_parser`` adds flags after the owner's, and its

@@ -1,7 +1,7 @@
 """What an exercise cell of a notebook's text source is made of: its tags, its markers, its kind.
 
 The one owner of the exercise markup; ``scripts/sync_notebooks.py`` (building the learner's copy
-and ``solutions/``), :mod:`course_lib.solved` (``solve``), :mod:`course_lib.nbgrader_export` and
+and ``solutions/``), :mod:`course_lib.course.solved` (``solve``), :mod:`course_lib.course.nbgrader_export` and
 :mod:`course_lib.checks.exercise` (``exN.solution()``) all read cells through it. Standard
 library only: the learner's kernel imports it through the checks.
 

@@ -455,7 +455,7 @@ def new_notebook(stem: str, title: str, folder: Path = NOTEBOOK_DIR) -> Path:
 
 def execute_and_pin(source: Path, timeout: int = 600) -> None:
     """Build, execute in fast mode, and keep the ``# NBVAL_CHECK_OUTPUT`` cells' new outputs."""
-    from course_lib.runner import execute_notebook
+    from course_lib.course.runner import execute_notebook
 
     sync_source(source)
     executed = execute_notebook(notebook_path(source), fast=True, timeout=timeout)

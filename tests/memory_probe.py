@@ -14,7 +14,7 @@ once before the measured code and once after it. Why this and not the alternativ
   fork as its starting peak (a child of a 500 MB pytest process reports at least 500 MB, whatever
   it does), and ``RUSAGE_CHILDREN`` in the parent is the largest of all its children so far.
   ``VmHWM`` belongs to the new program's own memory map and starts afresh at ``exec``
-  (``course_lib.runner.peak_rss_bytes`` reads it in notebook kernels for the same reason).
+  (``course_lib.course.runner.peak_rss_bytes`` reads it in notebook kernels for the same reason).
 
 ``peak_bytes`` is the whole process at its worst (interpreter, imports, inputs and the code);
 ``before_bytes`` the RSS just before the measured code. Linux only; :func:`run_measured` skips

@@ -62,7 +62,7 @@ def run_order(wanted: set[str], available: list[str]) -> list[str]:
 
 def result_from_json(data: dict):
     """The ``grading.NotebookResult`` that ``to_json()`` wrote (its derived score and total dropped)."""
-    from course_lib import grading
+    from course_lib.course import grading
 
     fields = {key: value for key, value in data.items() if key not in ("score", "total")}
     fields["exercises"] = [grading.ExerciseResult(**exercise) for exercise in fields["exercises"]]
@@ -90,7 +90,7 @@ class BackgroundGrading:
     def __init__(self, notebooks: list[tuple[str, Path]], folder: Path, env: dict, *, grade: str | None = None,
                  notebook_limit_s: float | None = None):
         if notebook_limit_s is None:
-            from course_lib import grading
+            from course_lib.course import grading
 
             notebook_limit_s = grading.FAST_NOTEBOOK_TIMEOUT + NOTEBOOK_GRACE_S
         self.numbers = [number for number, _ in notebooks]
@@ -210,7 +210,7 @@ def _load(spec: str):
 
 def main(job_path: Path) -> int:
     """Grade every notebook of the job file, in order, writing each outcome as soon as it is known."""
-    from course_lib import grading
+    from course_lib.course import grading
 
     signal.signal(signal.SIGTERM, _end_now)  # BackgroundGrading.stop()
     job = json.loads(job_path.read_text())

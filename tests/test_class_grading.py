@@ -15,7 +15,8 @@ import shutil
 import nbformat
 import pytest
 
-from course_lib import class_grading, cli, grading, solved
+from course_lib import cli
+from course_lib.course import class_grading, grading, solved
 from conftest import REPO_ROOT
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -148,7 +149,7 @@ def test_learners_are_isolated_and_graded_against_the_instructors_model(tmp_path
              "(runs / 'mine').mkdir(); pathlib.Path('scratch.txt').write_text('x')\n"
              "try:\n    (config.course_run_dir() / 'model.keras').write_bytes(b'retrained')\n"
              "    print('WROTE')\nexcept PermissionError:\n    print('READ-ONLY')")
-    monkeypatch.setattr("course_lib.runner.announce_data", dict)  # no data needed
+    monkeypatch.setattr("course_lib.course.runner.announce_data", dict)  # no data needed
     for learner in ("ann", "ben"):
         _write(_small_notebook(probe), tmp_path / "subs" / learner / "05.ipynb")
     out = tmp_path / "graded"
@@ -180,7 +181,7 @@ def data_env():
 
 @pytest.mark.slow
 def test_a_class_folder_grades_to_the_expected_sheet(tmp_path, capsys, monkeypatch, data_env):
-    monkeypatch.setattr("course_lib.runner.announce_data", lambda: data_env)
+    monkeypatch.setattr("course_lib.course.runner.announce_data", lambda: data_env)
     solved_nb = solved.solved_notebook(LEARNER_01)
     subs = tmp_path / "submissions"
     _write(solved_nb, subs / "alice" / "Copy of 01_lab_color_space.ipynb")          # Colab's name, solved

@@ -27,7 +27,7 @@ def test_fast_and_full_runs_never_share_a_folder(monkeypatch):
 
 
 def test_course_runs_dir_moves_every_run_folder(monkeypatch, tmp_path):
-    from course_lib import runner
+    from course_lib.course import runner
 
     monkeypatch.delenv(config.RUNS_ENV_VAR, raising=False)
     assert config.runs_dir() == config.REPO_ROOT / "runs"

@@ -162,7 +162,8 @@ def test_a_missing_optional_package_names_its_extra(monkeypatch, capsys):
     assert not isinstance(raised.value, extras.MissingDependencyError)
     assert "numpy" not in extras.EXTRA_OF and extras.install_hint("numpy") is None
     # the command line turns it into one line and status 2
-    from course_lib import cli, exercise_table
+    from course_lib import cli
+    from course_lib.course import exercise_table
 
     def missing(args):
         raise ModuleNotFoundError("No module named 'jupytext'", name="jupytext")

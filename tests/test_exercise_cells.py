@@ -1,4 +1,5 @@
-"""The exercise markup (course_lib.exercise_cells) and the table of exercises by kind (course_lib.exercise_table).
+"""The exercise markup (course_lib.exercise_cells) and the table of exercises by kind
+(course_lib.course.exercise_table).
 
 The parser is tested on small cells and on a synthetic notebook source written in tmp_path: its
 kinds reach the built .ipynb, survive a jupytext round trip and are counted in the table. The
@@ -12,7 +13,8 @@ import nbformat
 import pytest
 
 from conftest import REPO_ROOT, load_module
-from course_lib import cli, exercise_cells, exercise_table
+from course_lib import cli, exercise_cells
+from course_lib.course import exercise_table
 from course_lib.errors import CourseError
 from course_lib.exercise_cells import (BEGIN_SOLUTION, BEGIN_STUB, END_SOLUTION, END_STUB, KIND_KEY, KINDS,
                                        ExerciseSourceError)

@@ -8,7 +8,8 @@ import json
 import nbformat
 import pytest
 
-from course_lib import cli, grading, solved
+from course_lib import cli
+from course_lib.course import grading, solved
 from course_lib.checks import exercise
 from conftest import REPO_ROOT
 
@@ -17,8 +18,8 @@ N_EXERCISES = sum(len(exercise.exercises(n)) for n in exercise.CHECK_MODULES)
 
 
 def test_commands_are_registered():
-    assert cli.COMMANDS["grade"][0] == "course_lib.class_grading"
-    assert cli.COMMANDS["solve"][0] == "course_lib.solved"
+    assert cli.COMMANDS["grade"][0] == "course_lib.course.class_grading"
+    assert cli.COMMANDS["solve"][0] == "course_lib.course.solved"
     assert N_EXERCISES >= 14
 
 
@@ -126,7 +127,7 @@ def test_solved_copies_score_full_marks(solved_runs):
 
 
 def test_nbgrader_export_marks_answer_and_test_cells(tmp_path, capsys):
-    from course_lib import nbgrader_export
+    from course_lib.course import nbgrader_export
 
     assert cli.main(["export-nbgrader", "--out", str(tmp_path), "--only", "01"]) == 0
     config_text = (tmp_path / "nbgrader_config.py").read_text()

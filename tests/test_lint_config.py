@@ -47,10 +47,14 @@ def test_the_package_as_it_is_keeps_every_contract(copy_of_package):
 
 def test_an_upward_import_inside_a_function_breaks_the_layers(copy_of_package):
     # The ML library (color) reaching up into the course tooling (grading), hidden in a function.
-    _append(copy_of_package / "course_lib" / "color.py", "def _late():\n    from course_lib import grading\n    return grading\n")
+    _append(copy_of_package / "course_lib" / "color.py",
+            "def _late():\n    from course_lib.course import grading\n    return grading\n")
     result = _lint_imports(copy_of_package)
     assert result.returncode == 1
-    assert "course_lib.color is not allowed to import course_lib.grading" in result.stdout
+    # the layers contract names the layer (the sub-package) and the import; the learner-side contract breaks too
+    assert "course_lib.color is not allowed to import course_lib.course:" in result.stdout
+    assert "course_lib.color -> course_lib.course.grading" in result.stdout
+    assert "never imports the course tooling BROKEN" in " ".join(result.stdout.split())
 
 
 def test_a_module_without_a_layer_breaks_the_layers(copy_of_package):

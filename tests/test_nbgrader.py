@@ -18,7 +18,8 @@ import subprocess
 import nbformat
 import pytest
 
-from course_lib import cli, nbgrader_export
+from course_lib import cli
+from course_lib.course import nbgrader_export
 from conftest import REPO_ROOT
 
 NBGRADER_BIN = os.environ.get("NBGRADER_BIN", "")
@@ -72,7 +73,7 @@ def test_nbgrader_scores_equal_grades(tmp_path, monkeypatch, capsys):
     with open(tmp_path / "nbgrader.csv", newline="") as sheet:
         by_nbgrader = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(sheet)}
 
-    monkeypatch.setattr("course_lib.runner.announce_data", dict)  # notebook 01 needs no data
+    monkeypatch.setattr("course_lib.course.runner.announce_data", dict)  # notebook 01 needs no data
     assert cli.main(["grade", str(course / "submitted"), "--class", "--csv", str(tmp_path / "grades.csv"),
                      "--out", str(tmp_path / "graded"), "--jobs", "2"]) == 0
     with open(tmp_path / "grades.csv", newline="") as sheet:

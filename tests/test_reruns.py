@@ -141,7 +141,7 @@ def test_notebook_04_run_twice_keeps_the_learners_file_and_the_first_runs_histor
     which also grades it; this test makes the second, in the same runs folder, once every solved run
     of the session is done (they run in the background, and 05-09 write there too).
     """
-    from course_lib.runner import execute_notebook
+    from course_lib.course.runner import execute_notebook
 
     solved_runs.wait_all()
     first = solved_runs.result("04")

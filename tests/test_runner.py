@@ -11,7 +11,8 @@ import re
 import nbformat
 import pytest
 
-from course_lib import runner, sources
+from course_lib import sources
+from course_lib.course import runner
 from course_lib.errors import CourseError, DataNotFoundError, NotebookExecutionError, OutputPathError
 from course_lib.sources import DatasetSource
 
@@ -148,7 +149,7 @@ def test_sliced_waits_never_waits_longer_than_a_step_and_returns_the_reply():
     import asyncio
     from queue import Empty
 
-    from course_lib.runner import _sliced_waits
+    from course_lib.course.runner import _sliced_waits
 
     asked = []
 
@@ -167,7 +168,7 @@ def test_sliced_waits_still_times_out_at_the_cell_deadline():
     import asyncio
     from queue import Empty
 
-    from course_lib.runner import _sliced_waits
+    from course_lib.course.runner import _sliced_waits
 
     async def get_msg(timeout=None):
         await asyncio.sleep(timeout)
@@ -186,7 +187,7 @@ def test_peak_rss_bytes_sees_an_allocation_and_not_the_parents_memory():
     # (getrusage's ru_maxrss would, on Linux).
     held = bytearray(300 * 2**20)
     held[::4096] = b"\x01" * len(held[::4096])
-    code = ("from course_lib.runner import peak_rss_bytes\n"
+    code = ("from course_lib.course.runner import peak_rss_bytes\n"
             "before = peak_rss_bytes()\n"
             "block = bytearray(200 * 2**20); block[::4096] = b'\\x01' * len(block[::4096])\n"
             "print(before, peak_rss_bytes())")

@@ -23,7 +23,7 @@ LIGHT = pytest.mark.light("a fake grade function in the child process: no kernel
 
 def fake_grade(path, *, number, env):
     """Stands in for ``grading.grade_notebook`` in the child: ``env["FAKE_DO"]`` says what each notebook does."""
-    from course_lib import grading
+    from course_lib.course import grading
 
     with open(env["FAKE_CALLS"], "a") as calls:
         calls.write(f"{number} {path.name}\n")

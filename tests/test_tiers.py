@@ -28,7 +28,7 @@ def _fits(model, x, y):
 
 
 def _starts_a_kernel(path):
-    from course_lib import runner
+    from course_lib.course import runner
 
     return runner.execute_notebook(path)
 

@@ -16,7 +16,7 @@ Two environment variables, read here and nowhere else:
 ``COURSE_GRADE_FILE=path``
     every ``check()`` appends its verdict to ``path`` as one JSON line (notebook, exercise, name,
     passed, answered, prediction, the checker's message, hints used, solution viewed).
-    ``python -m course_lib grade`` sets it for each kernel and reads it back (:mod:`course_lib.grading`).
+    ``python -m course_lib grade`` sets it for each kernel and reads it back (:mod:`course_lib.course.grading`).
 
 A *prediction* (or decision) exercise -- its checker's docstring starts ``Prediction:`` or
 ``Decision:`` -- counts once: its grade is the verdict on the learner's *first* answer

@@ -11,7 +11,7 @@ notebook) and ``OUT/nbgrader_config.py``. In each notebook
   (the last verdict, or a prediction's first answer: the point ``grade`` gives).
 
 ``nbgrader_config.py`` runs the autograder's kernels in fast mode (``COURSE_FAST=1``) and
-interrupts a cell after :data:`course_lib.grading.FAST_CELL_TIMEOUT` seconds (nbgrader then goes on
+interrupts a cell after :data:`course_lib.course.grading.FAST_CELL_TIMEOUT` seconds (nbgrader then goes on
 with the next cell; its own default is 30 s). Then, in ``OUT``: ``nbgrader generate_assignment
 01_lab_color_space``, release, collect, ``nbgrader autograde 01_lab_color_space``, ``nbgrader export``
 -- see README, "For instructors"; ``scripts/check_nbgrader.sh`` does it and compares with ``grade``.
@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from course_lib.grading import FAST_CELL_TIMEOUT
+from course_lib.course.grading import FAST_CELL_TIMEOUT
 from course_lib.exercise_cells import defines, is_check, is_exercise, stub_then_solution
-from course_lib.solved import exercise_sources, text_source, write_notebooks
+from course_lib.course.solved import exercise_sources, text_source, write_notebooks
 
 NBGRADER_SCHEMA_VERSION = 3
 #: What nbgrader puts where a solution was: the stub above it stays, so the learner edits that.
@@ -102,7 +102,7 @@ def configure_parser(parser) -> None:
 
 
 def run_cli(args) -> int:
-    from course_lib.runner import find_notebooks
+    from course_lib.course.runner import find_notebooks
 
     written = export(find_notebooks(args.only), args.out)
     for path in written:

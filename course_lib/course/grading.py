@@ -17,7 +17,7 @@ check cells import.
 
 The verdicts come from the learner's own kernel, so a determined learner can forge them: this is
 formative feedback and a first pass for the instructor, not an exam proctor (README, "For
-instructors"). The ``grade`` command is :mod:`course_lib.class_grading` (one learner or a class).
+instructors"). The ``grade`` command is :mod:`course_lib.course.class_grading` (one learner or a class).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class NotACourseNotebook(CourseError):
 # ------------------------------------------------------------------ recognising a notebook
 def course_notebooks() -> dict[str, Path]:
     """Number -> the course's own learner notebook ``notebooks/NN_name.ipynb``."""
-    from course_lib.runner import NOTEBOOK_DIR
+    from course_lib.course.runner import NOTEBOOK_DIR
 
     return {path.name[:2]: path for path in sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))}
 
@@ -244,7 +244,7 @@ def _grading_client(nb, *, cell_timeout: int, notebook_timeout: int, workdir: Pa
     """An nbclient client that interrupts a cell past ``cell_timeout`` and stops past ``notebook_timeout``."""
     import asyncio
 
-    from course_lib.runner import KERNEL_NAME, _notebook_client_class
+    from course_lib.course.runner import KERNEL_NAME, _notebook_client_class
 
     base = _notebook_client_class()
     deadline = time.monotonic() + notebook_timeout if notebook_timeout and notebook_timeout > 0 else None
@@ -276,7 +276,7 @@ def _grading_client(nb, *, cell_timeout: int, notebook_timeout: int, workdir: Pa
 
 
 def _describe_cell(nb, cell) -> str:
-    from course_lib.runner import _first_line
+    from course_lib.course.runner import _first_line
 
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     index = next((i for i, c in enumerate(code_cells, 1) if c is cell), 0)
@@ -320,7 +320,7 @@ def grade_notebook(path: Path, *, number: str | None = None, env: dict | None = 
 
     from course_lib import config
     from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
-    from course_lib.runner import NOTEBOOK_DIR, kernel_log_path
+    from course_lib.course.runner import NOTEBOOK_DIR, kernel_log_path
 
     path = Path(path)
     number = number or recognise(path)[0]

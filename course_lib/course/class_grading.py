@@ -2,7 +2,7 @@
 
 ``SUBMISSIONS`` holds one folder per learner, named by the learner's id (what the gradebook
 knows them by). Each folder holds any subset of the course's notebooks under any file name;
-each is recognised by its content (:func:`course_lib.grading.recognise`), and anything else in
+each is recognised by its content (:func:`course_lib.course.grading.recognise`), and anything else in
 the folder (a .txt, a foreign notebook, a corrupt file, a second copy) is listed as ignored, with
 the reason. Then, for every learner (``--jobs N`` at a time):
 
@@ -45,7 +45,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_lib import config, grading
+from course_lib import config
+from course_lib.course import grading
 from course_lib.errors import CourseError, DataNotFoundError, OutputPathError, describe_exception
 from course_lib.exercise_cells import is_reflection
 
@@ -406,7 +407,7 @@ def configure_parser(parser) -> None:
 
 
 def _settings(args) -> Settings:
-    from course_lib.runner import announce_data
+    from course_lib.course.runner import announce_data
 
     cell = args.cell_timeout if args.cell_timeout is not None else (
         grading.FULL_CELL_TIMEOUT if args.full else grading.FAST_CELL_TIMEOUT)

@@ -182,7 +182,7 @@ def peak_rss_bytes() -> int:
 
 #: Evaluated in the kernel once its notebook has run, as a silent request's ``user_expressions`` (it
 #: adds no cell, no output and no history).
-PEAK_MEMORY_EXPRESSION = "__import__('course_lib.runner', fromlist=['peak_rss_bytes']).peak_rss_bytes()"
+PEAK_MEMORY_EXPRESSION = "__import__('course_lib.course.runner', fromlist=['peak_rss_bytes']).peak_rss_bytes()"
 #: Seconds to wait for the kernel's answer (it answers at once unless it is stuck or dead).
 PEAK_MEMORY_QUERY_SECONDS = 30.0
 

@@ -25,7 +25,7 @@ from course_lib.exercise_cells import is_exercise, solution_code
 
 def text_source(notebook: Path) -> Path:
     """The text source ``NN_name.py`` of the learner's notebook ``notebook`` (in the course's notebooks/)."""
-    from course_lib.runner import NOTEBOOK_DIR
+    from course_lib.course.runner import NOTEBOOK_DIR
 
     source = NOTEBOOK_DIR / Path(notebook).with_suffix(".py").name
     if not source.is_file():
@@ -83,7 +83,7 @@ def configure_parser(parser) -> None:
 
 
 def run_cli(args) -> int:
-    from course_lib.runner import find_notebooks
+    from course_lib.course.runner import find_notebooks
 
     written = write_notebooks(find_notebooks(args.only), args.out, solved_notebook)
     for path in written:
