@@ -23,6 +23,10 @@ Run folder
                               and the run's state (:func:`course_lib.train.write_checkpoint`)
 ``checkpoints/state.json``    epochs done, phase, history, settings; ``log.csv`` one row per epoch: the
                               losses, validation PSNR and colourfulness ratio (at the model's resolution)
+
+The two model files and the checkpoints are written every ``checkpoint_every`` epochs of the generator's
+recipe (as ``train`` writes its own), at each phase's end and where a run stops; a resumed run trains the
+epochs after its last checkpoint again, and their rows of ``log.csv`` are replaced.
 """
 
 from __future__ import annotations
@@ -302,6 +306,13 @@ def validation_scores(rgb: np.ndarray, truth: np.ndarray, categories) -> dict[st
             "val_colorfulness_ratio": float(np.mean([np.mean(v) for v in ratios.values()])) if ratios else float("nan")}
 
 
+def _checkpoint_due(epochs_done: int, every: int, phases: list[tuple[str, int]], wanted: int) -> bool:
+    """Whether the run writes its checkpoints (and its two model files) after ``epochs_done`` epochs: every
+    ``every`` epochs of the generator's recipe (``checkpoint_every``, as ``train`` does), at each phase's end
+    and where the run stops."""
+    return epochs_done % every == 0 or epochs_done == wanted or any(epochs_done == last for _, last in phases)
+
+
 def _phases(adversarial: AdversarialSettings) -> list[tuple[str, int]]:
     """``[(phase, last_epoch)]``: critic pretraining, then the adversarial fine-tune."""
     critic_end = adversarial.critic_epochs
@@ -423,6 +434,7 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
     ckpt = run_dir / "checkpoints"
     if resume:
         _restore_checkpoints(ckpt, state, generator, g_opt, critic, d_opt)
+        train_module._drop_log_rows_after(run_dir / "log.csv", state["epochs_done"])
     else:  # both optimizers built now: a checkpoint after the critic phase holds the generator's full state too
         g_opt.build(generator.trainable_variables)
         d_opt.build(critic.trainable_variables)
@@ -456,13 +468,14 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
         state["epochs_done"] = epoch + 1
         if phase == "adversarial" and row["val_psnr"] > state["best_val_psnr"]:  # recorded only: see model.keras
             state["best_val_psnr"], state["best_epoch"] = row["val_psnr"], epoch + 1
-        if phase == "adversarial":  # the latest generator is the run's model (module docstring)
-            train_module.save_model_file(generator, run_dir / "model.keras")
-        train_module.save_model_file(critic, run_dir / "critic.keras")
-        train_module.write_checkpoint(critic, d_opt, state, ckpt / "critic.keras")
-        train_module.write_checkpoint(generator, g_opt, state, ckpt / "generator.keras")
-        train_module._write_json(ckpt / "state.json", state)
         _history_row(run_dir / "log.csv", row)
+        if _checkpoint_due(epoch + 1, settings.checkpoint_every, phases, wanted):
+            if phase == "adversarial":  # the latest generator is the run's model (module docstring)
+                train_module.save_model_file(generator, run_dir / "model.keras")
+            train_module.save_model_file(critic, run_dir / "critic.keras")
+            train_module.write_checkpoint(critic, d_opt, state, ckpt / "critic.keras")
+            train_module.write_checkpoint(generator, g_opt, state, ckpt / "generator.keras")
+            train_module._write_json(ckpt / "state.json", state)
         print(f"epoch {epoch + 1}/{total_epochs} {phase}: " + ", ".join(
             f"{k} {v:.4f}" for k, v in row.items() if k not in ("epoch", "phase")))
     state["seconds"] = time.time() - started

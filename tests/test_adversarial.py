@@ -151,6 +151,45 @@ def test_resume_restores_both_optimizers(tiny_data, tiny_run, tmp_path, monkeypa
                           resume=True)
 
 
+def test_checkpoints_follow_the_generators_recipe_and_a_lost_epoch_is_trained_again(tiny_data, tmp_path, monkeypatch):
+    import csv
+
+    from course_lib import adversarial as module
+    from course_lib import train as train_module
+
+    init = tmp_path / "mse"
+    train(tiny_data, init, **{**TINY, "checkpoint_every": 2})
+    written = []
+    real_write, real_row = train_module.write_checkpoint, module._history_row
+    monkeypatch.setattr(train_module, "write_checkpoint",
+                        lambda model, opt, state, path: (written.append((path.name, state["epochs_done"])),
+                                                         real_write(model, opt, state, path))[1])
+
+    class _Lost(Exception):
+        pass
+
+    lost = []
+
+    def lost_after_epoch_3(path, row):  # the runtime goes once, after epoch 3's row (no checkpoint of it)
+        real_row(path, row)
+        if row["epoch"] == 2 and not lost:
+            lost.append(row["epoch"])
+            raise _Lost
+
+    monkeypatch.setattr(module, "_history_row", lost_after_epoch_3)
+    run, settings = tmp_path / "gan", AdversarialSettings(critic_epochs=1, adversarial_epochs=4, **SMALL_GAN)
+    with pytest.raises(_Lost):
+        train_adversarial(tiny_data, run, init, settings)
+    # every 2 epochs, and at the critic phase's end (epoch 1)
+    assert written == [(name, n) for n in (1, 2) for name in ("critic.keras", "generator.keras")]
+    assert json.loads((run / "checkpoints" / "state.json").read_text())["epochs_done"] == 2
+    state = train_adversarial(tiny_data, run, init, settings, resume=True)
+    assert state["epochs_done"] == 5
+    assert [n for _, n in written[4:]] == [4, 4, 5, 5]  # epoch 4 (every 2) and the run's last
+    with open(run / "log.csv", newline="") as handle:
+        assert [int(row["epoch"]) for row in csv.DictReader(handle)] == [0, 1, 2, 3, 4]  # epoch 3's row once
+
+
 def test_policy_is_restored_after_a_failure(tiny_data, tiny_run, tmp_path, monkeypatch):
     from course_lib import adversarial as module
 
