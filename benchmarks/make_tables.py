@@ -95,6 +95,13 @@ TABLES: dict[str, tuple[str, str, list]] = {
         ("PSNR (images)", "psnr_images", number(2)), ("colourfulness (cat.) [95 % prediction interval]", interval, None),
         ("colourfulness (images)", "colourfulness_images", number(3)), ("inside 0.98-1.30?", "inside", text),
         ("", "chosen", text)]),
+    "adversarial_choice": ("adversarial_choice", "rows", [
+        ("run", "run", text), ("λ", "weight", text), ("adversarial epochs", "adversarial_epochs", text),
+        ("generator lr", "generator_lr", text), ("upsampling", "upsampling", text), ("PSNR (cat.)", "psnr", number(2)), ("PSNR (images)", "psnr_images", number(2)),
+        ("colourfulness (cat.) [95 % prediction interval]", interval, None),
+        ("colourfulness (images)", "colourfulness_images", number(3)), ("semantic (cat.)", "semantic", number(3)),
+        ("semantic (images)", "semantic_images", number(3)), ("qualifies?", "qualifies", text),
+        ("distance to 1.11", "distance", number(3)), ("", "chosen", text)]),
     "adversarial_test": ("adversarial_test", "rows", [
         ("model", "model", text), ("PSNR", "psnr", text), ("SSIM", "ssim", text), ("ΔE00", "deltaE00", text),
         ("colourfulness ratio", "colourfulness", text), ("semantic accuracy", "semantic_accuracy", text),

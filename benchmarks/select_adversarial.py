@@ -1,8 +1,9 @@
 """Choose the cpu recipe's adversarial settings (λ, epochs, the generator's learning rate) on the validation split.
 
 ``--reference`` is the MSE model the runs started from (notebook 04's ``runs/course``); each ``--runs``
-folder is a finished ``train --adversarial --init-from REFERENCE`` run with one setting. Every model is
-scored on the validation photos shrunk to 256 px (as notebook 07 chooses its decoding:
+folder is a finished ``train --adversarial --init-from REFERENCE`` run with one setting, decoded as its
+``run.json`` says (the upsampling it chose on validation). Every model is scored on the validation photos
+shrunk to 256 px (as notebook 07 chooses its decoding:
 ``classification.DECODING_MAX_SIDE``), and judged by notebook 09's classifier (``--classifier``, a
 ``train-classifier`` run): its semantic accuracy on the colorized photos.
 
@@ -16,10 +17,7 @@ The rule (:func:`choose`), written down before the runs it chooses among were tr
    hundredths;
 3. if no run qualifies, the same distance among all runs, and the table says none qualified.
 
-The first rule (notebook 07's ``choose_decoding``, band 0.98-1.30 for the whole prediction interval) chose
-λ = 0.1 (``adversarial_validation.json``); on the test split that model kept 0.947-0.951 of the colour
-and 0.390 semantic accuracy against the MSE model's 0.400, so the rule above asks for the semantic
-accuracy and the margin explicitly.
+Why this rule and not notebook 07's: docs/recipe_history.md ("The adversarial fine-tune").
 
     python benchmarks/select_adversarial.py --data ../shared/ncd --reference runs/course --classifier runs/judge \
         --runs runs/adv-a runs/adv-b --json adversarial_choice
@@ -60,13 +58,14 @@ def describe_run(run: Path) -> dict:
 def score(run: Path, records, classifier: CategoryClassifier) -> dict:
     """One row: PSNR, colourfulness ratio (with its 95 % prediction interval) and semantic accuracy."""
     judges = Judges(classifier)
-    result = evaluate_colorizer(Colorizer.load(run), records, max_side=DECODING_MAX_SIDE, model=str(run), split="val",
+    colorizer = Colorizer.load(run)  # at the run's own decoding (run.json: the upsampling chosen on validation)
+    result = evaluate_colorizer(colorizer, records, max_side=DECODING_MAX_SIDE, model=str(run), split="val",
                                 gray=False, progress=False, on_image=judges.keep)
     judges.report(result, verbose=False)
     ratio, low, high = category_mean_interval([r["colorfulness_ratio"] for r in result.per_image],
                                               [r["category"] for r in result.per_image])
     images, categories = result.dataset_image_mean, result.dataset_category_mean
-    return {**describe_run(run), "psnr": round(categories["psnr"], 2), "psnr_images": round(images["psnr"], 2),
+    return {**describe_run(run), "upsampling": colorizer.upsampling, "psnr": round(categories["psnr"], 2), "psnr_images": round(images["psnr"], 2),
             "colourfulness": round(ratio, 3), "interval_low": round(low, 3), "interval_high": round(high, 3),
             "colourfulness_images": round(images["colorfulness_ratio"], 3),
             "semantic": round(categories["semantic_accuracy"], 3),

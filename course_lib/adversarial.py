@@ -19,6 +19,8 @@ Run folder
                               pick the least adversarial epoch. The epochs and λ are the settings'
                               (chosen on validation, benchmarks/results/adversarial_validation.json)
 ``critic.keras``              the critic after the latest epoch, without optimizer
+``run.json``                  when the run is finished: the upsampling of ab, chosen on the validation photos
+                              by the rule of a classification run's decoding (notebook 07)
 ``checkpoints/generator.keras`` and ``checkpoints/critic.keras``  each model with its optimizer's state
                               and the run's state (:func:`course_lib.train.write_checkpoint`)
 ``checkpoints/state.json``    epochs done, phase, history, settings; ``log.csv`` one row per epoch: the
@@ -42,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib import color
+from course_lib.classification import RUN_FILE
 from course_lib.errors import CourseError
 
 
@@ -415,7 +418,8 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
     phases = _phases(adversarial)
     total_epochs = phases[-1][1]
     wanted = total_epochs if stop_after is None else min(total_epochs, int(stop_after))
-    if state["epochs_done"] >= wanted:
+    finished_without_decoding = state["epochs_done"] >= total_epochs and not (run_dir / RUN_FILE).is_file()
+    if state["epochs_done"] >= wanted and not finished_without_decoding:
         print(f"{run_dir}: {state['epochs_done']} epochs done, nothing left to train")
         return state
     train_module._set_up_tensorflow(settings)
@@ -478,6 +482,9 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
             train_module._write_json(ckpt / "state.json", state)
         print(f"epoch {epoch + 1}/{total_epochs} {phase}: " + ", ".join(
             f"{k} {v:.4f}" for k, v in row.items() if k not in ("epoch", "phase")))
+    if state["epochs_done"] >= total_epochs and not (run_dir / RUN_FILE).is_file():
+        # the finished generator's upsampling, chosen on validation like a classification run's decoding
+        train_module.write_regression_run_file(run_dir, data.val_paths, data.val_categories)
     state["seconds"] = time.time() - started
     return state
 

@@ -563,7 +563,7 @@ def run_temperature(model_path, temperature: float | None = None) -> tuple[float
 
 
 def run_upsampling(model_path) -> str:
-    """How a classification run upsamples its ab (``run.json``'s choice), else ``"guided"``."""
+    """How a run upsamples its ab (``run.json``'s choice: a classification or an adversarial run), else ``"guided"``."""
     info = read_run_file(model_path) if model_path is not None else None
     return str(info.get("upsampling") or "guided") if info else "guided"
 

@@ -4,9 +4,9 @@ A run folder (``train --out``) holds more than the model::
 
     RUN_DIR/model.keras               the model (architecture + weights)
     RUN_DIR/checkpoints/state.json    the training settings (the recipe it started from ...)
-    RUN_DIR/run.json                  a classification run only: its decoding, chosen on the
-                                      validation split (the annealed mean's temperature, and how
-                                      its ab is upsampled to the photo)
+    RUN_DIR/run.json                  a classification run's decoding, chosen on the validation
+                                      split (the annealed mean's temperature, and how its ab is
+                                      upsampled to the photo); an adversarial run's upsampling
 
 :meth:`Colorizer.load` reads all three, so the ``colorize`` and ``evaluate`` commands, the
 widgets and the notebooks decode a run the same way; :meth:`Colorizer.from_model` does the
@@ -157,8 +157,11 @@ class Colorizer:
             temperature, source = classification.run_temperature(run_dir if run_info else None, temperature)
             if upsampling is None:
                 upsampling = classification.run_upsampling(run_dir) if run_info else "guided"
-        else:  # a regression model predicts ab itself: there is nothing to decode
+        else:  # a regression model predicts ab itself: only its upsampling may be the run's choice
             temperature, source = None, "none: a regression model predicts ab directly"
+            if upsampling is None and run_info:
+                upsampling = classification.run_upsampling(run_dir)
+                print(f"regression model: {upsampling} upsampling (the run's, {classification.RUN_FILE})")
         upsampling = upsampling or "guided"
         if upsampling not in UPSAMPLINGS:
             raise CourseError(f"unknown upsampling {upsampling!r}: choose one of {', '.join(UPSAMPLINGS)}")

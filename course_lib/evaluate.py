@@ -436,7 +436,8 @@ def hint_colorize_fn(colorizer, n_hints: int, seed: int = 0) -> ColorizeFn:
 
 def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str], temperatures=None,
                    upsamplings=None, batch_size: int = 16) -> list[dict]:
-    """Score a classification model's decodings on validation photos.
+    """Score a model's decodings on validation photos: a classification model's temperatures times the
+    upsamplings, a regression model's upsamplings (its ``temperature`` is None: it predicts ab itself).
 
     Every candidate (a temperature times an upsampling) colorizes every photo at the photo's own
     size, as ``colorize`` and ``evaluate`` would (``train`` passes photos shrunk to
@@ -448,11 +449,11 @@ def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str
 
     Parameters
     ----------
-    model : a classification colorizer (``train --head classification``)
+    model : a colorizer (``train``; a classification one with ``--head classification``)
     images : sequence of RGB uint8 photos, any sizes
     categories : sequence of str, one per photo
     temperatures, upsamplings : sequences, optional
-        Default :data:`~course_lib.classification.TEMPERATURE_CANDIDATES` and
+        Default :data:`~course_lib.classification.TEMPERATURE_CANDIDATES` (classification models only) and
         :data:`~course_lib.classification.UPSAMPLING_CANDIDATES`.
 
     Returns
@@ -462,27 +463,26 @@ def decoding_table(model, images: Sequence[np.ndarray], categories: Sequence[str
     Raises
     ------
     CourseError
-        Not a classification model, or no photos.
+        No photos, or not one category per photo.
     """
     from course_lib import classification as cl
     from course_lib.classification_head import is_classification_model, model_bins
-    from course_lib.inference import predict_output, recombine
+    from course_lib.inference import predict_ab, predict_output, recombine
     from course_lib.metrics import category_mean_interval, colorfulness_ratio, psnr
 
-    if not is_classification_model(model):
-        raise CourseError("decoding_table needs a classification model (train --head classification)")
     images, categories = list(images), list(categories)
     if not images or len(images) != len(categories):
         raise CourseError(f"need photos and one category each: {len(images)} photos, {len(categories)} categories")
-    bins = model_bins(model)
-    temperatures = [float(t) for t in (temperatures or cl.TEMPERATURE_CANDIDATES)]
+    classifies = is_classification_model(model)
+    bins = model_bins(model) if classifies else None
+    temperatures = [float(t) for t in (temperatures or cl.TEMPERATURE_CANDIDATES)] if classifies else [None]
     upsamplings = list(upsamplings or cl.UPSAMPLING_CANDIDATES)
     scores = {(t, u): ([], []) for t in temperatures for u in upsamplings}  # -> (PSNRs, colourfulness ratios)
     for start in range(0, len(images), batch_size):  # logits of a batch only: (B, S, S, Q) can be large
         batch = images[start : start + batch_size]
-        logits = predict_output(model, batch, batch_size)
+        output = predict_output(model, batch, batch_size) if classifies else predict_ab(model, batch, batch_size)
         for t in temperatures:
-            ab_small = cl.annealed_mean(logits, bins, t)
+            ab_small = cl.annealed_mean(output, bins, t) if classifies else output
             for upsampling in upsamplings:
                 psnrs, ratios = scores[t, upsampling]
                 for image, ab in zip(batch, ab_small):

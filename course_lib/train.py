@@ -1243,37 +1243,62 @@ def _result(run_dir: Path, settings: TrainSettings, state: dict, started: float)
     )
 
 
-def write_classification_run_file(run_dir: Path, data: TrainingData) -> dict:
-    """``run.json`` of a classification run: bins, rebalancing weights and the default decoding
-    (temperature and upsampling), chosen for the best model on the validation photos (at most
+def choose_run_decoding(model, val_paths, val_categories) -> tuple[list[dict], dict, bool]:
+    """A trained model's decodings scored on the validation photos (at most
     :data:`~course_lib.classification.DECODING_MAX_SIDE` px), colorized as ``colorize`` does
-    (:func:`course_lib.classification.choose_decoding`)."""
+    (:func:`course_lib.evaluate.decoding_table`), and the rule's choice
+    (:func:`course_lib.classification.choose_decoding`), printed: ``(table, chosen row, rule met)``."""
     from course_lib import classification
-    from course_lib.classification_head import model_bins
     from course_lib.data import load_image
     from course_lib.evaluate import decoding_table
     from course_lib.metrics import NEW_IMAGES_PER_CATEGORY
+
+    photos = [load_image(path, max_side=classification.DECODING_MAX_SIDE) for path in val_paths]
+    table = decoding_table(model, photos, val_categories)
+    chosen, inside = classification.choose_decoding(table)
+    name = lambda row: (f"T={row['temperature']:<4g} " if row["temperature"] is not None else "") + row["upsampling"]  # noqa: E731
+    print(f"decodings on the validation split (category means; colourfulness with its "
+          f"{classification.COLOURFULNESS_CONFIDENCE:.0%} prediction interval for "
+          f"{NEW_IMAGES_PER_CATEGORY} new photos per category):")
+    for row in table:
+        print(f"  {name(row):17s} PSNR {row['psnr']:.2f} dB, colourfulness {row['colorfulness_ratio']:.3f} "
+              f"[{row['colorfulness_low']:.3f}, {row['colorfulness_high']:.3f}]")
+    verdict = "" if inside else ("\nWARNING: no decoding keeps its colourfulness interval inside "
+                                 f"{classification.COLOURFULNESS_BAND}; this is the closest one")
+    print(f"default decoding: {name(chosen)}{' upsampling' if chosen['temperature'] is None else ''}{verdict}")
+    return table, chosen, inside
+
+
+def write_classification_run_file(run_dir: Path, data: TrainingData) -> dict:
+    """``run.json`` of a classification run: bins, rebalancing weights and the default decoding
+    (temperature and upsampling), chosen for the best model on the validation photos
+    (:func:`choose_run_decoding`)."""
+    from course_lib import classification
+    from course_lib.classification_head import model_bins
     from course_lib.model import load_colorizer
 
     model = load_colorizer(run_dir / "model.keras")
     bins = model_bins(model)
-    photos = [load_image(path, max_side=classification.DECODING_MAX_SIDE) for path in data.val_paths]
-    table = decoding_table(model, photos, data.val_categories)
-    chosen, inside = classification.choose_decoding(table)
+    table, chosen, inside = choose_run_decoding(model, data.val_paths, data.val_categories)
     info = {"head": "classification", "temperature": chosen["temperature"], "upsampling": chosen["upsampling"],
             "temperature_rule": classification.DECODING_RULE, "rule_met": inside,
             "temperature_candidates": table, "n_bins": len(bins), "bins": bins.tolist(),
             "rebalancing_weights": [float(w) for w in data.class_weights]}
     _write_json(run_dir / classification.RUN_FILE, info)
-    print(f"decodings on the validation split (category means; colourfulness with its "
-          f"{classification.COLOURFULNESS_CONFIDENCE:.0%} prediction interval for "
-          f"{NEW_IMAGES_PER_CATEGORY} new photos per category):")
-    for row in table:
-        print(f"  T={row['temperature']:<4g} {row['upsampling']:8s} PSNR {row['psnr']:.2f} dB, colourfulness "
-              f"{row['colorfulness_ratio']:.3f} [{row['colorfulness_low']:.3f}, {row['colorfulness_high']:.3f}]")
-    verdict = "" if inside else ("\nWARNING: no decoding keeps its colourfulness interval inside "
-                                 f"{classification.COLOURFULNESS_BAND}; this is the closest one")
-    print(f"default decoding: T = {chosen['temperature']:g}, {chosen['upsampling']} upsampling{verdict}")
+    return info
+
+
+def write_regression_run_file(run_dir: Path, val_paths, val_categories) -> dict:
+    """``run.json`` of a regression run that chooses its decoding (the adversarial fine-tune): the
+    upsampling of ab, chosen for the run's model on the validation photos by the rule a classification
+    run's decoding follows (:func:`choose_run_decoding`)."""
+    from course_lib import classification
+    from course_lib.model import load_colorizer
+
+    table, chosen, inside = choose_run_decoding(load_colorizer(run_dir / "model.keras"), val_paths, val_categories)
+    info = {"head": "regression", "upsampling": chosen["upsampling"], "decoding_rule": classification.DECODING_RULE,
+            "rule_met": inside, "decoding_candidates": table}
+    _write_json(run_dir / classification.RUN_FILE, info)
     return info
 
 

@@ -13,6 +13,8 @@ from course_lib import cli
 from course_lib.adversarial import (ADVERSARIAL_RECIPES, AdversarialRunError, AdversarialSettings, build_patch_discriminator,
                                     discriminator_loss, generator_loss, patchgan_receptive_field,
                                     recipe_adversarial_settings, train_adversarial)
+from course_lib.classification import choose_decoding
+from course_lib.colorizer import Colorizer
 from course_lib.train import read_checkpoint, train
 
 TINY = dict(image_size=32, encoder_blocks=2, decoder_width=8, batch_size=4, epochs=1, verbose=0, weights=None)
@@ -109,6 +111,20 @@ def test_critic_pretraining_leaves_the_generator_and_the_fine_tune_changes_it(ti
     assert rows[0]["generator_loss"] == "" and float(rows[1]["generator_loss"]) > 0
     assert all(0 < float(r["val_colorfulness_ratio"]) < 5 for r in rows)
     # model.keras is the generator after the last adversarial epoch
+    for a, b in zip(_weights(run / "model.keras"), after_gan, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # finished: run.json holds the upsampling chosen on validation (not written after the critic phase)
+    info = json.loads((run / "run.json").read_text())
+    scored = {row["upsampling"]: row for row in info["decoding_candidates"]}
+    assert info["head"] == "regression" and set(scored) == {"guided", "bilinear"}
+    assert all(row["temperature"] is None and np.isfinite(row["psnr"]) for row in scored.values())
+    chosen, _ = choose_decoding(info["decoding_candidates"])
+    assert info["upsampling"] == chosen["upsampling"]
+    assert Colorizer.load(run).upsampling == info["upsampling"]
+    # a run finished before run.json existed gets it when resumed, and trains nothing more
+    (run / "run.json").unlink()
+    assert train_adversarial(tiny_data, run, tiny_run, settings, resume=True)["epochs_done"] == 2
+    assert json.loads((run / "run.json").read_text())["upsampling"] == info["upsampling"]
     for a, b in zip(_weights(run / "model.keras"), after_gan, strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -250,8 +250,10 @@ def test_choose_decoding_never_takes_a_row_without_an_interval():
 
 
 def test_decoding_table_scores_every_candidate_at_native_resolution():
+    from course_lib.colorizer import Colorizer
     from course_lib.errors import CourseError
     from course_lib.evaluate import decoding_table
+    from course_lib.metrics import psnr
     from course_lib.model import build_colorizer
 
     model = build_colorizer(32, weights=None, encoder_blocks=2, decoder_width=4, head="classification")
@@ -264,8 +266,14 @@ def test_decoding_table_scores_every_candidate_at_native_resolution():
     for row in table:
         assert row["colorfulness_low"] <= row["colorfulness_ratio"] <= row["colorfulness_high"]
         assert row["psnr_low"] <= row["psnr"] <= row["psnr_high"] and np.isfinite(row["psnr_images"])
-    with pytest.raises(CourseError, match="classification model"):
-        decoding_table(build_colorizer(32, weights=None, encoder_blocks=2, decoder_width=4), photos, ["a"] * 3)
+    # a regression model has only its upsamplings to choose from, each scored as colorize decodes it
+    regression = build_colorizer(32, weights=None, encoder_blocks=2, decoder_width=4)
+    rows = decoding_table(regression, photos, ["a"] * 3)
+    assert [(row["temperature"], row["upsampling"]) for row in rows] == [(None, "guided"), (None, "bilinear")]
+    for row in rows:
+        want = np.mean([psnr(Colorizer.from_model(regression, upsampling=row["upsampling"]).colorize(p), p,
+                             data_range=255) for p in photos])
+        assert row["psnr_images"] == pytest.approx(want, abs=1e-4)
     with pytest.raises(CourseError, match="one category each"):
         decoding_table(model, photos, ["a"])
 

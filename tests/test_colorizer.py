@@ -224,6 +224,8 @@ ALLOWED = {
                                                        "model the learner's callback saved, not a colorizer",
     ("course_lib/train.py", "write_classification_run_file"): "chooses the decoding that run.json will hold, "
                                                                "before any Colorizer can read it",
+    ("course_lib/train.py", "write_regression_run_file"): "chooses the upsampling that run.json will hold, "
+                                                           "before any Colorizer can read it",
 }
 
 
