@@ -17,7 +17,7 @@ Run folder
                               generator), without optimizer. Not the epoch with the best validation PSNR:
                               PSNR rewards the averaged colours the critic is there to undo, so it would
                               pick the least adversarial epoch. The epochs and λ are the settings'
-                              (chosen on validation, benchmarks/results/adversarial_validation.json)
+                              (chosen on validation, benchmarks/results/adversarial_choice.json)
 ``critic.keras``              the critic after the latest epoch, without optimizer
 ``run.json``                  when the run is finished: the upsampling of ab, chosen on the validation photos
                               by the rule of a classification run's decoding (notebook 07)
@@ -102,11 +102,12 @@ class AdversarialSettings:
 
 
 #: Each recipe's adversarial settings; the generator's recipe (that of ``--init-from``) chooses, and the
-#: ``--adversarial-*`` flags override. ``cpu``: λ and the epochs chosen on validation
-#: (benchmarks/results/adversarial_validation.json). ``fast``: a smoke test, not a result. The ``gpu``
-#: recipe has none measured: it takes the ``cpu`` recipe's and says so.
+#: flags of :class:`AdversarialSettings` override. ``cpu``: λ, the epochs and the generator's learning rate
+#: chosen on validation (benchmarks/results/adversarial_choice.json). ``fast``: a smoke test, not a result.
+#: The ``gpu`` recipe has none measured: it takes the ``cpu`` recipe's and says so.
 ADVERSARIAL_RECIPES = {
-    "cpu": AdversarialSettings(adversarial_weight=0.1, critic_epochs=1, adversarial_epochs=24),
+    "cpu": AdversarialSettings(adversarial_weight=0.1, critic_epochs=1, adversarial_epochs=24,
+                               generator_learning_rate=1e-4),
     "fast": AdversarialSettings(critic_width=8, critic_downsamplings=2, critic_epochs=1, adversarial_epochs=1),
 }
 
