@@ -457,9 +457,9 @@ class NbvalVerdicts:
 
 
 # --------------------------------------------------------------------------- two workers (pytest-xdist)
-# `scripts/test.sh` runs the full suite on two workers (`-n 2 --dist loadgroup --no-loadscope-reorder`), with
-# this file's scheduler (CourseGroups): every test goes to a worker with the rest of its module (module-scoped
-# fixtures are made once), in collection order, except for two groups:
+# `scripts/test.sh` runs the full suite on two workers (`-n 2`), with this file's scheduler (CourseGroups, for
+# any of xdist's load modes): every test goes to a worker with the rest of its module (module-scoped fixtures
+# are made once), in collection order, except for two groups:
 # - "notebooks": nbval's cells, the tests that grade their run (after_notebooks: NbvalVerdicts counts them in
 #   the process that ran them) and the browser tests (their kernels share the repository's runs folder with
 #   nbval's, so they must not run at the same time): one worker, in collection order;
@@ -497,11 +497,14 @@ def pytest_collection_finish(session):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    if config.getvalue("dist") != "loadgroup":
+    # Any of xdist's load-balancing modes (`-n 2` alone means "load"): nbval's cells spread over two kernels fail.
+    if config.getvalue("dist") not in ("load", "loadscope", "loadgroup"):
         return None
     import json
 
     from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # collection order: the solved-copy tests last, as SolvedInBackground put them
 
     class CourseGroups(LoadScopeScheduling):
         """xdist's scheduling by scope, with the scopes the workers wrote (tests/conftest.py, "two workers")."""
