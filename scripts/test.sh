@@ -2,7 +2,9 @@
 # Install everything, then run the tests.
 #   bash scripts/test.sh           the full suite: library tests, the notebooks under nbval, the browser test;
 #                                  each learner notebook runs once, under nbval, and tests/test_grading.py grades
-#                                  that run's recorded verdicts (tests/conftest.py, NbvalVerdicts)
+#                                  that run's recorded verdicts (tests/conftest.py, NbvalVerdicts); on two
+#                                  pytest-xdist workers (COURSE_TEST_WORKERS=1: one process), the tests
+#                                  grouped by tests/conftest.py's scheduler ("two workers")
 #   bash scripts/test.sh --quick   only what needs no training, no kernel and no browser (-m "not slow";
 #                                  tests/conftest.py marks the others by reading their code)
 # Extra arguments go to pytest (e.g. -m "not browser", --lf to rerun what failed last time).
@@ -17,5 +19,10 @@ if [[ -z "${NCD_DIR:-}" && -d ../shared/ncd ]]; then export NCD_DIR=$PWD/../shar
 if (( quick )); then
   python -m pytest tests -m "not slow" "$@"
 else
-  python -m pytest tests notebooks --nbval-lax "$@"
+  workers=${COURSE_TEST_WORKERS:-2}
+  if (( workers > 1 )); then
+    python -m pytest tests notebooks --nbval-lax -n "$workers" "$@"
+  else
+    python -m pytest tests notebooks --nbval-lax "$@"
+  fi
 fi

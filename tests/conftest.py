@@ -12,6 +12,7 @@ import inspect
 import io
 import os
 import sys
+import time
 import types
 from pathlib import Path
 from types import ModuleType
@@ -323,7 +324,7 @@ def heavy_reasons(item: pytest.Item) -> set[str]:
     return found
 
 
-def pytest_collection_modifyitems(config, items):
+def _mark_tiers(items):
     for item in items:
         light = item.get_closest_marker("light")
         if light is not None:  # the reader's over-reach, overruled with a reason; the guard still watches it
@@ -460,6 +461,69 @@ class NbvalVerdicts:
             os.environ.pop(GRADE_FILE_ENV_VAR, None)
 
 
+# --------------------------------------------------------------------------- two workers (pytest-xdist)
+# `scripts/test.sh` runs the full suite on two workers (`-n 2`), with this file's scheduler (CourseGroups, for
+# any of xdist's load modes): every test goes to a worker with the rest of its module (module-scoped fixtures
+# are made once), in collection order, except for two groups:
+# - "notebooks": nbval's cells, the tests that grade their run (after_notebooks: NbvalVerdicts counts them in
+#   the process that ran them) and the browser tests (their kernels share the repository's runs folder with
+#   nbval's, so they must not run at the same time): one worker, in collection order;
+# - "solved": the tests that wait for the solved copies, last. One worker starts the child that grades them,
+#   in a folder both share; the other reads it (SolvedRuns, owner=False).
+# The workers collect, so they know markers and fixtures; the scheduler runs in the controlling process, which
+# does not: each worker writes the groups to a file the controller reads (xdist_groups_file).
+def xdist_groups_file(controller_basetemp: Path) -> Path:
+    return controller_basetemp / "course-xdist-groups.json"
+
+
+def _xdist_group(item: pytest.Item) -> str:
+    if _is_nbval_item(item) or item.get_closest_marker("after_notebooks") or item.get_closest_marker("browser"):
+        return "notebooks"
+    if "solved_runs" in getattr(item, "fixturenames", ()):
+        return "solved"
+    return item.nodeid.split("::")[0]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    _mark_tiers(items)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own tells the controller that collection is done
+def pytest_collection_finish(session):
+    if xdist_worker(session.config):  # the items as the controller will see them: after every reordering hook
+        import json
+
+        groups = xdist_groups_file(session.config._tmp_path_factory.getbasetemp().parent)  # noqa: SLF001
+        partial = groups.with_name(f"{groups.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps({item.nodeid: _xdist_group(item) for item in session.items}))
+        os.replace(partial, groups)  # every worker writes the same groups
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    # Any of xdist's load-balancing modes (`-n 2` alone means "load"): nbval's cells spread over two kernels fail.
+    if config.getvalue("dist") not in ("load", "loadscope", "loadgroup"):
+        return None
+    import json
+
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False  # collection order: the solved-copy tests last, as SolvedInBackground put them
+
+    class CourseGroups(LoadScopeScheduling):
+        """xdist's scheduling by scope, with the scopes the workers wrote (tests/conftest.py, "two workers")."""
+
+        _groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._groups is None:
+                self._groups = json.loads(xdist_groups_file(config._tmp_path_factory.getbasetemp()).read_text())  # noqa: SLF001
+            return self._groups.get(nodeid) or nodeid.split("::")[0]
+
+    return CourseGroups(config, log)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "after_notebooks: runs after nbval's notebook cells, to grade from "
                                        "their run (tests/conftest.py, nbval_verdicts)")
@@ -492,22 +556,41 @@ class SolvedRuns:
     grade, its run folder) ask here instead of executing it again.
     """
 
-    def __init__(self, root: Path, wanted: set[str]):
+    #: Seconds an attached worker waits for the owner to write the solved copies and start the child.
+    ATTACH_WAIT_S = 300
+
+    def __init__(self, root: Path, wanted: set[str], *, owner: bool = True):
         from course_lib import cli, config, sources
 
         self.folder, self.runs = root / "solved", root / "runs"
+        self.owner = owner
+        self._results: dict = {}
         said = io.StringIO()  # no test captures this (the session has just begun): kept for an error
         with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
-            solved = cli.main(["solve", "--out", str(self.folder)])
+            solved = cli.main(["solve", "--out", str(self.folder)]) if owner else 0
             self.env = {**sources.kernel_env(sources.get_dataset(_ncd_dev_copy(), download=False)),
                         config.RUNS_ENV_VAR: str(self.runs)}
-        if solved != 0:
-            raise SolvedRunError(f"solve --out {self.folder} failed (exit status {solved}):\n{said.getvalue()}")
-        self.order = run_order(wanted, self.numbers())
-        self.background = BackgroundGrading([(number, self.path(number)) for number in self.order],
-                                            root / "background", self.env)
-        self._results: dict = {}
-        self.background.start()
+        if not owner:  # another xdist worker writes the copies and starts the child: read its job
+            deadline = time.time() + self.ATTACH_WAIT_S
+            while not (root / "background" / "child.pid").is_file():
+                if (root / "start-error.txt").is_file():
+                    raise SolvedRunError(f"the worker that starts them failed:\n{(root / 'start-error.txt').read_text()}")
+                if time.time() > deadline:
+                    raise SolvedRunError(f"no worker started the solved copies in {root} within {self.ATTACH_WAIT_S} s")
+                time.sleep(0.5)
+            self.order = run_order(wanted, self.numbers())
+            self.background = BackgroundGrading.attach(root / "background")
+            return
+        try:
+            if solved != 0:
+                raise SolvedRunError(f"solve --out {self.folder} failed (exit status {solved}):\n{said.getvalue()}")
+            self.order = run_order(wanted, self.numbers())
+            self.background = BackgroundGrading([(number, self.path(number)) for number in self.order],
+                                                root / "background", self.env)
+            self.background.start()
+        except Exception as exc:
+            (root / "start-error.txt").write_text(repr(exc))  # an attached worker says it too
+            raise
 
     def path(self, number: str) -> Path:
         return next(self.folder.glob(f"{number}_*.ipynb"))
@@ -538,6 +621,20 @@ class SolvedRuns:
     def stop(self) -> None:
         self.background.stop()
 
+    def wait_for_the_child(self) -> None:
+        """Wait until the child has graded every notebook (or failed): another worker may still need them."""
+        for number in self.order:
+            try:
+                self.background.result(number)
+            except SolvedRunError:
+                pass  # the test that needs it says so
+
+
+def xdist_worker(config: pytest.Config) -> str | None:
+    """The pytest-xdist worker this session is (``gw0``...), or None outside xdist (and in a session that a
+    test starts in-process with pytester, which has no ``workerinput``)."""
+    return (getattr(config, "workerinput", None) or {}).get("workerid")
+
 
 class SolvedInBackground:
     """A plugin for the whole session: finds who needs solved copies, starts them, stops them at the end."""
@@ -564,15 +661,32 @@ class SolvedInBackground:
         collection_failed = session.testsfailed and not session.config.option.continue_on_collection_errors
         if self.wanted and not session.config.option.collectonly and not collection_failed:
             try:
-                self.runs = SolvedRuns(Path(self.config._tmp_path_factory.mktemp("solved-runs")),  # noqa: SLF001
-                                       self.wanted)
+                self.runs = self._start_or_attach()
             except Exception as exc:  # noqa: BLE001  (the tests that use solved_runs fail with it)
                 self.runs = exc
+        ended_normally = False
         try:
-            return (yield)
+            outcome = yield
+            ended_normally = not (session.shouldstop or session.shouldfail)
+            return outcome
         finally:
             if isinstance(self.runs, SolvedRuns):
+                if ended_normally and self.runs.owner and xdist_worker(self.config):
+                    self.runs.wait_for_the_child()  # the other worker may still be waiting for its results
                 self.runs.stop()
+
+    def _start_or_attach(self) -> SolvedRuns:
+        """Start the child; under pytest-xdist the first worker here starts it, in a folder every worker shares,
+        and the others read its results (each worker collects every test, so each knows what is wanted)."""
+        factory = self.config._tmp_path_factory  # noqa: SLF001
+        if not xdist_worker(self.config):
+            return SolvedRuns(Path(factory.mktemp("solved-runs")), self.wanted)
+        root = factory.getbasetemp().parent / "solved-runs"  # xdist gives worker gwN the basetemp <session>/popen-gwN
+        try:
+            root.mkdir()
+        except FileExistsError:
+            return SolvedRuns(root, self.wanted, owner=False)
+        return SolvedRuns(root, self.wanted)
 
 
 @pytest.fixture(scope="session")
@@ -584,3 +698,4 @@ def solved_runs(request) -> SolvedRuns:
         pytest.fail("solved_runs was not started for this session: a test must name it as an argument (or in "
                     "usefixtures) for tests/conftest.py to see it at collection", pytrace=False)
     return runs
+

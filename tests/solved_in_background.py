@@ -14,7 +14,9 @@ the background can go wrong becomes a :class:`SolvedRunError` naming the noteboo
 or a silent pass: grading raised, the child exited without the result, or the notebook being
 graded ran past the notebook limit (the child is then stopped). :meth:`BackgroundGrading.stop`
 ends the child *and* the kernels it started (they run in sessions of their own), and the child
-ends itself and its kernels when the session that started it dies.
+ends itself and its kernels when the session that started it dies. Under pytest-xdist one worker
+starts and stops the child; another reads the same job folder (:meth:`BackgroundGrading.attach`;
+``child.pid`` names the child).
 """
 
 from __future__ import annotations
@@ -69,8 +71,34 @@ def result_from_json(data: dict):
     return grading.NotebookResult(**fields)
 
 
+class ChildOfAnotherProcess:
+    """``poll()`` as ``Popen``'s, for the child that another test process started (an xdist worker's; the
+    job's ``child.pid`` names it): None while it runs or is being started, else a word on how it ended."""
+
+    def __init__(self, folder: Path):
+        self.pid_file = Path(folder) / "child.pid"
+
+    def pid(self) -> int | None:
+        return int(self.pid_file.read_text()) if self.pid_file.exists() else None
+
+    def poll(self):
+        import psutil  # pinned in requirements.txt
+
+        pid = self.pid()
+        if pid is None:
+            return None
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return None
+        except psutil.NoSuchProcess:
+            pass
+        return "unknown (the test process that started it reads its status)"
+
+
 class BackgroundGrading:
     """Notebooks graded one after another in a child process; :meth:`start`, then :meth:`result`, always :meth:`stop`.
+
+    Another test process (the other xdist worker) reads the same job's results with :meth:`attach`.
 
     Parameters
     ----------
@@ -100,9 +128,34 @@ class BackgroundGrading:
         self.job.write_text(json.dumps({"notebooks": [[number, str(path)] for number, path in notebooks],
                                         "env": env, "grade": grade, "parent": os.getpid()}))
         self.log = self.folder / "worker.log"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | ChildOfAnotherProcess | None = None
         self.started_at = 0.0
         self.stopped_because: str | None = None
+
+    @classmethod
+    def attach(cls, folder: Path, *, notebook_limit_s: float | None = None) -> "BackgroundGrading":
+        """The job in ``folder`` that another test process started (and stops): its results, read here.
+
+        Raises
+        ------
+        SolvedRunError
+            When ``folder`` holds no job.
+        """
+        folder = Path(folder)
+        if not (folder / "job.json").is_file():
+            raise SolvedRunError(f"no background grading job in {folder}")
+        job = json.loads((folder / "job.json").read_text())
+        self = cls.__new__(cls)
+        if notebook_limit_s is None:
+            from course_lib import grading
+
+            notebook_limit_s = grading.FAST_NOTEBOOK_TIMEOUT + NOTEBOOK_GRACE_S
+        self.numbers = [number for number, _ in job["notebooks"]]
+        self.folder, self.limit_s, self.job, self.log = folder, notebook_limit_s, folder / "job.json", folder / "worker.log"
+        self.process = ChildOfAnotherProcess(folder)
+        self.started_at = (folder / "job.json").stat().st_mtime
+        self.stopped_because = None
+        return self
 
     def start(self) -> None:
         """Start the child, with this process's environment as it is now (tests change theirs later)."""
@@ -112,6 +165,9 @@ class BackgroundGrading:
                                              str(self.job)], stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, env=dict(os.environ), start_new_session=True)
         self.started_at = time.time()
+        partial = self.folder / "child.pid.partial"  # for attach(): written whole, then renamed
+        partial.write_text(str(self.process.pid))
+        os.replace(partial, self.folder / "child.pid")
 
     def _outcome(self, number: str, suffix: str) -> Path:
         return self.folder / f"{number}.{suffix}"
@@ -160,15 +216,26 @@ class BackgroundGrading:
             if time.time() - since > self.limit_s:
                 self.stopped_because = (f"no progress for {self.limit_s:.0f} s while grading {running}: past "
                                         "grade's notebook limit and the time for a kernel, so it was stopped")
-                self.stop()
+                self._terminate()
                 continue
             time.sleep(POLL_S)
 
     def stop(self) -> None:
-        """End the child and every kernel it started (idempotent)."""
+        """End the child and every kernel it started (idempotent); an attached reader leaves that to the owner."""
+        if not isinstance(self.process, ChildOfAnotherProcess):
+            self._terminate()
+
+    def _terminate(self) -> None:
         from browser_helpers import stop_process_tree  # the same tree stop as JupyterLab's: kernels included
 
-        if self.process is not None and self.process.poll() is None:
+        if isinstance(self.process, ChildOfAnotherProcess):
+            pid = self.process.pid()
+            if pid is not None and self.process.poll() is None:
+                os.kill(pid, signal.SIGTERM)  # its handler (_end_now) ends its kernels, then itself
+                deadline = time.time() + 10
+                while self.process.poll() is None and time.time() < deadline:
+                    time.sleep(POLL_S)
+        elif self.process is not None and self.process.poll() is None:
             stop_process_tree(self.process, grace_s=4)
 
 

@@ -71,7 +71,17 @@ def test_stops_at_first_failure_naming_notebook_and_cell(notebook_dir, tmp_path)
     assert failed_copy.cells[1].outputs[0]["output_type"] == "error"
 
 
+@pytest.fixture
+def busy_kernel_peak_query_1s(monkeypatch):
+    """After a cell times out the kernel is still busy, and the peak-memory question that ends every run
+    would wait its full 30 s for an answer that cannot come: ask for 1 s (these tests are not about it)."""
+    import functools
+
+    monkeypatch.setattr(runner, "_ask_peak_memory", functools.partial(runner._ask_peak_memory, timeout=1.0))
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("busy_kernel_peak_query_1s")
 def test_cell_timeout_is_reported(notebook_dir, tmp_path):
     slow = _write_notebook(notebook_dir / "03_slow.ipynb", "import time\ntime.sleep(30)")
     with pytest.raises(NotebookExecutionError, match="03_slow.ipynb"):
@@ -290,26 +300,41 @@ def test_recorded_results_name_what_was_measured_and_when():
         course_models.recorded_results("no_such_result")
 
 
-def test_the_full_run_trains_the_models_of_07_and_08_and_the_notebooks_use_them(tmp_path, monkeypatch):
-    """Real training (the fast recipe, on a tiny generated set) and the real notebooks, not in fast mode."""
-    from course_lib import course_models
+@pytest.fixture(scope="module")
+def full_run_07_08(tmp_path_factory):
+    """``run-notebooks --only 07 08`` outside fast mode with the fast recipe, from an empty runs folder, on a
+    tiny generated set: (data, runs folder, executed copies, what run_notebooks returned). Real training:
+    the MSE model (missing, so trained first), the classification and hint models like it, and the real
+    notebooks. Notebook 09's test goes on from a copy of its runs folder."""
     from course_lib.sample_data import make_sample_dataset
 
-    data = make_sample_dataset(tmp_path / "data", per_category=14, categories=["Tomato", "Banana", "Carrot", "Lemon"],
+    root = tmp_path_factory.mktemp("full_run_07_08")
+    data = make_sample_dataset(root / "data", per_category=14, categories=["Tomato", "Banana", "Carrot", "Lemon"],
                                min_side=64, max_side=96)
-    runs = tmp_path / "runs"
-    monkeypatch.setenv("NCD_DIR", str(data))
+    runs = root / "runs"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("NCD_DIR", str(data))
+        monkeypatch.setenv("COURSE_RUNS_DIR", str(runs))
+        monkeypatch.delenv("COURSE_FAST", raising=False)
+        done = runner.run_notebooks(runner.find_notebooks(["07", "08"]), root / "executed", fast=False,
+                                    model_recipe="fast", timeout=1200)
+    return data, runs, root / "executed", done
+
+
+def test_the_full_run_trains_the_models_of_07_and_08_and_the_notebooks_use_them(full_run_07_08, monkeypatch):
+    """Real training (the fast recipe, on a tiny generated set) and the real notebooks, not in fast mode."""
+    from course_lib import course_models
+
+    data, runs, executed, done = full_run_07_08
     monkeypatch.setenv("COURSE_RUNS_DIR", str(runs))
     monkeypatch.delenv("COURSE_FAST", raising=False)
-    done = runner.run_notebooks(runner.find_notebooks(["07", "08"]), tmp_path / "executed", fast=False,
-                                model_recipe="fast", timeout=1200)
     assert [run.notebook.name[:2] for run in done] == ["07", "08"]
     mse, cls, hint = (course_models.run_settings(runs / name) for name in ("course", "cls", "hints"))
     assert mse.recipe == cls.recipe == hint.recipe == "fast"  # the MSE model's recipe, copied
     assert (cls.head, hint.hints) == ("classification", True)
     assert not any((runs / name).exists() for name in ("course-fast", "cls-fast", "hints-fast"))  # no stand-ins
     for number, model in (("07", "cls"), ("08", "hints")):
-        text = "".join(out.get("text", "") for cell in nbformat.read(next((tmp_path / "executed").glob(f"{number}_*.ipynb")),
+        text = "".join(out.get("text", "") for cell in nbformat.read(next(executed.glob(f"{number}_*.ipynb")),
                                                                           as_version=4).cells
                        for out in cell.get("outputs", []))
         assert f"{runs / model}" in text and "trained alike" in text and "NOT LIKE FOR LIKE" not in text
@@ -319,21 +344,26 @@ def test_the_full_run_trains_the_models_of_07_and_08_and_the_notebooks_use_them(
     assert (runs / "cls" / "model.keras").stat().st_mtime_ns == before
 
 
-def test_the_full_run_prepares_notebook_09s_adversarial_model_and_judge_and_reuses_them(tmp_path, monkeypatch):
-    """prepare_models("09"): the MSE model (missing, so trained), the classification model like it, the
-    adversarial fine-tune of the MSE model with its recipe's settings, and the judge; a second call reuses all."""
+def test_the_full_run_prepares_notebook_09s_adversarial_model_and_judge_and_reuses_them(full_run_07_08, tmp_path,
+                                                                                       monkeypatch):
+    """prepare_models("09") after the full run of 07 and 08 (a copy of its runs folder): the MSE and
+    classification models reused, the adversarial fine-tune of the MSE model with its recipe's settings and
+    the judge trained; a second call reuses all. (An MSE model that is missing is trained first: the 07/08
+    test, through the same code.)"""
     import json
+    import shutil
 
     from course_lib import adversarial, course_models
-    from course_lib.sample_data import make_sample_dataset
 
-    data = make_sample_dataset(tmp_path / "data", per_category=14, categories=["Tomato", "Banana", "Carrot", "Lemon"],
-                               min_side=64, max_side=96)
+    data, trained, _, _ = full_run_07_08
     runs = tmp_path / "runs"
+    shutil.copytree(trained, runs)
     monkeypatch.setenv("COURSE_RUNS_DIR", str(runs))
     monkeypatch.delenv("COURSE_FAST", raising=False)
+    kept = {path: path.stat().st_mtime_ns for path in (runs / "course" / "model.keras", runs / "cls" / "model.keras")}
     dirs = course_models.prepare_models("09", data, recipe="fast")
     assert dirs == [runs / "course", runs / "cls", runs / "adv", runs / "judge"]
+    assert {path: path.stat().st_mtime_ns for path in kept} == kept  # reused, not trained again
     state = json.loads((runs / "adv" / "checkpoints" / "state.json").read_text())
     assert state["init_from"] == str(runs / "course")
     assert adversarial.AdversarialSettings(**state["adversarial"]) == adversarial.ADVERSARIAL_RECIPES["fast"]

@@ -136,6 +136,39 @@ def test_stop_ends_a_running_child_and_the_kernels_it_started(tmp_path):
         job.result("04")
 
 
+@LIGHT
+def test_another_worker_reads_the_results_and_leaves_stopping_the_child_to_its_owner(tmp_path):
+    """Under pytest-xdist one worker starts the child; the other attaches to the job's folder."""
+    job = _job(tmp_path, ["04", "05"], do={"05": "exit"})
+    try:
+        reader = BackgroundGrading.attach(tmp_path / "job")
+        assert reader.numbers == ["04", "05"] and reader.result("04").score == 1
+        with pytest.raises(SolvedRunError, match=r"(?s)solved notebook 05: .*exited with status unknown"):
+            reader.result("05")
+    finally:
+        job.stop()
+    with pytest.raises(SolvedRunError, match="no background grading job"):
+        BackgroundGrading.attach(tmp_path / "nothing")
+
+
+@LIGHT
+def test_an_attached_reader_stops_a_child_past_the_limit_and_otherwise_leaves_it_running(tmp_path):
+    job = _job(tmp_path, ["04", "05"], do={"04": "hang"})
+    try:
+        reader = BackgroundGrading.attach(tmp_path / "job", notebook_limit_s=3)
+        kernel_pid = tmp_path / "kernel.pid"
+        deadline = time.monotonic() + 60
+        while not kernel_pid.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        reader.stop()  # the owner's to do: nothing happens
+        assert job.process.poll() is None
+        with pytest.raises(SolvedRunError, match=r"solved notebook 05: .*no progress for 3 s while grading 04"):
+            reader.result("05")
+        assert job.process.wait(timeout=30) is not None and not _alive(int(kernel_pid.read_text()))
+    finally:
+        job.stop()
+
+
 ORPHANING_SESSION = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
