@@ -147,7 +147,7 @@ class BackgroundGrading:
         job = json.loads((folder / "job.json").read_text())
         self = cls.__new__(cls)
         if notebook_limit_s is None:
-            from course_lib import grading
+            from course_lib.course import grading
 
             notebook_limit_s = grading.FAST_NOTEBOOK_TIMEOUT + NOTEBOOK_GRACE_S
         self.numbers = [number for number, _ in job["notebooks"]]

@@ -71,21 +71,22 @@ def test_stops_at_first_failure_naming_notebook_and_cell(notebook_dir, tmp_path)
     assert failed_copy.cells[1].outputs[0]["output_type"] == "error"
 
 
-@pytest.fixture
-def busy_kernel_peak_query_1s(monkeypatch):
-    """After a cell times out the kernel is still busy, and the peak-memory question that ends every run
-    would wait its full 30 s for an answer that cannot come: ask for 1 s (these tests are not about it)."""
-    import functools
-
-    monkeypatch.setattr(runner, "_ask_peak_memory", functools.partial(runner._ask_peak_memory, timeout=1.0))
-
-
 @pytest.mark.slow
-@pytest.mark.usefixtures("busy_kernel_peak_query_1s")
-def test_cell_timeout_is_reported(notebook_dir, tmp_path):
+def test_cell_timeout_is_reported_without_a_long_wait_for_the_busy_kernel(notebook_dir, tmp_path, monkeypatch):
+    # After the timeout the kernel is still in its sleep: the peak-memory question that ends every run
+    # cannot be answered, so a failed run asks it briefly, not for the full 30 s.
+    asked = []
+    real = runner._ask_peak_memory
+
+    async def spy(kc, km, timeout=runner.PEAK_MEMORY_QUERY_SECONDS):
+        asked.append(timeout)
+        return await real(kc, km, timeout=timeout)
+
+    monkeypatch.setattr(runner, "_ask_peak_memory", spy)
     slow = _write_notebook(notebook_dir / "03_slow.ipynb", "import time\ntime.sleep(30)")
     with pytest.raises(NotebookExecutionError, match="03_slow.ipynb"):
         runner.execute_notebook(slow, timeout=2)
+    assert asked == [runner.PEAK_MEMORY_AFTER_FAILURE_SECONDS]
 
 
 def _parse(*argv):

@@ -185,6 +185,8 @@ def peak_rss_bytes() -> int:
 PEAK_MEMORY_EXPRESSION = "__import__('course_lib.course.runner', fromlist=['peak_rss_bytes']).peak_rss_bytes()"
 #: Seconds to wait for the kernel's answer (it answers at once unless it is stuck or dead).
 PEAK_MEMORY_QUERY_SECONDS = 30.0
+#: The same after a failed or timed-out run (the kernel may still be busy with the cell that ran too long).
+PEAK_MEMORY_AFTER_FAILURE_SECONDS = 2.0
 
 
 def peak_memory_from_reply(content: dict) -> PeakMemory:
@@ -240,8 +242,12 @@ def _notebook_client_class():
             async with super().async_setup_kernel(**kwargs):
                 try:
                     yield
-                finally:
-                    self.peak_memory = await _ask_peak_memory(self.kc, self.km)
+                except BaseException:
+                    # a cell failed or ran past a time limit: an idle kernel answers at once, and one
+                    # still busy with the cell never does, so do not keep the learner waiting for it
+                    self.peak_memory = await _ask_peak_memory(self.kc, self.km, timeout=PEAK_MEMORY_AFTER_FAILURE_SECONDS)
+                    raise
+                self.peak_memory = await _ask_peak_memory(self.kc, self.km)
 
     return SlicedWaitNotebookClient
 
