@@ -517,6 +517,7 @@ def adversarial_overrides(args) -> dict:
     return {f.name: getattr(args, f.name) for f in dataclasses.fields(AdversarialSettings)
             if getattr(args, f.name) is not None}
 
+
 def run_cli(args) -> int:
     from course_lib import train as train_module
 

@@ -7,7 +7,6 @@ photos, the judge's accuracy alone (the ceiling). It sits above both modules, so
 
 from __future__ import annotations
 
-
 from course_lib.evaluate import evaluate_colorizer
 from course_lib.inference import gray_baseline
 from course_lib.semantic import CategoryClassifier, Judges

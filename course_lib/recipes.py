@@ -319,8 +319,9 @@ def setting_descriptions(settings_class: type | None = None) -> dict[str, str]:
     CourseError
         A field that the docstring does not describe (a new setting must be documented there).
     """
-    settings_class = settings_class or TrainSettings
     import re
+
+    settings_class = settings_class or TrainSettings
 
     described: dict[str, list[str]] = {}
     lines = settings_class.__doc__.split("Attributes\n    ----------\n", 1)[1].splitlines()

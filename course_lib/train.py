@@ -1265,7 +1265,7 @@ def choose_run_decoding(model, val_paths, val_categories) -> tuple[list[dict], d
               f"[{row['colorfulness_low']:.3f}, {row['colorfulness_high']:.3f}]")
     verdict = "" if inside else ("\nWARNING: no decoding keeps its colourfulness interval inside "
                                  f"{classification.COLOURFULNESS_BAND}; this is the closest one")
-    print(f"default decoding: {name(chosen)}{' upsampling' if chosen['temperature'] is None else ''}{verdict}")
+    print(f"default decoding: {name(chosen)} upsampling{verdict}")
     return table, chosen, inside
 
 

@@ -698,4 +698,3 @@ def solved_runs(request) -> SolvedRuns:
         pytest.fail("solved_runs was not started for this session: a test must name it as an argument (or in "
                     "usefixtures) for tests/conftest.py to see it at collection", pytrace=False)
     return runs
-

@@ -71,6 +71,15 @@ def result_from_json(data: dict):
     return grading.NotebookResult(**fields)
 
 
+def _notebook_limit(seconds: float | None) -> float:
+    """``seconds``, or by default grade's fast-mode notebook limit plus the time a kernel takes to start."""
+    if seconds is not None:
+        return seconds
+    from course_lib.course import grading
+
+    return grading.FAST_NOTEBOOK_TIMEOUT + NOTEBOOK_GRACE_S
+
+
 class ChildOfAnotherProcess:
     """``poll()`` as ``Popen``'s, for the child that another test process started (an xdist worker's; the
     job's ``child.pid`` names it): None while it runs or is being started, else a word on how it ended."""
@@ -117,10 +126,7 @@ class BackgroundGrading:
 
     def __init__(self, notebooks: list[tuple[str, Path]], folder: Path, env: dict, *, grade: str | None = None,
                  notebook_limit_s: float | None = None):
-        if notebook_limit_s is None:
-            from course_lib.course import grading
-
-            notebook_limit_s = grading.FAST_NOTEBOOK_TIMEOUT + NOTEBOOK_GRACE_S
+        notebook_limit_s = _notebook_limit(notebook_limit_s)
         self.numbers = [number for number, _ in notebooks]
         self.folder, self.limit_s = Path(folder), notebook_limit_s
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -146,10 +152,7 @@ class BackgroundGrading:
             raise SolvedRunError(f"no background grading job in {folder}")
         job = json.loads((folder / "job.json").read_text())
         self = cls.__new__(cls)
-        if notebook_limit_s is None:
-            from course_lib.course import grading
-
-            notebook_limit_s = grading.FAST_NOTEBOOK_TIMEOUT + NOTEBOOK_GRACE_S
+        notebook_limit_s = _notebook_limit(notebook_limit_s)
         self.numbers = [number for number, _ in job["notebooks"]]
         self.folder, self.limit_s, self.job, self.log = folder, notebook_limit_s, folder / "job.json", folder / "worker.log"
         self.process = ChildOfAnotherProcess(folder)
