@@ -182,7 +182,8 @@ def test_delta_e_matches_skimage_and_masks(rng):
     assert metrics.delta_e_ciede2000(pred, truth) == pytest.approx(expected_map.mean(), abs=1e-9)
     mask = rng.random(truth.shape[:2]) < 0.3
     assert metrics.delta_e_ciede2000(pred, truth, mask=mask) == pytest.approx(expected_map[mask].mean(), abs=1e-9)
-    assert metrics.delta_e_ciede2000(truth, truth) == 0.0
+    # Identical photos differ by nothing; older scikit-image (0.21) leaves ~1e-15 of rounding on some CPUs.
+    assert metrics.delta_e_ciede2000(truth, truth) == pytest.approx(0.0, abs=1e-12)
     assert math.isnan(metrics.delta_e_ciede2000(pred, truth, mask=np.zeros(truth.shape[:2], bool)))
 
 
