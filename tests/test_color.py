@@ -107,6 +107,20 @@ def test_out_of_gamut_colours_are_fitted_keeping_lightness_and_hue_not_clipped()
     assert np.abs(clipped_lightness - lab[:, 0])[:3].max() > 4  # what clipping would have done
 
 
+@pytest.mark.parametrize("function", [color.lab_to_rgb_uint8, color.fit_to_gamut, color.lab_to_linear_rgb,
+                                      color.in_gamut])
+def test_gamut_functions_answer_each_pixel_alike_alone_in_an_image_and_in_a_batch(function, rng):
+    """They work on one contiguous plane per channel inside: the layout must not change any pixel's answer."""
+    lab = np.stack([rng.uniform(0, 100, (2, 5, 6)), *rng.normal(0, 60, (2, 2, 5, 6))], axis=-1).astype(np.float32)
+    lab[0, 0, :3, 1:] = 0  # gray: inside at any L
+    batch = function(lab)
+    assert 0 < color.in_gamut(lab).mean() < 1  # both kinds of pixel
+    assert batch.shape[:3] == (2, 5, 6)
+    np.testing.assert_array_equal(function(lab[1]), batch[1])
+    np.testing.assert_array_equal(function(lab[1, 2, 3]), batch[1, 2, 3])  # one colour, shape (3,)
+    assert function(np.zeros((0, 3), np.float32)).shape[0] == 0
+
+
 def test_model_io_to_rgb_uint8_is_the_gamut_fitted_path_batched_and_not(rng):
     rgb = rng.integers(0, 256, (3, 16, 16, 3), dtype=np.uint8)
     l_norm, ab_norm = color.rgb_to_model_io(rgb)  # (3, 16, 16, 1), (3, 16, 16, 2)
