@@ -196,9 +196,10 @@ for dtype in (np.float16, np.float32):
 
 # %% id="c14"
 # How much of a forward pass is the encoder? Time both halves on a batch (weights do not matter here).
+DEMO_BATCH = 8 if FAST else 32  # fast mode: a smaller batch, the same comparison
 demo = build_colorizer(64, decoder="unet", weights=None)
 demo_encoder, demo_decoder = demo.get_layer("encoder"), demo.get_layer("decoder")
-demo_l = np.random.default_rng(0).uniform(-1, 1, (32, 64, 64, 1)).astype(np.float32)
+demo_l = np.random.default_rng(0).uniform(-1, 1, (DEMO_BATCH, 64, 64, 1)).astype(np.float32)
 demo_features = demo_encoder.predict(demo_l, verbose=0)             # warm-up, and the cached features
 
 
@@ -213,7 +214,7 @@ def seconds(fn, repeats=3):
 encoder_s = seconds(lambda: demo_encoder.predict(demo_l, verbose=0))
 decoder_s = seconds(lambda: demo_decoder.predict(demo_features, verbose=0))
 encoder_share = encoder_s / (encoder_s + decoder_s)
-print(f"encoder {encoder_s * 1000:.0f} ms, decoder {decoder_s * 1000:.0f} ms per batch of 32 at 64 px: "
+print(f"encoder {encoder_s * 1000:.0f} ms, decoder {decoder_s * 1000:.0f} ms per batch of {DEMO_BATCH} at 64 px: "
       f"the encoder is {encoder_share:.0%} of the forward pass")
 print(f"with cached features a forward pass skips that {encoder_share:.0%}: it runs "
       f"{1 / (1 - encoder_share):.1f}x faster. A training step also runs the decoder backwards (the frozen "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -309,10 +310,32 @@ def _kind(command: str) -> str:
 PHOTO_PLACEHOLDER = "photo.jpg"
 
 
+#: Runs each command's words (JSON on stdin) through the command line's own entry point, in one process:
+#: ten fresh Pythons would each load TensorFlow again, about half of this test's time.
+_ONE_PROCESS = """
+import json, sys
+from course_lib.cli import main
+for words in json.load(sys.stdin):
+    print("$ python -m course_lib", *words, flush=True)
+    status = main(words)
+    if status:
+        sys.exit(f"exit status {status}: python -m course_lib {' '.join(words)}")
+"""
+
+
+def _shell_words(line: str, env: dict, cwd: Path) -> list[str]:
+    """The words after ``python -m course_lib`` as sh expands them: its quoting and ${VAR:-default}."""
+    assert line.startswith("python -m course_lib "), line
+    printed = subprocess.run(["sh", "-c", "printf '%s\\0' " + line.removeprefix("python -m course_lib ")],
+                             cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout
+    return printed.split("\0")[:-1]
+
+
 @pytest.mark.slow
 def test_every_notebook_command_runs_as_written_from_the_notebooks_folder(ncd_dir, tmp_path):
     """In a notebook's working folder, as a Colab learner with Drive has it ($NCD_DIR and
-    $COURSE_RUNS_DIR set): trainings first, so that the evaluations and colorizations find models."""
+    $COURSE_RUNS_DIR set): trainings first, so that the evaluations and colorizations find models.
+    sh expands each line as written; the commands then run one after another in one Python."""
     photo = next(iter(sorted(ncd_dir.rglob("*.jpg"))))
     env = {**os.environ, "NCD_DIR": str(ncd_dir), config.RUNS_ENV_VAR: str(tmp_path / "runs"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -321,20 +344,20 @@ def test_every_notebook_command_runs_as_written_from_the_notebooks_folder(ncd_di
     from course_lib import cli
 
     order = {"train": 0, "train --adversarial": 1, "train-classifier": 1, "evaluate": 2, "colorize": 3}
-    lines, seen = [], set()
+    commands, seen = [], set()
     for command in sorted(notebook_commands(), key=lambda c: order[_kind(c)]):
         line = command.replace(PHOTO_PLACEHOLDER, shlex.quote(str(photo))) + " " + TINY_FLAGS[_kind(command)]
-        words = shlex.split(_DEFAULT.sub(lambda m: env.get(m.group(1)) or m.group(2), line))[3:]
+        words = _shell_words(line, env, NOTEBOOK_DIR)
         parsed = vars(cli.build_parser(words[0]).parse_args(words))
         key = tuple(sorted((k, repr(v)) for k, v in parsed.items() if k != "_module"))
         if key not in seen:  # with the tiny flags, "train --hints" and "train --hints --weights none" are one
             seen.add(key)
-            lines.append((command, line))
-    assert len(lines) >= 7
-    for command, line in lines:
-        result = subprocess.run(["sh", "-c", line], cwd=NOTEBOOK_DIR, env=env, capture_output=True, text=True,
-                                timeout=600)
-        assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+            commands.append(words)
+    assert len(commands) >= 7
+    result = subprocess.run([sys.executable, "-c", _ONE_PROCESS], input=json.dumps(commands), cwd=NOTEBOOK_DIR,
+                            env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.stdout.count("$ python -m course_lib") == len(commands)
     assert (tmp_path / "runs" / "course" / "model.keras").is_file()
     assert (tmp_path / "runs" / "adv" / "model.keras").is_file() and (tmp_path / "runs" / "judge" / "classifier.keras").is_file()
     assert sorted(p.name for p in (tmp_path / "runs" / "colorized").iterdir())
