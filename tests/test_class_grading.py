@@ -188,7 +188,8 @@ def test_a_class_folder_grades_to_the_expected_sheet(tmp_path, capsys, monkeypat
     (subs / "bob").mkdir()
     shutil.copy(LEARNER_01, subs / "bob" / "01_lab_color_space (1).ipynb")                 # untouched
     looping = nbformat.from_dict(json.loads(json.dumps(solved_nb)))
-    _exercise_cell(looping, "def gray_share").source = "while True: pass"
+    # A loop that sleeps: a busy one would take a core for the whole cell limit (test_grading interrupts a busy one).
+    _exercise_cell(looping, "def gray_share").source = "import time\nwhile True: time.sleep(0.1)"
     _write(looping, subs / "carol" / "carol_123456_01_lab_color_space.ipynb")      # an LMS's bulk name
     _write(solved_nb, subs / "dave" / "01_lab_color_space.ipynb")
     (subs / "dave" / "notes.txt").write_text("my notes")
@@ -213,7 +214,7 @@ def test_a_class_folder_grades_to_the_expected_sheet(tmp_path, capsys, monkeypat
     assert got == {"alice": (4, 4, 4), "bob": (0, 0, 4), "carol": (3, 3, 4), "dave": (4, 4, 4), "erin": (3, 3, 4)}
     problems = {r["learner"]: r["problems"] for r in rows}
     assert problems["alice"] == problems["bob"] == problems["erin"] == ""
-    assert "interrupted (cell time limit)" in problems["carol"] and "while True" in problems["carol"]
+    assert "interrupted (cell time limit)" in problems["carol"] and "import time" in problems["carol"]
     assert "ignored notes.txt: not a notebook (.txt)" in problems["dave"]
     assert "ignored week3_linear_algebra.ipynb: a notebook, but not one of this course's" in problems["dave"]
     assert "ignored Copy of 00_welcome_and_setup.ipynb: not a readable notebook" in problems["dave"]
