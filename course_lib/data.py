@@ -14,6 +14,7 @@ skipped files and image sizes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -229,8 +230,30 @@ def load_image(path: str | os.PathLike, max_side: int | None = None) -> np.ndarr
 def _check_image(path: Path) -> tuple[int, int]:
     """Open and decode ``path`` (JPEGs at 1/8 scale: enough to find truncation); return its size.
 
-    Raises ImageLoadError with the reason when it is not a usable image.
+    Raises ImageLoadError with the reason when it is not a usable image. The answer is remembered
+    for the file as it is now (its size, time of change and inode): a notebook scans the same
+    folder for every training and evaluation, and decoding is most of a scan's time.
     """
+    try:
+        stat = path.stat()
+    except OSError:  # a broken link, no permission: the decoder says why, uncached
+        return _decoded_size(path)
+    verdict = _checked_image(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    if isinstance(verdict, str):
+        raise ImageLoadError(verdict)
+    return verdict
+
+
+@functools.lru_cache(maxsize=65536)
+def _checked_image(path: str, size_bytes: int, mtime_ns: int, inode: int) -> tuple[int, int] | str:
+    """:func:`_check_image`'s answer for one version of a file: its size, or why it is unusable."""
+    try:
+        return _decoded_size(Path(path))
+    except ImageLoadError as exc:
+        return str(exc)
+
+
+def _decoded_size(path: Path) -> tuple[int, int]:
     try:
         with Image.open(path) as image:
             size = image.size

@@ -250,6 +250,22 @@ def test_max_side_must_be_positive(tmp_path):
 
 
 # -------------------------------------------------------------- scan_dataset
+def test_a_scan_sees_a_file_changed_since_the_last_scan(tmp_path, rng):
+    """Scans remember each file's check by its size, time of change and inode: a file cut, fixed or
+    replaced afterwards is checked again."""
+    root = _make_tree(tmp_path / "ncd", {"Banana": 2, "Apple": 2})
+    photo = sorted((root / "Banana").glob("*.jpg"))[0]
+    good = photo.read_bytes()
+    assert len(data.scan_dataset(root).records) == 4
+    photo.write_bytes(good[:300])
+    assert [s.path for s in data.scan_dataset(root).skipped] == [photo]
+    photo.write_bytes(good)
+    assert len(data.scan_dataset(root).records) == 4 and not data.scan_dataset(root).skipped
+    replacement = _save(rng.integers(0, 256, (40, 30, 3), dtype=np.uint8), tmp_path / "other.jpg")
+    replacement.replace(photo)  # another file under the same name
+    assert {r.path: r.size for r in data.scan_dataset(root).records}[photo] == (30, 40)
+
+
 def test_scan_lists_images_and_skips_strays_with_warnings(tmp_path, rng):
     root = _make_tree(tmp_path / "wrap" / "Colour Images Dataset", {"Banana": 3, "Apple": 2})
     (root / "Apple" / "a").write_bytes(b"\n")  # the one-letter strays of the public copies
