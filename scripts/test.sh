@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything, then run the tests.
 #   bash scripts/test.sh           the full suite: library tests, the notebooks under nbval, the browser test;
-#                                  each learner notebook runs once, under nbval, and tests/test_grading.py grades
-#                                  that run's recorded verdicts (tests/conftest.py, NbvalVerdicts); on two
+#                                  each learner notebook runs once (under nbval, or 01, 06, 08 and 09 in the browser
+#                                  test), and tests/test_grading.py grades that run's recorded verdicts
+#                                  (tests/conftest.py, learner_notebook); on two
 #                                  pytest-xdist workers (COURSE_TEST_WORKERS=1: one process), the tests
 #                                  grouped by tests/conftest.py's scheduler ("two workers")
 #   bash scripts/test.sh --quick   only what needs no training, no kernel and no browser (-m "not slow";

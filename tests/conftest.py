@@ -393,13 +393,17 @@ def pytest_runtest_call(item):
 
 
 # --------------------------------------------------------------------------- one execution per notebook
-# The full suite (`pytest tests notebooks --nbval-lax`) runs every learner notebook under nbval.
-# Those kernels start from this process's environment, so while nbval runs a notebook,
-# $COURSE_GRADE_FILE names a verdict file of this session for it: every `exN.check(...)` in that
-# run records its verdict there (course_lib/checks/exercise.py), as `grade` does. A test marked
-# `after_notebooks` runs after the nbval items and grades those verdicts (`nbval_verdicts`)
-# instead of executing the notebook a second time; a notebook nbval did not run to its end in
-# this session (not collected, deselected, stopped by -x) is executed by the test itself.
+# The full suite (`pytest tests notebooks --nbval-lax`) runs every learner notebook once.
+# - Most run under nbval. Those kernels start from this process's environment, so while nbval runs a
+#   notebook, $COURSE_GRADE_FILE names a verdict file of this session for it: every `exN.check(...)` in
+#   that run records its verdict there (course_lib/checks/exercise.py), as `grade` does.
+# - A test marked `learner_notebook("06")` runs that notebook top to bottom itself (the browser tests:
+#   Run All in JupyterLab, every cell reached, no error) and records its verdicts alike
+#   (`record_learner_run`); nbval then leaves that notebook out of the session. Where the test cannot
+#   run (a browser test without Chromium, outside CI), nbval keeps the notebook.
+# A test marked `after_notebooks` runs after those runs and grades their verdicts (`learner_run_verdicts`)
+# instead of executing the notebook again; a notebook that no run of this session took to its end (not
+# collected, deselected, stopped by -x, a failed cell) is executed by the test itself.
 NBVAL_VERDICTS = pytest.StashKey[dict]()
 
 
@@ -407,8 +411,28 @@ def _is_nbval_item(item: pytest.Item) -> bool:
     return type(item).__module__.split(".")[0] == "nbval"
 
 
+def notebooks_run_by_tests(items, chromium_found=None) -> set[str]:
+    """Numbers of the learner notebooks that a test among ``items`` runs top to bottom itself
+    (``@pytest.mark.learner_notebook(number)``) and will not skip: a browser test needs Chromium, or CI
+    (where a missing Chromium fails it). ``chromium_found``: whether it is there (default: look)."""
+    marked = [item for item in items if item.get_closest_marker("learner_notebook")]
+    if any(item.get_closest_marker("browser") for item in marked) and chromium_found is None:
+        from browser_helpers import find_chromium, running_in_ci
+
+        chromium_found = find_chromium() is not None or running_in_ci()
+    return {item.get_closest_marker("learner_notebook").args[0] for item in marked
+            if chromium_found or not item.get_closest_marker("browser")}
+
+
+def record_learner_run(config: pytest.Config, number: str, verdicts: Path) -> None:
+    """Say that learner notebook ``number`` ran top to bottom in this session without an error, its
+    verdicts in ``verdicts`` (for a test marked ``learner_notebook``; nbval's runs are recorded here)."""
+    config.stash[NBVAL_VERDICTS][number] = verdicts
+
+
 class NbvalVerdicts:
-    """A plugin for the whole session (tests/ and notebooks/): records the verdicts of nbval's runs."""
+    """A plugin for the whole session (tests/ and notebooks/): records the verdicts of nbval's runs, and
+    leaves out of nbval the notebooks that a test runs itself (``learner_notebook``)."""
 
     def __init__(self, config: pytest.Config):
         self.config = config
@@ -423,13 +447,18 @@ class NbvalVerdicts:
     def _number(item: pytest.Item) -> str:
         return Path(str(item.path)).name[:2]
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(trylast=True)  # after -m and -k: a deselected test runs no notebook
     def pytest_collection_modifyitems(self, session, config, items):
+        run_by_tests = notebooks_run_by_tests(items)
+        left_out = [item for item in items if _is_nbval_item(item) and self._number(item) in run_by_tests]
+        if left_out:
+            items[:] = [item for item in items if not (_is_nbval_item(item) and self._number(item) in run_by_tests)]
+            config.hook.pytest_deselected(items=left_out)
         notebook_items = [item for item in items if _is_nbval_item(item)]
         for item in notebook_items:
             number = self._number(item)
             self.cells[number] = self.cells.get(number, 0) + 1
-        if notebook_items:  # graders of nbval's runs go after them
+        if notebook_items or run_by_tests:  # graders of the notebooks' runs go after them
             later = [item for item in items if item.get_closest_marker("after_notebooks")]
             items[:] = [item for item in items if not item.get_closest_marker("after_notebooks")] + later
             self.folder = Path(config._tmp_path_factory.mktemp("nbval-verdicts"))  # noqa: SLF001
@@ -452,7 +481,7 @@ class NbvalVerdicts:
             number = Path(report.nodeid.split("::")[0]).name[:2]
             self.passed[number] = self.passed.get(number, 0) + 1
             if self.passed[number] == self.cells.get(number):  # every cell of it ran without an error
-                self.config.stash[NBVAL_VERDICTS][number] = self.records[number]
+                record_learner_run(self.config, number, self.records[number])
 
     def pytest_sessionfinish(self):
         from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
@@ -525,8 +554,12 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "after_notebooks: runs after nbval's notebook cells, to grade from "
-                                       "their run (tests/conftest.py, nbval_verdicts)")
+    config.addinivalue_line("markers", "after_notebooks: runs after the session's runs of the learner notebooks "
+                                       "(nbval's cells, learner_notebook tests), to grade from them "
+                                       "(tests/conftest.py, learner_run_verdicts)")
+    config.addinivalue_line("markers", "learner_notebook(number): the test runs that learner notebook top to "
+                                       "bottom and records its verdicts (record_learner_run): nbval leaves it "
+                                       "out (tests/conftest.py)")
     config.addinivalue_line("markers", "solved_notebooks(*numbers): the solved copies a test that uses "
                                        "solved_runs needs (default: all of them; tests/conftest.py)")
     config.pluginmanager.register(NbvalVerdicts(config), "course-nbval-verdicts")
@@ -534,9 +567,9 @@ def pytest_configure(config):
 
 
 @pytest.fixture
-def nbval_verdicts(request) -> dict[str, Path]:
-    """Notebook number -> the verdict file of this session's nbval run of it, for each notebook that nbval
-    ran to its end without a failing cell (empty when nbval is not part of the session)."""
+def learner_run_verdicts(request) -> dict[str, Path]:
+    """Notebook number -> the verdict file of this session's run of that learner notebook, for each one
+    that nbval or a ``learner_notebook`` test ran to its end without a failing cell (empty when none did)."""
     return dict(request.config.stash[NBVAL_VERDICTS])
 
 

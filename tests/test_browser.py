@@ -10,18 +10,25 @@ notebooks in the same pytest session). Each test opens a notebook in a new tab, 
 Select or deselect with the markers: ``-m browser`` / ``-m "not browser"`` (they are also
 ``slow``). Without Chromium the tests are skipped -- except in CI (``CI=true``), where that is a
 failure.
+
+The tests of notebooks 01, 06, 08 and 09 are the session's one run of those learner notebooks
+(``learner_notebook``, tests/conftest.py): Run All reaches every cell without an error, each check
+records its verdict as under nbval, and nbval leaves those notebooks out.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import signal
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from conftest import record_learner_run
 
 from browser_helpers import (
     CHROMIUM_ARGS,
@@ -102,14 +109,24 @@ def _exit_on_sigterm(signum, frame):
 
 
 @pytest.fixture(scope="module")
-def lab_server(browser_context, tmp_path_factory):
+def verdict_file(tmp_path_factory) -> Path:
+    """Where every kernel of the server records its checks' verdicts, as grade's kernels do (each line
+    names its notebook)."""
+    return tmp_path_factory.mktemp("browser-verdicts") / "all.verdicts.jsonl"
+
+
+@pytest.fixture(scope="module")
+def lab_server(browser_context, tmp_path_factory, verdict_file):
     """JupyterLab serving the repository; stopped with all its kernels, even on failure.
 
     While it runs, SIGTERM (a CI timeout, ``kill``) becomes SystemExit so that the ``finally``
     blocks still stop the server and the kernels, which live in process groups of their own.
     """
+    from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
+
     previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    server = JupyterLabServer.start(REPO_ROOT, tmp_path_factory.mktemp("jupyterlab"), env=_notebook_env())
+    server = JupyterLabServer.start(REPO_ROOT, tmp_path_factory.mktemp("jupyterlab"),
+                                    env={**_notebook_env(), GRADE_FILE_ENV_VAR: str(verdict_file)})
     try:
         server.wait_until_ready()
         yield server
@@ -137,6 +154,31 @@ def open_notebook(browser_context, lab_server):
             with contextlib.suppress(Exception):
                 page.close()
         lab_server.shutdown_all_kernels()
+
+
+def _notebook_of(verdict_line: str) -> str | None:
+    try:
+        return json.loads(verdict_line).get("notebook")
+    except (ValueError, AttributeError):
+        return None  # a torn line: that check counts as not made, as grade counts it
+
+
+@pytest.fixture
+def ran_top_to_bottom(request, verdict_file):
+    """``ran_top_to_bottom(driver, number)``: Run All of learner notebook ``number`` reached every code cell
+    without an error; its verdicts become the session's run of it (conftest's record_learner_run)."""
+
+    def _check(driver: NotebookDriver, number: str) -> None:
+        driver.assert_no_cell_errors()
+        assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+        marker = request.node.get_closest_marker("learner_notebook")
+        assert marker is not None and marker.args[0] == number, f"mark the test learner_notebook({number!r})"
+        lines = verdict_file.read_text(encoding="utf-8").splitlines() if verdict_file.is_file() else []
+        own = verdict_file.with_name(f"{number}.verdicts.jsonl")
+        own.write_text("".join(f"{line}\n" for line in lines if _notebook_of(line) == number), encoding="utf-8")
+        record_learner_run(request.config, number, own)
+
+    return _check
 
 
 @contextlib.contextmanager
@@ -244,13 +286,13 @@ def test_harness_reports_broken_cells_by_index_and_first_line(open_notebook):
 
 
 # --------------------------------------------------------------------------- notebook 01
-def test_notebook_01_runs_and_its_lab_explorer_responds(open_notebook):
+@pytest.mark.learner_notebook("01")
+def test_notebook_01_runs_and_its_lab_explorer_responds(open_notebook, ran_top_to_bottom):
     """01: Run All without errors; the LAB explorer is real sliders; moving one updates the swatch."""
     driver = open_notebook(NOTEBOOK_01)
     with screenshot_on_failure(driver, "01_lab_color_space"):
         driver.run_all_cells(timeout_s=RUN_ALL_TIMEOUT_S)
-        driver.assert_no_cell_errors()
-        assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+        ran_top_to_bottom(driver, "01")
 
         handles = driver.slider_handles()
         assert handles.count() >= 1, "the explorer rendered no slider: is the widgets extension installed?"
@@ -311,13 +353,13 @@ def _coloured_fraction(png_bytes: bytes, min_chroma: float = 4.0) -> float:
     return float((chroma > min_chroma).mean())
 
 
-def test_notebook_06_colorizes_an_uploaded_photo(open_notebook, tmp_path):
+@pytest.mark.learner_notebook("06")
+def test_notebook_06_colorizes_an_uploaded_photo(open_notebook, ran_top_to_bottom, tmp_path):
     """06: Run All without errors; uploading a gray photo through the widget shows a coloured result."""
     driver = open_notebook(NOTEBOOK_06)
     with screenshot_on_failure(driver, "06_results"):
         driver.run_all_cells(timeout_s=RUN_ALL_TIMEOUT_S)
-        driver.assert_no_cell_errors()
-        assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+        ran_top_to_bottom(driver, "06")
 
         # The saturation knob answers when moved.
         sliders = driver.slider_handles()
@@ -378,7 +420,8 @@ def _window_ab(image_locator, x: int, y: int, r: int = 6):
     return color.rgb_to_lab(np.array([[rgb]], np.float32) / 255.0)[0, 0, 1:]
 
 
-def test_notebook_08_a_click_with_a_picked_colour_pulls_the_result_towards_it(open_notebook):
+@pytest.mark.learner_notebook("08")
+def test_notebook_08_a_click_with_a_picked_colour_pulls_the_result_towards_it(open_notebook, ran_top_to_bottom):
     """08: Run All without errors; pick a colour, click on the photo in the explorer (ipyevents on an
     ipywidgets Image): the hint is drawn there, and the colorized result near the click moves towards it."""
     from course_lib.hints import hex_to_rgb, rgb_to_ab
@@ -386,8 +429,7 @@ def test_notebook_08_a_click_with_a_picked_colour_pulls_the_result_towards_it(op
     driver = open_notebook(NOTEBOOK_08)
     with screenshot_on_failure(driver, "08_colour_hints"):
         driver.run_all_cells(timeout_s=RUN_ALL_TIMEOUT_S)
-        driver.assert_no_cell_errors()
-        assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+        ran_top_to_bottom(driver, "08")
 
         panel = ".jp-NotebookPanel:not(.lm-mod-hidden) "
         photo = driver.page.locator(panel + "img.hint-input")
@@ -433,7 +475,8 @@ def test_notebook_08_a_click_with_a_picked_colour_pulls_the_result_towards_it(op
 
 
 # --------------------------------------------------------------------------- notebook 09
-def test_notebook_09_turing_test_counts_the_clicks_and_reports_a_fooling_rate(open_notebook):
+@pytest.mark.learner_notebook("09")
+def test_notebook_09_turing_test_counts_the_clicks_and_reports_a_fooling_rate(open_notebook, ran_top_to_bottom):
     """09: Run All without errors; in the Turing test a click on "real" or "colorized" shows the next photo and
     updates the count; after the last photo the buttons are disabled, the fooling rate with its interval is
     shown, and what each photo was."""
@@ -441,8 +484,7 @@ def test_notebook_09_turing_test_counts_the_clicks_and_reports_a_fooling_rate(op
     with screenshot_on_failure(driver, "09_adversarial_colorization"):
         # 09 trains three tiny models and a tiny judge when they are missing: more than the others need.
         driver.run_all_cells(timeout_s=2 * RUN_ALL_TIMEOUT_S)
-        driver.assert_no_cell_errors()
-        assert driver.unexecuted_code_cells() == [], "Run All did not reach every code cell"
+        ran_top_to_bottom(driver, "09")
 
         panel = ".jp-NotebookPanel:not(.lm-mod-hidden) "
         photo = driver.page.locator(panel + ".turing-photo img, " + panel + "img.turing-photo")

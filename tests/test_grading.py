@@ -89,19 +89,20 @@ def data_env():
 
 @pytest.mark.slow
 @pytest.mark.after_notebooks
-def test_learner_copies_score_zero(data_env, nbval_verdicts):
+def test_learner_copies_score_zero(data_env, learner_run_verdicts):
     """Every learner notebook runs to its end and scores 0 of its exercises, each check cell reached.
 
-    In the full suite nbval has just run each notebook with its verdicts recorded (tests/conftest.py):
-    those are graded, with grade's own scoring. A notebook nbval did not run here is executed by grade.
+    In the full suite each notebook has just run once, under nbval or in the browser test, with its verdicts
+    recorded (tests/conftest.py): those are graded, with grade's own scoring. A notebook no run of this
+    session took to its end is executed by grade.
     """
     results = []
     for path in grading.expand([NOTEBOOK_DIR]):
         number = grading.recognise(path)[0]
-        if number in nbval_verdicts:  # nbval's run had no failing cell
-            print(f"{number}: graded from this session's nbval run")
+        if number in learner_run_verdicts:  # this session's run of it had no failing cell
+            print(f"{number}: graded from this session's run of it")
             result = grading.NotebookResult(path.name, str(path), number=number)
-            result.exercises = grading.score_exercises(number, nbval_verdicts[number])
+            result.exercises = grading.score_exercises(number, learner_run_verdicts[number])
         else:
             result = grading.grade_notebook(path, number=number, env=data_env)
         results.append(result.to_json())

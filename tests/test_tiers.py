@@ -92,3 +92,22 @@ def test_keras_fit_is_guarded_once_keras_is_imported():
     keras = pytest.importorskip("keras")
     conftest._guard_keras_fit()
     assert getattr(inspect.getattr_static(keras.Model, "fit"), "_tier_guard", False)  # read, never called
+
+
+# ------------------------------------------------------------------ each learner notebook runs once
+class _FakeItem:
+    def __init__(self, *marks):
+        self.marks = {mark.mark.name: mark.mark for mark in marks}
+
+    def get_closest_marker(self, name):
+        return self.marks.get(name)
+
+
+def test_a_notebook_that_a_test_runs_itself_is_left_out_of_nbval_only_where_that_test_can_run():
+    browser_06 = _FakeItem(pytest.mark.browser, pytest.mark.learner_notebook("06"))
+    plain_03 = _FakeItem(pytest.mark.learner_notebook("03"))
+    other = _FakeItem(pytest.mark.browser)
+    items = [browser_06, plain_03, other]
+    assert conftest.notebooks_run_by_tests(items, chromium_found=True) == {"06", "03"}
+    assert conftest.notebooks_run_by_tests(items, chromium_found=False) == {"03"}  # skipped: nbval keeps 06
+    assert conftest.notebooks_run_by_tests([other]) == set()
