@@ -386,11 +386,7 @@ def _restore_checkpoints(ckpt: Path, state: dict, generator, g_opt, critic, d_op
 
 
 def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_after, recipe, overrides):
-    import keras
-
     from course_lib import train as train_module
-    from course_lib.colorizer import Colorizer
-    from course_lib.model import build_colorizer
 
     started = time.time()
     run_dir = Path(out_dir).expanduser()
@@ -423,6 +419,11 @@ def _train_adversarial(data_dir, out_dir, init_from, adversarial, resume, stop_a
     if state["epochs_done"] >= wanted and not finished_without_decoding:
         print(f"{run_dir}: {state['epochs_done']} epochs done, nothing left to train")
         return state
+    import keras  # only now: a finished run is reused without loading TensorFlow
+
+    from course_lib.colorizer import Colorizer
+    from course_lib.model import build_colorizer
+
     train_module._set_up_tensorflow(settings)
     data = train_module.prepare_data(data_dir, settings)
 

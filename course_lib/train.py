@@ -839,13 +839,16 @@ def _restoring_dtype_policy(function):
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        import keras
-
-        found = keras.config.dtype_policy()
+        # Keras not loaded yet: the policy found is its default. Not importing it here lets a finished
+        # run be reused without loading TensorFlow (run-notebooks asks train --resume for every model).
+        keras = sys.modules.get("keras")
+        found = keras.config.dtype_policy() if keras is not None else None
         try:
             return function(*args, **kwargs)
         finally:
-            keras.config.set_dtype_policy(found)
+            keras = sys.modules.get("keras")
+            if keras is not None:
+                keras.config.set_dtype_policy(found if found is not None else keras.config.floatx())
 
     return wrapper
 

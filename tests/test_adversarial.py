@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -246,6 +248,18 @@ def test_cli_train_adversarial_and_plain_train_still_works(tiny_data, tiny_run, 
     recipe = json.loads((tiny_run / "checkpoints" / "state.json").read_text())["settings"]["recipe"]
     want = recipe_adversarial_settings(recipe, critic_epochs=0, adversarial_epochs=1)
     assert AdversarialSettings(**saved) == want and f"({recipe} recipe's, with your flags)" in capsys.readouterr().out
+    # Reusing a finished run loads no TensorFlow (run-notebooks asks train --resume for every model it reads).
+    for words in (["--out", str(tiny_run), "--recipe", "cpu", "--image-size", "32", "--encoder-blocks", "2",
+                   "--decoder-width", "8", "--batch-size", "4", "--epochs", "1", "--weights", "none"],  # TINY
+                  ["--out", str(tmp_path / "gan"), "--adversarial", "--init-from", str(tiny_run),
+                   "--critic-epochs", "0", "--adversarial-epochs", "1"]):
+        reuse = subprocess.run([sys.executable, "-c", "import sys; from course_lib.cli import main; "
+                                "code = main(sys.argv[1:]); print('loaded:', 'keras' in sys.modules, "
+                                "'tensorflow' in sys.modules); sys.exit(code)",
+                                "train", "--data", str(tiny_data), "--resume", *words],
+                               capture_output=True, text=True, timeout=120)
+        assert reuse.returncode == 0, reuse.stdout + reuse.stderr
+        assert "nothing left to train" in reuse.stdout and "loaded: False False" in reuse.stdout, reuse.stdout
     code = cli.main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "gan2"), "--adversarial",
                      "--init-from", str(tiny_run), "--epochs", "2"])
     assert code == 2 and "leave out --epochs" in capsys.readouterr().err
