@@ -96,9 +96,15 @@ def adversarial_command(mse_dir, data_dir, out_dir, *, resume: bool) -> list[str
     return command + (["--resume"] if resume else [])
 
 
-def judge_command(data_dir, out_dir) -> list[str]:
-    """``train-classifier``: notebook 09's judge, with its default settings (chosen on validation)."""
-    return [sys.executable, "-m", "course_lib", "train-classifier", "--data", str(data_dir), "--out", str(out_dir)]
+def judge_command(data_dir, out_dir, recipe: str | None = None) -> list[str]:
+    """``train-classifier``: notebook 09's judge, with its default settings (chosen on validation); for
+    the tiny models of the ``fast`` recipe, the tiny stand-in (:data:`course_lib.semantic.FAST_JUDGE_SETTINGS`)."""
+    command = [sys.executable, "-m", "course_lib", "train-classifier", "--data", str(data_dir), "--out", str(out_dir)]
+    if recipe == "fast":
+        from course_lib.semantic import FAST_JUDGE_SETTINGS
+
+        command += ["--epochs", str(FAST_JUDGE_SETTINGS.epochs), "--width", str(FAST_JUDGE_SETTINGS.width)]
+    return command
 
 
 def describe(settings: TrainSettings) -> str:
@@ -167,7 +173,7 @@ def prepare_models(notebook: str, data_dir, *, recipe: str = "auto") -> list[Pat
         if (judge / "classifier.keras").is_file():
             print(f"run-notebooks: notebook 09's judge, reused: {judge}", flush=True)
         else:
-            command = judge_command(data_dir, judge)
+            command = judge_command(data_dir, judge, recipe=mse.recipe)
             print(f"run-notebooks: notebook 09's judge (a category classifier on real photos):\n  "
                   f"{' '.join(command[1:])}", flush=True)
             if subprocess.run(command, check=False).returncode != 0:

@@ -57,6 +57,11 @@ class ClassifierSettings:
             raise ClassifierError(f"image_size {self.image_size}: use a multiple of 8 (the CNN halves it 3 times)")
 
 
+#: The stand-in judge of tiny fast-recipe runs (notebook 09 in fast mode, ``run-notebooks --model-recipe fast``):
+#: a few seconds of training, which proves the code runs and judges nothing.
+FAST_JUDGE_SETTINGS = ClassifierSettings(epochs=3, width=8)
+
+
 # ----------------------------------------------------------------------------- the CNN
 def build_small_cnn(image_size: int, n_outputs: int, width: int = 16, name: str = "small_cnn"):
     """RGB uint8-range ``(N, S, S, 3)`` -> ``n_outputs`` logits: three conv blocks (3x3, ReLU, 2x2 max

@@ -333,8 +333,9 @@ JUDGE_DIR = course_models.judge_run_dir(fast=TINY)
 if not (JUDGE_DIR / semantic.CLASSIFIER_FILE).is_file():
     if not TINY:
         raise RuntimeError(f"no judge in {JUDGE_DIR}: the full run trains it; by hand, see the command above")
-    print(f"Training a tiny judge into {JUDGE_DIR} (3 epochs: a stand-in, not a judge) ...")
-    semantic.train_classifier(source.root, JUDGE_DIR, semantic.ClassifierSettings(epochs=3, width=8))
+    print(f"Training a tiny judge into {JUDGE_DIR} ({semantic.FAST_JUDGE_SETTINGS.epochs} epochs: a stand-in, "
+          "not a judge) ...")
+    semantic.train_classifier(source.root, JUDGE_DIR, semantic.FAST_JUDGE_SETTINGS)
 judge = semantic.CategoryClassifier.load(JUDGE_DIR)
 
 CLS_DIR = course_models.variant_run_dir("classification", fast=TINY)

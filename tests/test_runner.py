@@ -369,6 +369,10 @@ def test_the_full_run_prepares_notebook_09s_adversarial_model_and_judge_and_reus
     assert state["init_from"] == str(runs / "course")
     assert adversarial.AdversarialSettings(**state["adversarial"]) == adversarial.ADVERSARIAL_RECIPES["fast"]
     assert state["epochs_done"] == 2 and (runs / "judge" / "classifier.keras").is_file()
+    from course_lib.semantic import FAST_JUDGE_SETTINGS  # fast-recipe models: the tiny stand-in judge
+
+    judge_settings = json.loads((runs / "judge" / "classifier.json").read_text())["settings"]
+    assert (judge_settings["epochs"], judge_settings["width"]) == (FAST_JUDGE_SETTINGS.epochs, FAST_JUDGE_SETTINGS.width)
     stamps = {path: path.stat().st_mtime_ns for path in (runs / "adv" / "model.keras", runs / "judge" / "classifier.keras")}
     course_models.prepare_models("09", data, recipe="fast")  # a second run reuses them
     assert {path: path.stat().st_mtime_ns for path in stamps} == stamps
