@@ -425,8 +425,9 @@ def configure_parser(parser) -> None:
                         help=f"seconds allowed per cell (default: {DEFAULT_CELL_TIMEOUT})")
     parser.add_argument("--notebook-dir", type=Path, default=NOTEBOOK_DIR, help="folder holding NN_*.ipynb")
     parser.add_argument("--model-recipe", default="auto", choices=RECIPE_CHOICES,
-                        help="recipe of notebook 04's MSE model when the full run must train it for notebooks 07-08 "
-                             "(default auto); their classification and hint models copy the MSE model's recipe")
+                        help="recipe of notebook 04's MSE model when the full run must train it for notebooks 07-09 "
+                             "(default auto); their classification, hint and adversarial models copy the MSE model's "
+                             "recipe (fast: also a tiny stand-in judge for 09)")
     parser.add_argument("--skip-data", action="store_true",
                         help="do not look for the dataset first (each notebook then finds it itself)")
 
