@@ -11,9 +11,9 @@
 # What runs (about 3-5 min on 2 cores, fast mode), chosen for the data-dependent path that only the
 # sample set exercises and that CI's NCD hides:
 #   - the browser test of notebook 08 (Run All from a fresh runs/ folder: trains the fast automatic and
-#     hint models on the sample set, then a click must pull the colour towards the picked one);
-#   - nbval of notebook 08 (headless, same kernel settings; it reuses the models the browser test trained)
-#     and of notebook 02 (exploring the data: the notebook that describes the dataset it is given).
+#     hint models on the sample set, then a click must pull the colour towards the picked one); it is
+#     notebook 08's one run, so nbval leaves 08 out (tests/conftest.py, learner_notebook);
+#   - nbval of notebook 02 (exploring the data: the notebook that describes the dataset it is given).
 # Notebooks 04-07 train and evaluate on whatever data there is and do not depend on which; running
 # them here too would double the job's time.
 #

@@ -180,7 +180,8 @@ def test_a_looping_cell_is_interrupted_and_the_rest_goes_on(tmp_path):
 
 def test_a_notebook_past_its_limit_stops_and_keeps_what_it_recorded(tmp_path):
     path = _small_01(tmp_path, "import time\ntime.sleep(600)", "ex2.check(None)")
-    result = grading.grade_notebook(path, timeout=600, notebook_timeout=20)  # startup and ex1 take ~3 s
-    assert result.error == "stopped at the notebook time limit (20 s)"
+    # startup and ex1 take ~3 s (twice that on a loaded machine); the limit is what this test waits for
+    result = grading.grade_notebook(path, timeout=600, notebook_timeout=12)
+    assert result.error == "stopped at the notebook time limit (12 s)"
     assert [(ex.passed, ex.checked) for ex in result.exercises][:2] == [(True, True), (False, False)]
-    assert "01: stopped at the notebook time limit (20 s)" in result.problems()
+    assert "01: stopped at the notebook time limit (12 s)" in result.problems()
