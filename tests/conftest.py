@@ -158,6 +158,7 @@ HEAVY_STRINGS = {"--nbval": "kernel", "--nbval-lax": "kernel"}
 PROJECT_DIRS = tuple(REPO_ROOT / name for name in ("course_lib", "tests", "benchmarks", "scripts"))
 
 
+@functools.lru_cache(maxsize=None)  # asked ~30,000 times per collection, for a few hundred files
 def _is_project_file(filename: str) -> bool:
     path = Path(filename)
     return any(path.is_relative_to(folder) for folder in PROJECT_DIRS)
@@ -175,9 +176,20 @@ class HeavyCodeReader:
 
     def __init__(self):
         self._scanned: dict[types.CodeType, tuple[set[str], list]] = {}
+        self._answers: dict = {}  # obj -> reasons: fixtures and helpers are asked about once per test
 
     def reasons(self, obj) -> set[str]:
         """Every reason reachable from ``obj``, following project code to its end (cycles included)."""
+        try:
+            return set(self._answers[obj])
+        except KeyError:
+            pass
+        except TypeError:  # unhashable: not remembered
+            return self._reasons(obj)
+        self._answers[obj] = self._reasons(obj)
+        return set(self._answers[obj])
+
+    def _reasons(self, obj) -> set[str]:
         found, todo = self._follow(obj)
         seen: set[types.CodeType] = set()
         while todo:
