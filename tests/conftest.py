@@ -181,13 +181,12 @@ class HeavyCodeReader:
     def reasons(self, obj) -> set[str]:
         """Every reason reachable from ``obj``, following project code to its end (cycles included)."""
         try:
-            return set(self._answers[obj])
-        except KeyError:
-            pass
+            answer = self._answers.get(obj)
         except TypeError:  # unhashable: not remembered
             return self._reasons(obj)
-        self._answers[obj] = self._reasons(obj)
-        return set(self._answers[obj])
+        if answer is None:
+            answer = self._answers[obj] = self._reasons(obj)
+        return set(answer)
 
     def _reasons(self, obj) -> set[str]:
         found, todo = self._follow(obj)
@@ -462,9 +461,11 @@ class NbvalVerdicts:
     @pytest.hookimpl(trylast=True)  # after -m and -k: a deselected test runs no notebook
     def pytest_collection_modifyitems(self, session, config, items):
         run_by_tests = notebooks_run_by_tests(items)
-        left_out = [item for item in items if _is_nbval_item(item) and self._number(item) in run_by_tests]
+        kept, left_out = [], []
+        for item in items:
+            (left_out if _is_nbval_item(item) and self._number(item) in run_by_tests else kept).append(item)
         if left_out:
-            items[:] = [item for item in items if not (_is_nbval_item(item) and self._number(item) in run_by_tests)]
+            items[:] = kept
             config.hook.pytest_deselected(items=left_out)
         notebook_items = [item for item in items if _is_nbval_item(item)]
         for item in notebook_items:
