@@ -1225,6 +1225,18 @@ def _drop_log_rows_after(log_path: Path, epochs_done: int) -> None:
     os.replace(tmp, log_path)
 
 
+def run_is_finished(run_dir) -> bool:
+    """Whether ``run_dir`` holds a training run with nothing left to train: every epoch of its plan
+    done, its model written (what ``train(..., resume="auto")`` reuses as it is). Reads the run's
+    ``checkpoints/state.json``, which is written after its checkpoint; never loads TensorFlow."""
+    run_dir = Path(run_dir)
+    state_path = run_dir / "checkpoints" / "state.json"
+    if not state_path.is_file():
+        return False
+    state = json.loads(state_path.read_text())
+    return _nothing_left_to_train(run_dir, TrainSettings.from_dict(state["settings"]), state, None)
+
+
 def _nothing_left_to_train(run_dir: Path, settings: TrainSettings, state: dict, stop_after) -> bool:
     """A resumed run that already has every epoch asked for, its model and (classification) run.json."""
     planned = plan_stages(settings)[-1].last_epoch

@@ -9,6 +9,14 @@ writes each one's outcome into the job's folder as soon as it is known:
 - ``NN.error.txt``    the traceback, when grading it raised (the next notebooks still run);
 - ``worker.log``      the child's own output.
 
+A job may name training runs that the learner copies of the same session train in their own runs
+folder (``reuse_runs``, from ``reuse_runs_from``): before each notebook, each of them that is
+finished there and missing here is copied into the solved copies' runs folder
+(:func:`take_finished_run`), and the solved notebook reuses it as a learner's second notebook
+would. The learner copies' run of the notebook trained it with the same code, data and settings (a
+run of other settings fails the solved notebook's ``train(..., resume="auto")``, naming them);
+where none is finished yet, the solved notebook trains its own.
+
 The session's side, :meth:`BackgroundGrading.result`, waits for one notebook's outcome. Each way
 the background can go wrong becomes a :class:`SolvedRunError` naming the notebook, never a hang
 or a silent pass: grading raised, the child exited without the result, or the notebook being
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,17 +131,22 @@ class BackgroundGrading:
         the same arguments: ``(path, number=..., env=...)``, returning a ``NotebookResult``.
     notebook_limit_s : float
         Seconds one notebook may run before the waiting test stops the child and fails.
+    reuse_runs : (Path, list of str), optional
+        The learner copies' runs folder and the names of the training runs to take from it when they
+        are finished there (:func:`take_finished_run`), into ``env``'s runs folder.
     """
 
     def __init__(self, notebooks: list[tuple[str, Path]], folder: Path, env: dict, *, grade: str | None = None,
-                 notebook_limit_s: float | None = None):
+                 notebook_limit_s: float | None = None, reuse_runs: tuple[Path, list[str]] | None = None):
         notebook_limit_s = _notebook_limit(notebook_limit_s)
         self.numbers = [number for number, _ in notebooks]
         self.folder, self.limit_s = Path(folder), notebook_limit_s
         self.folder.mkdir(parents=True, exist_ok=True)
         self.job = self.folder / "job.json"
+        reuse_from, reuse_names = reuse_runs or (None, [])
         self.job.write_text(json.dumps({"notebooks": [[number, str(path)] for number, path in notebooks],
-                                        "env": env, "grade": grade, "parent": os.getpid()}))
+                                        "env": env, "grade": grade, "parent": os.getpid(),
+                                        "reuse_runs_from": str(reuse_from), "reuse_runs": list(reuse_names)}))
         self.log = self.folder / "worker.log"
         self.process: subprocess.Popen | ChildOfAnotherProcess | None = None
         self.started_at = 0.0
@@ -271,6 +285,20 @@ def _end_when_orphaned(parent: int) -> None:
     _end_now()
 
 
+def take_finished_run(source: Path, target: Path) -> bool:
+    """Copy the training run ``source`` to ``target`` (whole, then renamed) when it is finished
+    (``train.run_is_finished``) and ``target`` does not exist; True when it was copied."""
+    from course_lib.train import run_is_finished
+
+    source, target = Path(source), Path(target)
+    if target.exists() or not run_is_finished(source):
+        return False
+    partial = target.with_name(f"{target.name}.partial")
+    shutil.copytree(source, partial)
+    os.replace(partial, target)
+    return True
+
+
 def _load(spec: str):
     import importlib
 
@@ -280,6 +308,7 @@ def _load(spec: str):
 
 def main(job_path: Path) -> int:
     """Grade every notebook of the job file, in order, writing each outcome as soon as it is known."""
+    from course_lib.config import RUNS_ENV_VAR
     from course_lib.course import grading
 
     signal.signal(signal.SIGTERM, _end_now)  # BackgroundGrading.stop()
@@ -289,6 +318,10 @@ def main(job_path: Path) -> int:
     folder = job_path.parent
     for number, path in job["notebooks"]:
         (folder / f"{number}.started").write_text(f"{time.time()}\n")
+        for name in job.get("reuse_runs", []):
+            source, target = Path(job["reuse_runs_from"]) / name, Path(job["env"][RUNS_ENV_VAR]) / name
+            if take_finished_run(source, target):
+                print(f"took the finished run {source} (the learner copies') as {target}", flush=True)
         print(f"grading solved notebook {number}: {path}", flush=True)
         try:
             result = grade(Path(path), number=number, env=job["env"])

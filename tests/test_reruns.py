@@ -38,12 +38,18 @@ def _log_rows(run: Path) -> list[dict]:
 
 def test_resume_auto_starts_continues_then_reuses_a_finished_run(tiny_data, tmp_path, monkeypatch, capsys):
     run = tmp_path / "run"
+    assert not train_module.run_is_finished(run)  # no run at all
     first = train(tiny_data, run, resume="auto", stop_after=2, **TINY)  # nothing there yet: a new run
     assert first.epochs_done == 2 and [row["epoch"] for row in _log_rows(run)] == ["0", "1"]
+    assert not train_module.run_is_finished(run)  # 2 of 3 epochs
 
     second = train(tiny_data, run, resume="auto", **TINY)  # what "Run all" does after a disconnect
     assert second.epochs_done == 3 and [row["epoch"] for row in _log_rows(run)] == ["0", "1", "2"]
     assert "resuming it" in capsys.readouterr().out
+    assert train_module.run_is_finished(run)
+    (run / "model.keras").rename(run / "kept.keras")
+    assert not train_module.run_is_finished(run)  # every epoch, but no model
+    (run / "kept.keras").rename(run / "model.keras")
 
     learners_file = run / "my_notes.txt"
     learners_file.write_text("mine")

@@ -86,6 +86,42 @@ def test_results_are_waited_for_in_order_with_the_grade_functions_arguments(tmp_
         job.result("07")
 
 
+def _fake_run(folder: Path, epochs_done: int) -> Path:
+    """A training run folder of the fast recipe (3 epochs) as train leaves it after ``epochs_done`` epochs."""
+    from course_lib.recipes import RECIPES
+
+    (folder / "checkpoints").mkdir(parents=True)
+    (folder / "checkpoints" / "state.json").write_text(json.dumps({"settings": RECIPES["fast"].to_dict(),
+                                                                   "epochs_done": epochs_done}))
+    (folder / "model.keras").write_bytes(b"the best model so far")
+    (folder / "log.csv").write_text("epoch\n" + "".join(f"{epoch}\n" for epoch in range(epochs_done)))
+    return folder
+
+
+@LIGHT
+def test_the_learner_copies_finished_runs_are_taken_and_nothing_else(tmp_path):
+    learners, solved = tmp_path / "learner-runs", tmp_path / "solved-runs"
+    _fake_run(learners / "finished", 3)
+    _fake_run(learners / "half", 1)  # still training there: the solved copy trains its own
+    _fake_run(learners / "own", 3)
+    (solved / "own").mkdir(parents=True)
+    (solved / "own" / "model.keras").write_bytes(b"the solved copy's own")  # never replaced
+    env = {"FAKE_CALLS": str(tmp_path / "calls.txt"), "FAKE_DO": "{}", "COURSE_RUNS_DIR": str(solved)}
+    job = BackgroundGrading([("04", tmp_path / "04_nb.ipynb")], tmp_path / "job", env,
+                            grade="test_solved_in_background:fake_grade",
+                            reuse_runs=(learners, ["finished", "half", "own", "missing"]))
+    job.start()
+    try:
+        job.result("04")
+    finally:
+        job.stop()
+    assert sorted(path.name for path in solved.iterdir()) == ["finished", "own"]
+    for name in ("checkpoints/state.json", "model.keras", "log.csv"):
+        assert (solved / "finished" / name).read_bytes() == (learners / "finished" / name).read_bytes()
+    assert (solved / "own" / "model.keras").read_bytes() == b"the solved copy's own"
+    assert f"took the finished run {learners / 'finished'}" in (tmp_path / "job" / "worker.log").read_text()
+
+
 @LIGHT
 def test_a_raising_grade_fails_that_notebook_with_its_traceback_and_the_next_still_runs(tmp_path):
     job = _job(tmp_path, ["04", "05"], do={"04": "raise"})
