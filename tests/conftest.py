@@ -506,14 +506,61 @@ class NbvalVerdicts:
 # --------------------------------------------------------------------------- two workers (pytest-xdist)
 # `scripts/test.sh` runs the full suite on two workers (`-n 2`), with this file's scheduler (CourseGroups, for
 # any of xdist's load modes): every test goes to a worker with the rest of its module (module-scoped fixtures
-# are made once), in collection order, except for two groups:
+# are made once), in the order below, except for two groups:
 # - "notebooks": nbval's cells, the tests that grade their run (after_notebooks: NbvalVerdicts counts them in
 #   the process that ran them) and the browser tests (their kernels share the repository's runs folder with
 #   nbval's, so they must not run at the same time): one worker, in collection order;
-# - "solved": the tests that wait for the solved copies, last. One worker starts the child that grades them,
-#   in a folder both share; the other reads it (SolvedRuns, owner=False).
+# - "solved": the tests that wait for the solved copies. One worker starts the child that grades them, in a
+#   folder both share; the other reads it (SolvedRuns, owner=False).
 # The workers collect, so they know markers and fixtures; the scheduler runs in the controlling process, which
 # does not: each worker writes the groups to a file the controller reads (xdist_groups_file).
+# The groups are handed out longest first (scope_order), by the seconds their tests took in the last session
+# (pytest's cache, DURATIONS_KEY): a long module left for the end would keep one worker busy while the
+# other has nothing left. Then "solved" (the child is done by then), then the modules that neither train nor
+# start a kernel: short, they fill the end of both workers. Without a cache, collection order within each part.
+DURATIONS_KEY = "colorize-course/seconds"
+
+
+def scope_order(scopes: list[tuple[str, bool, float]], solved: str = "solved") -> list[str]:
+    """The order in which to hand out the groups of tests: ``scopes`` is ``(name, heavy, seconds)`` per group
+    in collection order (``heavy``: a test in it trains or starts a kernel or browser; ``seconds``: what its
+    tests took last time, 0 when unknown). The heavy ones longest first, then ``solved``, then the others
+    longest first; equal times keep collection order."""
+    longest_first = lambda part: [name for name, _, _ in sorted(part, key=lambda scope: -scope[2])]  # noqa: E731 (stable)
+    heavy = [scope for scope in scopes if scope[1] and scope[0] != solved]
+    light = [scope for scope in scopes if not scope[1] and scope[0] != solved]
+    return longest_first(heavy) + [name for name, _, _ in scopes if name == solved] + longest_first(light)
+
+
+def _order_by_scope(session: pytest.Session) -> None:
+    """Put ``session.items`` in :func:`scope_order`'s order of their groups (each group's own order kept)."""
+    cache = getattr(session.config, "cache", None)  # None with -p no:cacheprovider
+    seconds = cache.get(DURATIONS_KEY, {}) if cache is not None else {}
+    scopes: dict[str, list] = {}
+    for item in session.items:
+        scope = scopes.setdefault(_xdist_group(item), [False, 0.0])
+        scope[0] |= item.get_closest_marker("slow") is not None
+        scope[1] += float(seconds.get(item.nodeid, 0.0))
+    rank = {name: i for i, name in enumerate(scope_order([(name, heavy, s) for name, (heavy, s) in scopes.items()]))}
+    session.items.sort(key=lambda item: rank[_xdist_group(item)])  # stable: each group's order is kept
+
+
+class Durations:
+    """A plugin of the controlling process (or of a session without workers): each test's seconds (setup,
+    call and teardown), saved into pytest's cache at the end for the next session's :func:`scope_order`."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report):
+        self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session):
+        cache = getattr(session.config, "cache", None)
+        if cache is not None and self.seconds:
+            cache.set(DURATIONS_KEY, {**cache.get(DURATIONS_KEY, {}), **{k: round(v, 2) for k, v in self.seconds.items()}})
+
+
 def xdist_groups_file(controller_basetemp: Path) -> Path:
     return controller_basetemp / "course-xdist-groups.json"
 
@@ -536,6 +583,7 @@ def pytest_collection_finish(session):
     if xdist_worker(session.config):  # the items as the controller will see them: after every reordering hook
         import json
 
+        _order_by_scope(session)  # every worker alike: the same cache, the same items
         groups = xdist_groups_file(session.config._tmp_path_factory.getbasetemp().parent)  # noqa: SLF001
         partial = groups.with_name(f"{groups.name}.{os.getpid()}.partial")
         partial.write_text(json.dumps({item.nodeid: _xdist_group(item) for item in session.items}))
@@ -577,6 +625,8 @@ def pytest_configure(config):
                                        "solved_runs needs (default: all of them; tests/conftest.py)")
     config.pluginmanager.register(NbvalVerdicts(config), "course-nbval-verdicts")
     config.pluginmanager.register(SolvedInBackground(config), "course-solved-in-background")
+    if not xdist_worker(config):
+        config.pluginmanager.register(Durations(), "course-durations")
 
 
 @pytest.fixture
@@ -589,11 +639,13 @@ def learner_run_verdicts(request) -> dict[str, Path]:
 # --------------------------------------------------------------------------- solved copies, graded in the background
 # The instructors' solved copies take minutes of kernel time. When the session holds a test that
 # uses `solved_runs`, they are graded in a child process from the start of the session
-# (tests/solved_in_background.py) while the other tests run, and the tests that use them run last:
+# (tests/solved_in_background.py) while the other tests run, and the tests that use them run last
+# (on two workers, only the modules that neither train nor start a kernel come after them: scope_order):
 # each waits only for the results it asks for. `@pytest.mark.solved_notebooks("04")` says a test
 # needs only those (05-09 bring 04 along); without it, a test is given every solved copy.
 # A session without such a test starts nothing; the child and its kernels are stopped when the
-# session ends, however it ends.
+# session ends, however it ends. The solved copies take the learner copies' finished fast hint model
+# (SolvedRuns.REUSED_VARIANTS) instead of training it a second time.
 class SolvedRuns:
     """The instructors' solved copies (``solve --out``), each graded once per session, in the background.
 
@@ -604,9 +656,14 @@ class SolvedRuns:
 
     #: Seconds an attached worker waits for the owner to write the solved copies and start the child.
     ATTACH_WAIT_S = 300
+    #: Training runs of the learner copies' runs folder (this session's) that the solved copies take
+    #: once finished there, instead of training them again (tests/solved_in_background.py): notebook 08's
+    #: fast hint model, the costliest (about 35 s of CPU), which the learner copy trains first (the
+    #: browser test of 08 runs before the solved copies reach 08).
+    REUSED_VARIANTS = ["hints"]
 
     def __init__(self, root: Path, wanted: set[str], *, owner: bool = True):
-        from course_lib import cli, config, sources
+        from course_lib import cli, config, course_models, sources
 
         self.folder, self.runs = root / "solved", root / "runs"
         self.owner = owner
@@ -632,7 +689,10 @@ class SolvedRuns:
                 raise SolvedRunError(f"solve --out {self.folder} failed (exit status {solved}):\n{said.getvalue()}")
             self.order = run_order(wanted, self.numbers())
             self.background = BackgroundGrading([(number, self.path(number)) for number in self.order],
-                                                root / "background", self.env)
+                                                root / "background", self.env,
+                                                reuse_runs=(config.runs_dir(), [
+                                                    course_models.variant_run_dir(variant, fast=True).name
+                                                    for variant in self.REUSED_VARIANTS]))
             self.background.start()
         except Exception as exc:
             (root / "start-error.txt").write_text(repr(exc))  # an attached worker says it too
