@@ -4,6 +4,7 @@ loading the instructors' solutions (``solutions/NN_*.py``) or a script as a modu
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dis
 import functools
@@ -443,7 +444,8 @@ def record_learner_run(config: pytest.Config, number: str, verdicts: Path) -> No
 
 class NbvalVerdicts:
     """A plugin for the whole session (tests/ and notebooks/): records the verdicts of nbval's runs, and
-    leaves out of nbval the notebooks that a test runs itself (``learner_notebook``)."""
+    leaves out of nbval the notebooks that a test runs itself (``learner_notebook``); before each notebook,
+    takes the solved copies' finished fast models (fast models trained once per session, below)."""
 
     def __init__(self, config: pytest.Config):
         self.config = config
@@ -452,6 +454,7 @@ class NbvalVerdicts:
         self.passed: dict[str, int] = {}     # notebook number -> items whose call passed
         self.records: dict[str, Path] = {}   # notebook number -> its verdict file
         self.env_set = False                 # $COURSE_GRADE_FILE is ours, for nbval's kernel
+        self.started: set[str] = set()       # notebook numbers whose first cell nbval has set up
         config.stash[NBVAL_VERDICTS] = {}
 
     @staticmethod
@@ -481,6 +484,9 @@ class NbvalVerdicts:
         # nbval starts a notebook's kernel while setting up its first cell: name its verdict file before.
         from course_lib.checks.exercise import GRADE_FILE_ENV_VAR
 
+        if _is_nbval_item(item) and self._number(item) not in self.started:  # its first cell
+            self.started.add(self._number(item))
+            self._take_solved_copies_runs()
         if _is_nbval_item(item) and self.folder is not None:
             record = self.records.setdefault(self._number(item), self.folder / f"{self._number(item)}.verdicts.jsonl")
             os.environ[GRADE_FILE_ENV_VAR] = str(record)
@@ -488,6 +494,18 @@ class NbvalVerdicts:
         elif self.env_set:  # a test's own kernels record nowhere unless it says so
             os.environ.pop(GRADE_FILE_ENV_VAR, None)
             self.env_set = False
+
+    def _take_solved_copies_runs(self) -> None:
+        """Before a learner notebook starts: the solved copies' finished fast models it may train (fast models
+        trained once per session, above), into the learner copies' runs folder."""
+        from course_lib import config
+        from solved_in_background import take_finished_run
+
+        solved = self.config.pluginmanager.get_plugin("course-solved-in-background").runs
+        if not isinstance(solved, SolvedRuns):
+            return
+        for name in shared_fast_runs():
+            take_finished_run(solved.runs / name, config.runs_dir() / name)
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" and report.passed and report.nodeid.split("::")[0].endswith(".ipynb"):
@@ -590,6 +608,21 @@ def pytest_collection_finish(session):
         os.replace(partial, groups)  # every worker writes the same groups
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    if xdist_worker(config):
+        atexit.register(_end_worker_now)  # registered last, so it runs first
+
+
+def _end_worker_now() -> None:
+    """End a worker at once, once it has said all it had to: the reports are sent, pytest is unconfigured.
+    An interpreter that loaded TensorFlow then spends seconds in native code on its way out (2 s after a few
+    trainings, about 7 s after a worker's share of the full suite, measured), and the session waits for it."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     # Any of xdist's load-balancing modes (`-n 2` alone means "load"): nbval's cells spread over two kernels fail.
@@ -636,6 +669,24 @@ def learner_run_verdicts(request) -> dict[str, Path]:
     return dict(request.config.stash[NBVAL_VERDICTS])
 
 
+# --------------------------------------------------------------------------- fast models trained once per session
+# The learner copies (nbval, the browser tests) and the solved copies (their background child) train the same
+# tiny fast-recipe models, with the same code, data and settings, in runs folders of their own. The costliest
+# two are trained once: a copy that needs one takes it from the other's runs folder when it is finished there
+# (train.run_is_finished), as a learner's second notebook reuses the first one's. Each copy's own training
+# path still runs, in whichever copy gets there first: the learner copy of 08 in the browser (before the
+# solved copies reach 08), the solved copy of 07 (nbval's 07 comes later). Where none is finished yet, a copy
+# trains its own; a run of other settings fails the notebook's train(..., resume="auto"), naming them.
+SHARED_FAST_VARIANTS = ("hints", "classification")
+
+
+def shared_fast_runs() -> list[str]:
+    """Names of the run folders of :data:`SHARED_FAST_VARIANTS` in fast mode (``hints-fast``, ``cls-fast``)."""
+    from course_lib import course_models
+
+    return [course_models.variant_run_dir(variant, fast=True).name for variant in SHARED_FAST_VARIANTS]
+
+
 # --------------------------------------------------------------------------- solved copies, graded in the background
 # The instructors' solved copies take minutes of kernel time. When the session holds a test that
 # uses `solved_runs`, they are graded in a child process from the start of the session
@@ -644,8 +695,7 @@ def learner_run_verdicts(request) -> dict[str, Path]:
 # each waits only for the results it asks for. `@pytest.mark.solved_notebooks("04")` says a test
 # needs only those (05-09 bring 04 along); without it, a test is given every solved copy.
 # A session without such a test starts nothing; the child and its kernels are stopped when the
-# session ends, however it ends. The solved copies take the learner copies' finished fast hint model
-# (SolvedRuns.REUSED_VARIANTS) instead of training it a second time.
+# session ends, however it ends.
 class SolvedRuns:
     """The instructors' solved copies (``solve --out``), each graded once per session, in the background.
 
@@ -656,14 +706,9 @@ class SolvedRuns:
 
     #: Seconds an attached worker waits for the owner to write the solved copies and start the child.
     ATTACH_WAIT_S = 300
-    #: Training runs of the learner copies' runs folder (this session's) that the solved copies take
-    #: once finished there, instead of training them again (tests/solved_in_background.py): notebook 08's
-    #: fast hint model, the costliest (about 35 s of CPU), which the learner copy trains first (the
-    #: browser test of 08 runs before the solved copies reach 08).
-    REUSED_VARIANTS = ["hints"]
 
     def __init__(self, root: Path, wanted: set[str], *, owner: bool = True):
-        from course_lib import cli, config, course_models, sources
+        from course_lib import cli, config, sources
 
         self.folder, self.runs = root / "solved", root / "runs"
         self.owner = owner
@@ -690,9 +735,7 @@ class SolvedRuns:
             self.order = run_order(wanted, self.numbers())
             self.background = BackgroundGrading([(number, self.path(number)) for number in self.order],
                                                 root / "background", self.env,
-                                                reuse_runs=(config.runs_dir(), [
-                                                    course_models.variant_run_dir(variant, fast=True).name
-                                                    for variant in self.REUSED_VARIANTS]))
+                                                reuse_runs=(config.runs_dir(), shared_fast_runs()))
             self.background.start()
         except Exception as exc:
             (root / "start-error.txt").write_text(repr(exc))  # an attached worker says it too
