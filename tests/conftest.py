@@ -524,30 +524,36 @@ class NbvalVerdicts:
 # --------------------------------------------------------------------------- two workers (pytest-xdist)
 # `scripts/test.sh` runs the full suite on two workers (`-n 2`), with this file's scheduler (CourseGroups, for
 # any of xdist's load modes): every test goes to a worker with the rest of its module (module-scoped fixtures
-# are made once), in the order below, except for two groups:
+# are made once), in the order below, except for three groups:
 # - "notebooks": nbval's cells, the tests that grade their run (after_notebooks: NbvalVerdicts counts them in
 #   the process that ran them) and the browser tests (their kernels share the repository's runs folder with
 #   nbval's, so they must not run at the same time): one worker, in collection order;
 # - "solved": the tests that wait for the solved copies. One worker starts the child that grades them, in a
-#   folder both share; the other reads it (SolvedRuns, owner=False).
+#   folder both share; the other reads it (SolvedRuns, owner=False);
+# - "waits": the modules marked waits_on_time_limits, whose tests spend seconds waiting for a time limit to
+#   pass: on one worker, one after another, the other worker's CPU work fills their waits (on both at once,
+#   both cores stood idle for 10 s).
 # The workers collect, so they know markers and fixtures; the scheduler runs in the controlling process, which
 # does not: each worker writes the groups to a file the controller reads (xdist_groups_file).
-# The groups are handed out longest first (scope_order), by the seconds their tests took in the last session
-# (pytest's cache, DURATIONS_KEY): a long module left for the end would keep one worker busy while the
-# other has nothing left. Then "solved" (the child is done by then), then the modules that neither train nor
-# start a kernel: short, they fill the end of both workers. Without a cache, collection order within each part.
+# The groups are handed out "waits" first, then longest first (scope_order), by the seconds their tests took in
+# the last session (pytest's cache, DURATIONS_KEY): a long module left for the end would keep one worker busy
+# while the other has nothing left. Then "solved" (the child is done by then), then the modules that neither
+# train nor start a kernel: short, they fill the end of both workers. Without a cache, collection order within
+# each part.
 DURATIONS_KEY = "colorize-course/seconds"
 
 
-def scope_order(scopes: list[tuple[str, bool, float]], solved: str = "solved") -> list[str]:
+def scope_order(scopes: list[tuple[str, bool, float]], solved: str = "solved", waits: str = "waits") -> list[str]:
     """The order in which to hand out the groups of tests: ``scopes`` is ``(name, heavy, seconds)`` per group
     in collection order (``heavy``: a test in it trains or starts a kernel or browser; ``seconds``: what its
-    tests took last time, 0 when unknown). The heavy ones longest first, then ``solved``, then the others
-    longest first; equal times keep collection order."""
+    tests took last time, 0 when unknown). ``waits`` first (while the solved copies' child keeps the cores
+    busy), then the heavy ones longest first, then ``solved``, then the others longest first; equal times
+    keep collection order."""
     longest_first = lambda part: [name for name, _, _ in sorted(part, key=lambda scope: -scope[2])]  # noqa: E731 (stable)
-    heavy = [scope for scope in scopes if scope[1] and scope[0] != solved]
-    light = [scope for scope in scopes if not scope[1] and scope[0] != solved]
-    return longest_first(heavy) + [name for name, _, _ in scopes if name == solved] + longest_first(light)
+    named = lambda name: [scope[0] for scope in scopes if scope[0] == name]  # noqa: E731
+    heavy = [scope for scope in scopes if scope[1] and scope[0] not in (solved, waits)]
+    light = [scope for scope in scopes if not scope[1] and scope[0] not in (solved, waits)]
+    return named(waits) + longest_first(heavy) + named(solved) + longest_first(light)
 
 
 def _order_by_scope(session: pytest.Session) -> None:
@@ -560,7 +566,12 @@ def _order_by_scope(session: pytest.Session) -> None:
         scope[0] |= item.get_closest_marker("slow") is not None
         scope[1] += float(seconds.get(item.nodeid, 0.0))
     rank = {name: i for i, name in enumerate(scope_order([(name, heavy, s) for name, (heavy, s) in scopes.items()]))}
-    session.items.sort(key=lambda item: rank[_xdist_group(item)])  # stable: each group's order is kept
+
+    def place(item):  # the solved copies' tests, independent of one another, longest first: a long one last
+        group = _xdist_group(item)  # would keep the next group waiting behind it (CourseGroups._reschedule)
+        return rank[group], -float(seconds.get(item.nodeid, 0.0)) if group == "solved" else 0.0
+
+    session.items.sort(key=place)  # stable: every other group's order is kept
 
 
 class Durations:
@@ -588,6 +599,8 @@ def _xdist_group(item: pytest.Item) -> str:
         return "notebooks"
     if "solved_runs" in getattr(item, "fixturenames", ()):
         return "solved"
+    if item.get_closest_marker("waits_on_time_limits"):
+        return "waits"
     return item.nodeid.split("::")[0]
 
 
@@ -644,6 +657,19 @@ def pytest_xdist_make_scheduler(config, log):
                 self._groups = json.loads(xdist_groups_file(config._tmp_path_factory.getbasetemp()).read_text())  # noqa: SLF001
             return self._groups.get(nodeid) or nodeid.split("::")[0]
 
+        def _reschedule(self, node) -> None:
+            # xdist hands a worker its next group while 2 of its tests are left; a worker holds back its
+            # last test until it knows the next, so a group ending in a long test (the solved copies'
+            # 30 s rerun of 04) kept the next group waiting behind it while the other worker ran dry.
+            # Here: at 1 test left (the one held back), the least that keeps a worker going.
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            if self._pending_of(self.assigned_work[node]) <= 1:
+                self._assign_work_unit(node)
+
     return CourseGroups(config, log)
 
 
@@ -654,6 +680,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "learner_notebook(number): the test runs that learner notebook top to "
                                        "bottom and records its verdicts (record_learner_run): nbval leaves it "
                                        "out (tests/conftest.py)")
+    config.addinivalue_line("markers", "waits_on_time_limits: the module's tests wait out time limits; on two "
+                                       "workers they run on one, with the other modules so marked (tests/conftest.py)")
     config.addinivalue_line("markers", "solved_notebooks(*numbers): the solved copies a test that uses "
                                        "solved_runs needs (default: all of them; tests/conftest.py)")
     config.pluginmanager.register(NbvalVerdicts(config), "course-nbval-verdicts")

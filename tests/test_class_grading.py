@@ -19,6 +19,10 @@ from course_lib import cli
 from course_lib.course import class_grading, grading, solved
 from conftest import REPO_ROOT
 
+# Its tests wait out time limits (a learner's looping cell): they share one worker with the other such
+# modules, whose CPU work fills their waits (tests/conftest.py, two workers).
+pytestmark = pytest.mark.waits_on_time_limits
+
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 LEARNER_01 = NOTEBOOK_DIR / "01_lab_color_space.ipynb"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}

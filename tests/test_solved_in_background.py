@@ -19,6 +19,9 @@ import pytest
 from solved_in_background import ALL, BackgroundGrading, SolvedRunError, run_order
 
 LIGHT = pytest.mark.light("a fake grade function in the child process: no kernel starts")
+# Its tests wait out time limits (a child past its limit, a child whose session died): they share one worker
+# with the other such modules, whose CPU work fills their waits (tests/conftest.py, two workers).
+pytestmark = pytest.mark.waits_on_time_limits
 
 
 def fake_grade(path, *, number, env):

@@ -115,9 +115,9 @@ def test_a_notebook_that_a_test_runs_itself_is_left_out_of_nbval_only_where_that
 
 # ------------------------------------------------------------------ two workers: which group of tests goes first
 class _CollectedItem(_FakeItem):
-    def __init__(self, nodeid, *marks):
+    def __init__(self, nodeid, *marks, fixturenames=()):
         super().__init__(*marks)
-        self.nodeid, self.fixturenames = nodeid, ()
+        self.nodeid, self.fixturenames = nodeid, fixturenames
 
 
 class _Cache(dict):
@@ -125,26 +125,29 @@ class _Cache(dict):
         self[key] = value
 
 
-def test_groups_go_longest_first_then_the_solved_copies_then_the_light_ones():
+def test_groups_go_waits_first_then_longest_first_then_the_solved_copies_then_the_light_ones():
     scopes = [("tests/test_a.py", True, 5.0), ("solved", True, 30.0), ("tests/test_b.py", False, 3.0),
               ("notebooks", True, 200.0), ("tests/test_c.py", True, 5.0), ("tests/test_d.py", False, 4.0),
-              ("tests/test_e.py", True, 60.0)]
-    assert conftest.scope_order(scopes) == ["notebooks", "tests/test_e.py", "tests/test_a.py", "tests/test_c.py",
-                                            "solved", "tests/test_d.py", "tests/test_b.py"]
+              ("waits", True, 50.0), ("tests/test_e.py", True, 60.0)]
+    assert conftest.scope_order(scopes) == ["waits", "notebooks", "tests/test_e.py", "tests/test_a.py",
+                                            "tests/test_c.py", "solved", "tests/test_d.py", "tests/test_b.py"]
     unmeasured = [(name, heavy, 0.0) for name, heavy, _ in scopes]  # a fresh clone: collection order in each part
-    assert conftest.scope_order(unmeasured) == ["tests/test_a.py", "notebooks", "tests/test_c.py", "tests/test_e.py",
-                                                "solved", "tests/test_b.py", "tests/test_d.py"]
+    assert conftest.scope_order(unmeasured) == ["waits", "tests/test_a.py", "notebooks", "tests/test_c.py",
+                                                "tests/test_e.py", "solved", "tests/test_b.py", "tests/test_d.py"]
 
 
 def test_the_last_sessions_seconds_order_the_items_by_group_and_keep_each_groups_order():
     from types import SimpleNamespace
 
     slow = pytest.mark.slow
+    solved = ("solved_runs",)
     items = [_CollectedItem("tests/test_a.py::one", slow), _CollectedItem("tests/test_a.py::two"),
              _CollectedItem("tests/test_light.py::x"), _CollectedItem("tests/test_b.py::one", slow),
-             _CollectedItem("notebooks/01_x.ipynb::Cell 0", slow), _CollectedItem("tests/test_b.py::two", slow)]
+             _CollectedItem("notebooks/01_x.ipynb::Cell 0", slow), _CollectedItem("tests/test_b.py::two", slow),
+             _CollectedItem("tests/test_a.py::solved_quick", slow, fixturenames=solved),
+             _CollectedItem("tests/test_b.py::solved_long", slow, fixturenames=solved)]
     durations = conftest.Durations()
-    for item, seconds in zip(items, [1.0, 1.5, 9.0, 2.0, 40.0, 3.0]):
+    for item, seconds in zip(items, [1.0, 1.5, 9.0, 2.0, 40.0, 3.0, 0.5, 30.0]):
         for _ in ("setup", "call", "teardown"):
             durations.pytest_runtest_logreport(SimpleNamespace(nodeid=item.nodeid, duration=seconds / 3))
     cache = _Cache({conftest.DURATIONS_KEY: {"tests/test_gone.py::old": 7.0}})
@@ -157,4 +160,5 @@ def test_the_last_sessions_seconds_order_the_items_by_group_and_keep_each_groups
     assert [item.nodeid for item in session.items] == [
         "notebooks/01_x.ipynb::Cell 0", "tests/test_b.py::one", "tests/test_b.py::two",  # 40 s, then 5 s
         "tests/test_a.py::one", "tests/test_a.py::two",  # 2.5 s
+        "tests/test_b.py::solved_long", "tests/test_a.py::solved_quick",  # the solved copies' tests, longest first
         "tests/test_light.py::x"]  # nothing in it trains or starts a kernel: last, however long
