@@ -497,7 +497,7 @@ class NbvalVerdicts:
 
     def _take_solved_copies_runs(self) -> None:
         """Before a learner notebook starts: the solved copies' finished fast models it may train (fast models
-        trained once per session, above), into the learner copies' runs folder."""
+        trained once per session, below), into the learner copies' runs folder."""
         from course_lib import config
         from solved_in_background import take_finished_run
 
@@ -560,16 +560,17 @@ def _order_by_scope(session: pytest.Session) -> None:
     """Put ``session.items`` in :func:`scope_order`'s order of their groups (each group's own order kept)."""
     cache = getattr(session.config, "cache", None)  # None with -p no:cacheprovider
     seconds = cache.get(DURATIONS_KEY, {}) if cache is not None else {}
+    group = {item.nodeid: _xdist_group(item) for item in session.items}
     scopes: dict[str, list] = {}
     for item in session.items:
-        scope = scopes.setdefault(_xdist_group(item), [False, 0.0])
+        scope = scopes.setdefault(group[item.nodeid], [False, 0.0])
         scope[0] |= item.get_closest_marker("slow") is not None
         scope[1] += float(seconds.get(item.nodeid, 0.0))
     rank = {name: i for i, name in enumerate(scope_order([(name, heavy, s) for name, (heavy, s) in scopes.items()]))}
 
     def place(item):  # the solved copies' tests, independent of one another, longest first: a long one last
-        group = _xdist_group(item)  # would keep the next group waiting behind it (CourseGroups._reschedule)
-        return rank[group], -float(seconds.get(item.nodeid, 0.0)) if group == "solved" else 0.0
+        own = group[item.nodeid]  # would keep the next group waiting behind it (CourseGroups._reschedule)
+        return rank[own], -float(seconds.get(item.nodeid, 0.0)) if own == "solved" else 0.0
 
     session.items.sort(key=place)  # stable: every other group's order is kept
 

@@ -146,7 +146,8 @@ class BackgroundGrading:
         reuse_from, reuse_names = reuse_runs or (None, [])
         self.job.write_text(json.dumps({"notebooks": [[number, str(path)] for number, path in notebooks],
                                         "env": env, "grade": grade, "parent": os.getpid(),
-                                        "reuse_runs_from": str(reuse_from), "reuse_runs": list(reuse_names)}))
+                                        "reuse_runs_from": str(reuse_from) if reuse_from else None,
+                                        "reuse_runs": list(reuse_names)}))
         self.log = self.folder / "worker.log"
         self.process: subprocess.Popen | ChildOfAnotherProcess | None = None
         self.started_at = 0.0
